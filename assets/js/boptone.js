@@ -1,0 +1,12 @@
+// Progressive enhancement shared by every page. Pages work without it.
+
+// Disable a form's submit button while it is being sent, so a double click
+// does not submit twice.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  for (const button of form.querySelectorAll("button[type=submit], button:not([type])")) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  }
+});

@@ -1,0 +1,30 @@
+//! `App`: everything a request needs, built once at startup.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::events::EventBus;
+use crate::media::Media;
+use crate::ops::Metrics;
+use crate::web::Views;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub media: Media,
+    pub views: Views,
+    pub metrics: Metrics,
+    pub events: Arc<EventBus>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}

@@ -1,0 +1,268 @@
+//! The command line: `serve`, `migrate`, `check`, `default-config`,
+//! `backup`, `restore`, `events`. Errors here are `anyhow`: they end the
+//! process with a message, not an HTTP response.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_TOML, LogFormat, Overrides, PaymentsProvider};
+use crate::db::lock::DataDirLock;
+use crate::db::{Db, Durability, migrate, now_ms};
+use crate::events::repo as events_repo;
+use crate::media::Media;
+use crate::startup::{Application, shutdown_signal};
+use crate::{backup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "boptone", version, about = "A label's own creator platform in one binary")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Address to listen on (server.listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations (serve also does this).
+    Migrate {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Check the configuration, the database and the media store.
+    Check {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Print the default, commented boptone.toml.
+    DefaultConfig,
+    /// Write a consistent backup while the server keeps running.
+    Backup {
+        /// The backup file to write (.tar.gz).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Replace a data directory with a backup.
+    Restore {
+        /// A file written by `boptone backup`.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Replace a data directory that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Inspect and retry platform events.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// Configuration file (default: ./boptone.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory (data.dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Undelivered events: pending and dead-lettered.
+    List {
+        /// Only dead-lettered events.
+        #[arg(long)]
+        dead: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Put dead-lettered events back in the queue.
+    Retry {
+        /// The event's ID, as `events list` shows it.
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        id: Option<i64>,
+        /// Every dead-lettered event.
+        #[arg(long)]
+        all_dead: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+impl ConfigArgs {
+    fn load(&self, listen: Option<String>) -> anyhow::Result<Config> {
+        let overrides = Overrides { config_file: self.config.clone(), listen, data_dir: self.data_dir.clone() };
+        Ok(Config::load(&overrides)?)
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, listen } => serve(config.load(listen)?),
+        Command::Migrate { config } => run_migrate(&config.load(None)?),
+        Command::Check { config } => check(&config.load(None)?),
+        Command::DefaultConfig => {
+            print!("{DEFAULT_TOML}");
+            Ok(())
+        }
+        Command::Backup { out, config } => run_backup(&config.load(None)?, &out),
+        Command::Restore { file, config, force } => run_restore(&config.load(None)?, &file, force),
+        Command::Events(command) => run_events(command),
+    }
+}
+
+fn quiet_logs() {
+    telemetry::init(LogFormat::Text, "warn");
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init(config.log.format, &config.log.level);
+    runtime()?.block_on(async {
+        let app = Application::build(config).await?;
+        let state = app.state();
+        tracing::info!(
+            url = %format!("http://{}", app.local_addr()),
+            data_dir = %state.config.data_dir().display(),
+            media = %state.media.describe(),
+            payments = ?state.config.payments.provider,
+            "boptone is serving"
+        );
+        app.run_until_stopped(shutdown_signal()).await
+    })
+}
+
+fn run_migrate(config: &Config) -> anyhow::Result<()> {
+    quiet_logs();
+    let _lock = DataDirLock::acquire(config.data_dir())?;
+    let db = Db::open(&config.database_path())?;
+    for migration in db.migrate()? {
+        println!("applied V{:03}__{}", migration.version, migration.name);
+    }
+    let version = db.read_blocking(|c| migrate::current_version(c))?;
+    println!("database {} is at schema version {version} (latest known: {})", db.path().display(), migrate::latest_version());
+    Ok(())
+}
+
+fn check(config: &Config) -> anyhow::Result<()> {
+    quiet_logs();
+    let db_path = config.database_path();
+    let schema = if db_path.exists() {
+        let db = Db::open(&db_path)?;
+        let version = db.read_blocking(|c| migrate::current_version(c))?;
+        let latest = migrate::latest_version();
+        anyhow::ensure!(
+            version <= latest,
+            "database {} is at schema version {version}, newer than this binary knows ({latest})",
+            db_path.display()
+        );
+        format!("schema version {version} of {latest}")
+    } else {
+        "not created yet (serve or migrate creates it)".to_owned()
+    };
+    let media = Media::from_config(config)?;
+    runtime()?.block_on(media.probe()).with_context(|| format!("media store ({}) is not usable", media.describe()))?;
+    let payments = match config.payments.provider {
+        PaymentsProvider::Sandbox => "sandbox (test money, settled locally)".to_owned(),
+        PaymentsProvider::Stripe => format!(
+            "stripe at {} (secret key {}, webhook secret {})",
+            config.payments.stripe.api_base,
+            set_or_not(config.payments.stripe.secret_key.is_set()),
+            set_or_not(config.payments.stripe.webhook_secret.is_set()),
+        ),
+    };
+    println!("configuration ok");
+    println!("  listen      {}", config.server.listen);
+    println!("  public url  {}", config.server.public_url);
+    println!("  data dir    {}", config.data_dir().display());
+    println!("  database    {} — {schema}", db_path.display());
+    println!("  media       {} — reachable and writable", media.describe());
+    println!("  payments    {payments}");
+    println!("  logs        {:?} at {}", config.log.format, config.log.level);
+    Ok(())
+}
+
+fn set_or_not(set: bool) -> &'static str {
+    if set { "set" } else { "NOT set" }
+}
+
+fn run_backup(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
+    quiet_logs();
+    let manifest = backup::create(config, out)?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!("backup written to {} ({size} bytes, schema version {})", out.display(), manifest.schema_version);
+    match manifest.media {
+        backup::MediaManifest::Local { files } => println!("media: {files} files from the local store included"),
+        backup::MediaManifest::S3 { bucket, .. } => println!("media: stays in S3 bucket {bucket} (not copied)"),
+        backup::MediaManifest::Memory => println!("media: in-memory store, nothing to include"),
+    }
+    Ok(())
+}
+
+fn run_restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    quiet_logs();
+    let manifest = backup::restore(file, config.data_dir(), force)?;
+    println!(
+        "restored {} into {} (schema version {}, taken by boptone {})",
+        file.display(),
+        config.data_dir().display(),
+        manifest.schema_version,
+        manifest.boptone_version
+    );
+    Ok(())
+}
+
+fn run_events(command: EventsCommand) -> anyhow::Result<()> {
+    quiet_logs();
+    match command {
+        EventsCommand::List { dead, config } => {
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            let rows = db.read_blocking(|c| events_repo::list_undelivered(c, dead, 200))?;
+            if rows.is_empty() {
+                println!("{}", if dead { "no dead-lettered events" } else { "no undelivered events" });
+                return Ok(());
+            }
+            println!("{:>8}  {:<28}  {:<8}  {:>8}  {:<20}  LAST ERROR", "ID", "TYPE", "STATUS", "ATTEMPTS", "CREATED (UTC)");
+            for row in rows {
+                let created = chrono::DateTime::from_timestamp_millis(row.created_at)
+                    .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+                println!(
+                    "{:>8}  {:<28}  {:<8}  {:>8}  {:<20}  {}",
+                    row.id,
+                    row.event_type,
+                    row.status,
+                    row.attempts,
+                    created,
+                    row.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        EventsCommand::Retry { id, all_dead, config } => {
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            let target = if all_dead { None } else { id };
+            if let Some(id) = target {
+                let row = db.read_blocking(|c| events_repo::find_event(c, id))?;
+                let row = row.with_context(|| format!("no event with ID {id}"))?;
+                anyhow::ensure!(row.status == "dead", "event {id} is {}, not dead-lettered: nothing to retry", row.status);
+            }
+            let count = db.write_blocking(Durability::Normal, |tx| events_repo::requeue_dead_events(tx, target, now_ms()))?;
+            println!("{count} event(s) queued for another delivery");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,550 @@
+//! Layered configuration: built-in defaults → `boptone.toml` → `BOPTONE_*`
+//! environment → command-line flags.
+//!
+//! The defaults *are* the embedded `boptone.toml`, so the documented file and
+//! the behaviour cannot drift apart. Every layer is checked against the keys
+//! and value types of that file before anything is merged: an unknown key is an
+//! error with a suggestion, never a silently ignored typo.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Table, Value};
+use url::Url;
+
+/// The commented default configuration, embedded in the binary.
+pub const DEFAULT_TOML: &str = include_str!("../boptone.toml");
+
+const ENV_PREFIX: &str = "BOPTONE_";
+
+/// Keys whose values are never printed, logged or echoed in errors.
+const SECRET_KEYS: &[&str] = &[
+    "payments.stripe.secret_key",
+    "payments.stripe.webhook_secret",
+    "media.s3.secret_access_key",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub data: DataConfig,
+    pub log: LogConfig,
+    pub events: EventsConfig,
+    pub payments: PaymentsConfig,
+    pub media: MediaConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub body_limit_bytes: u64,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentsProvider {
+    Sandbox,
+    Stripe,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    pub provider: PaymentsProvider,
+    pub stripe: StripeConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeConfig {
+    pub secret_key: Secret,
+    pub webhook_secret: Secret,
+    pub api_base: Url,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaBackend {
+    Local,
+    S3,
+    Memory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub backend: MediaBackend,
+    pub local_path: String,
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub path_style: bool,
+    pub allow_http: bool,
+    pub presign_ttl_secs: u64,
+}
+
+/// A configuration value that must never be shown: `Debug` prints whether it
+/// is set, not what it is.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_set(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_set() { "<set>" } else { "<unset>" })
+    }
+}
+
+/// Values given on the command line; they win over every other layer.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A configuration problem, phrased for the person who has to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads every layer: defaults, the config file, `BOPTONE_*` variables
+    /// from the process environment, then `overrides`.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_from(overrides, std::env::vars())
+    }
+
+    /// As [`Config::load`], with the environment given explicitly (tests).
+    pub fn load_from(
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let defaults = default_table();
+        let mut merged = defaults.clone();
+        if let Some((path, text)) = read_config_file(overrides.config_file.as_deref())? {
+            let origin = path.display().to_string();
+            let file: Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{origin} is not valid TOML: {e}")))?;
+            check_table(&file, &defaults, "", &origin)?;
+            merge(&mut merged, file);
+        }
+        merge(&mut merged, env_table(env, &defaults)?);
+        merge(&mut merged, overrides_table(overrides));
+        let config = deserialize(merged)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The built-in defaults alone.
+    pub fn defaults() -> Config {
+        deserialize(default_table()).expect("the embedded boptone.toml is valid")
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data.dir
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data.dir.join("boptone.db")
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        if self.media.local_path.is_empty() {
+            self.data.dir.join("media")
+        } else {
+            PathBuf::from(&self.media.local_path)
+        }
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data.dir.join("mail")
+    }
+
+    /// Cross-field rules that a single value's type cannot express.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let scheme = self.server.public_url.scheme();
+        if scheme != "http" && scheme != "https" {
+            return Err(invalid("server.public_url", &self.server.public_url, "must be an http:// or https:// URL"));
+        }
+        for (key, value) in [
+            ("server.body_limit_bytes", self.server.body_limit_bytes),
+            ("server.request_timeout_secs", self.server.request_timeout_secs),
+            ("events.max_attempts", u64::from(self.events.max_attempts)),
+            ("events.backoff_base_ms", self.events.backoff_base_ms),
+            ("media.s3.presign_ttl_secs", self.media.s3.presign_ttl_secs),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, value, "must be greater than 0"));
+            }
+        }
+        if self.events.backoff_max_ms < self.events.backoff_base_ms {
+            return Err(invalid("events.backoff_max_ms", self.events.backoff_max_ms, "must not be below events.backoff_base_ms"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| invalid("log.level", &self.log.level, &format!("is not a log filter ({e})")))?;
+        if self.payments.provider == PaymentsProvider::Stripe {
+            for (key, secret) in [
+                ("payments.stripe.secret_key", &self.payments.stripe.secret_key),
+                ("payments.stripe.webhook_secret", &self.payments.stripe.webhook_secret),
+            ] {
+                if !secret.is_set() {
+                    return Err(ConfigError(format!("`{key}` must be set when `payments.provider` = \"stripe\"")));
+                }
+            }
+        }
+        if self.media.backend == MediaBackend::S3 {
+            if self.media.s3.bucket.is_empty() {
+                return Err(ConfigError("`media.s3.bucket` must be set when `media.backend` = \"s3\"".into()));
+            }
+            if !self.media.s3.endpoint.is_empty() {
+                let endpoint = Url::parse(&self.media.s3.endpoint)
+                    .map_err(|e| invalid("media.s3.endpoint", &self.media.s3.endpoint, &format!("is not a URL ({e})")))?;
+                if endpoint.scheme() == "http" && !self.media.s3.allow_http {
+                    return Err(invalid(
+                        "media.s3.endpoint",
+                        &self.media.s3.endpoint,
+                        "is plain http; set `media.s3.allow_http` = true to allow it",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(key: &str, value: impl fmt::Display, why: &str) -> ConfigError {
+    ConfigError(format!("`{key}` = {}: {why}", shown(key, &value.to_string())))
+}
+
+/// How a value appears in a message: quoted, or hidden for secrets.
+fn shown(key: &str, value: &str) -> String {
+    if SECRET_KEYS.contains(&key) {
+        "(hidden)".to_owned()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+fn default_table() -> Table {
+    DEFAULT_TOML.parse().expect("the embedded boptone.toml is valid TOML")
+}
+
+/// The explicit `--config` file (which must exist), else `./boptone.toml` if present.
+fn read_config_file(explicit: Option<&Path>) -> Result<Option<(PathBuf, String)>, ConfigError> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let local = PathBuf::from("boptone.toml");
+            if !local.exists() {
+                return Ok(None);
+            }
+            local
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    Ok(Some((path, text)))
+}
+
+/// Checks that every key in `given` exists in `known` with the same kind of value.
+fn check_table(given: &Table, known: &Table, prefix: &str, origin: &str) -> Result<(), ConfigError> {
+    for (key, value) in given {
+        let path = join_key(prefix, key);
+        let Some(expected) = known.get(key) else {
+            return Err(unknown_key(&path, known, prefix, origin));
+        };
+        match (value, expected) {
+            (Value::Table(inner), Value::Table(known_inner)) => check_table(inner, known_inner, &path, origin)?,
+            _ if value.same_type(expected) => {}
+            _ => {
+                return Err(ConfigError(format!(
+                    "`{path}` = {} in {origin}: expected {}",
+                    shown(&path, &value.to_string()),
+                    describe(expected)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_key(path: &str, known: &Table, prefix: &str, origin: &str) -> ConfigError {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    let suggestion = known
+        .keys()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| format!(" — did you mean `{}`?", join_key(prefix, candidate)))
+        .unwrap_or_default();
+    ConfigError(format!("unknown key `{path}` in {origin}{suggestion}"))
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "a whole number",
+        Value::Float(_) => "a number",
+        Value::Boolean(_) => "true or false",
+        Value::Datetime(_) => "a date-time",
+        Value::Array(_) => "a list",
+        Value::Table(_) => "a table",
+    }
+}
+
+fn join_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
+}
+
+/// `BOPTONE_SERVER__LISTEN=…` → `server.listen = …`, typed like the default.
+fn env_table(env: impl IntoIterator<Item = (String, String)>, defaults: &Table) -> Result<Table, ConfigError> {
+    let mut table = Table::new();
+    for (name, raw) in env {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let parts: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let path = parts.join(".");
+        let origin = format!("environment variable {name}");
+        let expected = lookup(defaults, &parts).ok_or_else(|| {
+            let (parent, known) = parent_table(defaults, &parts);
+            unknown_key(&path, known, &parent, &origin)
+        })?;
+        let value = coerce(&raw, expected).ok_or_else(|| {
+            ConfigError(format!("`{path}` = {} in {origin}: expected {}", shown(&path, &raw), describe(expected)))
+        })?;
+        insert_path(&mut table, &parts, value);
+    }
+    Ok(table)
+}
+
+fn lookup<'a>(table: &'a Table, parts: &[String]) -> Option<&'a Value> {
+    let (first, rest) = parts.split_first()?;
+    let value = table.get(first)?;
+    match (rest.is_empty(), value) {
+        (true, Value::Table(_)) => None,
+        (true, leaf) => Some(leaf),
+        (false, Value::Table(inner)) => lookup(inner, rest),
+        (false, _) => None,
+    }
+}
+
+/// The deepest known table along `parts`, for suggesting a sibling key.
+fn parent_table<'a>(table: &'a Table, parts: &[String]) -> (String, &'a Table) {
+    let mut current = table;
+    let mut prefix = String::new();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        match current.get(part) {
+            Some(Value::Table(inner)) => {
+                current = inner;
+                prefix = join_key(&prefix, part);
+            }
+            _ => break,
+        }
+    }
+    (prefix, current)
+}
+
+fn coerce(raw: &str, expected: &Value) -> Option<Value> {
+    match expected {
+        Value::Integer(_) => raw.trim().parse().ok().map(Value::Integer),
+        Value::Boolean(_) => raw.trim().parse().ok().map(Value::Boolean),
+        Value::Float(_) => raw.trim().parse().ok().map(Value::Float),
+        _ => Some(Value::String(raw.to_owned())),
+    }
+}
+
+fn insert_path(table: &mut Table, parts: &[String], value: Value) {
+    let (first, rest) = parts.split_first().expect("a key has at least one part");
+    if rest.is_empty() {
+        table.insert(first.clone(), value);
+        return;
+    }
+    let entry = table.entry(first.clone()).or_insert_with(|| Value::Table(Table::new()));
+    if let Value::Table(inner) = entry {
+        insert_path(inner, rest, value);
+    }
+}
+
+fn overrides_table(overrides: &Overrides) -> Table {
+    let mut table = Table::new();
+    if let Some(listen) = &overrides.listen {
+        insert_path(&mut table, &["server".into(), "listen".into()], Value::String(listen.clone()));
+    }
+    if let Some(dir) = &overrides.data_dir {
+        let dir = dir.to_string_lossy().into_owned();
+        insert_path(&mut table, &["data".into(), "dir".into()], Value::String(dir));
+    }
+    table
+}
+
+/// Deep merge: tables merge key by key, anything else is replaced.
+fn merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(base_inner)), Value::Table(over_inner)) => merge(base_inner, over_inner),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn deserialize(table: Table) -> Result<Config, ConfigError> {
+    let value = Value::Table(table.clone());
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+        let shown_value = lookup(&table, &parts)
+            .map(|v| shown(&path, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()).as_str()))
+            .unwrap_or_default();
+        ConfigError(format!("`{path}` = {shown_value}: {}", err.into_inner()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)], overrides: Overrides) -> Result<Config, ConfigError> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Config::load_from(&overrides, env)
+    }
+
+    fn with_file(text: &str) -> (tempfile::TempDir, Overrides) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("boptone.toml");
+        std::fs::write(&path, text).unwrap();
+        let overrides = Overrides { config_file: Some(path), ..Overrides::default() };
+        (dir, overrides)
+    }
+
+    #[test]
+    fn defaults_match_the_documented_file() {
+        let config = Config::defaults();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data.dir, PathBuf::from("./data"));
+        assert_eq!(config.payments.provider, PaymentsProvider::Sandbox);
+        assert_eq!(config.media.backend, MediaBackend::Local);
+        assert_eq!(config.media_dir(), PathBuf::from("./data/media"));
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        let (_dir, mut overrides) = with_file("[server]\nlisten = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\n");
+        let config = load(&[("BOPTONE_SERVER__REQUEST_TIMEOUT_SECS", "7")], overrides.clone()).unwrap();
+        assert_eq!(config.server.listen.port(), 9000);
+        assert_eq!(config.server.request_timeout_secs, 7);
+        overrides.listen = Some("127.0.0.1:9100".into());
+        let config = load(&[], overrides).unwrap();
+        assert_eq!(config.server.listen.port(), 9100);
+        assert_eq!(config.server.request_timeout_secs, 5);
+    }
+
+    #[test]
+    fn misspelled_file_key_is_named_with_a_suggestion() {
+        let (_dir, overrides) = with_file("[server]\nlistn = \"127.0.0.1:9000\"\n");
+        let err = load(&[], overrides).unwrap_err().to_string();
+        assert!(err.contains("unknown key `server.listn`"), "{err}");
+        assert!(err.contains("did you mean `server.listen`?"), "{err}");
+    }
+
+    #[test]
+    fn misspelled_env_key_is_named() {
+        let err = load(&[("BOPTONE_MEDIA__BAKEND", "s3")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`media.bakend`"), "{err}");
+        assert!(err.contains("BOPTONE_MEDIA__BAKEND"), "{err}");
+        assert!(err.contains("did you mean `media.backend`?"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_key_and_value() {
+        let err = load(&[("BOPTONE_SERVER__LISTEN", "nowhere")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`server.listen`") && err.contains("nowhere"), "{err}");
+        let err = load(&[("BOPTONE_PAYMENTS__PROVIDER", "paypal")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`payments.provider`") && err.contains("paypal"), "{err}");
+        let err = load(&[("BOPTONE_EVENTS__MAX_ATTEMPTS", "many")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`events.max_attempts`") && err.contains("whole number"), "{err}");
+        let (_dir, overrides) = with_file("[server]\nrequest_timeout_secs = \"soon\"\n");
+        let err = load(&[], overrides).unwrap_err().to_string();
+        assert!(err.contains("`server.request_timeout_secs`") && err.contains("soon"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_never_echoed() {
+        let (_dir, overrides) = with_file("[payments.stripe]\nsecret_key = 42\n");
+        let err = load(&[], overrides).unwrap_err().to_string();
+        assert!(err.contains("`payments.stripe.secret_key`") && err.contains("(hidden)"), "{err}");
+        assert!(!err.contains("42"), "{err}");
+        let config = load(&[("BOPTONE_PAYMENTS__STRIPE__SECRET_KEY", "sk_test_abc")], Overrides::default()).unwrap();
+        assert!(!format!("{config:?}").contains("sk_test_abc"));
+        assert_eq!(config.payments.stripe.secret_key.expose(), "sk_test_abc");
+    }
+
+    #[test]
+    fn cross_field_rules() {
+        let err = load(&[("BOPTONE_PAYMENTS__PROVIDER", "stripe")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("payments.stripe.secret_key"), "{err}");
+        let err = load(&[("BOPTONE_MEDIA__BACKEND", "s3")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("media.s3.bucket"), "{err}");
+    }
+
+    #[test]
+    fn invalid_toml_is_reported_with_the_file() {
+        let (_dir, overrides) = with_file("[server\nlisten = 1");
+        let err = load(&[], overrides).unwrap_err().to_string();
+        assert!(err.contains("boptone.toml is not valid TOML"), "{err}");
+    }
+}

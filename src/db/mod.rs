@@ -1,0 +1,253 @@
+//! The database: one SQLite file, a pool of read-only connections, and one
+//! writer that runs every write as a `BEGIN IMMEDIATE` transaction on a
+//! blocking thread. Repos take `&Connection` (reads) or `&Tx` (writes) and
+//! return `rusqlite::Result`.
+
+mod connection;
+pub mod lock;
+pub mod migrate;
+
+use std::cell::Cell;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Context;
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{AppError, AppResult};
+
+/// How a write transaction is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=NORMAL`: durable at the next checkpoint; the default.
+    Normal,
+    /// `synchronous=FULL`: on disk before commit returns — for money.
+    Full,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+struct DbInner {
+    path: PathBuf,
+    readers: Pool<SqliteConnectionManager>,
+    writer: Mutex<Connection>,
+    outbox: OutboxSignal,
+}
+
+/// Raised after a transaction that emitted events commits, so the event
+/// worker wakes at once instead of polling.
+#[derive(Default)]
+pub struct OutboxSignal {
+    generation: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl OutboxSignal {
+    fn raise(&self) {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.changed.notify_all();
+    }
+
+    /// Current generation, to pass to [`OutboxSignal::wait_past`].
+    pub fn generation(&self) -> u64 {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks until the signal is raised past `seen`, or `timeout` passes.
+    pub fn wait_past(&self, seen: u64, timeout: Duration) {
+        let guard = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let _unused = self.changed.wait_timeout_while(guard, timeout, |generation| *generation == seen);
+    }
+
+    pub fn wake(&self) {
+        self.raise();
+    }
+}
+
+/// A write transaction. Derefs to `rusqlite::Transaction`, so it can be
+/// handed to any repo function taking `&Connection`.
+pub struct Tx<'c> {
+    inner: Transaction<'c>,
+    emitted: Cell<bool>,
+}
+
+impl Tx<'_> {
+    /// Records that this transaction wrote to the event outbox.
+    pub fn mark_emitted(&self) {
+        self.emitted.set(true);
+    }
+}
+
+impl<'c> Deref for Tx<'c> {
+    type Target = Transaction<'c>;
+    fn deref(&self) -> &Transaction<'c> {
+        &self.inner
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file, without migrating.
+    pub fn open(path: &Path) -> anyhow::Result<Db> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let writer = connection::open_writer(path).with_context(|| format!("cannot open database {}", path.display()))?;
+        let readers = connection::reader_pool(path)?;
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                path: path.to_path_buf(),
+                readers,
+                writer: Mutex::new(writer),
+                outbox: OutboxSignal::default(),
+            }),
+        })
+    }
+
+    /// Opens the database and applies pending migrations; refuses a database
+    /// written by a newer binary.
+    pub fn open_migrated(path: &Path) -> anyhow::Result<Db> {
+        let db = Db::open(path)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Applies pending migrations; returns those applied.
+    pub fn migrate(&self) -> anyhow::Result<Vec<migrate::Migration>> {
+        migrate::run(&mut self.writer())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn outbox(&self) -> &OutboxSignal {
+        &self.inner.outbox
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside a write closure rolls its transaction back while
+        // unwinding, so the connection behind a poisoned lock is still sound.
+        self.inner.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on a read-only pooled connection, on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || db.read_blocking(f)).await
+    }
+
+    pub fn read_blocking<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        let conn = self.inner.readers.get().map_err(|e| {
+            tracing::error!(error = %e, "no database reader available");
+            AppError::Unavailable
+        })?;
+        Ok(f(&conn)?)
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits
+    /// when it returns `Ok`, rolls back otherwise.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || db.write_blocking(Durability::Normal, f)).await
+    }
+
+    /// As [`Db::write`], committed with `synchronous=FULL` (money).
+    pub async fn write_durable<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || db.write_blocking(Durability::Full, f)).await
+    }
+
+    pub fn write_blocking<T, E, F>(&self, durability: Durability, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Tx) -> Result<T, E>,
+        E: From<rusqlite::Error>,
+    {
+        let mut conn = self.writer();
+        if durability == Durability::Full {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = Self::in_transaction(&mut conn, f);
+        if durability == Durability::Full {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        let (value, emitted) = result?;
+        if emitted {
+            self.inner.outbox.raise();
+        }
+        Ok(value)
+    }
+
+    fn in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<(T, bool), E>
+    where
+        F: FnOnce(&Tx) -> Result<T, E>,
+        E: From<rusqlite::Error>,
+    {
+        let tx = Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, emitted: Cell::new(false) };
+        let value = f(&tx)?;
+        let emitted = tx.emitted.get();
+        tx.inner.commit()?;
+        Ok((value, emitted))
+    }
+
+    /// `SELECT 1` on a reader: is the database answering?
+    pub fn ping(&self) -> AppResult<()> {
+        self.read_blocking(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+    }
+
+    /// Writes a consistent snapshot of the live database to `dest` with
+    /// `VACUUM INTO`: one read transaction, so concurrent writers neither
+    /// block it nor make it restart.
+    pub fn snapshot_to(&self, dest: &Path) -> anyhow::Result<()> {
+        let dest = dest.to_str().context("backup path is not UTF-8")?.to_owned();
+        Ok(self.read_blocking(|c| {
+            // VACUUM INTO is refused on a query_only connection; lift it for
+            // this statement only: VACUUM INTO never writes the source.
+            c.pragma_update(None, "query_only", false)?;
+            let result = c.execute("VACUUM INTO ?1", [&dest]);
+            c.pragma_update(None, "query_only", true)?;
+            result.map(|_| ())
+        })?)
+    }
+
+    /// Folds the WAL back into the main file; called on shutdown.
+    pub fn checkpoint(&self) -> anyhow::Result<()> {
+        self.writer().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+async fn run_blocking<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}
+
+/// Milliseconds since the Unix epoch, UTC — the one time format in the database.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}

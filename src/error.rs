@@ -1,0 +1,115 @@
+//! `AppError` — the one error type of services and handlers — and its HTTP
+//! mapping. A handler returns `AppResult<T>`; the response carries an
+//! [`ErrorReport`] extension that `web::errors` renders as an HTML page or
+//! JSON, depending on what the client accepts.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    /// Input that parsed but broke a rule; `fields` maps a field name to its message.
+    #[error("{message}")]
+    Invalid { message: String, fields: BTreeMap<String, String> },
+    #[error("sign in required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the server is busy, try again shortly")]
+    Unavailable,
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Storage(#[from] object_store::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError::Invalid { fields: BTreeMap::from([(field.to_owned(), message.clone())]), message }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage(object_store::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
+            AppError::Db(_) | AppError::Storage(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short machine-readable code for JSON clients.
+    fn code(&self) -> &'static str {
+        match self.status() {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            _ => "internal_error",
+        }
+    }
+}
+
+/// What went wrong, attached to an error response for the renderer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReport {
+    #[serde(rename = "error")]
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ErrorReport {
+    pub fn new(code: &str, message: impl Into<String>) -> ErrorReport {
+        ErrorReport { code: code.to_owned(), message: message.into(), fields: BTreeMap::new() }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let report = if status.is_server_error() {
+            // Logged once, here; the client sees a generic message.
+            tracing::error!(error = %self, details = ?self, "request failed");
+            ErrorReport::new(self.code(), "Something went wrong on our side. Please try again.")
+        } else {
+            let fields = match &self {
+                AppError::Invalid { fields, .. } => fields.clone(),
+                _ => BTreeMap::new(),
+            };
+            ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields }
+        };
+        let mut response = (status, report.message.clone()).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response.extensions_mut().insert(report);
+        response
+    }
+}

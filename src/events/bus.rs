@@ -1,0 +1,194 @@
+//! Handlers, their registry, and processing of due events.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::EventsConfig;
+use crate::db::{Db, Durability, Tx, now_ms};
+
+use super::repo::{self, EventRow};
+
+/// An event as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub uid: String,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+type HandlerFn = dyn Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync;
+
+/// Reacts to one event type. Its writes through `tx` commit together with the
+/// record that it ran, so its database effect happens exactly once; effects
+/// outside the database (mail, push) happen at least once.
+pub struct Handler {
+    pub name: &'static str,
+    pub event_type: &'static str,
+    run: Box<HandlerFn>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    handlers: Vec<Handler>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Registers `run` as handler `name` of `event_type`. Names are recorded
+    /// in the database: renaming a handler makes it run again for old events.
+    pub fn on<F>(&mut self, event_type: &'static str, name: &'static str, run: F) -> &mut Registry
+    where
+        F: Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync + 'static,
+    {
+        assert!(
+            !self.handlers.iter().any(|h| h.name == name && h.event_type == event_type),
+            "handler {name} registered twice for {event_type}"
+        );
+        self.handlers.push(Handler { name, event_type, run: Box::new(run) });
+        self
+    }
+
+    fn for_type<'a>(&'a self, event_type: &'a str) -> impl Iterator<Item = &'a Handler> + 'a {
+        self.handlers.iter().filter(move |h| h.event_type == event_type)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl RetryPolicy {
+    pub fn from_config(config: &EventsConfig) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: config.max_attempts,
+            backoff_base: Duration::from_millis(config.backoff_base_ms),
+            backoff_max: Duration::from_millis(config.backoff_max_ms),
+        }
+    }
+
+    /// Delay before the attempt after `failed_attempts` failures: base · 2^(n-1), capped.
+    pub fn delay_after(&self, failed_attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(failed_attempts.saturating_sub(1));
+        self.backoff_base.saturating_mul(factor).min(self.backoff_max)
+    }
+}
+
+/// The outbox and the handlers that consume it.
+pub struct EventBus {
+    db: Db,
+    registry: Registry,
+    policy: RetryPolicy,
+}
+
+const BATCH: usize = 64;
+
+impl EventBus {
+    pub fn new(db: Db, registry: Registry, policy: RetryPolicy) -> Arc<EventBus> {
+        Arc::new(EventBus { db, registry, policy })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Processes one batch of due events; returns how many were processed.
+    pub fn process_due(&self) -> anyhow::Result<usize> {
+        let due = self.db.read_blocking(|c| repo::list_due_events(c, now_ms(), BATCH))?;
+        for row in &due {
+            self.process(row)?;
+        }
+        Ok(due.len())
+    }
+
+    /// Processes due events until none is due or `deadline` passes.
+    pub fn drain(&self, deadline: std::time::Instant) -> anyhow::Result<usize> {
+        let mut total = 0;
+        while std::time::Instant::now() < deadline {
+            let n = self.process_due()?;
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        Ok(total)
+    }
+
+    /// Milliseconds until the next pending event is due, if any.
+    pub fn next_due_in(&self) -> anyhow::Result<Option<Duration>> {
+        let next = self.db.read_blocking(repo::next_due_at)?;
+        Ok(next.map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))))
+    }
+
+    fn process(&self, row: &EventRow) -> anyhow::Result<()> {
+        let event = StoredEvent {
+            id: row.id,
+            uid: row.event_uid.clone(),
+            event_type: row.event_type.clone(),
+            payload: serde_json::from_str(&row.payload)?,
+            attempts: row.attempts,
+            created_at: row.created_at,
+        };
+        let done = self.db.read_blocking(|c| repo::list_completed_handlers(c, event.id))?;
+        let mut failures = Vec::new();
+        for handler in self.registry.for_type(&event.event_type) {
+            if done.iter().any(|name| name == handler.name) {
+                continue;
+            }
+            if let Err(err) = self.run_handler(handler, &event) {
+                tracing::warn!(event = %event.uid, event_type = %event.event_type, handler = handler.name, error = %err, "event handler failed");
+                failures.push(format!("{}: {err:#}", handler.name));
+            }
+        }
+        self.settle(row, failures)
+    }
+
+    /// One handler, in its own transaction with its completion record.
+    fn run_handler(&self, handler: &Handler, event: &StoredEvent) -> anyhow::Result<()> {
+        self.db.write_blocking(Durability::Normal, |tx| {
+            if repo::handler_completed(tx, event.id, handler.name)? {
+                return Ok(());
+            }
+            // A panicking handler is a failing handler: it must not take the
+            // worker thread down with it, or block the events behind it.
+            catch_unwind(AssertUnwindSafe(|| (handler.run)(tx, event)))
+                .map_err(|panic| anyhow::anyhow!("handler panicked: {}", panic_message(&panic)))??;
+            repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?;
+            Ok(())
+        })
+    }
+
+    fn settle(&self, row: &EventRow, failures: Vec<String>) -> anyhow::Result<()> {
+        let now = now_ms();
+        if failures.is_empty() {
+            return Ok(self.db.write_blocking(Durability::Normal, |tx| repo::mark_event_done(tx, row.id, now))?);
+        }
+        let attempts = row.attempts + 1;
+        let dead = attempts >= i64::from(self.policy.max_attempts);
+        let delay = self.policy.delay_after(u32::try_from(attempts).unwrap_or(u32::MAX));
+        let next = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        if dead {
+            tracing::error!(event = %row.event_uid, event_type = %row.event_type, attempts, "event dead-lettered");
+        }
+        let error = failures.join("; ");
+        let record = |tx: &Tx| repo::record_event_failure(tx, row.id, attempts, next, dead, &error);
+        Ok(self.db.write_blocking(Durability::Normal, record)?)
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

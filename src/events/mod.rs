@@ -1,0 +1,31 @@
+//! The event bus: a transactional outbox in `platform_events`.
+//!
+//! A service calls [`emit`] inside its write transaction, so the event exists
+//! exactly when the change it announces does. The [`Worker`] thread runs every
+//! registered handler for it; each handler's writes commit together with its
+//! completion record, so its effect happens once across retries and crashes.
+
+mod bus;
+pub mod repo;
+mod worker;
+
+use serde::Serialize;
+
+use crate::db::Tx;
+
+pub use bus::{EventBus, Handler, Registry, RetryPolicy, StoredEvent};
+pub use worker::Worker;
+
+/// A platform event: a payload with a `pillar.noun.past_tense` name.
+pub trait PlatformEvent: Serialize {
+    const TYPE: &'static str;
+}
+
+/// Writes `event` to the outbox inside the caller's transaction and returns
+/// its opaque id. The worker is woken when the transaction commits.
+pub fn emit<E: PlatformEvent>(tx: &Tx, event: &E) -> rusqlite::Result<String> {
+    let payload = serde_json::to_string(event).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let uid = repo::insert_event(tx, E::TYPE, &payload, crate::db::now_ms())?;
+    tx.mark_emitted();
+    Ok(uid)
+}

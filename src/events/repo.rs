@@ -1,0 +1,126 @@
+//! SQL of the outbox.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub event_uid: String,
+    pub event_type: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, event_uid, event_type, payload, status, attempts, next_attempt_at, last_error, created_at";
+
+fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0)?,
+        event_uid: r.get(1)?,
+        event_type: r.get(2)?,
+        payload: r.get(3)?,
+        status: r.get(4)?,
+        attempts: r.get(5)?,
+        next_attempt_at: r.get(6)?,
+        last_error: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+pub fn insert_event(conn: &Connection, event_type: &str, payload: &str, now: i64) -> rusqlite::Result<String> {
+    let uid = uuid::Uuid::new_v4().simple().to_string();
+    conn.execute(
+        "INSERT INTO platform_events (event_uid, event_type, payload, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![uid, event_type, payload, now],
+    )?;
+    Ok(uid)
+}
+
+pub fn list_due_events(conn: &Connection, now: i64, limit: usize) -> rusqlite::Result<Vec<EventRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM platform_events
+         WHERE status = 'pending' AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![now, limit as i64], row_to_event)?;
+    rows.collect()
+}
+
+pub fn find_event(conn: &Connection, id: i64) -> rusqlite::Result<Option<EventRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM platform_events WHERE id = ?1");
+    conn.query_row(&sql, [id], row_to_event).optional()
+}
+
+/// Undelivered events (pending and dead), or only dead ones, newest first.
+pub fn list_undelivered(conn: &Connection, dead_only: bool, limit: usize) -> rusqlite::Result<Vec<EventRow>> {
+    let filter = if dead_only { "status = 'dead'" } else { "status IN ('pending', 'dead')" };
+    let sql = format!("SELECT {COLUMNS} FROM platform_events WHERE {filter} ORDER BY id DESC LIMIT ?1");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([limit as i64], row_to_event)?;
+    rows.collect()
+}
+
+pub fn next_due_at(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT MIN(next_attempt_at) FROM platform_events WHERE status = 'pending'", [], |r| r.get(0))
+}
+
+pub fn count_by_status(conn: &Connection, status: &str) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COUNT(*) FROM platform_events WHERE status = ?1", [status], |r| r.get(0))
+}
+
+pub fn list_completed_handlers(conn: &Connection, event_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT handler FROM platform_event_handlers WHERE event_id = ?1")?;
+    let rows = stmt.query_map([event_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn handler_completed(conn: &Connection, event_id: i64, handler: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM platform_event_handlers WHERE event_id = ?1 AND handler = ?2")?
+        .exists(params![event_id, handler])
+}
+
+pub fn insert_handler_completion(conn: &Connection, event_id: i64, handler: &str, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO platform_event_handlers (event_id, handler, completed_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![event_id, handler, now])?;
+    Ok(())
+}
+
+pub fn mark_event_done(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE platform_events SET status = 'done', completed_at = ?2, last_error = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, now])?;
+    Ok(())
+}
+
+pub fn record_event_failure(
+    conn: &Connection,
+    id: i64,
+    attempts: i64,
+    next_attempt_at: i64,
+    dead: bool,
+    error: &str,
+) -> rusqlite::Result<()> {
+    let status = if dead { "dead" } else { "pending" };
+    conn.prepare_cached(
+        "UPDATE platform_events SET attempts = ?2, next_attempt_at = ?3, status = ?4, last_error = ?5 WHERE id = ?1",
+    )?
+    .execute(params![id, attempts, next_attempt_at, status, error])?;
+    Ok(())
+}
+
+/// Puts dead events (one, or all with `id = None`) back in the queue.
+pub fn requeue_dead_events(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE platform_events SET status = 'pending', attempts = 0, next_attempt_at = ?1
+         WHERE status = 'dead' AND (?2 IS NULL OR id = ?2)",
+        params![now, id],
+    )
+}

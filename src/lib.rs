@@ -1,0 +1,16 @@
+//! Boptone: one binary that gives an independent artist or small label its
+//! own creator platform. See ARCHITECTURE.md for the design.
+
+pub mod app;
+pub mod backup;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod media;
+pub mod ops;
+pub mod router;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

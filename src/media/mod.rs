@@ -1,0 +1,218 @@
+//! Media storage over `Arc<dyn ObjectStore>`: a local directory (default), an
+//! S3-compatible bucket, or memory (tests). Writes stream in bounded memory;
+//! reads are served with HTTP ranges (see [`serve`]) or, on S3, presigned URLs.
+
+mod key;
+mod serve;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::buffered::BufWriter;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::signer::Signer;
+use object_store::{ObjectMeta, ObjectStore, PutPayload};
+use tokio::io::AsyncWriteExt;
+
+use crate::config::{Config, MediaBackend};
+use crate::error::{AppError, AppResult};
+
+pub use key::MediaKey;
+pub use serve::{ByteRange, RangeError, parse_range};
+
+/// Bytes buffered before a write turns into a multipart upload; also the part
+/// size, so a write holds at most a few parts in memory whatever its size.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+const MAX_PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Clone)]
+pub struct Media {
+    store: Arc<dyn ObjectStore>,
+    signer: Option<Arc<AmazonS3>>,
+    presign_ttl: Duration,
+    description: String,
+}
+
+/// What a finished write stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the upload was interrupted: {0}")]
+    Source(String),
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl From<PutError> for AppError {
+    fn from(err: PutError) -> AppError {
+        match err {
+            PutError::TooLarge { .. } | PutError::Source(_) => AppError::BadRequest(err.to_string()),
+            PutError::Store(e) => AppError::Storage(e),
+            PutError::Io(e) => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl Media {
+    /// The store that `config.media` describes.
+    pub fn from_config(config: &Config) -> anyhow::Result<Media> {
+        let ttl = Duration::from_secs(config.media.s3.presign_ttl_secs);
+        match config.media.backend {
+            MediaBackend::Local => {
+                let dir = config.media_dir();
+                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create media directory {}", dir.display()))?;
+                let store = LocalFileSystem::new_with_prefix(&dir)
+                    .with_context(|| format!("cannot use media directory {}", dir.display()))?;
+                Ok(Media::new(Arc::new(store), None, ttl, format!("local directory {}", dir.display())))
+            }
+            MediaBackend::Memory => Ok(Media::in_memory()),
+            MediaBackend::S3 => {
+                let s3 = &config.media.s3;
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_virtual_hosted_style_request(!s3.path_style)
+                    .with_allow_http(s3.allow_http);
+                if !s3.endpoint.is_empty() {
+                    builder = builder.with_endpoint(&s3.endpoint);
+                }
+                if !s3.access_key_id.is_empty() {
+                    builder = builder
+                        .with_access_key_id(&s3.access_key_id)
+                        .with_secret_access_key(s3.secret_access_key.expose());
+                }
+                let store = Arc::new(builder.build().context("invalid media.s3 settings")?);
+                let endpoint = if s3.endpoint.is_empty() { "AWS" } else { s3.endpoint.as_str() };
+                let description = format!("S3 bucket {} at {endpoint}", s3.bucket);
+                Ok(Media::new(store.clone(), Some(store), ttl, description))
+            }
+        }
+    }
+
+    pub fn in_memory() -> Media {
+        Media::new(Arc::new(InMemory::new()), None, Duration::from_secs(900), "memory (lost on restart)".into())
+    }
+
+    fn new(store: Arc<dyn ObjectStore>, signer: Option<Arc<AmazonS3>>, presign_ttl: Duration, description: String) -> Media {
+        Media { store, signer, presign_ttl, description }
+    }
+
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Does this store hand out presigned URLs (S3)?
+    pub fn presigns(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// Streams `body` into the object at `key`, holding at most a few parts
+    /// in memory. Stops and removes the partial object when the body exceeds
+    /// `limit` bytes or fails.
+    pub async fn put_stream<S, E>(&self, key: &MediaKey, body: S, limit: Option<u64>) -> Result<Stored, PutError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let mut writer = BufWriter::with_capacity(self.store.clone(), key.path(), PART_SIZE)
+            .with_max_concurrency(MAX_PARTS_IN_FLIGHT);
+        match copy_limited(&mut writer, body, limit).await {
+            Ok(size) => {
+                writer.shutdown().await?;
+                Ok(Stored { size })
+            }
+            Err(err) => {
+                // Nothing half-written stays behind: the multipart upload is
+                // aborted, and a small object was never written at all.
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(key = %key, error = %abort, "could not abort a failed upload");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    pub async fn put_bytes(&self, key: &MediaKey, bytes: Bytes) -> AppResult<Stored> {
+        let size = bytes.len() as u64;
+        self.store.put(&key.path(), PutPayload::from_bytes(bytes)).await?;
+        Ok(Stored { size })
+    }
+
+    pub async fn head(&self, key: &MediaKey) -> AppResult<ObjectMeta> {
+        Ok(self.store.head(&key.path()).await?)
+    }
+
+    pub async fn get_bytes(&self, key: &MediaKey) -> AppResult<Bytes> {
+        Ok(self.store.get(&key.path()).await?.bytes().await?)
+    }
+
+    /// Deletes an object; deleting a missing object is not an error.
+    pub async fn delete(&self, key: &MediaKey) -> AppResult<()> {
+        match self.store.delete(&key.path()).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A presigned GET URL, where the store can make one (S3).
+    pub async fn presigned_get(&self, key: &MediaKey) -> AppResult<Option<url::Url>> {
+        self.presign(http::Method::GET, key).await
+    }
+
+    /// A presigned PUT URL, where the store can make one (S3).
+    pub async fn presigned_put(&self, key: &MediaKey) -> AppResult<Option<url::Url>> {
+        self.presign(http::Method::PUT, key).await
+    }
+
+    async fn presign(&self, method: http::Method, key: &MediaKey) -> AppResult<Option<url::Url>> {
+        let Some(signer) = &self.signer else { return Ok(None) };
+        Ok(Some(signer.signed_url(method, &key.path(), self.presign_ttl).await?))
+    }
+
+    /// Writes, reads back and deletes a probe object: proves the store is
+    /// reachable and writable (used by `boptone check`).
+    pub async fn probe(&self) -> anyhow::Result<()> {
+        let key = MediaKey::parse(".boptone-check").expect("valid key");
+        let payload = Bytes::from_static(b"boptone");
+        self.store.put(&key.path(), payload.clone().into()).await.context("cannot write to the media store")?;
+        let read = self.store.get(&key.path()).await.context("cannot read from the media store")?.bytes().await?;
+        anyhow::ensure!(read == payload, "the media store returned different bytes than were written");
+        self.store.delete(&key.path()).await.context("cannot delete from the media store")?;
+        Ok(())
+    }
+}
+
+async fn copy_limited<S, E>(writer: &mut BufWriter, body: S, limit: Option<u64>) -> Result<u64, PutError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let mut body = std::pin::pin!(body);
+    let mut size: u64 = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| PutError::Source(e.to_string()))?;
+        size += chunk.len() as u64;
+        if let Some(limit) = limit.filter(|limit| size > *limit) {
+            return Err(PutError::TooLarge { limit });
+        }
+        writer.put(chunk).await?;
+    }
+    Ok(size)
+}

@@ -1,0 +1,172 @@
+//! Serving stored objects over HTTP: single byte ranges (`206`, `416`),
+//! `Accept-Ranges`, `Content-Length`, and `ETag` / `If-None-Match` → `304`.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use object_store::{GetOptions, GetRange};
+
+use super::{Media, MediaKey};
+use crate::error::AppResult;
+
+/// Objects are write-once (a new upload gets a new key), so clients may keep
+/// them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// A satisfiable range, resolved against the object size: `start..=end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeError {
+    /// Well-formed, but no byte of it lies inside the object: `416`.
+    Unsatisfiable,
+}
+
+/// Parses a `Range` header value against an object of `size` bytes.
+/// `Ok(None)` means "serve the whole object": RFC 9110 lets a server ignore
+/// a header it does not understand, and multi-range requests are served whole.
+pub fn parse_range(value: &str, size: u64) -> Result<Option<ByteRange>, RangeError> {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return Ok(None) };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else { return Ok(None) };
+    let (first, last) = (first.trim(), last.trim());
+    let range = match (first.is_empty(), last.is_empty()) {
+        (true, true) => return Ok(None),
+        (true, false) => {
+            let Ok(suffix) = last.parse::<u64>() else { return Ok(None) };
+            if suffix == 0 || size == 0 {
+                return Err(RangeError::Unsatisfiable);
+            }
+            ByteRange { start: size.saturating_sub(suffix), end: size - 1 }
+        }
+        (false, _) => {
+            let Ok(start) = first.parse::<u64>() else { return Ok(None) };
+            let end = if last.is_empty() {
+                u64::MAX
+            } else {
+                match last.parse::<u64>() {
+                    Ok(end) if end >= start => end,
+                    _ => return Ok(None),
+                }
+            };
+            if start >= size {
+                return Err(RangeError::Unsatisfiable);
+            }
+            ByteRange { start, end: end.min(size - 1) }
+        }
+    };
+    Ok(Some(range))
+}
+
+impl Media {
+    /// Answers a GET (or HEAD) for the object at `key`.
+    pub async fn serve(&self, key: &MediaKey, request: &HeaderMap) -> AppResult<Response> {
+        let meta = self.head(key).await?;
+        let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+        if if_none_match(request, &etag) {
+            return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        }
+        let mime = mime_guess::from_path(key.as_str()).first_or_octet_stream();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).expect("a mime type is a valid header"));
+
+        let range = match requested_range(request, &etag, meta.size) {
+            Ok(range) => range,
+            Err(RangeError::Unsatisfiable) => {
+                headers.insert(header::CONTENT_RANGE, header_value(format!("bytes */{}", meta.size)));
+                return Ok((StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response());
+            }
+        };
+        let (status, get_range, length) = match range {
+            Some(r) => {
+                headers.insert(header::CONTENT_RANGE, header_value(format!("bytes {}-{}/{}", r.start, r.end, meta.size)));
+                (StatusCode::PARTIAL_CONTENT, Some(GetRange::Bounded(r.start..r.end + 1)), r.end - r.start + 1)
+            }
+            None => (StatusCode::OK, None, meta.size),
+        };
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        let options = GetOptions { range: get_range, ..GetOptions::default() };
+        let result = self.store().get_opts(&key.path(), options).await?;
+        let body = Body::from_stream(result.into_stream().map_err(std::io::Error::other));
+        Ok((status, headers, body).into_response())
+    }
+}
+
+/// The range to serve, honouring `If-Range`: a stale validator means the
+/// client's partial copy is outdated, so it gets the whole object.
+fn requested_range(request: &HeaderMap, etag: &str, size: u64) -> Result<Option<ByteRange>, RangeError> {
+    let Some(range) = request.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    if let Some(if_range) = request.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
+        if if_range.trim() != etag {
+            return Ok(None);
+        }
+    }
+    parse_range(range, size)
+}
+
+fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|candidate| candidate.trim().trim_start_matches("W/"))
+        .any(|candidate| candidate == "*" || candidate == etag)
+}
+
+fn quoted_etag(store_etag: Option<&str>, size: u64, modified_ms: i64) -> String {
+    match store_etag {
+        Some(tag) if tag.starts_with('"') => tag.to_owned(),
+        Some(tag) => format!("\"{tag}\""),
+        None => format!("\"{size:x}-{modified_ms:x}\""),
+    }
+}
+
+fn header_value(text: String) -> HeaderValue {
+    HeaderValue::from_str(&text).expect("ASCII header value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str, size: u64) -> Result<Option<(u64, u64)>, RangeError> {
+        parse_range(value, size).map(|r| r.map(|r| (r.start, r.end)))
+    }
+
+    #[test]
+    fn prefix_suffix_and_open_ended_ranges() {
+        assert_eq!(range("bytes=0-99", 1000), Ok(Some((0, 99))));
+        assert_eq!(range("bytes=100-", 1000), Ok(Some((100, 999))));
+        assert_eq!(range("bytes=-100", 1000), Ok(Some((900, 999))));
+        assert_eq!(range("bytes=-5000", 1000), Ok(Some((0, 999))));
+        assert_eq!(range("bytes=990-5000", 1000), Ok(Some((990, 999))));
+    }
+
+    #[test]
+    fn unsatisfiable_ranges() {
+        assert_eq!(range("bytes=1000-", 1000), Err(RangeError::Unsatisfiable));
+        assert_eq!(range("bytes=5000-6000", 1000), Err(RangeError::Unsatisfiable));
+        assert_eq!(range("bytes=-0", 1000), Err(RangeError::Unsatisfiable));
+        assert_eq!(range("bytes=0-", 0), Err(RangeError::Unsatisfiable));
+    }
+
+    #[test]
+    fn malformed_or_multiple_ranges_serve_everything() {
+        for value in ["items=0-1", "bytes=abc", "bytes=5-1", "bytes=-", "bytes=0-1,5-6", "bytes=1-x"] {
+            assert_eq!(range(value, 1000), Ok(None), "{value}");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Building and running the application: lock the data directory, open and
+//! migrate the database, reach the media store, start the event worker, bind
+//! the listener; then serve until a shutdown signal and stop in order.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::app::{App, AppState};
+use crate::config::{Config, PaymentsProvider};
+use crate::db::Db;
+use crate::db::lock::DataDirLock;
+use crate::events::{EventBus, Registry, RetryPolicy, Worker};
+use crate::media::Media;
+use crate::ops::Metrics;
+use crate::web::Views;
+use crate::web::views::Globals;
+
+pub struct Application {
+    state: AppState,
+    router: Router,
+    listener: TcpListener,
+    worker: Worker,
+    _lock: DataDirLock,
+}
+
+/// The event handlers of every pillar.
+pub fn registry() -> Registry {
+    Registry::new()
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with(config, registry(), None).await
+    }
+
+    /// As [`Application::build`], with explicit handlers and, optionally, a
+    /// media store (tests use both).
+    pub async fn build_with(config: Config, registry: Registry, media: Option<Media>) -> anyhow::Result<Application> {
+        let started = Instant::now();
+        let lock = DataDirLock::acquire(config.data_dir())?;
+        let db = Db::open_migrated(&config.database_path())?;
+        let media = match media {
+            Some(media) => media,
+            None => Media::from_config(&config)?,
+        };
+        let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
+        let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
+        let views = Views::new(Globals {
+            public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
+            sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
+            version: env!("CARGO_PKG_VERSION"),
+        });
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
+        let state = AppState(Arc::new(App { config, db, media, views, metrics: Metrics::new(), events }));
+        let router = crate::router::build(state.clone());
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
+        Ok(Application { state, router, listener, worker, _lock: lock })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, gives
+    /// in-flight requests `server.shutdown_grace_secs`, drains the event
+    /// worker and checkpoints the WAL.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { state, router, listener, worker, _lock } = self;
+        let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: no new connections");
+                let _unused = stopping_tx.send(());
+            });
+        let forced = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result.context("the HTTP server failed")?,
+            () = forced => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time"),
+        }
+        let db = state.db.clone();
+        tokio::task::spawn_blocking(move || {
+            worker.shutdown(grace);
+            db.checkpoint()
+        })
+        .await??;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _unused = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

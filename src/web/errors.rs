@@ -1,0 +1,100 @@
+//! Turns error responses into an HTML page or JSON, by what the client wants.
+//! Handlers only say *what* went wrong ([`ErrorReport`]); this decides how it looks.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::{AppError, ErrorReport};
+
+/// Plain-text error bodies from the framework (a bad JSON body, a wrong
+/// method…) are small; anything larger is passed through untouched.
+const MAX_PLAIN_ERROR: usize = 16 * 1024;
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let json = wants_json(request.headers(), request.uri().path());
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let report = match parts.extensions.remove::<ErrorReport>() {
+        Some(report) => report,
+        None if is_plain_text(&parts.headers) => {
+            let text = to_bytes(body, MAX_PLAIN_ERROR).await.unwrap_or_default();
+            ErrorReport::new(default_code(status), String::from_utf8_lossy(&text).trim().to_owned())
+        }
+        None => return Response::from_parts(parts, body),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = if json {
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Body::from(serde_json::to_vec(&report).unwrap_or_default())
+    } else {
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        Body::from(error_page(&state, status, &report))
+    };
+    Response::from_parts(parts, body)
+}
+
+fn wants_json(headers: &HeaderMap, path: &str) -> bool {
+    if path.starts_with("/api/") || path.starts_with("/webhooks/") {
+        return true;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+fn is_plain_text(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"))
+}
+
+fn default_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+fn error_page(state: &AppState, status: StatusCode, report: &ErrorReport) -> String {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let message = if report.message.is_empty() { title } else { report.message.as_str() };
+    let page = ErrorPage { status: status.as_u16(), title, message };
+    match state.views.render("error.html", &page) {
+        Ok(html) => html.0,
+        // The error page itself failed: fall back to something that cannot.
+        Err(_) => format!("<!doctype html><title>{}</title><h1>{}</h1>", status.as_u16(), title),
+    }
+}
+
+impl IntoResponse for ErrorReport {
+    fn into_response(self) -> Response {
+        let mut response = StatusCode::BAD_REQUEST.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}

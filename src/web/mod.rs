@@ -1,0 +1,21 @@
+//! The browser side of the server: templates, embedded assets, error pages
+//! and the response headers every page carries.
+
+pub mod assets;
+pub mod errors;
+pub mod headers;
+mod pages;
+pub mod views;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+
+pub use views::Views;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::show_home))
+        .route("/assets/{*path}", get(assets::serve_asset))
+}
