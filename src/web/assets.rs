@@ -20,11 +20,12 @@ fn version_of(name: &str) -> Option<String> {
 }
 
 /// Template function: `{{ asset("css/boptone.css") }}` → `/assets/css/boptone.css?v=…`.
-pub fn asset_url(name: &str) -> Result<String, minijinja::Error> {
+pub fn asset_url(name: &str) -> Result<minijinja::Value, minijinja::Error> {
     let version = version_of(name).ok_or_else(|| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("no asset named {name}"))
     })?;
-    Ok(format!("/assets/{name}?v={version}"))
+    // Marked safe: the name comes from a template and the hash is hex.
+    Ok(minijinja::Value::from_safe_string(format!("/assets/{name}?v={version}")))
 }
 
 #[derive(Deserialize)]

@@ -1,1 +1,10 @@
+//! The integration test binary: the real application on port 0 over a
+//! temporary data directory, real SQLite files, the real object stores (local
+//! directory, and an S3 server started by `scripts/test`).
 
+mod cli;
+mod events;
+mod helpers;
+mod media;
+mod s3;
+mod web;

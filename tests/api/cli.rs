@@ -1,0 +1,256 @@
+//! The `boptone` binary as an admin uses it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use boptone::db::{Db, Durability};
+use rusqlite::Connection;
+
+use crate::helpers::{boptone, client, eventually, pattern, run, spawn_app, stderr, stdout};
+
+fn data_arg(dir: &Path) -> [String; 2] {
+    ["--data-dir".to_owned(), dir.display().to_string()]
+}
+
+#[test]
+fn default_config_prints_the_repository_file() {
+    let output = run(boptone().arg("default-config"));
+    assert!(output.status.success());
+    let repo_file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/boptone.toml")).unwrap();
+    assert_eq!(stdout(&output), repo_file);
+}
+
+#[test]
+fn check_names_a_misspelled_key_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("boptone.toml");
+    std::fs::write(&path, "[server]\nlistn = \"127.0.0.1:9999\"\n").unwrap();
+    let output = run(boptone().arg("check").arg("--config").arg(&path));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("unknown key `server.listn`"), "{err}");
+    assert!(err.contains("did you mean `server.listen`?"), "{err}");
+}
+
+#[test]
+fn check_names_a_bad_environment_value_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(boptone().arg("check").args(data_arg(dir.path())).env("BOPTONE_SERVER__LISTEN", "not-an-address"));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("`server.listen`") && err.contains("not-an-address"), "{err}");
+}
+
+#[test]
+fn check_summarises_a_good_setup_without_showing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(boptone()
+        .arg("check")
+        .args(data_arg(dir.path()))
+        .env("BOPTONE_PAYMENTS__PROVIDER", "stripe")
+        .env("BOPTONE_PAYMENTS__STRIPE__SECRET_KEY", "sk_test_verysecret")
+        .env("BOPTONE_PAYMENTS__STRIPE__WEBHOOK_SECRET", "whsec_verysecret"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("configuration ok"), "{out}");
+    assert!(out.contains("reachable and writable"), "{out}");
+    assert!(out.contains("secret key set, webhook secret set"), "{out}");
+    assert!(!out.contains("verysecret") && !stderr(&output).contains("verysecret"));
+}
+
+#[test]
+fn migrate_applies_once_and_refuses_a_newer_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(boptone().arg("migrate").args(data_arg(dir.path())));
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("applied V001__foundation"), "{}", stdout(&first));
+    let second = run(boptone().arg("migrate").args(data_arg(dir.path())));
+    assert!(second.status.success());
+    assert!(!stdout(&second).contains("applied"), "{}", stdout(&second));
+
+    let conn = Connection::open(dir.path().join("boptone.db")).unwrap();
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', 'x', 0)", []).unwrap();
+    drop(conn);
+    for command in ["migrate", "serve", "check"] {
+        let refused = run(boptone().arg(command).args(data_arg(dir.path())).args(["--listen", "127.0.0.1:0"].iter().take(if command == "serve" { 2 } else { 0 })));
+        assert!(!refused.status.success(), "{command} accepted a newer database");
+        assert!(stderr(&refused).contains("newer than this"), "{command}: {}", stderr(&refused));
+    }
+}
+
+/// Starts `boptone serve` on port 0 and returns it with its base URL.
+fn start_server(data_dir: &Path) -> (Child, String) {
+    let mut child = boptone()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(data_arg(data_dir))
+        .env("BOPTONE_LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the server logs its address").unwrap();
+        let log: serde_json::Value = serde_json::from_str(&line).expect("json log lines");
+        if let Some(url) = log["url"].as_str() {
+            break url.to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap()
+}
+
+#[tokio::test]
+async fn serve_creates_the_data_directory_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh");
+    let (mut child, url) = start_server(&data);
+    let health = client().get(format!("{url}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(data.join("boptone.db").exists());
+    assert!(data.join("media").is_dir());
+
+    let second = run(boptone().args(["serve", "--listen", "127.0.0.1:0"]).args(data_arg(&data)));
+    assert!(!second.status.success());
+    assert!(stderr(&second).contains("in use by another boptone process"), "{}", stderr(&second));
+
+    let status = terminate(&mut child);
+    assert!(status.success(), "{status:?}");
+    let wal = data.join("boptone.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "the WAL was checkpointed");
+}
+
+#[tokio::test]
+async fn backup_while_writing_restores_every_committed_row() {
+    let app = spawn_app().await;
+    let db = app.state.db.clone();
+    db.write(|tx| Ok(tx.execute_batch("CREATE TABLE probe (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT")?))
+        .await
+        .unwrap();
+    let media_key = boptone::media::MediaKey::parse("backup/clip.bin").unwrap();
+    app.state.media.put_bytes(&media_key, pattern(100_000).into()).await.unwrap();
+
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = tokio::spawn({
+        let (db, writing) = (db.clone(), writing.clone());
+        async move {
+            while writing.load(std::sync::atomic::Ordering::SeqCst) {
+                db.write(|tx| Ok(tx.execute("INSERT INTO probe (body) VALUES (hex(randomblob(64)))", [])?)).await.unwrap();
+            }
+        }
+    });
+    let count = |db: &Db| db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM probe", [], |r| r.get::<_, i64>(0))).unwrap();
+    assert!(eventually(Duration::from_secs(5), || count(&db) > 200).await);
+
+    let archive = app.dir.path().join("backup.tar.gz");
+    let committed_before = count(&db);
+    let backup = tokio::task::spawn_blocking({
+        let (archive, data) = (archive.clone(), app.data_dir());
+        move || run(boptone().arg("backup").arg("--out").arg(&archive).args(data_arg(&data)))
+    })
+    .await
+    .unwrap();
+    let committed_after_backup = count(&db);
+    writing.store(false, std::sync::atomic::Ordering::SeqCst);
+    writer.await.unwrap();
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    assert!(stdout(&backup).contains("media: 1 files"), "{}", stdout(&backup));
+    assert!(committed_after_backup > committed_before, "the writer kept writing during the backup");
+
+    let restored = app.dir.path().join("restored");
+    let output = run(boptone().arg("restore").arg(&archive).args(data_arg(&restored)));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let conn = Connection::open(restored.join("boptone.db")).unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+    let (rows, max_id): (i64, i64) = conn.query_row("SELECT COUNT(*), MAX(id) FROM probe", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert!(rows >= committed_before, "restored {rows} rows, {committed_before} were committed before the backup");
+    assert_eq!(rows, max_id, "a consistent snapshot has no holes");
+    assert_eq!(std::fs::read(restored.join("media/backup/clip.bin")).unwrap(), pattern(100_000));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn restore_refuses_to_overwrite_or_to_touch_a_served_directory() {
+    let app = spawn_app().await;
+    let archive = app.dir.path().join("b.tar.gz");
+    let backup = run(boptone().arg("backup").arg("--out").arg(&archive).args(data_arg(&app.data_dir())));
+    assert!(backup.status.success(), "{}", stderr(&backup));
+
+    let served = run(boptone().arg("restore").arg(&archive).args(data_arg(&app.data_dir())).arg("--force"));
+    assert!(!served.status.success());
+    assert!(stderr(&served).contains("in use by a running boptone server"), "{}", stderr(&served));
+
+    let occupied = app.dir.path().join("occupied");
+    std::fs::create_dir_all(&occupied).unwrap();
+    std::fs::write(occupied.join("keep.txt"), "mine").unwrap();
+    let refused = run(boptone().arg("restore").arg(&archive).args(data_arg(&occupied)));
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(occupied.join("keep.txt")).unwrap(), "mine", "nothing changed");
+
+    let forced = run(boptone().arg("restore").arg(&archive).args(data_arg(&occupied)).arg("--force"));
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(occupied.join("boptone.db").exists());
+    assert!(!occupied.join("keep.txt").exists());
+    app.stop().await;
+}
+
+#[test]
+fn restore_rejects_a_file_that_is_not_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.tar.gz");
+    std::fs::write(&junk, b"definitely not a backup").unwrap();
+    let target = dir.path().join("target");
+    let output = run(boptone().arg("restore").arg(&junk).args(data_arg(&target)));
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("not a readable boptone backup"), "{}", stderr(&output));
+    assert!(!target.exists(), "nothing was created");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no staging directory left behind: {leftovers:?}");
+}
+
+#[test]
+fn events_commands_list_and_retry_dead_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_migrated(&dir.path().join("boptone.db")).unwrap();
+    db.write_blocking(Durability::Normal, |tx| {
+        tx.execute(
+            "INSERT INTO platform_events (event_uid, event_type, payload, status, attempts, next_attempt_at, last_error, created_at)
+             VALUES ('u1', 'bop.published', '{}', 'dead', 8, 0, 'boom: handler exploded', 0)",
+            [],
+        )
+    })
+    .unwrap();
+    drop(db);
+
+    let empty = run(boptone().args(["events", "list"]).args(data_arg(&dir.path().join("other"))));
+    assert!(stdout(&empty).contains("no undelivered events"), "{}", stdout(&empty));
+
+    let list = run(boptone().args(["events", "list", "--dead"]).args(data_arg(dir.path())));
+    assert!(list.status.success(), "{}", stderr(&list));
+    let out = stdout(&list);
+    assert!(out.contains("bop.published") && out.contains("dead") && out.contains("boom: handler exploded"), "{out}");
+
+    let missing = run(boptone().args(["events", "retry", "42"]).args(data_arg(dir.path())));
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no event with ID 42"), "{}", stderr(&missing));
+
+    let neither = run(boptone().args(["events", "retry"]).args(data_arg(dir.path())));
+    assert!(!neither.status.success(), "retry needs an ID or --all-dead");
+
+    let retry = run(boptone().args(["events", "retry", "1"]).args(data_arg(dir.path())));
+    assert!(retry.status.success(), "{}", stderr(&retry));
+    assert!(stdout(&retry).contains("1 event(s) queued"));
+    let after = run(boptone().args(["events", "list", "--dead"]).args(data_arg(dir.path())));
+    assert!(stdout(&after).contains("no dead-lettered events"), "{}", stdout(&after));
+}

@@ -1,0 +1,135 @@
+//! `spawn_app()` and friends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use boptone::app::AppState;
+use boptone::config::{Config, MediaBackend};
+use boptone::events::Registry;
+use boptone::media::Media;
+use boptone::startup::Application;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub dir: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A config for tests: port 0, a temporary data directory, local media.
+pub fn test_config(data_dir: &Path) -> Config {
+    let mut config = Config::defaults();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.data.dir = data_dir.to_path_buf();
+    config.media.backend = MediaBackend::Local;
+    config.events.backoff_base_ms = 5;
+    config.events.backoff_max_ms = 50;
+    config.server.shutdown_grace_secs = 2;
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, Registry::new(), None).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), registry: Registry, media: Option<Media>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir.path().join("data"));
+    configure(&mut config);
+    let app = Application::build_with(config, registry, media).await.expect("the application builds");
+    let address = format!("http://{}", app.local_addr());
+    let state = app.state();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp { address, client: client(), state, dir, shutdown: Some(tx), server: Some(server) }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.state.config.data_dir().to_path_buf()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Delivers every due event now, instead of waiting for the worker.
+    #[allow(dead_code)] // for the pillars whose tests check downstream effects
+    pub async fn drain_events(&self) {
+        let bus = self.state.events.clone();
+        tokio::task::spawn_blocking(move || bus.drain(Instant::now() + Duration::from_secs(10)).unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// Stops the server the way SIGTERM does, and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// The `boptone` binary under test.
+pub fn boptone() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_boptone"));
+    // Tests choose their own configuration: nothing from the caller's
+    // environment or working directory leaks in.
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("BOPTONE_")) {
+        command.env_remove(name);
+    }
+    command.current_dir(std::env::temp_dir());
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("boptone runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}
+
+/// Bytes whose every offset is distinguishable: byte i is (i * 7 + i / 251) mod 256.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 7 + i / 251) % 256) as u8).collect()
+}

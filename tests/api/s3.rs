@@ -1,0 +1,137 @@
+//! The S3 backend against a real S3-compatible server on loopback.
+//! `scripts/test` starts one (moto) and exports its address as
+//! `S3_TEST_ENDPOINT`; without it these tests fail, they are never skipped.
+
+use bytes::Bytes;
+use futures::stream;
+use reqwest::header;
+
+use boptone::config::{Config, MediaBackend, Secret};
+use boptone::media::{Media, MediaKey};
+
+use crate::helpers::{boptone, client, pattern, run, spawn_app_with, stderr, stdout};
+
+fn endpoint() -> String {
+    std::env::var("S3_TEST_ENDPOINT")
+        .expect("S3_TEST_ENDPOINT is not set: run the suite with scripts/test, which starts a local S3 server")
+}
+
+/// Creates a fresh bucket and points `config` at it.
+async fn s3_config(config: &mut Config) -> String {
+    let bucket = format!("boptone-{}", uuid::Uuid::new_v4().simple());
+    let response = client().put(format!("{}/{bucket}", endpoint())).send().await.unwrap();
+    assert!(response.status().is_success(), "bucket creation failed: {}", response.status());
+    config.media.backend = MediaBackend::S3;
+    config.media.s3.bucket = bucket.clone();
+    config.media.s3.endpoint = endpoint();
+    config.media.s3.region = "us-east-1".into();
+    config.media.s3.access_key_id = "testing".into();
+    config.media.s3.path_style = true;
+    config.media.s3.allow_http = true;
+    bucket
+}
+
+fn with_secret(config: &mut Config) {
+    config.media.s3.secret_access_key = Secret::from("testing".to_owned());
+}
+
+async fn s3_media() -> (Config, Media) {
+    let mut config = Config::defaults();
+    s3_config(&mut config).await;
+    with_secret(&mut config);
+    let media = Media::from_config(&config).unwrap();
+    (config, media)
+}
+
+#[tokio::test]
+async fn multipart_streaming_write_and_ranged_read() {
+    let (_config, media) = s3_media().await;
+    let data = pattern(19 * 1024 * 1024);
+    let key = MediaKey::parse("bops/large/video.mp4").unwrap();
+    let parts: Vec<Result<Bytes, std::io::Error>> =
+        data.chunks(1024 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let stored = media.put_stream(&key, stream::iter(parts), None).await.unwrap();
+    assert_eq!(stored.size, data.len() as u64);
+    let meta = media.head(&key).await.unwrap();
+    assert_eq!(meta.size, data.len() as u64);
+    assert!(media.get_bytes(&key).await.unwrap().as_ref() == data.as_slice());
+}
+
+#[tokio::test]
+async fn an_oversize_stream_aborts_the_multipart_upload() {
+    let (_config, media) = s3_media().await;
+    let key = MediaKey::parse("bops/too-big.mp4").unwrap();
+    let parts: Vec<Result<Bytes, std::io::Error>> = (0..20).map(|_| Ok(Bytes::from(pattern(1024 * 1024)))).collect();
+    let err = media.put_stream(&key, stream::iter(parts), Some(10 * 1024 * 1024)).await.unwrap_err();
+    assert!(err.to_string().contains("larger than the limit"), "{err}");
+    assert!(media.head(&key).await.is_err());
+}
+
+#[tokio::test]
+async fn presigned_urls_get_and_put() {
+    let (_config, media) = s3_media().await;
+    assert!(media.presigns());
+    let key = MediaKey::parse("uploads/direct.bin").unwrap();
+    let put_url = media.presigned_put(&key).await.unwrap().expect("S3 presigns");
+    let body = pattern(4096);
+    let put = client().put(put_url.as_str()).body(body.clone()).send().await.unwrap();
+    assert!(put.status().is_success(), "presigned PUT: {}", put.status());
+
+    let get_url = media.presigned_get(&key).await.unwrap().expect("S3 presigns");
+    assert!(get_url.as_str().contains("X-Amz-Signature="), "{get_url}");
+    let got = client().get(get_url.as_str()).header(header::RANGE, "bytes=10-19").send().await.unwrap();
+    assert_eq!(got.status(), 206);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), &body[10..20]);
+}
+
+#[tokio::test]
+async fn media_route_redirects_to_a_presigned_url() {
+    let mut config = Config::defaults();
+    s3_config(&mut config).await;
+    with_secret(&mut config);
+    let media = Media::from_config(&config).unwrap();
+    let key = MediaKey::parse("posters/p1.jpg").unwrap();
+    media.put_bytes(&key, Bytes::from(pattern(1000))).await.unwrap();
+
+    let app = spawn_app_with(|c| c.media = config.media.clone(), Default::default(), None).await;
+    let response = app.get(&key.url_path()).await;
+    assert_eq!(response.status(), 307);
+    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&endpoint()), "{location}");
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains(&endpoint()), "media from the bucket is allowed by the CSP: {csp}");
+    let object = client().get(location).send().await.unwrap();
+    assert_eq!(object.bytes().await.unwrap().len(), 1000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn check_reaches_the_bucket_and_names_a_missing_one() {
+    let mut config = Config::defaults();
+    let bucket = s3_config(&mut config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let write_config = |bucket: &str| {
+        let path = dir.path().join("boptone.toml");
+        let text = format!(
+            "[data]\ndir = \"{}\"\n[media]\nbackend = \"s3\"\n[media.s3]\nbucket = \"{bucket}\"\nendpoint = \"{}\"\n\
+             access_key_id = \"testing\"\nsecret_access_key = \"s3-secret-value\"\npath_style = true\nallow_http = true\n",
+            dir.path().join("data").display(),
+            endpoint()
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let path = write_config(&bucket);
+    let ok = run(boptone().arg("check").arg("--config").arg(&path));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains(&format!("S3 bucket {bucket}")), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("reachable and writable"));
+    assert!(!stdout(&ok).contains("s3-secret-value"));
+
+    let path = write_config("no-such-bucket-anywhere");
+    let missing = run(boptone().arg("check").arg("--config").arg(&path));
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("media store"), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("no-such-bucket-anywhere"), "{}", stderr(&missing));
+    assert!(!stderr(&missing).contains("s3-secret-value"));
+}
