@@ -58,7 +58,9 @@ pub fn create(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
     };
     let media = match config.media.backend {
         MediaBackend::Local => MediaManifest::Local { files: media_files.len() },
-        MediaBackend::S3 => MediaManifest::S3 { bucket: config.media.s3.bucket.clone(), endpoint: config.media.s3.endpoint.clone() },
+        MediaBackend::S3 => {
+            MediaManifest::S3 { bucket: config.media.s3.bucket.clone(), endpoint: config.media.s3.endpoint.clone() }
+        }
         MediaBackend::Memory => MediaManifest::Memory,
     };
     let manifest = Manifest {
@@ -74,7 +76,13 @@ pub fn create(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
     Ok(manifest)
 }
 
-fn write_archive(path: &Path, manifest: &Manifest, db: &Path, media_root: &Path, media: &[PathBuf]) -> anyhow::Result<()> {
+fn write_archive(
+    path: &Path,
+    manifest: &Manifest,
+    db: &Path,
+    media_root: &Path,
+    media: &[PathBuf],
+) -> anyhow::Result<()> {
     let file = BufWriter::new(File::create(path)?);
     let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::fast()));
     let manifest_json = serde_json::to_vec_pretty(manifest)?;
@@ -124,14 +132,11 @@ pub fn restore(archive: &Path, data_dir: &Path, force: bool) -> anyhow::Result<M
         data_dir.display()
     );
     let occupied = data_dir.exists() && fs::read_dir(data_dir)?.next().is_some();
-    ensure!(
-        !occupied || force,
-        "data directory {} already holds data; pass --force to replace it",
-        data_dir.display()
-    );
+    ensure!(!occupied || force, "data directory {} already holds data; pass --force to replace it", data_dir.display());
     let parent = parent_dir(data_dir);
     fs::create_dir_all(&parent)?;
-    let staging = tempfile::TempDir::new_in(&parent).context("cannot create a staging directory beside the data directory")?;
+    let staging =
+        tempfile::TempDir::new_in(&parent).context("cannot create a staging directory beside the data directory")?;
     let file = File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
     tar::Archive::new(GzDecoder::new(BufReader::new(file)))
         .unpack(staging.path())
@@ -153,7 +158,8 @@ pub fn restore(archive: &Path, data_dir: &Path, force: bool) -> anyhow::Result<M
         bail!("cannot move the restored data into {}: {err}", data_dir.display());
     }
     if replaced.exists() {
-        fs::remove_dir_all(&replaced).with_context(|| format!("restored, but could not remove {}", replaced.display()))?;
+        fs::remove_dir_all(&replaced)
+            .with_context(|| format!("restored, but could not remove {}", replaced.display()))?;
     }
     Ok(manifest)
 }

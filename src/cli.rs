@@ -153,8 +153,12 @@ fn run_migrate(config: &Config) -> anyhow::Result<()> {
     for migration in db.migrate()? {
         println!("applied V{:03}__{}", migration.version, migration.name);
     }
-    let version = db.read_blocking(|c| migrate::current_version(c))?;
-    println!("database {} is at schema version {version} (latest known: {})", db.path().display(), migrate::latest_version());
+    let version = db.read_blocking(migrate::current_version)?;
+    println!(
+        "database {} is at schema version {version} (latest known: {})",
+        db.path().display(),
+        migrate::latest_version()
+    );
     Ok(())
 }
 
@@ -163,7 +167,7 @@ fn check(config: &Config) -> anyhow::Result<()> {
     let db_path = config.database_path();
     let schema = if db_path.exists() {
         let db = Db::open(&db_path)?;
-        let version = db.read_blocking(|c| migrate::current_version(c))?;
+        let version = db.read_blocking(migrate::current_version)?;
         let latest = migrate::latest_version();
         anyhow::ensure!(
             version <= latest,
@@ -236,7 +240,10 @@ fn run_events(command: EventsCommand) -> anyhow::Result<()> {
                 println!("{}", if dead { "no dead-lettered events" } else { "no undelivered events" });
                 return Ok(());
             }
-            println!("{:>8}  {:<28}  {:<8}  {:>8}  {:<20}  LAST ERROR", "ID", "TYPE", "STATUS", "ATTEMPTS", "CREATED (UTC)");
+            println!(
+                "{:>8}  {:<28}  {:<8}  {:>8}  {:<20}  LAST ERROR",
+                "ID", "TYPE", "STATUS", "ATTEMPTS", "CREATED (UTC)"
+            );
             for row in rows {
                 let created = chrono::DateTime::from_timestamp_millis(row.created_at)
                     .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
@@ -258,9 +265,14 @@ fn run_events(command: EventsCommand) -> anyhow::Result<()> {
             if let Some(id) = target {
                 let row = db.read_blocking(|c| events_repo::find_event(c, id))?;
                 let row = row.with_context(|| format!("no event with ID {id}"))?;
-                anyhow::ensure!(row.status == "dead", "event {id} is {}, not dead-lettered: nothing to retry", row.status);
+                anyhow::ensure!(
+                    row.status == "dead",
+                    "event {id} is {}, not dead-lettered: nothing to retry",
+                    row.status
+                );
             }
-            let count = db.write_blocking(Durability::Normal, |tx| events_repo::requeue_dead_events(tx, target, now_ms()))?;
+            let count =
+                db.write_blocking(Durability::Normal, |tx| events_repo::requeue_dead_events(tx, target, now_ms()))?;
             println!("{count} event(s) queued for another delivery");
             Ok(())
         }

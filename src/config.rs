@@ -20,11 +20,8 @@ pub const DEFAULT_TOML: &str = include_str!("../boptone.toml");
 const ENV_PREFIX: &str = "BOPTONE_";
 
 /// Keys whose values are never printed, logged or echoed in errors.
-const SECRET_KEYS: &[&str] = &[
-    "payments.stripe.secret_key",
-    "payments.stripe.webhook_secret",
-    "media.s3.secret_access_key",
-];
+const SECRET_KEYS: &[&str] =
+    &["payments.stripe.secret_key", "payments.stripe.webhook_secret", "media.s3.secret_access_key"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,9 +179,7 @@ impl Config {
         let mut merged = defaults.clone();
         if let Some((path, text)) = read_config_file(overrides.config_file.as_deref())? {
             let origin = path.display().to_string();
-            let file: Table = text
-                .parse()
-                .map_err(|e| ConfigError(format!("{origin} is not valid TOML: {e}")))?;
+            let file: Table = text.parse().map_err(|e| ConfigError(format!("{origin} is not valid TOML: {e}")))?;
             check_table(&file, &defaults, "", &origin)?;
             merge(&mut merged, file);
         }
@@ -238,7 +233,11 @@ impl Config {
             }
         }
         if self.events.backoff_max_ms < self.events.backoff_base_ms {
-            return Err(invalid("events.backoff_max_ms", self.events.backoff_max_ms, "must not be below events.backoff_base_ms"));
+            return Err(invalid(
+                "events.backoff_max_ms",
+                self.events.backoff_max_ms,
+                "must not be below events.backoff_base_ms",
+            ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| invalid("log.level", &self.log.level, &format!("is not a log filter ({e})")))?;
@@ -257,8 +256,9 @@ impl Config {
                 return Err(ConfigError("`media.s3.bucket` must be set when `media.backend` = \"s3\"".into()));
             }
             if !self.media.s3.endpoint.is_empty() {
-                let endpoint = Url::parse(&self.media.s3.endpoint)
-                    .map_err(|e| invalid("media.s3.endpoint", &self.media.s3.endpoint, &format!("is not a URL ({e})")))?;
+                let endpoint = Url::parse(&self.media.s3.endpoint).map_err(|e| {
+                    invalid("media.s3.endpoint", &self.media.s3.endpoint, &format!("is not a URL ({e})"))
+                })?;
                 if endpoint.scheme() == "http" && !self.media.s3.allow_http {
                     return Err(invalid(
                         "media.s3.endpoint",
@@ -278,11 +278,7 @@ fn invalid(key: &str, value: impl fmt::Display, why: &str) -> ConfigError {
 
 /// How a value appears in a message: quoted, or hidden for secrets.
 fn shown(key: &str, value: &str) -> String {
-    if SECRET_KEYS.contains(&key) {
-        "(hidden)".to_owned()
-    } else {
-        format!("{value:?}")
-    }
+    if SECRET_KEYS.contains(&key) { "(hidden)".to_owned() } else { format!("{value:?}") }
 }
 
 fn default_table() -> Table {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::{from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -55,7 +55,11 @@ fn request_span(request: &Request) -> tracing::Span {
 }
 
 /// Media by key: presigned redirect on S3, range-served otherwise.
-async fn serve_media(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+async fn serve_media(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let key = MediaKey::parse(&key).ok_or(AppError::NotFound)?;
     if let Some(url) = state.media.presigned_get(&key).await? {
         return Ok(Redirect::temporary(url.as_str()).into_response());

@@ -19,7 +19,8 @@ pub struct DataDirLock {
 impl DataDirLock {
     /// Takes the lock, or explains who holds it.
     pub fn acquire(data_dir: &Path) -> anyhow::Result<DataDirLock> {
-        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let path = data_dir.join(LOCK_FILE);
         let mut file = OpenOptions::new()
             .create(true)

@@ -98,7 +98,8 @@ impl Db {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        let writer = connection::open_writer(path).with_context(|| format!("cannot open database {}", path.display()))?;
+        let writer =
+            connection::open_writer(path).with_context(|| format!("cannot open database {}", path.display()))?;
         let readers = connection::reader_pool(path)?;
         Ok(Db {
             inner: Arc::new(DbInner {
@@ -204,7 +205,8 @@ impl Db {
         F: FnOnce(&Tx) -> Result<T, E>,
         E: From<rusqlite::Error>,
     {
-        let tx = Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, emitted: Cell::new(false) };
+        let tx =
+            Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, emitted: Cell::new(false) };
         let value = f(&tx)?;
         let emitted = tx.emitted.get();
         tx.inner.commit()?;
@@ -243,7 +245,9 @@ where
     F: FnOnce() -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
 }
 
 /// Milliseconds since the Unix epoch, UTC — the one time format in the database.

@@ -73,7 +73,8 @@ impl Media {
         match config.media.backend {
             MediaBackend::Local => {
                 let dir = config.media_dir();
-                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create media directory {}", dir.display()))?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create media directory {}", dir.display()))?;
                 let store = LocalFileSystem::new_with_prefix(&dir)
                     .with_context(|| format!("cannot use media directory {}", dir.display()))?;
                 Ok(Media::new(Arc::new(store), None, ttl, format!("local directory {}", dir.display())))
@@ -106,7 +107,12 @@ impl Media {
         Media::new(Arc::new(InMemory::new()), None, Duration::from_secs(900), "memory (lost on restart)".into())
     }
 
-    fn new(store: Arc<dyn ObjectStore>, signer: Option<Arc<AmazonS3>>, presign_ttl: Duration, description: String) -> Media {
+    fn new(
+        store: Arc<dyn ObjectStore>,
+        signer: Option<Arc<AmazonS3>>,
+        presign_ttl: Duration,
+        description: String,
+    ) -> Media {
         Media { store, signer, presign_ttl, description }
     }
 

@@ -80,7 +80,8 @@ impl Media {
             return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
         }
         let mime = mime_guess::from_path(key.as_str()).first_or_octet_stream();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).expect("a mime type is a valid header"));
+        headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).expect("a mime type is a valid header"));
 
         let range = match requested_range(request, &etag, meta.size) {
             Ok(range) => range,
@@ -91,7 +92,8 @@ impl Media {
         };
         let (status, get_range, length) = match range {
             Some(r) => {
-                headers.insert(header::CONTENT_RANGE, header_value(format!("bytes {}-{}/{}", r.start, r.end, meta.size)));
+                headers
+                    .insert(header::CONTENT_RANGE, header_value(format!("bytes {}-{}/{}", r.start, r.end, meta.size)));
                 (StatusCode::PARTIAL_CONTENT, Some(GetRange::Bounded(r.start..r.end + 1)), r.end - r.start + 1)
             }
             None => (StatusCode::OK, None, meta.size),
@@ -108,10 +110,10 @@ impl Media {
 /// client's partial copy is outdated, so it gets the whole object.
 fn requested_range(request: &HeaderMap, etag: &str, size: u64) -> Result<Option<ByteRange>, RangeError> {
     let Some(range) = request.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    if let Some(if_range) = request.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
-        if if_range.trim() != etag {
-            return Ok(None);
-        }
+    if let Some(if_range) = request.get(header::IF_RANGE).and_then(|v| v.to_str().ok())
+        && if_range.trim() != etag
+    {
+        return Ok(None);
     }
     parse_range(range, size)
 }

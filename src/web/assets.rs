@@ -46,6 +46,9 @@ pub async fn serve_asset(Path(path): Path<String>, Query(query): Query<AssetQuer
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     let mime = file.metadata.mimetype();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     (headers, file.data.into_owned()).into_response()
 }

@@ -55,10 +55,7 @@ fn wants_json(headers: &HeaderMap, path: &str) -> bool {
 }
 
 fn is_plain_text(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/plain"))
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.starts_with("text/plain"))
 }
 
 fn default_code(status: StatusCode) -> &'static str {

@@ -15,7 +15,5 @@ use crate::app::AppState;
 pub use views::Views;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::show_home))
-        .route("/assets/{*path}", get(assets::serve_asset))
+    Router::new().route("/", get(pages::show_home)).route("/assets/{*path}", get(assets::serve_asset))
 }

@@ -74,7 +74,10 @@ fn migrate_applies_once_and_refuses_a_newer_database() {
     conn.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', 'x', 0)", []).unwrap();
     drop(conn);
     for command in ["migrate", "serve", "check"] {
-        let refused = run(boptone().arg(command).args(data_arg(dir.path())).args(["--listen", "127.0.0.1:0"].iter().take(if command == "serve" { 2 } else { 0 })));
+        let refused = run(boptone()
+            .arg(command)
+            .args(data_arg(dir.path()))
+            .args(["--listen", "127.0.0.1:0"].iter().take(if command == "serve" { 2 } else { 0 })));
         assert!(!refused.status.success(), "{command} accepted a newer database");
         assert!(stderr(&refused).contains("newer than this"), "{command}: {}", stderr(&refused));
     }
@@ -143,11 +146,14 @@ async fn backup_while_writing_restores_every_committed_row() {
         let (db, writing) = (db.clone(), writing.clone());
         async move {
             while writing.load(std::sync::atomic::Ordering::SeqCst) {
-                db.write(|tx| Ok(tx.execute("INSERT INTO probe (body) VALUES (hex(randomblob(64)))", [])?)).await.unwrap();
+                db.write(|tx| Ok(tx.execute("INSERT INTO probe (body) VALUES (hex(randomblob(64)))", [])?))
+                    .await
+                    .unwrap();
             }
         }
     });
-    let count = |db: &Db| db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM probe", [], |r| r.get::<_, i64>(0))).unwrap();
+    let count =
+        |db: &Db| db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM probe", [], |r| r.get::<_, i64>(0))).unwrap();
     assert!(eventually(Duration::from_secs(5), || count(&db) > 200).await);
 
     let archive = app.dir.path().join("backup.tar.gz");
@@ -172,7 +178,8 @@ async fn backup_while_writing_restores_every_committed_row() {
     let conn = Connection::open(restored.join("boptone.db")).unwrap();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
-    let (rows, max_id): (i64, i64) = conn.query_row("SELECT COUNT(*), MAX(id) FROM probe", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (rows, max_id): (i64, i64) =
+        conn.query_row("SELECT COUNT(*), MAX(id) FROM probe", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert!(rows >= committed_before, "restored {rows} rows, {committed_before} were committed before the backup");
     assert_eq!(rows, max_id, "a consistent snapshot has no holes");
     assert_eq!(std::fs::read(restored.join("media/backup/clip.bin")).unwrap(), pattern(100_000));

@@ -84,7 +84,11 @@ fn a_handler_that_fails_twice_then_succeeds_has_its_effect_once() {
 
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'flaky'"), 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'steady'"), 1, "a handler that succeeded is not re-run");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'steady'"),
+        1,
+        "a handler that succeeded is not re-run"
+    );
     let row = db.read_blocking(|c| repo::find_event(c, 1)).unwrap().unwrap();
     assert_eq!(row.status, "done");
     assert_eq!(row.attempts, 2, "two failed attempts were recorded");
@@ -92,7 +96,8 @@ fn a_handler_that_fails_twice_then_succeeds_has_its_effect_once() {
 
 #[test]
 fn retry_delays_grow_exponentially_up_to_the_cap() {
-    let policy = RetryPolicy { max_attempts: 10, backoff_base: Duration::from_secs(1), backoff_max: Duration::from_secs(10) };
+    let policy =
+        RetryPolicy { max_attempts: 10, backoff_base: Duration::from_secs(1), backoff_max: Duration::from_secs(10) };
     let delays: Vec<u64> = (1..=6).map(|n| policy.delay_after(n).as_secs()).collect();
     assert_eq!(delays, [1, 2, 4, 8, 10, 10]);
 }
@@ -119,7 +124,8 @@ fn a_poison_event_is_dead_lettered_without_blocking_the_others() {
     assert_eq!(dead[0].attempts, 3);
     assert!(dead[0].last_error.as_deref().unwrap().contains("cannot digest event 0"), "{:?}", dead[0].last_error);
 
-    let requeued = db.write_blocking(Durability::Normal, |tx| repo::requeue_dead_events(tx, None, boptone::db::now_ms())).unwrap();
+    let requeued =
+        db.write_blocking(Durability::Normal, |tx| repo::requeue_dead_events(tx, None, boptone::db::now_ms())).unwrap();
     assert_eq!(requeued, 1);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'pending' AND attempts = 0"), 1);
 }
@@ -195,7 +201,8 @@ fn a_worker_killed_mid_delivery_loses_and_doubles_nothing() {
         }
         child.kill().unwrap(); // SIGKILL: no chance to finish the transaction
         child.wait().unwrap();
-        let doubled = count(&db, "SELECT COUNT(*) FROM (SELECT 1 FROM effects GROUP BY event_id, handler HAVING COUNT(*) > 1)");
+        let doubled =
+            count(&db, "SELECT COUNT(*) FROM (SELECT 1 FROM effects GROUP BY event_id, handler HAVING COUNT(*) > 1)");
         assert_eq!(doubled, 0, "round {round}: an effect happened twice");
     }
 

@@ -53,11 +53,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), registry: Regis
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 impl TestApp {

@@ -36,15 +36,19 @@ async fn media_is_served_whole_and_in_ranges() {
     assert_eq!(whole.bytes().await.unwrap().as_ref(), data.as_slice());
 
     let cases = [
-        ("bytes=0-99", 0, 99),           // prefix
-        ("bytes=-100", 299_900, 299_999), // suffix
+        ("bytes=0-99", 0, 99),               // prefix
+        ("bytes=-100", 299_900, 299_999),    // suffix
         ("bytes=299000-", 299_000, 299_999), // open-ended
         ("bytes=1000-1000", 1000, 1000),
     ];
     for (range, start, end) in cases {
         let response = app.client.get(&url).header(header::RANGE, range).send().await.unwrap();
         assert_eq!(response.status(), 206, "{range}");
-        assert_eq!(response.headers()[header::CONTENT_RANGE], format!("bytes {start}-{end}/300000").as_str(), "{range}");
+        assert_eq!(
+            response.headers()[header::CONTENT_RANGE],
+            format!("bytes {start}-{end}/300000").as_str(),
+            "{range}"
+        );
         assert_eq!(response.headers()[header::CONTENT_LENGTH], (end - start + 1).to_string().as_str(), "{range}");
         assert_eq!(response.bytes().await.unwrap().as_ref(), &data[start..=end], "{range}");
     }
@@ -68,9 +72,17 @@ async fn etag_revalidation_and_if_range() {
     assert_eq!(not_modified.status(), 304);
     assert!(not_modified.bytes().await.unwrap().is_empty());
 
-    let stale = app.client.get(&url).header(header::RANGE, "bytes=0-9").header(header::IF_RANGE, "\"stale\"").send().await.unwrap();
+    let stale = app
+        .client
+        .get(&url)
+        .header(header::RANGE, "bytes=0-9")
+        .header(header::IF_RANGE, "\"stale\"")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), 200, "a stale If-Range gets the whole object");
-    let fresh = app.client.get(&url).header(header::RANGE, "bytes=0-9").header(header::IF_RANGE, &etag).send().await.unwrap();
+    let fresh =
+        app.client.get(&url).header(header::RANGE, "bytes=0-9").header(header::IF_RANGE, &etag).send().await.unwrap();
     assert_eq!(fresh.status(), 206);
 
     let head = app.client.head(&url).send().await.unwrap();

@@ -25,7 +25,9 @@ async fn home_page_renders_with_security_headers() {
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::REFERRER_POLICY], "strict-origin-when-cross-origin");
     let html = response.text().await.unwrap();
-    assert!(html.contains("Your label's own creator platform") || html.contains("Your label&#x27;s own creator platform"));
+    assert!(
+        html.contains("Your label's own creator platform") || html.contains("Your label&#x27;s own creator platform")
+    );
     assert!(html.contains("TEST MONEY"), "sandbox payments are announced on every page");
     assert!(html.contains("/assets/css/boptone.css?v="), "assets are linked with their version");
     app.stop().await;
@@ -39,7 +41,8 @@ async fn not_found_is_html_for_browsers_and_json_for_clients() {
     assert!(page.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("Not Found"));
 
-    let json = app.client.get(app.url("/no-such-page")).header(header::ACCEPT, "application/json").send().await.unwrap();
+    let json =
+        app.client.get(app.url("/no-such-page")).header(header::ACCEPT, "application/json").send().await.unwrap();
     assert_eq!(json.status(), 404);
     let body: serde_json::Value = json.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
@@ -54,7 +57,8 @@ async fn not_found_is_html_for_browsers_and_json_for_clients() {
 #[tokio::test]
 async fn framework_errors_are_rendered_too() {
     let app = spawn_app().await;
-    let response = app.client.delete(app.url("/healthz")).header(header::ACCEPT, "application/json").send().await.unwrap();
+    let response =
+        app.client.delete(app.url("/healthz")).header(header::ACCEPT, "application/json").send().await.unwrap();
     assert_eq!(response.status(), 405);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"], "method_not_allowed");
