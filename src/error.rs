@@ -113,3 +113,28 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_hide_their_details() {
+        let response = AppError::Internal(anyhow::anyhow!("disk on fire at /var/secret")).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let report = response.extensions().get::<ErrorReport>().unwrap();
+        assert_eq!(report.code, "internal_error");
+        assert!(!report.message.contains("disk on fire"));
+    }
+
+    #[test]
+    fn field_errors_and_retry_after_are_kept() {
+        let response = AppError::invalid("email", "That email is already registered.").into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let report = response.extensions().get::<ErrorReport>().unwrap();
+        assert_eq!(report.fields["email"], "That email is already registered.");
+        let limited = AppError::RateLimited { retry_after_secs: 42 }.into_response();
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.headers()[header::RETRY_AFTER], "42");
+    }
+}
