@@ -6,8 +6,11 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::EventBus;
+use crate::identity::IdentityState;
 use crate::media::Media;
+use crate::notify::Mailer;
 use crate::ops::Metrics;
+use crate::payments::Payments;
 use crate::web::Views;
 
 pub struct App {
@@ -17,6 +20,9 @@ pub struct App {
     pub views: Views,
     pub metrics: Metrics,
     pub events: Arc<EventBus>,
+    pub payments: Payments,
+    pub mailer: Arc<Mailer>,
+    pub identity: IdentityState,
 }
 
 #[derive(Clone)]

@@ -32,6 +32,45 @@ pub struct Config {
     pub events: EventsConfig,
     pub payments: PaymentsConfig,
     pub media: MediaConfig,
+    pub accounts: AccountsConfig,
+    pub mail: MailConfig,
+    pub tiers: TiersConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub session_days: u64,
+    pub login_attempts_per_ip_per_minute: u32,
+    pub login_attempts_per_account_per_hour: u32,
+    pub reset_link_minutes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub from: String,
+    pub smtp_url: Secret,
+}
+
+/// The three artist tiers; their order is the order shown at sign-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TiersConfig {
+    pub starter: TierConfig,
+    pub pro: TierConfig,
+    pub label: TierConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierConfig {
+    pub name: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub interval: String,
+    pub features: Vec<String>,
+    pub stripe_price_id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,6 +266,10 @@ impl Config {
             ("events.max_attempts", u64::from(self.events.max_attempts)),
             ("events.backoff_base_ms", self.events.backoff_base_ms),
             ("media.s3.presign_ttl_secs", self.media.s3.presign_ttl_secs),
+            ("accounts.session_days", self.accounts.session_days),
+            ("accounts.login_attempts_per_ip_per_minute", u64::from(self.accounts.login_attempts_per_ip_per_minute)),
+            ("accounts.login_attempts_per_account_per_hour", u64::from(self.accounts.login_attempts_per_account_per_hour)),
+            ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
         ] {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));
@@ -251,6 +294,13 @@ impl Config {
                 }
             }
         }
+        self.validate_tiers()?;
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid("mail.from", &self.mail.from, "is not an email address like \"Label <hello@label.example>\""));
+        }
+        if self.mail.smtp_url.is_set() && !self.mail.smtp_url.expose().starts_with("smtp") {
+            return Err(invalid("mail.smtp_url", "", "must start with smtp:// or smtps://"));
+        }
         if self.media.backend == MediaBackend::S3 {
             if self.media.s3.bucket.is_empty() {
                 return Err(ConfigError("`media.s3.bucket` must be set when `media.backend` = \"s3\"".into()));
@@ -269,6 +319,41 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    fn validate_tiers(&self) -> Result<(), ConfigError> {
+        for (id, tier) in self.tiers.all() {
+            let key = |field: &str| format!("tiers.{id}.{field}");
+            if tier.name.trim().is_empty() {
+                return Err(invalid(&key("name"), &tier.name, "must not be empty"));
+            }
+            if tier.price_minor <= 0 {
+                return Err(invalid(&key("price_minor"), tier.price_minor, "must be a positive amount in minor units"));
+            }
+            if tier.currency.len() != 3 || !tier.currency.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(invalid(&key("currency"), &tier.currency, "must be an ISO 4217 code like \"USD\""));
+            }
+            if !matches!(tier.interval.as_str(), "month" | "year") {
+                return Err(invalid(&key("interval"), &tier.interval, "must be \"month\" or \"year\""));
+            }
+            if self.payments.provider == PaymentsProvider::Stripe && !tier.stripe_price_id.starts_with("price_") {
+                return Err(invalid(&key("stripe_price_id"), &tier.stripe_price_id, "must be a Stripe Price id (price_…) when payments.provider = \"stripe\""));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TiersConfig {
+    /// `(id, tier)` in display order.
+    pub fn all(&self) -> [(&'static str, &TierConfig); 3] {
+        [("starter", &self.starter), ("pro", &self.pro), ("label", &self.label)]
+    }
+
+    pub fn get(&self, id: &str) -> Option<&TierConfig> {
+        self.all().into_iter().find(|(tier_id, _)| *tier_id == id).map(|(_, tier)| tier)
     }
 }
 
@@ -533,6 +618,14 @@ mod tests {
         let config = load(&[("BOPTONE_PAYMENTS__STRIPE__SECRET_KEY", "sk_test_abc")], Overrides::default()).unwrap();
         assert!(!format!("{config:?}").contains("sk_test_abc"));
         assert_eq!(config.payments.stripe.secret_key.expose(), "sk_test_abc");
+    }
+
+    #[test]
+    fn tiers_are_checked() {
+        let err = load(&[("BOPTONE_TIERS__PRO__CURRENCY", "dollars")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`tiers.pro.currency`") && err.contains("dollars"), "{err}");
+        let config = load(&[("BOPTONE_TIERS__LABEL__PRICE_MINOR", "12000")], Overrides::default()).unwrap();
+        assert_eq!(config.tiers.get("label").unwrap().price_minor, 12000);
     }
 
     #[test]

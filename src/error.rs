@@ -26,6 +26,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A revenue action before onboarding is finished: browsers go to `url`.
+    #[error("finish setting up your account first ({step})")]
+    Incomplete { step: &'static str, url: &'static str },
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("the server is busy, try again shortly")]
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Incomplete { .. } => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Storage(object_store::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
@@ -61,6 +65,9 @@ impl AppError {
 
     /// A short machine-readable code for JSON clients.
     fn code(&self) -> &'static str {
+        if let AppError::Incomplete { .. } = self {
+            return "onboarding_incomplete";
+        }
         match self.status() {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::BAD_REQUEST => "bad_request",
@@ -83,11 +90,17 @@ pub struct ErrorReport {
     pub message: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// The onboarding step a gated request still needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Where a browser is sent instead of an error page.
+    #[serde(skip)]
+    pub redirect: Option<String>,
 }
 
 impl ErrorReport {
     pub fn new(code: &str, message: impl Into<String>) -> ErrorReport {
-        ErrorReport { code: code.to_owned(), message: message.into(), fields: BTreeMap::new() }
+        ErrorReport { code: code.to_owned(), message: message.into(), fields: BTreeMap::new(), step: None, redirect: None }
     }
 }
 
@@ -103,7 +116,12 @@ impl IntoResponse for AppError {
                 AppError::Invalid { fields, .. } => fields.clone(),
                 _ => BTreeMap::new(),
             };
-            ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields }
+            let (step, redirect) = match &self {
+                AppError::Incomplete { step, url } => (Some((*step).to_owned()), Some((*url).to_owned())),
+                AppError::Unauthorized => (None, Some("/login".to_owned())),
+                _ => (None, None),
+            };
+            ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields, step, redirect }
         };
         let mut response = (status, report.message.clone()).into_response();
         if let AppError::RateLimited { retry_after_secs } = self {

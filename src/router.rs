@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::media::MediaKey;
-use crate::{ops, web};
+use crate::{identity, ops, payments, web};
 
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
@@ -26,10 +26,13 @@ pub fn build(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(web::router())
         .merge(ops::router())
+        .merge(identity::router())
+        .merge(payments::router())
         .route("/media/{*key}", get(serve_media))
         .fallback(web::errors::not_found)
         .layer(from_fn_with_state(state.clone(), ops::metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::errors::render));
     for layer in web::headers::layers(config) {
         router = router.layer(layer);

@@ -13,7 +13,13 @@ use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
 use crate::config::{Config, PaymentsProvider};
-use crate::db::Db;
+use crate::db::{Db, Durability, now_ms};
+use crate::identity::IdentityState;
+use crate::identity::limits::LoginLimits;
+use crate::identity::repo::server_secret;
+use crate::notify::Mailer;
+use crate::payments::Payments;
+use crate::web::csrf::CsrfKey;
 use crate::db::lock::DataDirLock;
 use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::media::Media;
@@ -30,24 +36,34 @@ pub struct Application {
 }
 
 /// The event handlers of every pillar.
-pub fn registry() -> Registry {
-    Registry::new()
+pub fn registry(mailer: &Arc<Mailer>, config: &Config) -> Registry {
+    let mut registry = Registry::new();
+    let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
+    crate::notify::register(&mut registry, mailer.clone(), public_url);
+    registry
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        Self::build_with(config, registry(), None).await
+        Self::build_with(config, None, None).await
     }
 
-    /// As [`Application::build`], with explicit handlers and, optionally, a
-    /// media store (tests use both).
-    pub async fn build_with(config: Config, registry: Registry, media: Option<Media>) -> anyhow::Result<Application> {
+    /// As [`Application::build`], optionally with other event handlers and
+    /// another media store (tests use both).
+    pub async fn build_with(config: Config, registry: Option<Registry>, media: Option<Media>) -> anyhow::Result<Application> {
         let started = Instant::now();
         let lock = DataDirLock::acquire(config.data_dir())?;
         let db = Db::open_migrated(&config.database_path())?;
         let media = match media {
             Some(media) => media,
             None => Media::from_config(&config)?,
+        };
+        let mailer = Arc::new(Mailer::from_config(&config)?);
+        let payments = Payments::from_config(&config)?;
+        let registry = registry.unwrap_or_else(|| self::registry(&mailer, &config));
+        let identity = IdentityState {
+            csrf: CsrfKey::new(db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?),
+            login_limits: LoginLimits::new(&config.accounts),
         };
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
@@ -59,7 +75,8 @@ impl Application {
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
-        let state = AppState(Arc::new(App { config, db, media, views, metrics: Metrics::new(), events }));
+        let metrics = Metrics::new();
+        let state = AppState(Arc::new(App { config, db, media, views, metrics, events, payments, mailer, identity }));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
         Ok(Application { state, router, listener, worker, _lock: lock })

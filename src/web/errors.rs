@@ -21,6 +21,7 @@ pub async fn not_found() -> AppError {
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let json = wants_json(request.headers(), request.uri().path());
+    let wanted = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -36,6 +37,9 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         None => return Response::from_parts(parts, body),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
+    if let (false, Some(target)) = (json, &report.redirect) {
+        return redirect_browser(target, &wanted, status);
+    }
     let body = if json {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         Body::from(serde_json::to_vec(&report).unwrap_or_default())
@@ -44,6 +48,18 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         Body::from(error_page(&state, status, &report))
     };
     Response::from_parts(parts, body)
+}
+
+/// A browser that must sign in, or finish a step, is sent there instead of
+/// seeing an error; sign-in comes back to the page it was after.
+fn redirect_browser(target: &str, wanted: &str, status: StatusCode) -> Response {
+    let location = if status == StatusCode::UNAUTHORIZED {
+        let next: String = form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+        format!("{target}?next={next}")
+    } else {
+        target.to_owned()
+    };
+    axum::response::Redirect::to(&location).into_response()
 }
 
 fn wants_json(headers: &HeaderMap, path: &str) -> bool {

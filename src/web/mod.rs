@@ -4,6 +4,9 @@
 pub mod assets;
 pub mod errors;
 pub mod headers;
+pub mod csrf;
+pub mod money;
+pub mod page;
 mod pages;
 pub mod views;
 

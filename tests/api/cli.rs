@@ -51,7 +51,10 @@ fn check_summarises_a_good_setup_without_showing_secrets() {
         .args(data_arg(dir.path()))
         .env("BOPTONE_PAYMENTS__PROVIDER", "stripe")
         .env("BOPTONE_PAYMENTS__STRIPE__SECRET_KEY", "sk_test_verysecret")
-        .env("BOPTONE_PAYMENTS__STRIPE__WEBHOOK_SECRET", "whsec_verysecret"));
+        .env("BOPTONE_PAYMENTS__STRIPE__WEBHOOK_SECRET", "whsec_verysecret")
+        .env("BOPTONE_TIERS__STARTER__STRIPE_PRICE_ID", "price_starter")
+        .env("BOPTONE_TIERS__PRO__STRIPE_PRICE_ID", "price_pro")
+        .env("BOPTONE_TIERS__LABEL__STRIPE_PRICE_ID", "price_label"));
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("configuration ok"), "{out}");

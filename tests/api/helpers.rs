@@ -35,10 +35,10 @@ pub fn test_config(data_dir: &Path) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}, Registry::new(), None).await
+    spawn_app_with(|_| {}, None, None).await
 }
 
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), registry: Registry, media: Option<Media>) -> TestApp {
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), registry: Option<Registry>, media: Option<Media>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&dir.path().join("data"));
     configure(&mut config);

@@ -1,0 +1,71 @@
+//! The revenue gate (ARCHITECTURE §3). Every revenue action takes
+//! [`RevenueReady`]: without it, a handler cannot name the artist it earns for.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::Serialize;
+
+use super::repo::ArtistRow;
+use super::session::ArtistScope;
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// The onboarding steps, in the order an artist completes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    Subscription,
+    Profile,
+    Payout,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Subscription => "subscription",
+            Step::Profile => "profile",
+            Step::Payout => "payout",
+        }
+    }
+
+    /// Where the artist finishes this step.
+    pub fn url(self) -> &'static str {
+        match self {
+            Step::Subscription => "/artist/subscription",
+            Step::Profile => "/artist/setup",
+            Step::Payout => "/artist/payout",
+        }
+    }
+}
+
+/// The first step this artist still has to finish, if any.
+pub fn first_incomplete_step(artist: &ArtistRow) -> Option<Step> {
+    if !artist.subscription_status.is_some_and(|s| s.is_open()) {
+        Some(Step::Subscription)
+    } else if !artist.onboarding_completed {
+        Some(Step::Profile)
+    } else if !artist.payouts_enabled {
+        Some(Step::Payout)
+    } else {
+        None
+    }
+}
+
+/// An artist who may earn: subscribed, profile complete, payouts enabled,
+/// not suspended.
+#[derive(Debug, Clone)]
+pub struct RevenueReady(pub ArtistScope);
+
+impl FromRequestParts<AppState> for RevenueReady {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let scope = ArtistScope::from_request_parts(parts, state).await?;
+        if scope.artist.suspended {
+            return Err(AppError::Forbidden("This artist account is suspended. Contact your label.".into()));
+        }
+        match first_incomplete_step(&scope.artist) {
+            Some(step) => Err(AppError::Incomplete { step: step.as_str(), url: step.url() }),
+            None => Ok(RevenueReady(scope)),
+        }
+    }
+}

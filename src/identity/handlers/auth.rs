@@ -1,0 +1,151 @@
+//! Sign in, sign out, password reset.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+
+use super::safe_next;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::domain::Role;
+use crate::identity::service;
+use crate::identity::session::{SESSION_COOKIE, clear_session_cookie, session_cookies};
+use crate::web::page::Page;
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    reset: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+struct LoginView {
+    title: &'static str,
+    email: String,
+    next: Option<String>,
+    notice: Option<&'static str>,
+    errors: BTreeMap<String, String>,
+}
+
+pub async fn show_login(State(state): State<AppState>, page: Page, Query(query): Query<LoginQuery>) -> AppResult<Response> {
+    let notice = query.reset.is_some().then_some("Your password was changed. Sign in with the new one.");
+    let view = LoginView { title: "Sign in", next: safe_next(query.next.as_deref()), notice, ..LoginView::default() };
+    Ok(page.render(&state, "identity/login.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    if let Err(retry_after_secs) = state.identity.login_limits.check(peer.ip(), &form.email) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let next = safe_next(form.next.as_deref());
+    match service::login(&state, &form.email, form.password).await {
+        Ok((user, token)) => {
+            let target = next.unwrap_or_else(|| home_for(user.role).to_owned());
+            Ok((session_cookies(&state, jar, token), Redirect::to(&target)).into_response())
+        }
+        Err(AppError::Invalid { fields, .. }) => {
+            let view = LoginView { title: "Sign in", email: form.email, next, errors: fields, notice: None };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/login.html", view)?).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub fn home_for(role: Role) -> &'static str {
+    match role {
+        Role::Artist => "/dashboard",
+        Role::Admin => "/admin",
+        Role::Fan => "/",
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> AppResult<Response> {
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        service::logout(&state, &token).await?;
+    }
+    Ok((clear_session_cookie(jar), Redirect::to("/")).into_response())
+}
+
+#[derive(Serialize, Default)]
+struct ForgotView {
+    title: &'static str,
+    email: String,
+    sent: bool,
+    errors: BTreeMap<String, String>,
+}
+
+pub async fn show_forgot_password(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let view = ForgotView { title: "Reset your password", ..ForgotView::default() };
+    Ok(page.render(&state, "identity/forgot_password.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    email: String,
+}
+
+pub async fn request_reset(State(state): State<AppState>, page: Page, Form(form): Form<ForgotForm>) -> AppResult<Response> {
+    let title = "Reset your password";
+    match service::request_password_reset(&state, &form.email).await {
+        Ok(()) => Ok(page.render(&state, "identity/forgot_password.html", ForgotView { title, sent: true, ..Default::default() })?.into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let view = ForgotView { title, email: form.email, sent: false, errors: fields };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/forgot_password.html", view)?).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Serialize, Default)]
+struct ResetView {
+    title: &'static str,
+    valid: bool,
+    errors: BTreeMap<String, String>,
+}
+
+pub async fn show_reset_password(State(state): State<AppState>, page: Page, Path(token): Path<String>) -> AppResult<Response> {
+    let valid = service::reset_link_is_valid(&state, &token).await?;
+    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    let view = ResetView { title: "Choose a new password", valid, ..ResetView::default() };
+    Ok((status, page.render(&state, "identity/reset_password.html", view)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    match service::reset_password(&state, &token, &form.password).await {
+        Ok(()) => Ok(Redirect::to("/login?reset=1").into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let view = ResetView { title: "Choose a new password", valid: true, errors: fields };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/reset_password.html", view)?).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,120 @@
+//! Step 4: the dashboard, and the public profile its QR code points to.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Serialize;
+
+use super::auth::home_for;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::domain::{Role, SOCIAL_NETWORKS};
+use crate::identity::gate::first_incomplete_step;
+use crate::identity::repo;
+use crate::identity::session::CurrentUser;
+use crate::media::MediaKey;
+use crate::notify::repo::{NotificationRow, list_notifications_for_user};
+use crate::web::page::Page;
+
+#[derive(Serialize)]
+struct ChecklistItem {
+    label: &'static str,
+    done: bool,
+    url: &'static str,
+    action: &'static str,
+}
+
+#[derive(Serialize)]
+struct DashboardView {
+    title: &'static str,
+    stage_name: Option<String>,
+    checklist: Vec<ChecklistItem>,
+    all_done: bool,
+    suspended: bool,
+    profile_url: Option<String>,
+    qr_svg: Option<String>,
+    photo_url: Option<String>,
+    notifications: Vec<NotificationRow>,
+}
+
+pub async fn show_dashboard(State(state): State<AppState>, page: Page, CurrentUser(user): CurrentUser) -> AppResult<Response> {
+    if user.role != Role::Artist {
+        return Ok(Redirect::to(home_for(user.role)).into_response());
+    }
+    let user_id = user.id;
+    let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?.ok_or(AppError::NotFound)?;
+    let notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
+    let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
+    let checklist = vec![
+        ChecklistItem { label: "Choose your plan", done: subscribed, url: "/artist/subscription", action: "Finish payment" },
+        ChecklistItem { label: "Set up your profile", done: artist.onboarding_completed, url: "/artist/setup", action: "Set up profile" },
+        ChecklistItem { label: "Connect payouts", done: artist.payouts_enabled, url: "/artist/payout", action: "Connect payouts" },
+    ];
+    let base = &state.views.globals().public_url;
+    let profile_url = artist.handle.as_ref().filter(|_| artist.onboarding_completed).map(|h| format!("{base}/@{h}"));
+    let view = DashboardView {
+        title: "Dashboard",
+        stage_name: artist.stage_name.clone(),
+        all_done: first_incomplete_step(&artist).is_none(),
+        checklist,
+        suspended: artist.suspended,
+        qr_svg: profile_url.as_deref().map(qr_svg).transpose()?,
+        profile_url,
+        photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
+        notifications,
+    };
+    Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
+}
+
+/// An SVG QR code, made in the binary.
+fn qr_svg(url: &str) -> AppResult<String> {
+    let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#111827"))
+        .light_color(svg::Color("#ffffff"))
+        .build())
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    label: &'static str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ProfileView {
+    title: String,
+    stage_name: String,
+    handle: String,
+    bio: String,
+    location: String,
+    genres: Vec<String>,
+    links: Vec<LinkView>,
+    photo_url: Option<String>,
+}
+
+pub async fn show_profile(State(state): State<AppState>, page: Page, Path(handle): Path<String>) -> AppResult<Response> {
+    let lookup = handle.to_lowercase();
+    let artist = state.db.read(move |c| repo::find_artist_by_handle(c, &lookup)).await?;
+    let artist = artist.filter(|a| a.onboarding_completed && !a.suspended).ok_or(AppError::NotFound)?;
+    let stage_name = artist.stage_name.clone().unwrap_or_default();
+    let links = SOCIAL_NETWORKS
+        .iter()
+        .filter_map(|(id, label, _)| artist.social_links.get(*id).map(|url| LinkView { label, url: url.clone() }))
+        .collect();
+    let view = ProfileView {
+        title: stage_name.clone(),
+        stage_name,
+        handle: artist.handle.clone().unwrap_or_default(),
+        bio: artist.bio.clone(),
+        location: artist.location.clone(),
+        genres: artist.genres.clone(),
+        links,
+        photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
+    };
+    Ok(page.render(&state, "identity/profile.html", view)?.into_response())
+}
+

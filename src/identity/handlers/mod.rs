@@ -1,0 +1,58 @@
+//! Identity's web handlers: thin — extract, call the service, render or redirect.
+
+mod admin;
+mod auth;
+mod dashboard;
+mod payout;
+mod setup;
+mod signup;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(auth::show_login).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/forgot-password", get(auth::show_forgot_password).post(auth::request_reset))
+        .route("/reset-password/{token}", get(auth::show_reset_password).post(auth::reset_password))
+        .route("/artist/signup", get(signup::show_signup).post(signup::create_artist))
+        .route("/artist/subscription", get(signup::show_subscription))
+        .route("/artist/subscription/checkout", post(signup::restart_checkout))
+        .route(
+            "/artist/setup",
+            get(setup::show_setup)
+                .post(setup::save_setup)
+                .layer(DefaultBodyLimit::max(crate::identity::photo::MAX_BYTES + 256 * 1024)),
+        )
+        .route("/artist/payout", get(payout::show_payout))
+        .route("/artist/payout/start", post(payout::start_payout))
+        .route("/artist/payout/return", get(payout::return_from_payout))
+        .route("/artist/payout/refresh", get(payout::refresh_payout))
+        .route("/dashboard", get(dashboard::show_dashboard))
+        .route("/@{handle}", get(dashboard::show_profile))
+        .route("/admin", get(admin::show_admin))
+        .route("/admin/artists/{uid}/suspend", post(admin::suspend_artist))
+        .route("/admin/artists/{uid}/reinstate", post(admin::reinstate_artist))
+}
+
+/// Keeps a `next` target on this site: a path, never `//host` or a URL.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_targets_stay_on_site() {
+        assert_eq!(safe_next(Some("/dashboard")), Some("/dashboard".into()));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "dashboard"] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Step 2: the artist profile.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::domain::{GENRES, Handle, ProfileDraft, ProfileInput, SOCIAL_NETWORKS};
+use crate::identity::gate::{Step, first_incomplete_step};
+use crate::identity::photo;
+use crate::identity::service;
+use crate::identity::session::ArtistScope;
+use crate::media::MediaKey;
+use crate::web::page::Page;
+
+#[derive(Serialize)]
+struct NetworkView {
+    id: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct SetupView {
+    title: &'static str,
+    stage_name: String,
+    handle: String,
+    bio: String,
+    location: String,
+    genres: Vec<String>,
+    all_genres: &'static [&'static str],
+    networks: Vec<NetworkView>,
+    photo_url: Option<String>,
+    errors: BTreeMap<String, String>,
+}
+
+fn setup_view(input: &ProfileInput, photo_key: Option<&str>, errors: BTreeMap<String, String>) -> SetupView {
+    SetupView {
+        title: "Set up your artist profile",
+        stage_name: input.stage_name.clone(),
+        handle: input.handle.clone(),
+        bio: input.bio.clone(),
+        location: input.location.clone(),
+        genres: input.genres.clone(),
+        all_genres: GENRES,
+        networks: SOCIAL_NETWORKS
+            .iter()
+            .map(|(id, label, _)| NetworkView { id, label, value: input.social_links.get(*id).cloned().unwrap_or_default() })
+            .collect(),
+        photo_url: photo_key.and_then(MediaKey::parse).map(|k| k.url_path()),
+        errors,
+    }
+}
+
+/// Steps before this one must be done first.
+fn earlier_step(scope: &ArtistScope) -> Option<Response> {
+    (first_incomplete_step(&scope.artist) == Some(Step::Subscription))
+        .then(|| Redirect::to(Step::Subscription.url()).into_response())
+}
+
+pub async fn show_setup(State(state): State<AppState>, page: Page, scope: ArtistScope) -> AppResult<Response> {
+    if let Some(redirect) = earlier_step(&scope) {
+        return Ok(redirect);
+    }
+    let artist = &scope.artist;
+    let input = ProfileInput {
+        stage_name: artist.stage_name.clone().unwrap_or_default(),
+        handle: artist.handle.clone().unwrap_or_default(),
+        bio: artist.bio.clone(),
+        location: artist.location.clone(),
+        genres: artist.genres.clone(),
+        social_links: artist.social_links.clone(),
+    };
+    let view = setup_view(&input, artist.photo_key.as_deref(), BTreeMap::new());
+    Ok(page.render(&state, "identity/setup.html", view)?.into_response())
+}
+
+pub async fn save_setup(State(state): State<AppState>, page: Page, scope: ArtistScope, multipart: Multipart) -> AppResult<Response> {
+    if let Some(redirect) = earlier_step(&scope) {
+        return Ok(redirect);
+    }
+    let (mut input, photo_bytes) = read_form(multipart).await?;
+    if input.handle.trim().is_empty() && !input.stage_name.trim().is_empty() {
+        input.handle = Handle::suggest(&input.stage_name);
+    }
+    let rerender = |errors: BTreeMap<String, String>| -> AppResult<Response> {
+        let view = setup_view(&input, scope.artist.photo_key.as_deref(), errors);
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/setup.html", view)?).into_response())
+    };
+    let mut errors = BTreeMap::new();
+    let draft = ProfileDraft::parse(&input).map_err(|e| errors.extend(e)).ok();
+    let photo = match photo_bytes {
+        Some(bytes) => tokio::task::spawn_blocking(move || photo::process(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| errors.insert("photo".into(), e.to_string()))
+            .ok(),
+        None => None,
+    };
+    let Some(draft) = draft.filter(|_| errors.is_empty()) else { return rerender(errors) };
+    let photo_key = match photo {
+        Some(photo) => {
+            let key = MediaKey::parse(&photo.key).expect("photo keys are valid media keys");
+            state.media.put_bytes(&key, Bytes::from(photo.jpeg)).await?;
+            Some(photo.key)
+        }
+        None => None,
+    };
+    let artist = scope.artist.clone();
+    let saved = state.db.write(move |tx| service::save_profile(tx, &artist, &draft, photo_key.as_deref())).await;
+    match saved {
+        Ok(_) => {
+            let next = if scope.artist.payouts_enabled { "/dashboard" } else { Step::Payout.url() };
+            Ok(Redirect::to(next).into_response())
+        }
+        Err(AppError::Invalid { fields, .. }) => rerender(fields),
+        Err(other) => Err(other),
+    }
+}
+
+/// Reads the multipart form: text fields into `ProfileInput`, the photo as bytes.
+async fn read_form(mut multipart: Multipart) -> AppResult<(ProfileInput, Option<Bytes>)> {
+    let mut input = ProfileInput::default();
+    let mut photo = None;
+    while let Some(field) = multipart.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(bad_form)?;
+            if !bytes.is_empty() {
+                photo = Some(bytes);
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(bad_form)?;
+        match name.as_str() {
+            "stage_name" => input.stage_name = value,
+            "handle" => input.handle = value,
+            "bio" => input.bio = value,
+            "location" => input.location = value,
+            "genres" => input.genres.push(value),
+            other => {
+                if let Some(network) = other.strip_prefix("social_") {
+                    input.social_links.insert(network.to_owned(), value);
+                }
+            }
+        }
+    }
+    Ok((input, photo))
+}
+
+fn bad_form(err: axum::extract::multipart::MultipartError) -> AppError {
+    AppError::BadRequest(format!("The form could not be read: {}", err.body_text()))
+}

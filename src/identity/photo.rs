@@ -1,0 +1,100 @@
+//! Profile photos: decoded safely, centre-cropped and resized to exactly
+//! 512×512, stored content-addressed in the media store.
+
+use std::io::Cursor;
+
+use image::imageops::FilterType;
+use image::{ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+
+pub const SIDE: u32 = 512;
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+const MAX_DIMENSION: u32 = 8_000;
+const MAX_PIXELS: u64 = 40_000_000;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhotoError {
+    #[error("The photo is larger than 10 MB; choose a smaller one.")]
+    TooLarge,
+    #[error("Upload a JPEG, PNG or WebP image.")]
+    NotAnImage,
+    #[error("The photo is too large in pixels (at most 8000 on a side).")]
+    TooManyPixels,
+    #[error("The photo could not be read; it may be damaged.")]
+    Unreadable,
+}
+
+/// A processed photo: JPEG bytes and the key to store them under.
+pub struct Photo {
+    pub jpeg: Vec<u8>,
+    pub key: String,
+}
+
+pub fn process(bytes: &[u8]) -> Result<Photo, PhotoError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    let format = image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)?;
+    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
+        return Err(PhotoError::NotAnImage);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // Checked before decoding: a tiny file can claim enormous dimensions.
+    let (width, height) = reader.into_dimensions().map_err(|_| PhotoError::Unreadable)?;
+    if width == 0 || height == 0 {
+        return Err(PhotoError::Unreadable);
+    }
+    if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels);
+    }
+    reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|_| PhotoError::Unreadable)?;
+    let square = image.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3).to_rgb8();
+    let mut jpeg = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88);
+    square.write_with_encoder(encoder).map_err(|_| PhotoError::Unreadable)?;
+    let digest = hex::encode(&Sha256::digest(&jpeg)[..16]);
+    Ok(Photo { key: format!("profiles/{digest}.jpg"), jpeg })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn any_shape_becomes_exactly_512_square() {
+        for (w, h) in [(1200, 800), (300, 900), (512, 512), (40, 40)] {
+            let photo = process(&png(w, h)).unwrap();
+            let decoded = image::load_from_memory(&photo.jpeg).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (SIDE, SIDE), "{w}x{h}");
+            assert!(photo.key.starts_with("profiles/") && photo.key.ends_with(".jpg"));
+        }
+    }
+
+    #[test]
+    fn non_images_and_bombs_are_refused() {
+        assert_eq!(process(b"GIF89a not really").err(), Some(PhotoError::NotAnImage));
+        assert_eq!(process(b"%PDF-1.7").err(), Some(PhotoError::NotAnImage));
+        let mut truncated = png(600, 600);
+        truncated.truncate(200);
+        assert_eq!(process(&truncated).err(), Some(PhotoError::Unreadable));
+        // A PNG header claiming 20000×20000 pixels: refused before decoding.
+        let mut bomb = png(10, 10);
+        bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        assert!(matches!(process(&bomb), Err(PhotoError::TooManyPixels | PhotoError::Unreadable)));
+        assert_eq!(process(&vec![0u8; MAX_BYTES + 1]).err(), Some(PhotoError::TooLarge));
+    }
+}

@@ -1,0 +1,371 @@
+//! All SQL of the identity pillar.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::domain::{ArtistId, ProfileDraft, Role, SubscriptionStatus, UserId};
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: UserId,
+    pub uid: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+const USER_COLUMNS: &str = "u.id, u.uid, u.email, u.password_hash, u.role";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    let role: String = r.get(4)?;
+    Ok(UserRow {
+        id: UserId(r.get(0)?),
+        uid: r.get(1)?,
+        email: r.get(2)?,
+        password_hash: r.get(3)?,
+        role: Role::parse(&role).unwrap_or(Role::Fan),
+    })
+}
+
+pub fn new_uid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+pub fn insert_user(conn: &Connection, email: &str, password_hash: &str, role: Role, now: i64) -> rusqlite::Result<UserId> {
+    conn.execute(
+        "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new_uid(), email, password_hash, role.as_str(), now],
+    )?;
+    Ok(UserId(conn.last_insert_rowid()))
+}
+
+pub fn find_user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1 AND u.deleted_at IS NULL");
+    conn.query_row(&sql, [email], user_row).optional()
+}
+
+pub fn find_user_by_id(conn: &Connection, id: UserId) -> rusqlite::Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1 AND u.deleted_at IS NULL");
+    conn.query_row(&sql, [id.0], user_row).optional()
+}
+
+pub fn email_taken(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM users WHERE email = ?1 AND deleted_at IS NULL")?.exists([email])
+}
+
+pub fn update_password_hash(conn: &Connection, user: UserId, hash: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.0, hash])?;
+    Ok(())
+}
+
+pub fn insert_session(conn: &Connection, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user.0, now, expires_at],
+    )?;
+    Ok(())
+}
+
+pub fn find_session_user(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserRow>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.deleted_at IS NULL"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
+}
+
+pub fn delete_session(conn: &Connection, token_hash: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    Ok(())
+}
+
+pub fn delete_sessions_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.0])?;
+    Ok(())
+}
+
+pub fn insert_password_reset(conn: &Connection, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user.0, now, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Marks an unused, unexpired reset token used; returns its user.
+pub fn consume_password_reset(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserId>> {
+    conn.query_row(
+        "UPDATE password_resets SET used_at = ?2
+         WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id",
+        params![token_hash, now],
+        |r| Ok(UserId(r.get(0)?)),
+    )
+    .optional()
+}
+
+pub fn password_reset_is_valid(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM password_resets WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")?
+        .exists(params![token_hash, now])
+}
+
+pub fn insert_artist_profile(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<ArtistId> {
+    conn.execute(
+        "INSERT INTO artist_profiles (uid, user_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        params![new_uid(), user.0, now],
+    )?;
+    Ok(ArtistId(conn.last_insert_rowid()))
+}
+
+/// Everything the gate, the dashboard and the admin list need about an artist.
+#[derive(Debug, Clone)]
+pub struct ArtistRow {
+    pub id: ArtistId,
+    pub uid: String,
+    pub user_id: UserId,
+    pub email: String,
+    pub stage_name: Option<String>,
+    pub handle: Option<String>,
+    pub bio: String,
+    pub location: String,
+    pub genres: Vec<String>,
+    pub social_links: std::collections::BTreeMap<String, String>,
+    pub photo_key: Option<String>,
+    pub onboarding_completed: bool,
+    pub suspended: bool,
+    pub tier: Option<String>,
+    pub subscription_status: Option<SubscriptionStatus>,
+    pub payouts_enabled: bool,
+    pub charges_enabled: bool,
+    pub connect_account: Option<String>,
+}
+
+const ARTIST_SELECT: &str = "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
+        a.social_links, a.photo_key, a.onboarding_completed, a.suspended_at IS NOT NULL,
+        s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref
+     FROM artist_profiles a
+     JOIN users u ON u.id = a.user_id
+     LEFT JOIN subscriptions s ON s.artist_id = a.id
+     LEFT JOIN stripe_connect_accounts c ON c.artist_id = a.id";
+
+fn artist_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArtistRow> {
+    let genres: String = r.get(8)?;
+    let links: String = r.get(9)?;
+    let status: Option<String> = r.get(14)?;
+    Ok(ArtistRow {
+        id: ArtistId(r.get(0)?),
+        uid: r.get(1)?,
+        user_id: UserId(r.get(2)?),
+        email: r.get(3)?,
+        stage_name: r.get(4)?,
+        handle: r.get(5)?,
+        bio: r.get(6)?,
+        location: r.get(7)?,
+        genres: serde_json::from_str(&genres).unwrap_or_default(),
+        social_links: serde_json::from_str(&links).unwrap_or_default(),
+        photo_key: r.get(10)?,
+        onboarding_completed: r.get(11)?,
+        suspended: r.get(12)?,
+        tier: r.get(13)?,
+        subscription_status: status.as_deref().and_then(SubscriptionStatus::parse),
+        payouts_enabled: r.get(15)?,
+        charges_enabled: r.get(16)?,
+        connect_account: r.get(17)?,
+    })
+}
+
+pub fn find_artist_by_user(conn: &Connection, user: UserId) -> rusqlite::Result<Option<ArtistRow>> {
+    let sql = format!("{ARTIST_SELECT} WHERE a.user_id = ?1 AND a.deleted_at IS NULL");
+    conn.prepare_cached(&sql)?.query_row([user.0], artist_row).optional()
+}
+
+pub fn find_artist_by_handle(conn: &Connection, handle: &str) -> rusqlite::Result<Option<ArtistRow>> {
+    let sql = format!("{ARTIST_SELECT} WHERE a.handle = ?1 AND a.deleted_at IS NULL");
+    conn.query_row(&sql, [handle], artist_row).optional()
+}
+
+pub fn find_artist_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
+    let sql = format!("{ARTIST_SELECT} WHERE a.uid = ?1 AND a.deleted_at IS NULL");
+    conn.query_row(&sql, [uid], artist_row).optional()
+}
+
+/// Artists for the label's admin list, newest first, keyset-paginated by id.
+pub fn list_artists_for_admin(conn: &Connection, before_id: Option<i64>, limit: usize) -> rusqlite::Result<Vec<ArtistRow>> {
+    let sql = format!("{ARTIST_SELECT} WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.id < ?1) ORDER BY a.id DESC LIMIT ?2");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![before_id, limit as i64], artist_row)?;
+    rows.collect()
+}
+
+pub fn handle_taken(conn: &Connection, handle: &str, except: ArtistId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE handle = ?1 AND id != ?2")?.exists(params![handle, except.0])
+}
+
+pub fn update_profile(conn: &Connection, artist: ArtistId, draft: &ProfileDraft, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE artist_profiles SET stage_name = ?2, handle = ?3, bio = ?4, location = ?5, genres = ?6,
+             social_links = ?7, updated_at = ?8
+         WHERE id = ?1",
+        params![
+            artist.0,
+            draft.stage_name,
+            draft.handle.as_str(),
+            draft.bio,
+            draft.location,
+            serde_json::to_string(&draft.genres).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&draft.social_links).unwrap_or_else(|_| "{}".into()),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn update_profile_photo(conn: &Connection, artist: ArtistId, key: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE artist_profiles SET photo_key = ?2, updated_at = ?3 WHERE id = ?1", params![artist.0, key, now])?;
+    Ok(())
+}
+
+/// Sets `onboarding_completed`; true when it changed (so the event fires once).
+pub fn mark_onboarding_completed(conn: &Connection, artist: ArtistId, now: i64) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE artist_profiles SET onboarding_completed = 1, updated_at = ?2 WHERE id = ?1 AND onboarding_completed = 0",
+        params![artist.0, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn set_artist_suspended(conn: &Connection, artist_uid: &str, suspended_at: Option<i64>) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE artist_profiles SET suspended_at = ?2 WHERE uid = ?1 AND deleted_at IS NULL",
+        params![artist_uid, suspended_at],
+    )?;
+    Ok(changed == 1)
+}
+
+pub struct NewSubscription<'a> {
+    pub artist: ArtistId,
+    pub tier: &'a str,
+    pub provider: &'a str,
+    pub checkout_ref: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+}
+
+pub fn insert_subscription(conn: &Connection, new: &NewSubscription<'_>, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO subscriptions (artist_id, tier, status, provider, checkout_ref, amount_minor, currency, created_at, updated_at)
+         VALUES (?1, ?2, 'incomplete', ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![new.artist.0, new.tier, new.provider, new.checkout_ref, new.amount_minor, new.currency, now],
+    )?;
+    Ok(())
+}
+
+/// Points an artist's subscription at a new checkout (after a cancelled one).
+pub fn restart_subscription_checkout(conn: &Connection, artist: ArtistId, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscriptions SET checkout_ref = ?2, updated_at = ?3 WHERE artist_id = ?1",
+        params![artist.0, checkout_ref, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionRow {
+    pub artist: ArtistId,
+    pub tier: String,
+    pub status: SubscriptionStatus,
+    pub provider: String,
+    pub checkout_ref: Option<String>,
+    pub subscription_ref: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriptionRow> {
+    let status: String = r.get(2)?;
+    Ok(SubscriptionRow {
+        artist: ArtistId(r.get(0)?),
+        tier: r.get(1)?,
+        status: SubscriptionStatus::parse(&status).unwrap_or(SubscriptionStatus::Incomplete),
+        provider: r.get(3)?,
+        checkout_ref: r.get(4)?,
+        subscription_ref: r.get(5)?,
+        amount_minor: r.get(6)?,
+        currency: r.get(7)?,
+    })
+}
+
+const SUBSCRIPTION_SELECT: &str =
+    "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency FROM subscriptions";
+
+pub fn find_subscription_by_artist(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Option<SubscriptionRow>> {
+    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE artist_id = ?1"), [artist.0], subscription_row).optional()
+}
+
+pub fn find_subscription_by_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<SubscriptionRow>> {
+    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE checkout_ref = ?1"), [checkout_ref], subscription_row).optional()
+}
+
+pub fn find_subscription_by_ref(conn: &Connection, subscription_ref: &str) -> rusqlite::Result<Option<SubscriptionRow>> {
+    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE subscription_ref = ?1"), [subscription_ref], subscription_row)
+        .optional()
+}
+
+pub fn update_subscription(
+    conn: &Connection,
+    artist: ArtistId,
+    status: SubscriptionStatus,
+    customer_ref: Option<&str>,
+    subscription_ref: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscriptions SET status = ?2, customer_ref = COALESCE(?3, customer_ref),
+             subscription_ref = COALESCE(?4, subscription_ref), updated_at = ?5
+         WHERE artist_id = ?1",
+        params![artist.0, status.as_str(), customer_ref, subscription_ref, now],
+    )?;
+    Ok(())
+}
+
+pub fn insert_connect_account(conn: &Connection, artist: ArtistId, account_ref: &str, provider: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![artist.0, account_ref, provider, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountFlags {
+    pub charges_enabled: bool,
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+}
+
+/// Updates the flags of a connected account; returns its artist when known.
+pub fn update_connect_flags(conn: &Connection, account_ref: &str, flags: AccountFlags, now: i64) -> rusqlite::Result<Option<ArtistId>> {
+    conn.query_row(
+        "UPDATE stripe_connect_accounts SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4, updated_at = ?5
+         WHERE account_ref = ?1 RETURNING artist_id",
+        params![account_ref, flags.charges_enabled, flags.payouts_enabled, flags.details_submitted, now],
+        |r| Ok(ArtistId(r.get(0)?)),
+    )
+    .optional()
+}
+
+pub fn find_connect_artist(conn: &Connection, account_ref: &str) -> rusqlite::Result<Option<ArtistId>> {
+    conn.query_row("SELECT artist_id FROM stripe_connect_accounts WHERE account_ref = ?1", [account_ref], |r| {
+        Ok(ArtistId(r.get(0)?))
+    })
+    .optional()
+}
+
+/// The installation's secret called `name`, created on first use.
+pub fn server_secret(conn: &Connection, name: &str, now: i64) -> rusqlite::Result<Vec<u8>> {
+    let fresh: [u8; 32] = rand::random();
+    conn.execute(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+        params![name, fresh.as_slice(), now],
+    )?;
+    conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
+}

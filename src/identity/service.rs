@@ -1,0 +1,367 @@
+//! Identity's use cases: each is one write transaction, with its events.
+
+use std::collections::BTreeMap;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rusqlite::ErrorCode;
+
+use super::domain::{ArtistId, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
+use super::events::{ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated};
+use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, UserRow};
+use super::session::hash_token;
+use crate::app::AppState;
+use crate::db::{Tx, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::events::emit;
+use crate::payments::{AccountStatus, SubscriptionCheckout};
+use crate::web::csrf::random_token;
+
+/// Hashes with argon2id on a blocking thread (it is deliberately slow).
+pub async fn hash_password(password: Password) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        // Without an account, verify against a fixed hash anyway, so the
+        // answer takes as long as for a real one (no account enumeration).
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dTgzk7Pv3hBtwbiGWsF4P3E3OIOX3zYyl2wPMH7jkM";
+
+pub struct SignupInput {
+    pub email: String,
+    pub password: String,
+    pub tier: String,
+}
+
+pub struct SignupResult {
+    pub session_token: String,
+    pub redirect_url: String,
+}
+
+/// Step 1: account, artist profile and session, then the tier's checkout.
+pub async fn signup_artist(state: &AppState, input: SignupInput) -> AppResult<SignupResult> {
+    let mut fields = BTreeMap::new();
+    let email = Email::parse(&input.email).map_err(|e| fields.insert("email".into(), e.into())).ok();
+    let password = Password::parse(&input.password).map_err(|e| fields.insert("password".into(), e.into())).ok();
+    let tier = TierId::parse(&input.tier);
+    if tier.is_none() {
+        fields.insert("tier".into(), "Choose a plan.".into());
+    }
+    let (Some(email), Some(password), Some(tier)) = (email, password, tier) else {
+        return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
+    };
+    let hash = hash_password(password).await?;
+    let token = random_token();
+    let (artist_uid, email_text) = {
+        let (token_hash, email, days) = (hash_token(&token), email.clone(), state.config.accounts.session_days);
+        state
+            .db
+            .write(move |tx| {
+                if repo::email_taken(tx, email.as_str())? {
+                    return Err(email_in_use());
+                }
+                let now = now_ms();
+                let user = repo::insert_user(tx, email.as_str(), &hash, Role::Artist, now).map_err(unique_email)?;
+                let artist = repo::insert_artist_profile(tx, user, now)?;
+                repo::insert_session(tx, &token_hash, user, now, now + days_ms(days))?;
+                let uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+                Ok((uid, email.as_str().to_owned()))
+            })
+            .await?
+    };
+    let redirect_url = start_checkout(state, &artist_uid, &email_text, tier).await?;
+    Ok(SignupResult { session_token: token, redirect_url })
+}
+
+fn email_in_use() -> AppError {
+    AppError::invalid("email", "An account with this email already exists. Sign in instead, or reset your password.")
+}
+
+fn unique_email(err: rusqlite::Error) -> AppError {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => email_in_use(),
+        _ => err.into(),
+    }
+}
+
+fn days_ms(days: u64) -> i64 {
+    i64::try_from(days).unwrap_or(30) * 86_400_000
+}
+
+/// Starts (or restarts) the subscription checkout for `tier`; returns where to send the artist.
+pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tier: TierId) -> AppResult<String> {
+    let tier_config = state.config.tiers.get(tier.as_str()).expect("every TierId is configured");
+    let base = state.views.globals().public_url.clone();
+    let request = SubscriptionCheckout {
+        artist_uid,
+        email,
+        tier: tier_config,
+        success_url: format!("{base}/artist/subscription?checkout=done"),
+        cancel_url: format!("{base}/artist/subscription?checkout=cancelled"),
+    };
+    let start = state.payments.start_subscription(&request).await?;
+    let (uid, provider) = (artist_uid.to_owned(), state.payments.provider_name());
+    let (amount, currency) = (tier_config.price_minor, tier_config.currency.clone());
+    let checkout_ref = start.checkout_ref.clone();
+    state
+        .db
+        .write(move |tx| {
+            let artist = repo::find_artist_by_uid(tx, &uid)?.ok_or(AppError::NotFound)?;
+            match repo::find_subscription_by_artist(tx, artist.id)? {
+                Some(existing) if existing.status.is_open() => {
+                    return Err(AppError::Conflict("Your subscription is already active.".into()));
+                }
+                Some(_) => repo::restart_subscription_checkout(tx, artist.id, &checkout_ref, now_ms())?,
+                None => {
+                    let new = NewSubscription {
+                        artist: artist.id,
+                        tier: tier.as_str(),
+                        provider,
+                        checkout_ref: &checkout_ref,
+                        amount_minor: amount,
+                        currency: &currency,
+                    };
+                    repo::insert_subscription(tx, &new, now_ms())?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(start.redirect_url)
+}
+
+/// A completed checkout (sandbox confirm, or Stripe's webhook): the
+/// subscription becomes active.
+pub fn apply_checkout_completed(
+    tx: &Tx,
+    checkout_ref: &str,
+    customer_ref: Option<&str>,
+    subscription_ref: Option<&str>,
+) -> AppResult<bool> {
+    let Some(subscription) = repo::find_subscription_by_checkout(tx, checkout_ref)? else {
+        tracing::warn!(checkout_ref, "completed checkout for an unknown subscription");
+        return Ok(false);
+    };
+    set_subscription_status(tx, subscription.artist, SubscriptionStatus::Active, customer_ref, subscription_ref)?;
+    Ok(true)
+}
+
+/// A subscription's status changed at the provider.
+pub fn apply_subscription_status(tx: &Tx, subscription_ref: &str, status: SubscriptionStatus) -> AppResult<bool> {
+    let Some(subscription) = repo::find_subscription_by_ref(tx, subscription_ref)? else {
+        return Ok(false);
+    };
+    set_subscription_status(tx, subscription.artist, status, None, None)?;
+    Ok(true)
+}
+
+fn set_subscription_status(
+    tx: &Tx,
+    artist: ArtistId,
+    status: SubscriptionStatus,
+    customer_ref: Option<&str>,
+    subscription_ref: Option<&str>,
+) -> AppResult<()> {
+    repo::update_subscription(tx, artist, status, customer_ref, subscription_ref, now_ms())?;
+    let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+    emit(tx, &ArtistSubscriptionUpdated { artist_uid, status: status.as_str().to_owned() })?;
+    Ok(())
+}
+
+/// Step 2: saves the profile; with a photo in place, onboarding completes
+/// and `artist.profile.completed` is emitted in the same transaction.
+pub fn save_profile(tx: &Tx, artist: &ArtistRow, draft: &ProfileDraft, photo_key: Option<&str>) -> AppResult<bool> {
+    if repo::handle_taken(tx, draft.handle.as_str(), artist.id)? {
+        return Err(AppError::invalid("handle", "That handle is taken; try another."));
+    }
+    let now = now_ms();
+    repo::update_profile(tx, artist.id, draft, now)?;
+    if let Some(key) = photo_key {
+        repo::update_profile_photo(tx, artist.id, key, now)?;
+    }
+    let has_photo = photo_key.is_some() || artist.photo_key.is_some();
+    if !has_photo {
+        return Err(AppError::invalid("photo", "Add a profile photo: fans see it on every Bop and release."));
+    }
+    let completed_now = repo::mark_onboarding_completed(tx, artist.id, now)?;
+    if completed_now {
+        emit(
+            tx,
+            &ArtistProfileCompleted {
+                artist_uid: artist.uid.clone(),
+                user_id: artist.user_id.0,
+                email: artist.email.clone(),
+                stage_name: draft.stage_name.clone(),
+                handle: draft.handle.as_str().to_owned(),
+            },
+        )?;
+    }
+    Ok(completed_now)
+}
+
+/// Step 3: the URL where the artist sets up payouts (creating their
+/// connected account on first use).
+pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<String> {
+    let account_ref = match &artist.connect_account {
+        Some(account) => account.clone(),
+        None => {
+            let account = state.payments.create_payout_account(&artist.uid, &artist.email).await?;
+            let (artist_id, stored, provider) = (artist.id, account.clone(), state.payments.provider_name());
+            state.db.write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &stored, provider, now_ms())?)).await?;
+            account
+        }
+    };
+    let base = &state.views.globals().public_url;
+    let return_url = format!("{base}/artist/payout/return");
+    let refresh_url = format!("{base}/artist/payout/refresh");
+    state.payments.payout_onboarding_url(&account_ref, &return_url, &refresh_url).await
+}
+
+/// The provider's view of a connected account (sandbox form, Stripe's
+/// `account.updated`, or a fresh read on return from onboarding).
+pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus) -> AppResult<bool> {
+    let flags = AccountFlags {
+        charges_enabled: status.charges_enabled,
+        payouts_enabled: status.payouts_enabled,
+        details_submitted: status.details_submitted,
+    };
+    let Some(artist) = repo::update_connect_flags(tx, account_ref, flags, now_ms())? else {
+        tracing::warn!(account_ref, "update for an unknown connected account");
+        return Ok(false);
+    };
+    let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+    emit(
+        tx,
+        &ArtistPayoutsUpdated { artist_uid, charges_enabled: flags.charges_enabled, payouts_enabled: flags.payouts_enabled },
+    )?;
+    Ok(true)
+}
+
+/// Signs in; rate limits are checked by the caller.
+pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let lookup = email.as_str().to_owned();
+    let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
+    let ok = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = match (ok, user) {
+        (true, Some(user)) => user,
+        _ => return Err(AppError::invalid("password", "That email and password do not match an account.")),
+    };
+    let token = random_token();
+    let (token_hash, user_id, days) = (hash_token(&token), user.id, state.config.accounts.session_days);
+    state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            Ok(repo::insert_session(tx, &token_hash, user_id, now, now + days_ms(days))?)
+        })
+        .await?;
+    Ok((user, token))
+}
+
+pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
+    let hash = hash_token(token);
+    state.db.write(move |tx| Ok(repo::delete_session(tx, &hash)?)).await
+}
+
+/// Sends a single-use reset link when the account exists; says nothing either way.
+pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let lookup = email.as_str().to_owned();
+    let Some(user) = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await? else { return Ok(()) };
+    let token = random_token();
+    let (hash, user_id, minutes) = (hash_token(&token), user.id, state.config.accounts.reset_link_minutes);
+    state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
+            Ok(repo::insert_password_reset(tx, &hash, user_id, now, expires)?)
+        })
+        .await?;
+    let link = format!("{}/reset-password/{token}", state.views.globals().public_url);
+    let body = format!(
+        "Someone asked to reset the password of your Boptone account.\n\n\
+         Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n\
+         If it was not you, ignore this email: your password stays as it is.\n"
+    );
+    state.mailer.send(&user.email, "Reset your Boptone password", &body).await?;
+    Ok(())
+}
+
+pub async fn reset_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
+    let hash = hash_token(token);
+    state.db.read(move |c| repo::password_reset_is_valid(c, &hash, now_ms())).await
+}
+
+/// Uses a reset link: new password, every session signed out.
+pub async fn reset_password(state: &AppState, token: &str, password: &str) -> AppResult<()> {
+    let password = Password::parse(password).map_err(|e| AppError::invalid("password", e))?;
+    let hash = hash_password(password).await?;
+    let token_hash = hash_token(token);
+    state
+        .db
+        .write(move |tx| {
+            let user: UserId = repo::consume_password_reset(tx, &token_hash, now_ms())?
+                .ok_or_else(|| AppError::BadRequest("This reset link has expired or was already used.".into()))?;
+            repo::update_password_hash(tx, user, &hash)?;
+            repo::delete_sessions_for_user(tx, user)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Creates an account from the command line (`boptone admin create-user`).
+pub fn create_user_blocking(db: &crate::db::Db, email: &str, password: &str, role: Role) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?
+        .to_string();
+    db.write_blocking(crate::db::Durability::Normal, |tx| {
+        anyhow::ensure!(!repo::email_taken(tx, email.as_str())?, "an account with {email} already exists");
+        let user = repo::insert_user(tx, email.as_str(), &hash, role, now_ms())?;
+        if role == Role::Artist {
+            repo::insert_artist_profile(tx, user, now_ms())?;
+        }
+        Ok(())
+    })
+}
+
+/// Suspends or reinstates an artist (label admin).
+pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool) -> AppResult<()> {
+    state
+        .db
+        .write(move |tx| {
+            let at = suspended.then(now_ms);
+            if repo::set_artist_suspended(tx, &artist_uid, at)? { Ok(()) } else { Err(AppError::NotFound) }
+        })
+        .await
+}
+
+/// The pending checkout `checkout_ref` of this artist (sandbox checkout page).
+pub async fn pending_checkout(state: &AppState, artist: &ArtistRow, checkout_ref: &str) -> AppResult<repo::SubscriptionRow> {
+    let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
+    let subscription = state.db.read(move |c| repo::find_subscription_by_checkout(c, &lookup)).await?;
+    // Another artist's checkout is as good as missing.
+    subscription.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
+}

@@ -1,0 +1,41 @@
+//! Notifications: in-app notices and email. Reacts to other pillars' events.
+
+pub mod mail;
+pub mod repo;
+
+use std::sync::Arc;
+
+use crate::events::Registry;
+use crate::identity::events::ArtistProfileCompleted;
+use crate::events::PlatformEvent;
+
+pub use mail::Mailer;
+
+/// Registers notify's event handlers.
+pub fn register(registry: &mut Registry, mailer: Arc<Mailer>, public_url: String) {
+    let welcome_url = format!("{public_url}/dashboard");
+    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |_tx, event| {
+        let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
+        let body = format!(
+            "Hi {},\n\nYour Boptone profile is live at {public_url}/@{}.\n\n\
+             Next: connect payouts so fans can tip you and buy from your shop — {welcome_url}\n\n— Boptone\n",
+            completed.stage_name, completed.handle
+        );
+        mailer.send_blocking(&completed.email, "Welcome to Boptone — your profile is live", &body)
+    });
+    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_notification", |tx, event| {
+        let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
+        repo::insert_notification(
+            tx,
+            &repo::NewNotification {
+                user_id: completed.user_id,
+                kind: "welcome",
+                title: "Your profile is live",
+                body: "Connect payouts next, so you can receive tips and sell merch.",
+                link: Some("/artist/payout"),
+            },
+            crate::db::now_ms(),
+        )?;
+        Ok(())
+    });
+}

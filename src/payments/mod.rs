@@ -1,0 +1,100 @@
+//! Money in and out (ARCHITECTURE §5): one interface, two providers.
+//! **Stripe** (async-stripe): Checkout for the artist tiers, Connect accounts
+//! with Stripe-hosted onboarding for payouts, and signed webhooks.
+//! **Sandbox** (the default): the same flows settled locally as test money.
+
+mod sandbox;
+mod stripe;
+pub mod webhook;
+
+use axum::Router;
+
+use crate::app::AppState;
+use crate::config::{Config, PaymentsProvider, TierConfig};
+use crate::error::AppResult;
+
+pub use stripe::StripeProvider;
+
+pub enum Payments {
+    Sandbox,
+    Stripe(StripeProvider),
+}
+
+/// Where to send the artist to pay, and how to recognise the payment later.
+#[derive(Debug, Clone)]
+pub struct CheckoutStart {
+    pub checkout_ref: String,
+    pub redirect_url: String,
+}
+
+pub struct SubscriptionCheckout<'a> {
+    pub artist_uid: &'a str,
+    pub email: &'a str,
+    pub tier: &'a TierConfig,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+/// What a payouts provider says about a connected account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountStatus {
+    pub charges_enabled: bool,
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+}
+
+impl Payments {
+    pub fn from_config(config: &Config) -> anyhow::Result<Payments> {
+        Ok(match config.payments.provider {
+            PaymentsProvider::Sandbox => Payments::Sandbox,
+            PaymentsProvider::Stripe => Payments::Stripe(StripeProvider::new(&config.payments.stripe)?),
+        })
+    }
+
+    pub fn provider_name(&self) -> &'static str {
+        match self {
+            Payments::Sandbox => "sandbox",
+            Payments::Stripe(_) => "stripe",
+        }
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Payments::Sandbox)
+    }
+
+    pub async fn start_subscription(&self, request: &SubscriptionCheckout<'_>) -> AppResult<CheckoutStart> {
+        match self {
+            Payments::Sandbox => Ok(sandbox::start_subscription()),
+            Payments::Stripe(stripe) => stripe.start_subscription(request).await,
+        }
+    }
+
+    /// Opens a connected account for an artist's payouts; returns its reference.
+    pub async fn create_payout_account(&self, artist_uid: &str, email: &str) -> AppResult<String> {
+        match self {
+            Payments::Sandbox => Ok(sandbox::new_account_ref()),
+            Payments::Stripe(stripe) => stripe.create_account(artist_uid, email).await,
+        }
+    }
+
+    /// The URL where the artist completes payout onboarding.
+    pub async fn payout_onboarding_url(&self, account_ref: &str, return_url: &str, refresh_url: &str) -> AppResult<String> {
+        match self {
+            Payments::Sandbox => Ok(sandbox::onboarding_url(account_ref)),
+            Payments::Stripe(stripe) => stripe.account_link(account_ref, return_url, refresh_url).await,
+        }
+    }
+
+    /// The provider's current view of an account; the sandbox keeps its
+    /// state locally, so it has nothing to add.
+    pub async fn account_status(&self, account_ref: &str) -> AppResult<Option<AccountStatus>> {
+        match self {
+            Payments::Sandbox => Ok(None),
+            Payments::Stripe(stripe) => stripe.account_status(account_ref).await.map(Some),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(sandbox::router()).merge(webhook::router())
+}

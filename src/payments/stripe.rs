@@ -1,0 +1,116 @@
+//! The Stripe provider, through async-stripe's typed requests.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use stripe::{Client, ClientBuilder, StripeError};
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
+};
+use stripe_connect::account::{
+    CreateAccount, CreateAccountCapabilities, CreateAccountCapabilitiesCardPayments,
+    CreateAccountCapabilitiesTransfers, CreateAccountType, RetrieveAccount,
+};
+use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
+use stripe_shared::CheckoutSessionMode;
+
+use super::{AccountStatus, CheckoutStart, SubscriptionCheckout};
+use crate::config::StripeConfig;
+use crate::error::{AppError, AppResult};
+
+pub struct StripeProvider {
+    client: Client,
+}
+
+impl StripeProvider {
+    pub fn new(config: &StripeConfig) -> anyhow::Result<StripeProvider> {
+        // async-stripe appends "v1/…" to the base: it must end with a slash.
+        let base = format!("{}/", config.api_base.as_str().trim_end_matches('/'));
+        let client = ClientBuilder::new(config.secret_key.expose())
+            .url(base)
+            .build()
+            .context("invalid payments.stripe settings")?;
+        Ok(StripeProvider { client })
+    }
+
+    pub async fn start_subscription(&self, request: &SubscriptionCheckout<'_>) -> AppResult<CheckoutStart> {
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.price = Some(request.tier.stripe_price_id.clone());
+        item.quantity = Some(1);
+        let metadata = HashMap::from([("artist_uid".to_owned(), request.artist_uid.to_owned())]);
+        let mut subscription = CreateCheckoutSessionSubscriptionData::new();
+        subscription.metadata = Some(metadata.clone());
+        let session = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Subscription)
+            .line_items(vec![item])
+            .customer_email(request.email)
+            .client_reference_id(request.artist_uid)
+            .metadata(metadata)
+            .subscription_data(subscription)
+            .success_url(request.success_url.as_str())
+            .cancel_url(request.cancel_url.as_str())
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        let redirect_url = session.url.clone().ok_or_else(|| stripe_error("Checkout Session without a URL"))?;
+        Ok(CheckoutStart { checkout_ref: session.id.to_string(), redirect_url })
+    }
+
+    pub async fn create_account(&self, artist_uid: &str, email: &str) -> AppResult<String> {
+        let mut capabilities = CreateAccountCapabilities::new();
+        let mut transfers = CreateAccountCapabilitiesTransfers::new();
+        transfers.requested = Some(true);
+        capabilities.transfers = Some(transfers);
+        let mut cards = CreateAccountCapabilitiesCardPayments::new();
+        cards.requested = Some(true);
+        capabilities.card_payments = Some(cards);
+        let metadata = HashMap::from([("artist_uid".to_owned(), artist_uid.to_owned())]);
+        let account = CreateAccount::new()
+            .type_(CreateAccountType::Express)
+            .email(email)
+            .capabilities(capabilities)
+            .metadata(metadata)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        Ok(account.id.to_string())
+    }
+
+    pub async fn account_link(&self, account_ref: &str, return_url: &str, refresh_url: &str) -> AppResult<String> {
+        let link = CreateAccountLink::new(account_ref, CreateAccountLinkType::AccountOnboarding)
+            .return_url(return_url)
+            .refresh_url(refresh_url)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        Ok(link.url)
+    }
+
+    pub async fn account_status(&self, account_ref: &str) -> AppResult<AccountStatus> {
+        let account = RetrieveAccount::new(account_ref).send(&self.client).await.map_err(stripe_error)?;
+        Ok(AccountStatus {
+            charges_enabled: account.charges_enabled.unwrap_or(false),
+            payouts_enabled: account.payouts_enabled.unwrap_or(false),
+            details_submitted: account.details_submitted.unwrap_or(false),
+        })
+    }
+}
+
+fn stripe_error(err: impl Into<StripeFailure>) -> AppError {
+    let StripeFailure(message) = err.into();
+    AppError::Internal(anyhow::anyhow!("Stripe request failed: {message}"))
+}
+
+struct StripeFailure(String);
+
+impl From<StripeError> for StripeFailure {
+    fn from(err: StripeError) -> Self {
+        StripeFailure(err.to_string())
+    }
+}
+
+impl From<&str> for StripeFailure {
+    fn from(message: &str) -> Self {
+        StripeFailure(message.to_owned())
+    }
+}

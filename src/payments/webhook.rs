@@ -1,0 +1,102 @@
+//! `POST /webhooks/stripe`: the signature is verified before anything is
+//! read or written; each Stripe event id is processed once; state changes
+//! commit with `synchronous=FULL`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use rusqlite::params;
+use stripe_webhook::{EventObject, Webhook};
+
+use super::AccountStatus;
+use crate::app::AppState;
+use crate::db::{Tx, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::identity::domain::SubscriptionStatus;
+use crate::identity::service;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/stripe", post(receive_stripe_webhook))
+}
+
+async fn receive_stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: String) -> AppResult<StatusCode> {
+    let secret = &state.config.payments.stripe.webhook_secret;
+    if !secret.is_set() {
+        return Err(AppError::BadRequest("Stripe webhooks are not configured on this server.".into()));
+    }
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::BadRequest("missing Stripe-Signature header".into()))?;
+    let event = Webhook::construct_event(&body, signature, secret.expose()).map_err(|err| {
+        tracing::warn!(error = ?err, "rejected a Stripe webhook");
+        AppError::BadRequest("invalid Stripe signature".into())
+    })?;
+    let event_id = event.id.to_string();
+    let event_type = event.type_.as_str().to_owned();
+    let object = event.data.object;
+    let applied = state
+        .db
+        .write_durable(move |tx| {
+            if !first_delivery(tx, &event_id, &event_type)? {
+                return Ok(false);
+            }
+            apply(tx, object)?;
+            Ok(true)
+        })
+        .await?;
+    if !applied {
+        tracing::info!("Stripe webhook replayed; already processed");
+    }
+    Ok(StatusCode::OK)
+}
+
+/// Records the event id; false when it was seen before.
+fn first_delivery(tx: &Tx, event_id: &str, event_type: &str) -> rusqlite::Result<bool> {
+    let inserted = tx.execute(
+        "INSERT INTO processed_webhooks (event_id, event_type, received_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (event_id) DO NOTHING",
+        params![event_id, event_type, now_ms()],
+    )?;
+    Ok(inserted == 1)
+}
+
+fn apply(tx: &Tx, object: EventObject) -> AppResult<()> {
+    match object {
+        EventObject::CheckoutSessionCompleted(session) => {
+            let customer = session.customer.as_ref().map(|c| c.id().to_string());
+            let subscription = session.subscription.as_ref().map(|s| s.id().to_string());
+            service::apply_checkout_completed(tx, session.id.as_str(), customer.as_deref(), subscription.as_deref())?;
+        }
+        EventObject::CustomerSubscriptionCreated(sub) | EventObject::CustomerSubscriptionUpdated(sub) => {
+            if let Some(status) = SubscriptionStatus::parse(sub.status.as_str()) {
+                service::apply_subscription_status(tx, sub.id.as_str(), status)?;
+            }
+        }
+        EventObject::CustomerSubscriptionDeleted(sub) => {
+            service::apply_subscription_status(tx, sub.id.as_str(), SubscriptionStatus::Canceled)?;
+        }
+        EventObject::InvoicePaymentFailed(invoice) => {
+            let subscription = invoice
+                .parent
+                .as_ref()
+                .and_then(|p| p.subscription_details.as_ref())
+                .map(|d| d.subscription.id().to_string());
+            if let Some(subscription) = subscription {
+                service::apply_subscription_status(tx, &subscription, SubscriptionStatus::PastDue)?;
+            }
+        }
+        EventObject::AccountUpdated(account) => {
+            let status = AccountStatus {
+                charges_enabled: account.charges_enabled.unwrap_or(false),
+                payouts_enabled: account.payouts_enabled.unwrap_or(false),
+                details_submitted: account.details_submitted.unwrap_or(false),
+            };
+            service::apply_account_status(tx, account.id.as_str(), status)?;
+        }
+        // Every other type is acknowledged and ignored.
+        _ => {}
+    }
+    Ok(())
+}

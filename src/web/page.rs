@@ -1,0 +1,45 @@
+//! `Page`: what every rendered page needs from the request — the CSRF token
+//! for its forms and the signed-in user for the header.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::session::MaybeUser;
+use crate::web::csrf::CsrfToken;
+
+pub struct Page {
+    pub csrf_token: String,
+    pub user: Option<PageUser>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageUser {
+    pub email: String,
+    pub role: &'static str,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let csrf_token = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        let user = user.map(|u| PageUser { email: u.email, role: u.role.as_str() });
+        Ok(Page { csrf_token, user })
+    }
+}
+
+impl Page {
+    /// Renders `template` with `data` plus `csrf_token` and `current_user`.
+    pub fn render(&self, state: &AppState, template: &str, data: impl Serialize) -> AppResult<Html<String>> {
+        let context = minijinja::context! {
+            csrf_token => &self.csrf_token,
+            current_user => &self.user,
+            ..minijinja::Value::from_serialize(&data)
+        };
+        state.views.render(template, context)
+    }
+}
