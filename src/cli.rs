@@ -11,6 +11,7 @@ use crate::config::{Config, DEFAULT_TOML, LogFormat, Overrides, PaymentsProvider
 use crate::db::lock::DataDirLock;
 use crate::db::{Db, Durability, migrate, now_ms};
 use crate::events::repo as events_repo;
+use crate::identity::domain::Role;
 use crate::media::Media;
 use crate::startup::{Application, shutdown_signal};
 use crate::{backup, telemetry};
@@ -65,6 +66,26 @@ pub enum Command {
     /// Inspect and retry platform events.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Label administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account (for the label: --role admin).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// artist, fan or admin.
+        #[arg(long, value_parser = ["artist", "fan", "admin"])]
+        role: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -119,6 +140,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { out, config } => run_backup(&config.load(None)?, &out),
         Command::Restore { file, config, force } => run_restore(&config.load(None)?, &file, force),
         Command::Events(command) => run_events(command),
+        Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, config }) => {
+            create_user(&config.load(None)?, &email, &role, password_stdin)
+        }
     }
 }
 
@@ -277,4 +301,23 @@ fn run_events(command: EventsCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn create_user(config: &Config, email: &str, role: &str, password_stdin: bool) -> anyhow::Result<()> {
+    quiet_logs();
+    let role = Role::parse(role).context("--role must be artist, fan or admin")?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
+        let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        anyhow::ensure!(first == second, "the passwords differ; nothing was created");
+        first
+    };
+    let db = Db::open_migrated(&config.database_path())?;
+    crate::identity::service::create_user_blocking(&db, email, &password, role)?;
+    println!("created {} account {}", role.as_str(), email.trim().to_lowercase());
+    Ok(())
 }

@@ -268,7 +268,10 @@ impl Config {
             ("media.s3.presign_ttl_secs", self.media.s3.presign_ttl_secs),
             ("accounts.session_days", self.accounts.session_days),
             ("accounts.login_attempts_per_ip_per_minute", u64::from(self.accounts.login_attempts_per_ip_per_minute)),
-            ("accounts.login_attempts_per_account_per_hour", u64::from(self.accounts.login_attempts_per_account_per_hour)),
+            (
+                "accounts.login_attempts_per_account_per_hour",
+                u64::from(self.accounts.login_attempts_per_account_per_hour),
+            ),
             ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
         ] {
             if value == 0 {
@@ -296,7 +299,11 @@ impl Config {
         }
         self.validate_tiers()?;
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid("mail.from", &self.mail.from, "is not an email address like \"Label <hello@label.example>\""));
+            return Err(invalid(
+                "mail.from",
+                &self.mail.from,
+                "is not an email address like \"Label <hello@label.example>\"",
+            ));
         }
         if self.mail.smtp_url.is_set() && !self.mail.smtp_url.expose().starts_with("smtp") {
             return Err(invalid("mail.smtp_url", "", "must start with smtp:// or smtps://"));
@@ -339,7 +346,11 @@ impl Config {
                 return Err(invalid(&key("interval"), &tier.interval, "must be \"month\" or \"year\""));
             }
             if self.payments.provider == PaymentsProvider::Stripe && !tier.stripe_price_id.starts_with("price_") {
-                return Err(invalid(&key("stripe_price_id"), &tier.stripe_price_id, "must be a Stripe Price id (price_…) when payments.provider = \"stripe\""));
+                return Err(invalid(
+                    &key("stripe_price_id"),
+                    &tier.stripe_price_id,
+                    "must be a Stripe Price id (price_…) when payments.provider = \"stripe\"",
+                ));
             }
         }
         Ok(())

@@ -100,7 +100,13 @@ pub struct ErrorReport {
 
 impl ErrorReport {
     pub fn new(code: &str, message: impl Into<String>) -> ErrorReport {
-        ErrorReport { code: code.to_owned(), message: message.into(), fields: BTreeMap::new(), step: None, redirect: None }
+        ErrorReport {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: BTreeMap::new(),
+            step: None,
+            redirect: None,
+        }
     }
 }
 

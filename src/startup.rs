@@ -13,18 +13,18 @@ use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
 use crate::config::{Config, PaymentsProvider};
+use crate::db::lock::DataDirLock;
 use crate::db::{Db, Durability, now_ms};
+use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::identity::IdentityState;
 use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
-use crate::notify::Mailer;
-use crate::payments::Payments;
-use crate::web::csrf::CsrfKey;
-use crate::db::lock::DataDirLock;
-use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::media::Media;
+use crate::notify::Mailer;
 use crate::ops::Metrics;
+use crate::payments::Payments;
 use crate::web::Views;
+use crate::web::csrf::CsrfKey;
 use crate::web::views::Globals;
 
 pub struct Application {
@@ -50,7 +50,11 @@ impl Application {
 
     /// As [`Application::build`], optionally with other event handlers and
     /// another media store (tests use both).
-    pub async fn build_with(config: Config, registry: Option<Registry>, media: Option<Media>) -> anyhow::Result<Application> {
+    pub async fn build_with(
+        config: Config,
+        registry: Option<Registry>,
+        media: Option<Media>,
+    ) -> anyhow::Result<Application> {
         let started = Instant::now();
         let lock = DataDirLock::acquire(config.data_dir())?;
         let db = Db::open_migrated(&config.database_path())?;

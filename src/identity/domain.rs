@@ -170,8 +170,24 @@ impl SubscriptionStatus {
 pub struct Handle(String);
 
 const RESERVED_HANDLES: &[&str] = &[
-    "admin", "api", "app", "artist", "assets", "boptone", "dashboard", "help", "login", "logout", "media", "metrics",
-    "settings", "shop", "signup", "studio", "support", "webhooks",
+    "admin",
+    "api",
+    "app",
+    "artist",
+    "assets",
+    "boptone",
+    "dashboard",
+    "help",
+    "login",
+    "logout",
+    "media",
+    "metrics",
+    "settings",
+    "shop",
+    "signup",
+    "studio",
+    "support",
+    "webhooks",
 ];
 
 impl Handle {
@@ -229,9 +245,36 @@ fn deunicode_char(c: char) -> char {
 
 /// The curated genre list offered at setup.
 pub const GENRES: &[&str] = &[
-    "Afrobeats", "Alternative", "Ambient", "Blues", "Classical", "Country", "Dance", "Drill", "Electronic", "Folk",
-    "Funk", "Gospel", "Hip-Hop", "House", "Indie", "Jazz", "K-Pop", "Latin", "Lo-fi", "Metal", "Pop", "Punk",
-    "R&B", "Reggae", "Reggaeton", "Rock", "Singer-Songwriter", "Soul", "Techno", "World",
+    "Afrobeats",
+    "Alternative",
+    "Ambient",
+    "Blues",
+    "Classical",
+    "Country",
+    "Dance",
+    "Drill",
+    "Electronic",
+    "Folk",
+    "Funk",
+    "Gospel",
+    "Hip-Hop",
+    "House",
+    "Indie",
+    "Jazz",
+    "K-Pop",
+    "Latin",
+    "Lo-fi",
+    "Metal",
+    "Pop",
+    "Punk",
+    "R&B",
+    "Reggae",
+    "Reggaeton",
+    "Rock",
+    "Singer-Songwriter",
+    "Soul",
+    "Techno",
+    "World",
 ];
 pub const MAX_GENRES: usize = 3;
 

@@ -30,7 +30,13 @@ pub fn new_uid() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-pub fn insert_user(conn: &Connection, email: &str, password_hash: &str, role: Role, now: i64) -> rusqlite::Result<UserId> {
+pub fn insert_user(
+    conn: &Connection,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> rusqlite::Result<UserId> {
     conn.execute(
         "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![new_uid(), email, password_hash, role.as_str(), now],
@@ -57,7 +63,13 @@ pub fn update_password_hash(conn: &Connection, user: UserId, hash: &str) -> rusq
     Ok(())
 }
 
-pub fn insert_session(conn: &Connection, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> rusqlite::Result<()> {
+pub fn insert_session(
+    conn: &Connection,
+    token_hash: &str,
+    user: UserId,
+    now: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![token_hash, user.0, now, expires_at],
@@ -83,7 +95,13 @@ pub fn delete_sessions_for_user(conn: &Connection, user: UserId) -> rusqlite::Re
     Ok(())
 }
 
-pub fn insert_password_reset(conn: &Connection, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> rusqlite::Result<()> {
+pub fn insert_password_reset(
+    conn: &Connection,
+    token_hash: &str,
+    user: UserId,
+    now: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![token_hash, user.0, now, expires_at],
@@ -138,7 +156,8 @@ pub struct ArtistRow {
     pub connect_account: Option<String>,
 }
 
-const ARTIST_SELECT: &str = "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
+const ARTIST_SELECT: &str =
+    "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
         a.social_links, a.photo_key, a.onboarding_completed, a.suspended_at IS NOT NULL,
         s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref
      FROM artist_profiles a
@@ -188,15 +207,21 @@ pub fn find_artist_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Opti
 }
 
 /// Artists for the label's admin list, newest first, keyset-paginated by id.
-pub fn list_artists_for_admin(conn: &Connection, before_id: Option<i64>, limit: usize) -> rusqlite::Result<Vec<ArtistRow>> {
-    let sql = format!("{ARTIST_SELECT} WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.id < ?1) ORDER BY a.id DESC LIMIT ?2");
+pub fn list_artists_for_admin(
+    conn: &Connection,
+    before_id: Option<i64>,
+    limit: usize,
+) -> rusqlite::Result<Vec<ArtistRow>> {
+    let sql =
+        format!("{ARTIST_SELECT} WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.id < ?1) ORDER BY a.id DESC LIMIT ?2");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![before_id, limit as i64], artist_row)?;
     rows.collect()
 }
 
 pub fn handle_taken(conn: &Connection, handle: &str, except: ArtistId) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE handle = ?1 AND id != ?2")?.exists(params![handle, except.0])
+    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE handle = ?1 AND id != ?2")?
+        .exists(params![handle, except.0])
 }
 
 pub fn update_profile(conn: &Connection, artist: ArtistId, draft: &ProfileDraft, now: i64) -> rusqlite::Result<()> {
@@ -219,7 +244,10 @@ pub fn update_profile(conn: &Connection, artist: ArtistId, draft: &ProfileDraft,
 }
 
 pub fn update_profile_photo(conn: &Connection, artist: ArtistId, key: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE artist_profiles SET photo_key = ?2, updated_at = ?3 WHERE id = ?1", params![artist.0, key, now])?;
+    conn.execute(
+        "UPDATE artist_profiles SET photo_key = ?2, updated_at = ?3 WHERE id = ?1",
+        params![artist.0, key, now],
+    )?;
     Ok(())
 }
 
@@ -259,7 +287,12 @@ pub fn insert_subscription(conn: &Connection, new: &NewSubscription<'_>, now: i6
 }
 
 /// Points an artist's subscription at a new checkout (after a cancelled one).
-pub fn restart_subscription_checkout(conn: &Connection, artist: ArtistId, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {
+pub fn restart_subscription_checkout(
+    conn: &Connection,
+    artist: ArtistId,
+    checkout_ref: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE subscriptions SET checkout_ref = ?2, updated_at = ?3 WHERE artist_id = ?1",
         params![artist.0, checkout_ref, now],
@@ -293,18 +326,24 @@ fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriptionRow> 
     })
 }
 
-const SUBSCRIPTION_SELECT: &str =
-    "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency FROM subscriptions";
+const SUBSCRIPTION_SELECT: &str = "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency FROM subscriptions";
 
 pub fn find_subscription_by_artist(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Option<SubscriptionRow>> {
     conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE artist_id = ?1"), [artist.0], subscription_row).optional()
 }
 
-pub fn find_subscription_by_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<SubscriptionRow>> {
-    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE checkout_ref = ?1"), [checkout_ref], subscription_row).optional()
+pub fn find_subscription_by_checkout(
+    conn: &Connection,
+    checkout_ref: &str,
+) -> rusqlite::Result<Option<SubscriptionRow>> {
+    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE checkout_ref = ?1"), [checkout_ref], subscription_row)
+        .optional()
 }
 
-pub fn find_subscription_by_ref(conn: &Connection, subscription_ref: &str) -> rusqlite::Result<Option<SubscriptionRow>> {
+pub fn find_subscription_by_ref(
+    conn: &Connection,
+    subscription_ref: &str,
+) -> rusqlite::Result<Option<SubscriptionRow>> {
     conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE subscription_ref = ?1"), [subscription_ref], subscription_row)
         .optional()
 }
@@ -326,7 +365,13 @@ pub fn update_subscription(
     Ok(())
 }
 
-pub fn insert_connect_account(conn: &Connection, artist: ArtistId, account_ref: &str, provider: &str, now: i64) -> rusqlite::Result<()> {
+pub fn insert_connect_account(
+    conn: &Connection,
+    artist: ArtistId,
+    account_ref: &str,
+    provider: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -343,7 +388,12 @@ pub struct AccountFlags {
 }
 
 /// Updates the flags of a connected account; returns its artist when known.
-pub fn update_connect_flags(conn: &Connection, account_ref: &str, flags: AccountFlags, now: i64) -> rusqlite::Result<Option<ArtistId>> {
+pub fn update_connect_flags(
+    conn: &Connection,
+    account_ref: &str,
+    flags: AccountFlags,
+    now: i64,
+) -> rusqlite::Result<Option<ArtistId>> {
     conn.query_row(
         "UPDATE stripe_connect_accounts SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4, updated_at = ?5
          WHERE account_ref = ?1 RETURNING artist_id",

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::ErrorCode;
 
 use super::domain::{ArtistId, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
@@ -42,7 +42,8 @@ async fn verify_password(password: String, hash: Option<String>) -> AppResult<bo
     .map_err(|e| AppError::Internal(e.into()))?
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dTgzk7Pv3hBtwbiGWsF4P3E3OIOX3zYyl2wPMH7jkM";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dTgzk7Pv3hBtwbiGWsF4P3E3OIOX3zYyl2wPMH7jkM";
 
 pub struct SignupInput {
     pub email: String,
@@ -81,7 +82,8 @@ pub async fn signup_artist(state: &AppState, input: SignupInput) -> AppResult<Si
                 let user = repo::insert_user(tx, email.as_str(), &hash, Role::Artist, now).map_err(unique_email)?;
                 let artist = repo::insert_artist_profile(tx, user, now)?;
                 repo::insert_session(tx, &token_hash, user, now, now + days_ms(days))?;
-                let uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+                let uid: String =
+                    tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
                 Ok((uid, email.as_str().to_owned()))
             })
             .await?
@@ -224,7 +226,10 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
         None => {
             let account = state.payments.create_payout_account(&artist.uid, &artist.email).await?;
             let (artist_id, stored, provider) = (artist.id, account.clone(), state.payments.provider_name());
-            state.db.write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &stored, provider, now_ms())?)).await?;
+            state
+                .db
+                .write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &stored, provider, now_ms())?))
+                .await?;
             account
         }
     };
@@ -249,7 +254,11 @@ pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus) -
     let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
     emit(
         tx,
-        &ArtistPayoutsUpdated { artist_uid, charges_enabled: flags.charges_enabled, payouts_enabled: flags.payouts_enabled },
+        &ArtistPayoutsUpdated {
+            artist_uid,
+            charges_enabled: flags.charges_enabled,
+            payouts_enabled: flags.payouts_enabled,
+        },
     )?;
     Ok(true)
 }
@@ -359,7 +368,11 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
 }
 
 /// The pending checkout `checkout_ref` of this artist (sandbox checkout page).
-pub async fn pending_checkout(state: &AppState, artist: &ArtistRow, checkout_ref: &str) -> AppResult<repo::SubscriptionRow> {
+pub async fn pending_checkout(
+    state: &AppState,
+    artist: &ArtistRow,
+    checkout_ref: &str,
+) -> AppResult<repo::SubscriptionRow> {
     let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
     let subscription = state.db.read(move |c| repo::find_subscription_by_checkout(c, &lookup)).await?;
     // Another artist's checkout is as good as missing.

@@ -5,9 +5,9 @@ pub mod repo;
 
 use std::sync::Arc;
 
+use crate::events::PlatformEvent;
 use crate::events::Registry;
 use crate::identity::events::ArtistProfileCompleted;
-use crate::events::PlatformEvent;
 
 pub use mail::Mailer;
 

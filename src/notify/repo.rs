@@ -29,7 +29,11 @@ pub struct NotificationRow {
     pub unread: bool,
 }
 
-pub fn list_notifications_for_user(conn: &Connection, user_id: i64, limit: usize) -> rusqlite::Result<Vec<NotificationRow>> {
+pub fn list_notifications_for_user(
+    conn: &Connection,
+    user_id: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<NotificationRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, title, body, link, created_at, read_at IS NULL FROM notifications
          WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",

@@ -17,7 +17,7 @@ pub use stripe::StripeProvider;
 
 pub enum Payments {
     Sandbox,
-    Stripe(StripeProvider),
+    Stripe(Box<StripeProvider>),
 }
 
 /// Where to send the artist to pay, and how to recognise the payment later.
@@ -47,7 +47,7 @@ impl Payments {
     pub fn from_config(config: &Config) -> anyhow::Result<Payments> {
         Ok(match config.payments.provider {
             PaymentsProvider::Sandbox => Payments::Sandbox,
-            PaymentsProvider::Stripe => Payments::Stripe(StripeProvider::new(&config.payments.stripe)?),
+            PaymentsProvider::Stripe => Payments::Stripe(Box::new(StripeProvider::new(&config.payments.stripe)?)),
         })
     }
 
@@ -78,7 +78,12 @@ impl Payments {
     }
 
     /// The URL where the artist completes payout onboarding.
-    pub async fn payout_onboarding_url(&self, account_ref: &str, return_url: &str, refresh_url: &str) -> AppResult<String> {
+    pub async fn payout_onboarding_url(
+        &self,
+        account_ref: &str,
+        return_url: &str,
+        refresh_url: &str,
+    ) -> AppResult<String> {
         match self {
             Payments::Sandbox => Ok(sandbox::onboarding_url(account_ref)),
             Payments::Stripe(stripe) => stripe.account_link(account_ref, return_url, refresh_url).await,

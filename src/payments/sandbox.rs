@@ -53,7 +53,12 @@ struct CheckoutView {
     email: String,
 }
 
-async fn show_checkout(State(state): State<AppState>, page: Page, scope: ArtistScope, Path(checkout_ref): Path<String>) -> AppResult<Response> {
+async fn show_checkout(
+    State(state): State<AppState>,
+    page: Page,
+    scope: ArtistScope,
+    Path(checkout_ref): Path<String>,
+) -> AppResult<Response> {
     require_sandbox(&state)?;
     let subscription = service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
     let tier = state.config.tiers.get(&subscription.tier).ok_or(AppError::NotFound)?;
@@ -68,19 +73,29 @@ async fn show_checkout(State(state): State<AppState>, page: Page, scope: ArtistS
     Ok(page.render(&state, "payments/sandbox_checkout.html", view)?.into_response())
 }
 
-async fn complete_checkout(State(state): State<AppState>, scope: ArtistScope, Path(checkout_ref): Path<String>) -> AppResult<Response> {
+async fn complete_checkout(
+    State(state): State<AppState>,
+    scope: ArtistScope,
+    Path(checkout_ref): Path<String>,
+) -> AppResult<Response> {
     require_sandbox(&state)?;
     service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
     let customer = format!("sbx_cus_{}", scope.artist.uid);
     let subscription = format!("sbx_sub_{}", uuid::Uuid::new_v4().simple());
     state
         .db
-        .write_durable(move |tx| service::apply_checkout_completed(tx, &checkout_ref, Some(&customer), Some(&subscription)))
+        .write_durable(move |tx| {
+            service::apply_checkout_completed(tx, &checkout_ref, Some(&customer), Some(&subscription))
+        })
         .await?;
     Ok(Redirect::to("/artist/setup").into_response())
 }
 
-async fn cancel_checkout(State(state): State<AppState>, scope: ArtistScope, Path(checkout_ref): Path<String>) -> AppResult<Response> {
+async fn cancel_checkout(
+    State(state): State<AppState>,
+    scope: ArtistScope,
+    Path(checkout_ref): Path<String>,
+) -> AppResult<Response> {
     require_sandbox(&state)?;
     service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
     Ok(Redirect::to("/artist/subscription?checkout=cancelled").into_response())
@@ -100,7 +115,12 @@ fn own_account(scope: &ArtistScope, account_ref: &str) -> AppResult<()> {
     if scope.artist.connect_account.as_deref() == Some(account_ref) { Ok(()) } else { Err(AppError::NotFound) }
 }
 
-async fn show_connect(State(state): State<AppState>, page: Page, scope: ArtistScope, Path(account_ref): Path<String>) -> AppResult<Response> {
+async fn show_connect(
+    State(state): State<AppState>,
+    page: Page,
+    scope: ArtistScope,
+    Path(account_ref): Path<String>,
+) -> AppResult<Response> {
     require_sandbox(&state)?;
     own_account(&scope, &account_ref)?;
     let view = ConnectView {
@@ -149,7 +169,8 @@ async fn submit_connect(
             account_number: form.account_number,
             errors,
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "payments/sandbox_connect.html", view)?).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "payments/sandbox_connect.html", view)?)
+            .into_response());
     }
     let status = AccountStatus { charges_enabled: true, payouts_enabled: true, details_submitted: true };
     state.db.write_durable(move |tx| service::apply_account_status(tx, &account_ref, status)).await?;

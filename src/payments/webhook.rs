@@ -20,7 +20,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/stripe", post(receive_stripe_webhook))
 }
 
-async fn receive_stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: String) -> AppResult<StatusCode> {
+async fn receive_stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<StatusCode> {
     let secret = &state.config.payments.stripe.webhook_secret;
     if !secret.is_set() {
         return Err(AppError::BadRequest("Stripe webhooks are not configured on this server.".into()));

@@ -115,9 +115,9 @@ async fn submitted_token(
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, body));
     }
-    let bytes = to_bytes(body, limit).await.map_err(|_| {
-        AppError::BadRequest("The form is larger than this server accepts.".into()).into_response()
-    })?;
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::BadRequest("The form is larger than this server accepts.".into()).into_response())?;
     let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
     Ok((token, Body::from(bytes)))
 }

@@ -2,9 +2,9 @@
 //! and the response headers every page carries.
 
 pub mod assets;
+pub mod csrf;
 pub mod errors;
 pub mod headers;
-pub mod csrf;
 pub mod money;
 pub mod page;
 mod pages;

@@ -54,8 +54,34 @@ fn environment(globals: &Globals) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(|name| Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned())));
     env.add_function("asset", super::assets::asset_url);
+    env.set_formatter(html_formatter);
     env.add_global("site", minijinja::Value::from_serialize(globals));
     env
+}
+
+/// HTML-escapes the five characters that matter (`& < > " '`) and leaves
+/// `/` alone, so URLs in pages stay readable.
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() == minijinja::AutoEscape::None || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = if value.is_none() || value.is_undefined() { String::new() } else { value.to_string() };
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 fn template_error(err: minijinja::Error) -> AppError {

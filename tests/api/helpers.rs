@@ -38,7 +38,19 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}, None, None).await
 }
 
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), registry: Option<Registry>, media: Option<Media>) -> TestApp {
+/// `TEST_LOG=debug scripts/test …` shows the application's logs.
+fn init_logs() {
+    if let Ok(level) = std::env::var("TEST_LOG") {
+        boptone::telemetry::init(boptone::config::LogFormat::Text, &level);
+    }
+}
+
+pub async fn spawn_app_with(
+    configure: impl FnOnce(&mut Config),
+    registry: Option<Registry>,
+    media: Option<Media>,
+) -> TestApp {
+    init_logs();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&dir.path().join("data"));
     configure(&mut config);

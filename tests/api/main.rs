@@ -2,9 +2,11 @@
 //! temporary data directory, real SQLite files, the real object stores (local
 //! directory, and an S3 server started by `scripts/test`).
 
+mod browser;
 mod cli;
 mod events;
 mod helpers;
+mod identity;
 mod media;
 mod s3;
 mod web;

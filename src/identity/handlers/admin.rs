@@ -38,7 +38,12 @@ struct AdminView {
     next_before: Option<i64>,
 }
 
-pub async fn show_admin(State(state): State<AppState>, page: Page, _admin: AdminUser, Query(query): Query<AdminQuery>) -> AppResult<Response> {
+pub async fn show_admin(
+    State(state): State<AppState>,
+    page: Page,
+    _admin: AdminUser,
+    Query(query): Query<AdminQuery>,
+) -> AppResult<Response> {
     let rows = state.db.read(move |c| repo::list_artists_for_admin(c, query.before, PAGE_SIZE + 1)).await?;
     let next_before = (rows.len() > PAGE_SIZE).then(|| rows[PAGE_SIZE - 1].id.0);
     let artists = rows
@@ -60,12 +65,20 @@ pub async fn show_admin(State(state): State<AppState>, page: Page, _admin: Admin
     Ok(page.render(&state, "identity/admin.html", view)?.into_response())
 }
 
-pub async fn suspend_artist(State(state): State<AppState>, _admin: AdminUser, Path(uid): Path<String>) -> AppResult<Response> {
+pub async fn suspend_artist(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(uid): Path<String>,
+) -> AppResult<Response> {
     service::set_suspended(&state, uid, true).await?;
     Ok(Redirect::to("/admin").into_response())
 }
 
-pub async fn reinstate_artist(State(state): State<AppState>, _admin: AdminUser, Path(uid): Path<String>) -> AppResult<Response> {
+pub async fn reinstate_artist(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(uid): Path<String>,
+) -> AppResult<Response> {
     service::set_suspended(&state, uid, false).await?;
     Ok(Redirect::to("/admin").into_response())
 }

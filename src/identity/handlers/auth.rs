@@ -33,7 +33,11 @@ struct LoginView {
     errors: BTreeMap<String, String>,
 }
 
-pub async fn show_login(State(state): State<AppState>, page: Page, Query(query): Query<LoginQuery>) -> AppResult<Response> {
+pub async fn show_login(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
     let notice = query.reset.is_some().then_some("Your password was changed. Sign in with the new one.");
     let view = LoginView { title: "Sign in", next: safe_next(query.next.as_deref()), notice, ..LoginView::default() };
     Ok(page.render(&state, "identity/login.html", view)?.into_response())
@@ -103,13 +107,20 @@ pub struct ForgotForm {
     email: String,
 }
 
-pub async fn request_reset(State(state): State<AppState>, page: Page, Form(form): Form<ForgotForm>) -> AppResult<Response> {
+pub async fn request_reset(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<ForgotForm>,
+) -> AppResult<Response> {
     let title = "Reset your password";
     match service::request_password_reset(&state, &form.email).await {
-        Ok(()) => Ok(page.render(&state, "identity/forgot_password.html", ForgotView { title, sent: true, ..Default::default() })?.into_response()),
+        Ok(()) => Ok(page
+            .render(&state, "identity/forgot_password.html", ForgotView { title, sent: true, ..Default::default() })?
+            .into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let view = ForgotView { title, email: form.email, sent: false, errors: fields };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/forgot_password.html", view)?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/forgot_password.html", view)?)
+                .into_response())
         }
         Err(other) => Err(other),
     }
@@ -122,7 +133,11 @@ struct ResetView {
     errors: BTreeMap<String, String>,
 }
 
-pub async fn show_reset_password(State(state): State<AppState>, page: Page, Path(token): Path<String>) -> AppResult<Response> {
+pub async fn show_reset_password(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let valid = service::reset_link_is_valid(&state, &token).await?;
     let status = if valid { StatusCode::OK } else { StatusCode::GONE };
     let view = ResetView { title: "Choose a new password", valid, ..ResetView::default() };
@@ -144,7 +159,8 @@ pub async fn reset_password(
         Ok(()) => Ok(Redirect::to("/login?reset=1").into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let view = ResetView { title: "Choose a new password", valid: true, errors: fields };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/reset_password.html", view)?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/reset_password.html", view)?)
+                .into_response())
         }
         Err(other) => Err(other),
     }

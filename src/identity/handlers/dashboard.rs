@@ -38,7 +38,11 @@ struct DashboardView {
     notifications: Vec<NotificationRow>,
 }
 
-pub async fn show_dashboard(State(state): State<AppState>, page: Page, CurrentUser(user): CurrentUser) -> AppResult<Response> {
+pub async fn show_dashboard(
+    State(state): State<AppState>,
+    page: Page,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Response> {
     if user.role != Role::Artist {
         return Ok(Redirect::to(home_for(user.role)).into_response());
     }
@@ -47,9 +51,24 @@ pub async fn show_dashboard(State(state): State<AppState>, page: Page, CurrentUs
     let notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
-        ChecklistItem { label: "Choose your plan", done: subscribed, url: "/artist/subscription", action: "Finish payment" },
-        ChecklistItem { label: "Set up your profile", done: artist.onboarding_completed, url: "/artist/setup", action: "Set up profile" },
-        ChecklistItem { label: "Connect payouts", done: artist.payouts_enabled, url: "/artist/payout", action: "Connect payouts" },
+        ChecklistItem {
+            label: "Choose your plan",
+            done: subscribed,
+            url: "/artist/subscription",
+            action: "Finish payment",
+        },
+        ChecklistItem {
+            label: "Set up your profile",
+            done: artist.onboarding_completed,
+            url: "/artist/setup",
+            action: "Set up profile",
+        },
+        ChecklistItem {
+            label: "Connect payouts",
+            done: artist.payouts_enabled,
+            url: "/artist/payout",
+            action: "Connect payouts",
+        },
     ];
     let base = &state.views.globals().public_url;
     let profile_url = artist.handle.as_ref().filter(|_| artist.onboarding_completed).map(|h| format!("{base}/@{h}"));
@@ -96,7 +115,11 @@ struct ProfileView {
     photo_url: Option<String>,
 }
 
-pub async fn show_profile(State(state): State<AppState>, page: Page, Path(handle): Path<String>) -> AppResult<Response> {
+pub async fn show_profile(
+    State(state): State<AppState>,
+    page: Page,
+    Path(handle): Path<String>,
+) -> AppResult<Response> {
     let lookup = handle.to_lowercase();
     let artist = state.db.read(move |c| repo::find_artist_by_handle(c, &lookup)).await?;
     let artist = artist.filter(|a| a.onboarding_completed && !a.suspended).ok_or(AppError::NotFound)?;
@@ -117,4 +140,3 @@ pub async fn show_profile(State(state): State<AppState>, page: Page, Path(handle
     };
     Ok(page.render(&state, "identity/profile.html", view)?.into_response())
 }
-

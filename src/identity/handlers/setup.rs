@@ -50,7 +50,11 @@ fn setup_view(input: &ProfileInput, photo_key: Option<&str>, errors: BTreeMap<St
         all_genres: GENRES,
         networks: SOCIAL_NETWORKS
             .iter()
-            .map(|(id, label, _)| NetworkView { id, label, value: input.social_links.get(*id).cloned().unwrap_or_default() })
+            .map(|(id, label, _)| NetworkView {
+                id,
+                label,
+                value: input.social_links.get(*id).cloned().unwrap_or_default(),
+            })
             .collect(),
         photo_url: photo_key.and_then(MediaKey::parse).map(|k| k.url_path()),
         errors,
@@ -80,7 +84,12 @@ pub async fn show_setup(State(state): State<AppState>, page: Page, scope: Artist
     Ok(page.render(&state, "identity/setup.html", view)?.into_response())
 }
 
-pub async fn save_setup(State(state): State<AppState>, page: Page, scope: ArtistScope, multipart: Multipart) -> AppResult<Response> {
+pub async fn save_setup(
+    State(state): State<AppState>,
+    page: Page,
+    scope: ArtistScope,
+    multipart: Multipart,
+) -> AppResult<Response> {
     if let Some(redirect) = earlier_step(&scope) {
         return Ok(redirect);
     }

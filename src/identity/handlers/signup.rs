@@ -73,7 +73,12 @@ pub struct SignupForm {
     tier: String,
 }
 
-pub async fn create_artist(State(state): State<AppState>, page: Page, jar: CookieJar, Form(form): Form<SignupForm>) -> AppResult<Response> {
+pub async fn create_artist(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<SignupForm>,
+) -> AppResult<Response> {
     let input = SignupInput { email: form.email.clone(), password: form.password, tier: form.tier.clone() };
     match service::signup_artist(&state, input).await {
         Ok(result) => {
@@ -135,7 +140,11 @@ pub struct CheckoutForm {
     tier: String,
 }
 
-pub async fn restart_checkout(State(state): State<AppState>, scope: ArtistScope, Form(form): Form<CheckoutForm>) -> AppResult<Response> {
+pub async fn restart_checkout(
+    State(state): State<AppState>,
+    scope: ArtistScope,
+    Form(form): Form<CheckoutForm>,
+) -> AppResult<Response> {
     let tier = TierId::parse(&form.tier).ok_or_else(|| AppError::invalid("tier", "Choose a plan."))?;
     let url = service::start_checkout(&state, &scope.artist.uid, &scope.artist.email, tier).await?;
     Ok(Redirect::to(&url).into_response())
