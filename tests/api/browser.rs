@@ -49,6 +49,25 @@ impl Browser {
         self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     }
 
+    /// Sends a request; forgets the form token when the server rotates the
+    /// CSRF cookie (as at sign-in), and remembers the one on the page.
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.unwrap();
+        let rotated = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("boptone_csrf="));
+        if rotated {
+            self.csrf = None;
+        }
+        let page = Self::page(response).await;
+        if let Some(token) = csrf_in(&page.body) {
+            self.csrf = Some(token);
+        }
+        page
+    }
+
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
         let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
@@ -60,11 +79,8 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let page = Self::page(self.client.get(self.url(path)).send().await.unwrap()).await;
-        if let Some(token) = csrf_in(&page.body) {
-            self.csrf = Some(token);
-        }
-        page
+        let request = self.client.get(self.url(path));
+        self.send(request).await
     }
 
     /// The token for this browser's forms (visiting the home page if needed).
@@ -79,11 +95,8 @@ impl Browser {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
-        let page = Self::page(self.client.post(self.url(path)).form(&all).send().await.unwrap()).await;
-        if let Some(token) = csrf_in(&page.body) {
-            self.csrf = Some(token);
-        }
-        page
+        let request = self.client.post(self.url(path)).form(&all);
+        self.send(request).await
     }
 
     /// A form post without any CSRF token.
@@ -106,11 +119,8 @@ impl Browser {
             form = form.part(name.to_owned(), Part::bytes(bytes).file_name("photo").mime_str(mime).unwrap());
         }
         let url = format!("{}?csrf_token={}", self.url(path), token);
-        let page = Self::page(self.client.post(url).multipart(form).send().await.unwrap()).await;
-        if let Some(token) = csrf_in(&page.body) {
-            self.csrf = Some(token);
-        }
-        page
+        let request = self.client.post(url).multipart(form);
+        self.send(request).await
     }
 
     /// Signs out through the header's sign-out form.

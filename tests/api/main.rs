@@ -9,4 +9,5 @@ mod helpers;
 mod identity;
 mod media;
 mod s3;
+mod stripe;
 mod web;

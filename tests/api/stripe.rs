@@ -1,0 +1,312 @@
+//! The Stripe provider against a local server that plays Stripe with the
+//! official example objects (`../shared/stripe/fixtures3.json`), so the real
+//! async-stripe client parses real Stripe shapes; webhooks are signed with
+//! Stripe's scheme by Stripe's own library.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use stripe_webhook::Webhook;
+
+use crate::browser::{Browser, PASSWORD, png};
+use crate::helpers::{TestApp, client, spawn_app_with};
+
+const WEBHOOK_SECRET: &str = "whsec_test_boptone";
+
+fn fixture(kind: &str) -> Value {
+    static FIXTURES: OnceLock<Value> = OnceLock::new();
+    let all = FIXTURES.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/stripe/fixtures3.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the shared Stripe fixtures")).unwrap()
+    });
+    all["resources"][kind].clone()
+}
+
+#[derive(Default)]
+struct Recorded {
+    requests: Vec<(String, String)>,
+    enabled_accounts: HashMap<String, bool>,
+}
+
+#[derive(Clone)]
+struct FakeStripe {
+    base: String,
+    recorded: Arc<Mutex<Recorded>>,
+}
+
+impl FakeStripe {
+    fn requests_to(&self, path: &str) -> Vec<String> {
+        let recorded = self.recorded.lock().unwrap();
+        recorded.requests.iter().filter(|(p, _)| p == path).map(|(_, body)| body.clone()).collect()
+    }
+
+    fn enable_account(&self, account: &str) {
+        self.recorded.lock().unwrap().enabled_accounts.insert(account.to_owned(), true);
+    }
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+fn record(state: &Shared, path: &str, body: String) -> HashMap<String, String> {
+    let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+    state.lock().unwrap().requests.push((path.to_owned(), body));
+    form
+}
+
+async fn create_checkout_session(State(state): State<Shared>, body: String) -> Json<Value> {
+    let form = record(&state, "/v1/checkout/sessions", body);
+    let mut session = fixture("checkout.session");
+    let id = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
+    session["id"] = json!(id);
+    session["mode"] = json!(form.get("mode").cloned().unwrap_or_default());
+    session["url"] = json!(format!("https://checkout.stripe.com/c/pay/{id}"));
+    session["client_reference_id"] = json!(form.get("client_reference_id"));
+    session["customer_email"] = json!(form.get("customer_email"));
+    Json(session)
+}
+
+async fn create_account(State(state): State<Shared>, body: String) -> Json<Value> {
+    record(&state, "/v1/accounts", body);
+    let mut account = fixture("account");
+    account["id"] = json!(format!("acct_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]));
+    Json(account)
+}
+
+async fn create_account_link(State(state): State<Shared>, body: String) -> Json<Value> {
+    let form = record(&state, "/v1/account_links", body);
+    let mut link = fixture("account_link");
+    link["url"] = json!(format!("https://connect.stripe.com/setup/s/{}/onboard", form["account"]));
+    Json(link)
+}
+
+async fn retrieve_account(State(state): State<Shared>, Path(id): Path<String>) -> Json<Value> {
+    let enabled = state.lock().unwrap().enabled_accounts.get(&id).copied().unwrap_or(false);
+    let mut account = fixture("account");
+    account["id"] = json!(id);
+    for flag in ["charges_enabled", "payouts_enabled", "details_submitted"] {
+        account[flag] = json!(enabled);
+    }
+    Json(account)
+}
+
+async fn spawn_fake_stripe() -> FakeStripe {
+    let recorded: Shared = Arc::default();
+    let router = Router::new()
+        .route("/v1/checkout/sessions", post(create_checkout_session))
+        .route("/v1/accounts", post(create_account))
+        .route("/v1/account_links", post(create_account_link))
+        .route("/v1/accounts/{id}", get(retrieve_account))
+        .with_state(recorded.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    FakeStripe { base, recorded }
+}
+
+async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    let base = fake.base.clone();
+    spawn_app_with(
+        move |c| {
+            c.payments.provider = boptone::config::PaymentsProvider::Stripe;
+            c.payments.stripe.api_base = base.parse().unwrap();
+            c.payments.stripe.secret_key = "sk_test_boptone".to_owned().into();
+            c.payments.stripe.webhook_secret = WEBHOOK_SECRET.to_owned().into();
+            c.tiers.starter.stripe_price_id = "price_starter".into();
+            c.tiers.pro.stripe_price_id = "price_pro".into();
+            c.tiers.label.stripe_price_id = "price_label".into();
+        },
+        None,
+        None,
+    )
+    .await
+}
+
+/// An `event` fixture of `event_type` carrying `object`.
+fn event(event_type: &str, object: Value) -> String {
+    let mut event = fixture("event");
+    event["id"] = json!(format!("evt_{}", uuid::Uuid::new_v4().simple()));
+    event["type"] = json!(event_type);
+    event["data"] = json!({ "object": object });
+    serde_json::to_string(&event).unwrap()
+}
+
+async fn deliver(app: &TestApp, payload: &str, signature: Option<String>) -> u16 {
+    let mut request =
+        client().post(app.url("/webhooks/stripe")).header("content-type", "application/json").body(payload.to_owned());
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn signed(payload: &str) -> Option<String> {
+    Some(Webhook::generate_test_header(payload, WEBHOOK_SECRET, None))
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    let sql = sql.to_owned();
+    app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()
+}
+
+fn subscription_status(app: &TestApp) -> String {
+    app.state.db.read_blocking(|c| c.query_row("SELECT status FROM subscriptions", [], |r| r.get(0))).unwrap()
+}
+
+/// Signs up through the web; returns the browser and the Checkout Session id.
+async fn sign_up_with_stripe(app: &TestApp, fake: &FakeStripe) -> (Browser, String) {
+    let mut browser = Browser::new(&app.address);
+    browser.get("/artist/signup").await;
+    let page = browser
+        .post_form("/artist/signup", &[("email", "stripe@example.com"), ("password", PASSWORD), ("tier", "pro")])
+        .await;
+    let target = page.redirect().to_owned();
+    let session =
+        target.strip_prefix("https://checkout.stripe.com/c/pay/").expect("sent to Stripe Checkout").to_owned();
+    let sent = fake.requests_to("/v1/checkout/sessions").pop().unwrap();
+    let uid: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT uid FROM artist_profiles", [], |r| r.get(0))).unwrap();
+    let sent = form(&sent);
+    assert_eq!(sent["mode"], "subscription");
+    assert_eq!(sent["line_items[0][price]"], "price_pro");
+    assert_eq!(sent["customer_email"], "stripe@example.com");
+    assert_eq!(sent["client_reference_id"], uid);
+    assert!(sent["success_url"].starts_with(&app.state.views.globals().public_url));
+    (browser, session)
+}
+
+fn completed_session(session: &str) -> Value {
+    let mut object = fixture("checkout.session");
+    object["id"] = json!(session);
+    object["mode"] = json!("subscription");
+    object["status"] = json!("complete");
+    object["payment_status"] = json!("paid");
+    object["customer"] = json!("cus_boptone");
+    object["subscription"] = json!("sub_boptone");
+    object
+}
+
+#[tokio::test]
+async fn checkout_then_signed_webhooks_drive_the_subscription() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (_browser, session) = sign_up_with_stripe(&app, &fake).await;
+    assert_eq!(subscription_status(&app), "incomplete");
+
+    let payload = event("checkout.session.completed", completed_session(&session));
+    assert_eq!(deliver(&app, &payload, signed(&payload)).await, 200);
+    assert_eq!(subscription_status(&app), "active");
+    let updates = "SELECT COUNT(*) FROM platform_events WHERE event_type = 'artist.subscription.updated'";
+    assert_eq!(count(&app, updates), 1);
+
+    assert_eq!(deliver(&app, &payload, signed(&payload)).await, 200, "a replay is acknowledged");
+    assert_eq!(count(&app, updates), 1, "a replay has no second effect");
+
+    let mut subscription = fixture("subscription");
+    subscription["id"] = json!("sub_boptone");
+    subscription["status"] = json!("past_due");
+    let updated = event("customer.subscription.updated", subscription.clone());
+    assert_eq!(deliver(&app, &updated, signed(&updated)).await, 200);
+    assert_eq!(subscription_status(&app), "past_due");
+
+    let deleted = event("customer.subscription.deleted", subscription);
+    assert_eq!(deliver(&app, &deleted, signed(&deleted)).await, 200);
+    assert_eq!(subscription_status(&app), "canceled");
+
+    let unknown = event("issuing_card.created", fixture("issuing.card"));
+    assert_eq!(deliver(&app, &unknown, signed(&unknown)).await, 200, "unknown types are acknowledged");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_webhook_signatures_are_refused_and_change_nothing() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (_browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let payload = event("checkout.session.completed", completed_session(&session));
+
+    let tampered = payload.replace("sub_boptone", "sub_attacker");
+    let stale = Some(Webhook::generate_test_header(&payload, WEBHOOK_SECRET, Some(chrono_now() - 301)));
+    let wrong_secret = Some(Webhook::generate_test_header(&payload, "whsec_someone_else", None));
+    let cases = [
+        ("missing", payload.clone(), None),
+        ("tampered", tampered, signed(&payload)),
+        ("wrong secret", payload.clone(), wrong_secret),
+        ("stale", payload.clone(), stale),
+        ("garbage header", payload.clone(), Some("t=abc,v1=nothex".to_owned())),
+    ];
+    for (name, body, signature) in cases {
+        assert_eq!(deliver(&app, &body, signature).await, 400, "{name}");
+    }
+    assert_eq!(subscription_status(&app), "incomplete");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM processed_webhooks"), 0);
+    assert_eq!(deliver(&app, &payload, signed(&payload)).await, 200, "the genuine one still works");
+    assert_eq!(subscription_status(&app), "active");
+    app.stop().await;
+}
+
+fn form(body: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test]
+async fn payouts_onboard_through_an_account_link_and_account_updated() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (mut browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let payload = event("checkout.session.completed", completed_session(&session));
+    deliver(&app, &payload, signed(&payload)).await;
+    let setup = browser
+        .post_multipart(
+            "/artist/setup",
+            &[("stage_name", "Stripe Star"), ("genres", "House")],
+            Some(("photo", png(700, 700), "image/png")),
+        )
+        .await;
+    assert_eq!(setup.redirect(), "/artist/payout");
+
+    let start = browser.post_form("/artist/payout/start", &[]).await;
+    let link = start.redirect().to_owned();
+    assert!(link.starts_with("https://connect.stripe.com/setup/s/acct_"), "{link}");
+    let account_request = form(&fake.requests_to("/v1/accounts").pop().unwrap());
+    assert_eq!(
+        (account_request["type"].as_str(), account_request["email"].as_str()),
+        ("express", "stripe@example.com")
+    );
+    let link_request = form(&fake.requests_to("/v1/account_links").pop().unwrap());
+    assert_eq!(link_request["type"], "account_onboarding");
+    assert!(link_request["return_url"].ends_with("/artist/payout/return"));
+    assert!(link_request["refresh_url"].ends_with("/artist/payout/refresh"));
+    let account: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
+        .unwrap();
+
+    // Back from Stripe before it finished: still not enabled.
+    assert_eq!(browser.get("/artist/payout/return").await.redirect(), "/dashboard");
+    assert!(browser.get("/dashboard").await.body.contains("Connect payouts"));
+
+    // Stripe says so by webhook…
+    let mut object = fixture("account");
+    object["id"] = json!(account);
+    object["charges_enabled"] = json!(true);
+    object["payouts_enabled"] = json!(true);
+    object["details_submitted"] = json!(true);
+    let updated = event("account.updated", object);
+    assert_eq!(deliver(&app, &updated, signed(&updated)).await, 200);
+    assert!(browser.get("/dashboard").await.body.contains("You are ready to earn"));
+
+    // …and a fresh read on return agrees (here: a second account is enabled by retrieval).
+    fake.enable_account(&account);
+    assert_eq!(browser.get("/artist/payout/return").await.redirect(), "/dashboard");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_connect_accounts WHERE payouts_enabled = 1"), 1);
+    app.stop().await;
+}
