@@ -3,6 +3,7 @@
 //! directory, and an S3 server started by `scripts/test`).
 
 mod browser;
+mod chromium;
 mod cli;
 mod events;
 mod helpers;
@@ -11,3 +12,4 @@ mod media;
 mod s3;
 mod stripe;
 mod web;
+mod webdriver;
