@@ -429,3 +429,63 @@ async fn the_label_admin_lists_suspends_and_reinstates_artists() {
     assert_eq!(admin.post_form("/admin/artists/nope/suspend", &[]).await.status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn sessions_are_secure_cookies_behind_https() {
+    let app = spawn_app_with(|c| c.server.public_url = "https://label.example".parse().unwrap(), None, None).await;
+    let mut browser = Browser::new(&app.address);
+    browser.get("/artist/signup").await;
+    let token = browser.csrf().await;
+    let response = browser
+        .client
+        .post(app.url("/artist/signup"))
+        .form(&[("email", "secure@example.com"), ("password", PASSWORD), ("tier", "pro"), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    let session = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("boptone_session="))
+        .expect("a session cookie");
+    assert!(session.contains("Secure") && session.contains("HttpOnly"), "{session}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account_too() {
+    let app = spawn_app_with(|c| c.accounts.login_attempts_per_account_per_hour = 2, None, None).await;
+    let mut browser = Browser::new(&app.address);
+    for _ in 0..2 {
+        let page =
+            browser.post_form("/login", &[("email", "target@example.com"), ("password", "guess guess guess")]).await;
+        assert_eq!(page.status, 422);
+    }
+    let limited =
+        browser.post_form("/login", &[("email", "TARGET@example.com"), ("password", "guess guess guess")]).await;
+    assert_eq!(limited.status, 429, "the account's budget is spent, whatever the letter case");
+    let other =
+        browser.post_form("/login", &[("email", "someone@example.com"), ("password", "guess guess guess")]).await;
+    assert_eq!(other.status, 422, "other accounts are unaffected");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused() {
+    let app = spawn_app().await;
+    let mut artist = Browser::new(&app.address);
+    signed_up(&mut artist, "late@example.com").await;
+    let mut browser = Browser::new(&app.address);
+    browser.post_form("/forgot-password", &[("email", "late@example.com")]).await;
+    let mail = mails(&app).pop().unwrap();
+    let start = mail.find("/reset-password/").unwrap();
+    let path: String = mail[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    app.state.db.write(|tx| Ok(tx.execute("UPDATE password_resets SET expires_at = 0", [])?)).await.unwrap();
+    assert_eq!(browser.get(&path).await.status, 410);
+    assert_eq!(browser.post_form(&path, &[("password", "too late passphrase")]).await.status, 400);
+    let old = browser.post_form("/login", &[("email", "late@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(old.redirect(), "/dashboard", "the password did not change");
+    app.stop().await;
+}

@@ -212,6 +212,23 @@ async fn checkout_then_signed_webhooks_drive_the_subscription() {
     assert_eq!(deliver(&app, &updated, signed(&updated)).await, 200);
     assert_eq!(subscription_status(&app), "past_due");
 
+    let mut invoice = fixture("invoice");
+    invoice["id"] = json!("in_boptone");
+    invoice["parent"] = json!({
+        "type": "subscription_details",
+        "quote_details": null,
+        "subscription_details": {"subscription": "sub_boptone", "metadata": {}}
+    });
+    let mut active = fixture("subscription");
+    active["id"] = json!("sub_boptone");
+    active["status"] = json!("active");
+    let restored = event("customer.subscription.updated", active);
+    assert_eq!(deliver(&app, &restored, signed(&restored)).await, 200);
+    assert_eq!(subscription_status(&app), "active");
+    let failed = event("invoice.payment_failed", invoice);
+    assert_eq!(deliver(&app, &failed, signed(&failed)).await, 200);
+    assert_eq!(subscription_status(&app), "past_due", "a failed renewal closes the gate");
+
     let deleted = event("customer.subscription.deleted", subscription);
     assert_eq!(deliver(&app, &deleted, signed(&deleted)).await, 200);
     assert_eq!(subscription_status(&app), "canceled");
