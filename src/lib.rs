@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod bops;
 pub mod cli;
 pub mod config;
 pub mod db;

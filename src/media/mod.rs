@@ -165,6 +165,11 @@ impl Media {
         Ok(self.store.head(&key.path()).await?)
     }
 
+    /// Bytes `range` of an object (clamped to its end by the store).
+    pub async fn get_range(&self, key: &MediaKey, range: std::ops::Range<u64>) -> AppResult<Bytes> {
+        Ok(self.store.get_range(&key.path(), range).await?)
+    }
+
     pub async fn get_bytes(&self, key: &MediaKey) -> AppResult<Bytes> {
         Ok(self.store.get(&key.path()).await?.bytes().await?)
     }

@@ -9,6 +9,7 @@ mod events;
 mod helpers;
 mod identity;
 mod media;
+mod probe;
 mod s3;
 mod stripe;
 mod web;
