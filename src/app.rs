@@ -3,6 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::bops::uploads::Uploads;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::EventBus;
@@ -23,6 +24,7 @@ pub struct App {
     pub payments: Payments,
     pub mailer: Arc<Mailer>,
     pub identity: IdentityState,
+    pub uploads: Uploads,
 }
 
 #[derive(Clone)]

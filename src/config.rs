@@ -35,6 +35,15 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub mail: MailConfig,
     pub tiers: TiersConfig,
+    pub bops: BopsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BopsConfig {
+    pub max_upload_bytes: u64,
+    pub max_duration_secs: u64,
+    pub upload_chunk_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +282,9 @@ impl Config {
                 u64::from(self.accounts.login_attempts_per_account_per_hour),
             ),
             ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
+            ("bops.max_upload_bytes", self.bops.max_upload_bytes),
+            ("bops.max_duration_secs", self.bops.max_duration_secs),
+            ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),
         ] {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));

@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::media::MediaKey;
-use crate::{identity, ops, payments, web};
+use crate::{api, identity, ops, payments, web};
 
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
@@ -28,6 +28,7 @@ pub fn build(state: AppState) -> Router {
         .merge(ops::router())
         .merge(identity::router())
         .merge(payments::router())
+        .merge(api::router())
         .route("/media/{*key}", get(serve_media))
         .fallback(web::errors::not_found)
         .layer(from_fn_with_state(state.clone(), ops::metrics::track))

@@ -12,6 +12,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
+use crate::bops::uploads::Uploads;
 use crate::config::{Config, PaymentsProvider};
 use crate::db::lock::DataDirLock;
 use crate::db::{Db, Durability, now_ms};
@@ -80,7 +81,9 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
         let metrics = Metrics::new();
-        let state = AppState(Arc::new(App { config, db, media, views, metrics, events, payments, mailer, identity }));
+        let uploads = Uploads::new();
+        let state =
+            AppState(Arc::new(App { config, db, media, views, metrics, events, payments, mailer, identity, uploads }));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
         Ok(Application { state, router, listener, worker, _lock: lock })

@@ -10,3 +10,12 @@ document.addEventListener("submit", (event) => {
     button.setAttribute("aria-busy", "true");
   }
 });
+
+// Forms that destroy something ask first.
+document.addEventListener("submit", (event) => {
+  const message = event.target instanceof HTMLFormElement && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

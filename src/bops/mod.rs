@@ -1,3 +1,20 @@
-//! Bops: short vertical videos — posting, playback, likes, comments, views, tips.
+//! Bops: short vertical videos — posting, playback, likes, comments, views.
 
+pub mod api;
+pub mod domain;
+pub mod events;
+mod poster;
 pub mod probe;
+pub mod repo;
+pub mod service;
+mod studio;
+pub mod uploads;
+pub mod views;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(api::router()).merge(studio::router())
+}

@@ -275,7 +275,9 @@ mod webm {
         let mut offset = 0;
         while let Some((id, size, header)) = data.get(offset..).and_then(element) {
             let start = offset + header;
-            let end = size.and_then(|s| usize::try_from(s).ok()).map_or(data.len(), |s| start.saturating_add(s).min(data.len()));
+            let end = size
+                .and_then(|s| usize::try_from(s).ok())
+                .map_or(data.len(), |s| start.saturating_add(s).min(data.len()));
             out.push((id, &data[start..end]));
             if id == CLUSTER || end <= offset {
                 break;

@@ -31,6 +31,24 @@ pub struct Photo {
 }
 
 pub fn process(bytes: &[u8]) -> Result<Photo, PhotoError> {
+    let image = decode(bytes)?;
+    let square = image.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3).to_rgb8();
+    let jpeg = encode_jpeg(&square)?;
+    let digest = hex::encode(&Sha256::digest(&jpeg)[..16]);
+    Ok(Photo { key: format!("profiles/{digest}.jpg"), jpeg })
+}
+
+/// JPEG at quality 88.
+pub fn encode_jpeg(image: &image::RgbImage) -> Result<Vec<u8>, PhotoError> {
+    let mut jpeg = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88);
+    image.write_with_encoder(encoder).map_err(|_| PhotoError::Unreadable)?;
+    Ok(jpeg)
+}
+
+/// Decodes an uploaded JPEG, PNG or WebP within byte, dimension and pixel
+/// limits, checked before any pixel is decoded.
+pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
     if bytes.len() > MAX_BYTES {
         return Err(PhotoError::TooLarge);
     }
@@ -53,13 +71,7 @@ pub fn process(bytes: &[u8]) -> Result<Photo, PhotoError> {
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader.decode().map_err(|_| PhotoError::Unreadable)?;
-    let square = image.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3).to_rgb8();
-    let mut jpeg = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88);
-    square.write_with_encoder(encoder).map_err(|_| PhotoError::Unreadable)?;
-    let digest = hex::encode(&Sha256::digest(&jpeg)[..16]);
-    Ok(Photo { key: format!("profiles/{digest}.jpg"), jpeg })
+    reader.decode().map_err(|_| PhotoError::Unreadable)
 }
 
 #[cfg(test)]

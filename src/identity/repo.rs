@@ -419,3 +419,25 @@ pub fn server_secret(conn: &Connection, name: &str, now: i64) -> rusqlite::Resul
     )?;
     conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
 }
+
+pub fn insert_api_token(
+    conn: &Connection,
+    token_hash: &str,
+    user: UserId,
+    now: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user.0, now, expires_at],
+    )?;
+    Ok(())
+}
+
+pub fn find_token_user(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserRow>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
+}

@@ -263,16 +263,21 @@ pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus) -
     Ok(true)
 }
 
-/// Signs in; rate limits are checked by the caller.
-pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
+/// The account these credentials open; rate limits are the caller's.
+async fn verify_credentials(state: &AppState, email: &str, password: String) -> AppResult<UserRow> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let lookup = email.as_str().to_owned();
     let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
     let ok = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
-    let user = match (ok, user) {
-        (true, Some(user)) => user,
-        _ => return Err(AppError::invalid("password", "That email and password do not match an account.")),
-    };
+    match (ok, user) {
+        (true, Some(user)) => Ok(user),
+        _ => Err(AppError::invalid("password", "That email and password do not match an account.")),
+    }
+}
+
+/// Signs in to the web studio: a new server-side session.
+pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
+    let user = verify_credentials(state, email, password).await?;
     let token = random_token();
     let (token_hash, user_id, days) = (hash_token(&token), user.id, state.config.accounts.session_days);
     state
@@ -378,3 +383,25 @@ pub async fn pending_checkout(
     // Another artist's checkout is as good as missing.
     subscription.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
 }
+
+/// Issues an app-surface bearer token for valid credentials.
+pub async fn issue_api_token(state: &AppState, email: &str, password: String) -> AppResult<String> {
+    let user = match verify_credentials(state, email, password).await {
+        Ok(user) => user,
+        Err(AppError::Invalid { .. }) => return Err(AppError::Unauthorized),
+        Err(other) => return Err(other),
+    };
+    let token = random_token();
+    let (hash, user_id) = (hash_token(&token), user.id);
+    state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            repo::insert_api_token(tx, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
+            Ok(())
+        })
+        .await?;
+    Ok(token)
+}
+
+const API_TOKEN_DAYS: u64 = 90;

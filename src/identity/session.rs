@@ -50,10 +50,24 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
+/// The app surface (`/api/`) authenticates by bearer token only and the
+/// browser surface by session cookie only: a cookie never authorises an API
+/// call, which is what lets the API skip CSRF checks.
 async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<UserRow>, AppError> {
+    if parts.uri.path().starts_with("/api/") {
+        let Some(token) = bearer_token(parts) else { return Ok(None) };
+        let hash = hash_token(&token);
+        return state.db.read(move |c| repo::find_token_user(c, &hash, now_ms())).await;
+    }
     let Some(token) = session_token(parts) else { return Ok(None) };
     let hash = hash_token(&token);
     state.db.read(move |c| repo::find_session_user(c, &hash, now_ms())).await
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
 }
 
 /// The signed-in user, if any.

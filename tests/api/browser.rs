@@ -7,7 +7,6 @@ use reqwest::multipart::{Form, Part};
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,
-    jar: std::sync::Arc<reqwest::cookie::Jar>,
     csrf: Option<String>,
 }
 
@@ -32,21 +31,13 @@ pub fn csrf_in(html: &str) -> Option<String> {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .no_proxy()
-            .cookie_provider(jar.clone())
+            .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { base: base.to_owned(), client, jar, csrf: None }
-    }
-
-    /// The `Cookie` header this browser sends to the server.
-    pub fn cookie_header(&self) -> String {
-        use reqwest::cookie::CookieStore;
-        let url = self.base.parse().unwrap();
-        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        Browser { base: base.to_owned(), client, csrf: None }
     }
 
     /// Sends a request; forgets the form token when the server rotates the

@@ -1,9 +1,6 @@
 //! Phase 1: signup with a tier, profile setup, payouts, dashboard, the
 //! revenue gate, sessions, CSRF, password reset, admin.
 
-use axum::Router;
-use axum::routing::post;
-use boptone::identity::RevenueReady;
 use reqwest::header;
 
 use crate::browser::{Browser, PASSWORD, connect_payouts, onboarded_artist, pay, png, set_up_profile, signed_up};
@@ -297,41 +294,35 @@ async fn profile_setup_rejects_bad_input_and_changes_nothing() {
     app.stop().await;
 }
 
-/// Serves a probe router whose routes take `RevenueReady`, on the app's state.
-async fn gate_probe(app: &TestApp) -> String {
-    async fn earn(RevenueReady(scope): RevenueReady) -> String {
-        scope.artist.uid
-    }
-    let router = Router::new()
-        .route("/studio/earn", post(earn))
-        .route("/api/v1/earn", post(earn))
-        .layer(axum::middleware::from_fn_with_state(app.state.clone(), boptone::web::errors::render))
-        .with_state(app.state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    address
-}
-
-async fn probe(browser: &Browser, probe: &str, path: &str) -> (u16, Option<String>, String) {
+/// A revenue action on both surfaces: the studio's upload page (cookie)
+/// and starting an upload on the app surface (bearer token).
+async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Option<String>), (u16, serde_json::Value)) {
+    let page = browser.get("/studio/bops/new").await;
     let response = crate::helpers::client()
-        .post(format!("{probe}{path}"))
-        .header(header::COOKIE, browser.cookie_header())
-        .header(header::ACCEPT, if path.starts_with("/api/") { "application/json" } else { "text/html" })
+        .post(app.url("/api/v1/uploads"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"size": 10}))
         .send()
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
-    (status, location, response.text().await.unwrap())
+    ((page.status, page.location), (status, response.json().await.unwrap()))
 }
 
-async fn expect_step(browser: &Browser, probe_base: &str, step: &str, url: &str) {
-    let (status, location, _) = probe(browser, probe_base, "/studio/earn").await;
-    assert_eq!((status, location.as_deref()), (303, Some(url)), "web request before {step}");
-    let (status, _, body) = probe(browser, probe_base, "/api/v1/earn").await;
-    assert_eq!(status, 403, "API request before {step}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+async fn api_token(app: &TestApp, email: &str, password: &str) -> String {
+    let response = crate::helpers::client()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    response.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+async fn expect_step(app: &TestApp, browser: &mut Browser, token: &str, step: &str, url: &str) {
+    let ((web_status, location), (api_status, json)) = earn(app, browser, token).await;
+    assert_eq!((web_status, location.as_deref()), (303, Some(url)), "web request before {step}");
+    assert_eq!(api_status, 403, "API request before {step}");
     assert_eq!(json["error"], "onboarding_incomplete");
     assert_eq!(json["step"], step);
 }
@@ -339,24 +330,23 @@ async fn expect_step(browser: &Browser, probe_base: &str, step: &str, url: &str)
 #[tokio::test]
 async fn the_gate_sends_each_incomplete_artist_to_the_right_step() {
     let app = spawn_app().await;
-    let probe_base = gate_probe(&app).await;
     let mut browser = Browser::new(&app.address);
-    let (status, location, _) = probe(&browser, &probe_base, "/studio/earn").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/login?next=%2Fstudio%2Fearn")), "signed out");
+    assert_eq!(browser.get("/studio/bops/new").await.redirect(), "/login?next=%2Fstudio%2Fbops%2Fnew", "signed out");
 
     let checkout = signed_up(&mut browser, "gate@example.com").await;
-    expect_step(&browser, &probe_base, "subscription", "/artist/subscription").await;
+    let token = api_token(&app, "gate@example.com", PASSWORD).await;
+    expect_step(&app, &mut browser, &token, "subscription", "/artist/subscription").await;
     pay(&mut browser, &checkout).await;
-    expect_step(&browser, &probe_base, "profile", "/artist/setup").await;
+    expect_step(&app, &mut browser, &token, "profile", "/artist/setup").await;
     set_up_profile(&mut browser, "Gate Keeper").await;
-    expect_step(&browser, &probe_base, "payout", "/artist/payout").await;
+    expect_step(&app, &mut browser, &token, "payout", "/artist/payout").await;
     connect_payouts(&mut browser).await;
-    let (status, _, body) = probe(&browser, &probe_base, "/studio/earn").await;
-    assert_eq!(status, 200, "a ready artist passes: {body}");
+    let ((web, _), (api, body)) = earn(&app, &mut browser, &token).await;
+    assert_eq!((web, api), (200, 201), "a ready artist passes: {body}");
 
     // A subscription that lapses closes the gate again.
     app.state.db.write(|tx| Ok(tx.execute("UPDATE subscriptions SET status = 'past_due'", [])?)).await.unwrap();
-    expect_step(&browser, &probe_base, "subscription", "/artist/subscription").await;
+    expect_step(&app, &mut browser, &token, "subscription", "/artist/subscription").await;
     app.stop().await;
 }
 
@@ -420,12 +410,14 @@ async fn the_label_admin_lists_suspends_and_reinstates_artists() {
         app.state.db.read_blocking(|c| c.query_row("SELECT uid FROM artist_profiles", [], |r| r.get(0))).unwrap();
     assert_eq!(admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[]).await.redirect(), "/admin");
     assert!(artist.get("/dashboard").await.body.contains("suspended"));
-    let probe_base = gate_probe(&app).await;
-    assert_eq!(probe(&artist, &probe_base, "/api/v1/earn").await.0, 403);
+    let token = api_token(&app, "roster@example.com", PASSWORD).await;
+    let ((web, _), (api, body)) = earn(&app, &mut artist, &token).await;
+    assert_eq!((web, api), (403, 403), "{body}");
+    assert_eq!(body["error"], "forbidden");
     assert_eq!(artist.get("/@roster_star").await.status, 404, "a suspended artist's profile is hidden");
 
     admin.post_form(&format!("/admin/artists/{uid}/reinstate"), &[]).await;
-    assert_eq!(probe(&artist, &probe_base, "/studio/earn").await.0, 200);
+    assert_eq!(earn(&app, &mut artist, &token).await.0.0, 200);
     assert_eq!(admin.post_form("/admin/artists/nope/suspend", &[]).await.status, 404);
     app.stop().await;
 }

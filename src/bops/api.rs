@@ -1,0 +1,262 @@
+//! The app surface for Bops: `/api/v1/…`, JSON, bearer tokens.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::service::{self, PublishInput};
+use super::uploads::UploadStatus;
+use super::views::BopView;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::{CurrentUser, RevenueReady};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/uploads", post(create_upload))
+        .route("/api/v1/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
+        .route("/api/v1/bops", post(create_bop))
+        .route("/api/v1/feed", get(show_feed))
+        .route("/api/v1/bops/{id}", get(show_bop))
+        .route("/api/v1/bops/{id}/like", post(like_bop).delete(unlike_bop))
+        .route("/api/v1/bops/{id}/comments", get(list_comments).post(create_comment))
+        .route("/api/v1/bops/{id}/comments/{comment}", axum::routing::patch(edit_comment).delete(delete_comment))
+        .route("/api/v1/bops/{id}/comments/{comment}/like", post(like_comment).delete(unlike_comment))
+        .route("/api/v1/bops/{id}/views", post(report_view))
+        .route("/api/v1/artists/{id}/follow", post(follow_artist).delete(unfollow_artist))
+}
+
+#[derive(Deserialize)]
+pub struct NewUpload {
+    pub size: u64,
+}
+
+pub async fn create_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Json(body): Json<NewUpload>,
+) -> AppResult<(StatusCode, Json<UploadStatus>)> {
+    let bops = &state.config.bops;
+    let status = state
+        .uploads
+        .create(&state.media, scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(status)))
+}
+
+pub async fn show_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(state.uploads.progress(scope.artist.id, &id, state.config.bops.upload_chunk_bytes).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Offset {
+    pub offset: u64,
+}
+
+pub async fn append_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+    Query(at): Query<Offset>,
+    body: Body,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(state.uploads.append(scope.artist.id, &id, at.offset, body, state.config.bops.upload_chunk_bytes).await?))
+}
+
+pub async fn cancel_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    state.uploads.cancel(scope.artist.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct NewBop {
+    upload_id: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    visibility: String,
+    /// A JPEG/PNG/WebP poster frame, base64-encoded.
+    poster_base64: Option<String>,
+}
+
+async fn create_bop(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Json(body): Json<NewBop>,
+) -> AppResult<(StatusCode, Json<BopView>)> {
+    let poster = match body.poster_base64 {
+        Some(encoded) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .map_err(|_| AppError::invalid("poster_base64", "The poster is not valid base64."))?
+                .into(),
+        ),
+        None => None,
+    };
+    let input = PublishInput { upload_id: body.upload_id, caption: body.caption, visibility: body.visibility, poster };
+    let uid = service::publish(&state, &scope.artist, input).await?;
+    let bop = service::find_bop(&state, &uid, Some(scope.user.id.0)).await?;
+    Ok((StatusCode::CREATED, Json(bop.into())))
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+async fn show_feed(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<FeedQuery>,
+) -> AppResult<Json<service::FeedPage>> {
+    Ok(Json(service::feed(&state, user.id.0, query.cursor.as_deref(), query.limit.unwrap_or(20)).await?))
+}
+
+async fn show_bop(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<BopView>> {
+    Ok(Json(service::find_bop(&state, &id, Some(user.id.0)).await?.into()))
+}
+
+async fn like_bop(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let count = service::set_like(&state, user.id.0, &id, true).await?;
+    Ok(Json(json!({ "liked": true, "like_count": count })))
+}
+
+async fn unlike_bop(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let count = service::set_like(&state, user.id.0, &id, false).await?;
+    Ok(Json(json!({ "liked": false, "like_count": count })))
+}
+
+#[derive(Deserialize)]
+struct CommentsQuery {
+    after: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn list_comments(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<CommentsQuery>,
+) -> AppResult<Json<Value>> {
+    let limit = query.limit.unwrap_or(50);
+    let comments = service::list_comments(&state, user.id.0, &id, query.after.unwrap_or(0), limit).await?;
+    let next = (comments.len() == limit.clamp(1, 100)).then(|| comments.last().map(|c| c.id)).flatten();
+    Ok(Json(json!({ "items": comments, "next_after": next })))
+}
+
+#[derive(Deserialize)]
+struct NewComment {
+    body: String,
+    parent_id: Option<String>,
+}
+
+async fn create_comment(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<NewComment>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let comment = service::add_comment(&state, user.id.0, &id, body.parent_id, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(json!(comment))))
+}
+
+#[derive(Deserialize)]
+struct CommentEdit {
+    body: String,
+}
+
+async fn edit_comment(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, comment)): Path<(String, String)>,
+    Json(body): Json<CommentEdit>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(json!(service::edit_comment(&state, user.id.0, &id, comment, &body.body).await?)))
+}
+
+async fn delete_comment(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    service::remove_comment(&state, user.id.0, &id, comment).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn like_comment(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    service::set_comment_like(&state, user.id.0, &id, comment, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unlike_comment(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    service::set_comment_like(&state, user.id.0, &id, comment, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ViewReport {
+    pub watched_ms: i64,
+}
+
+async fn report_view(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<ViewReport>,
+) -> AppResult<Json<Value>> {
+    let counted =
+        service::record_view(&state, format!("u:{}", user.id.0), Some(user.id.0), &id, body.watched_ms).await?;
+    Ok(Json(json!({ "counted": counted })))
+}
+
+async fn follow_artist(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    service::set_following(&state, user.id.0, id, true).await?;
+    Ok(Json(json!({ "following": true })))
+}
+
+async fn unfollow_artist(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    service::set_following(&state, user.id.0, id, false).await?;
+    Ok(Json(json!({ "following": false })))
+}

@@ -1,0 +1,27 @@
+//! Events the Bops pillar emits.
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::PlatformEvent;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopPublished {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    pub visibility: String,
+}
+
+impl PlatformEvent for BopPublished {
+    const TYPE: &'static str = "bop.published";
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopLiked {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    pub fan_user_id: i64,
+}
+
+impl PlatformEvent for BopLiked {
+    const TYPE: &'static str = "bop.liked";
+}

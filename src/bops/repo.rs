@@ -1,0 +1,362 @@
+//! All SQL of the Bops pillar. Counters change in the same transaction as
+//! the rows they count, so they never drift.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::identity::domain::ArtistId;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BopRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub uid: String,
+    #[serde(skip)]
+    pub artist_id: i64,
+    pub artist_uid: String,
+    pub artist_handle: String,
+    pub artist_name: String,
+    pub artist_photo_key: Option<String>,
+    pub caption: String,
+    pub hashtags: Vec<String>,
+    pub visibility: String,
+    pub video_key: String,
+    pub poster_key: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: i64,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub view_count: i64,
+    pub tip_count: i64,
+    pub tip_total_minor: i64,
+    pub published_at: i64,
+    pub liked_by_me: bool,
+}
+
+const BOP_SELECT: &str =
+    "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
+        b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
+        b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1)
+     FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id";
+
+fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
+    let hashtags: String = r.get(8)?;
+    Ok(BopRow {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        artist_id: r.get(2)?,
+        artist_uid: r.get(3)?,
+        artist_handle: r.get(4)?,
+        artist_name: r.get(5)?,
+        artist_photo_key: r.get(6)?,
+        caption: r.get(7)?,
+        hashtags: serde_json::from_str(&hashtags).unwrap_or_default(),
+        visibility: r.get(9)?,
+        video_key: r.get(10)?,
+        poster_key: r.get(11)?,
+        width: r.get(12)?,
+        height: r.get(13)?,
+        duration_ms: r.get(14)?,
+        like_count: r.get(15)?,
+        comment_count: r.get(16)?,
+        view_count: r.get(17)?,
+        tip_count: r.get(18)?,
+        tip_total_minor: r.get(19)?,
+        published_at: r.get(20)?,
+        liked_by_me: r.get(21)?,
+    })
+}
+
+pub struct NewBop<'a> {
+    pub artist: ArtistId,
+    pub caption: &'a str,
+    pub hashtags: &'a [String],
+    pub visibility: &'a str,
+    pub video_key: &'a str,
+    pub poster_key: Option<&'a str>,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: u64,
+    pub codec: &'a str,
+    pub size_bytes: u64,
+}
+
+pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Result<String> {
+    let uid = crate::identity::repo::new_uid();
+    conn.execute(
+        "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height,
+             duration_ms, codec, size_bytes, published_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        params![
+            uid,
+            new.artist.0,
+            new.caption,
+            serde_json::to_string(new.hashtags).unwrap_or_else(|_| "[]".into()),
+            new.visibility,
+            new.video_key,
+            new.poster_key,
+            new.width,
+            new.height,
+            new.duration_ms as i64,
+            new.codec,
+            new.size_bytes as i64,
+            now
+        ],
+    )?;
+    Ok(uid)
+}
+
+/// A Bop anyone may see (public, not deleted, its artist not suspended).
+pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<i64>) -> rusqlite::Result<Option<BopRow>> {
+    let sql = format!(
+        "{BOP_SELECT} WHERE b.uid = ?2 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+           AND (b.visibility = 'public'
+                OR a.user_id = ?1
+                OR (b.visibility = 'followers' AND EXISTS (SELECT 1 FROM fan_relationships f
+                        WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)))"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![viewer, uid], bop_row).optional()
+}
+
+/// Where a feed page starts: after `(published_at, id)` in `segment`
+/// (0: followed artists, 1: everyone else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub segment: u8,
+    pub published_at: i64,
+    pub id: i64,
+}
+
+impl FeedCursor {
+    pub const START: FeedCursor = FeedCursor { segment: 0, published_at: i64::MAX, id: i64::MAX };
+}
+
+/// One segment's next rows, newest first, strictly after the cursor.
+pub fn list_feed_segment(
+    conn: &Connection,
+    viewer: Option<i64>,
+    cursor: FeedCursor,
+    limit: usize,
+) -> rusqlite::Result<Vec<BopRow>> {
+    let filter = if cursor.segment == 0 {
+        "EXISTS (SELECT 1 FROM fan_relationships f WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)
+         AND b.visibility IN ('public', 'followers')"
+    } else {
+        "b.visibility = 'public' AND NOT EXISTS (SELECT 1 FROM fan_relationships f
+            WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)"
+    };
+    let sql = format!(
+        "{BOP_SELECT} WHERE b.deleted_at IS NULL AND a.suspended_at IS NULL AND {filter}
+           AND (b.published_at, b.id) < (?2, ?3)
+         ORDER BY b.published_at DESC, b.id DESC LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![viewer, cursor.published_at, cursor.id, limit as i64], bop_row)?;
+    rows.collect()
+}
+
+pub fn list_bops_for_artist(conn: &Connection, artist: ArtistId, limit: usize) -> rusqlite::Result<Vec<BopRow>> {
+    let sql = format!(
+        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL ORDER BY b.published_at DESC, b.id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![None::<i64>, artist.0, limit as i64], bop_row)?;
+    rows.collect()
+}
+
+/// Changes a caption of the artist's own Bop; false when it is not theirs.
+pub fn update_caption(
+    conn: &Connection,
+    artist: ArtistId,
+    uid: &str,
+    caption: &str,
+    hashtags: &[String],
+    now: i64,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE bops_videos SET caption = ?3, hashtags = ?4, updated_at = ?5
+         WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+        params![artist.0, uid, caption, serde_json::to_string(hashtags).unwrap_or_else(|_| "[]".into()), now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE bops_videos SET deleted_at = ?3 WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+        params![artist.0, uid, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Adds a like; false when it was already there (likes are idempotent).
+pub fn insert_like(conn: &Connection, bop_id: i64, user: i64, now: i64) -> rusqlite::Result<bool> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO bops_likes (bop_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![bop_id, user, now])?;
+    if inserted == 1 {
+        conn.prepare_cached("UPDATE bops_videos SET like_count = like_count + 1 WHERE id = ?1")?.execute([bop_id])?;
+    }
+    Ok(inserted == 1)
+}
+
+pub fn delete_like(conn: &Connection, bop_id: i64, user: i64) -> rusqlite::Result<bool> {
+    let deleted = conn
+        .prepare_cached("DELETE FROM bops_likes WHERE bop_id = ?1 AND user_id = ?2")?
+        .execute(params![bop_id, user])?;
+    if deleted == 1 {
+        conn.prepare_cached("UPDATE bops_videos SET like_count = like_count - 1 WHERE id = ?1")?.execute([bop_id])?;
+    }
+    Ok(deleted == 1)
+}
+
+pub fn like_count(conn: &Connection, bop_id: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT like_count FROM bops_videos WHERE id = ?1")?.query_row([bop_id], |r| r.get(0))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub uid: String,
+    #[serde(skip)]
+    pub user_id: i64,
+    pub author: String,
+    #[serde(skip)]
+    pub parent_id: Option<i64>,
+    pub parent_uid: Option<String>,
+    pub body: String,
+    pub like_count: i64,
+    pub edited: bool,
+    pub created_at: i64,
+}
+
+const COMMENT_SELECT: &str = "SELECT c.id, c.uid, c.user_id,
+        COALESCE(a.stage_name, substr(u.email, 1, instr(u.email, '@') - 1)), c.parent_id, p.uid, c.body, c.like_count,
+        c.edited_at IS NOT NULL, c.created_at
+     FROM bops_comments c JOIN users u ON u.id = c.user_id
+     LEFT JOIN artist_profiles a ON a.user_id = u.id
+     LEFT JOIN bops_comments p ON p.id = c.parent_id";
+
+fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
+    Ok(CommentRow {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        user_id: r.get(2)?,
+        author: r.get(3)?,
+        parent_id: r.get(4)?,
+        parent_uid: r.get(5)?,
+        body: r.get(6)?,
+        like_count: r.get(7)?,
+        edited: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+/// Visible comments of a Bop, oldest first, after comment id `after`.
+pub fn list_comments(conn: &Connection, bop_id: i64, after: i64, limit: usize) -> rusqlite::Result<Vec<CommentRow>> {
+    let sql = format!(
+        "{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.id > ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL ORDER BY c.id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![bop_id, after, limit as i64], comment_row)?;
+    rows.collect()
+}
+
+pub fn find_comment(conn: &Connection, bop_id: i64, uid: &str) -> rusqlite::Result<Option<CommentRow>> {
+    let sql = format!("{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.uid = ?2 AND c.deleted_at IS NULL");
+    conn.query_row(&sql, params![bop_id, uid], comment_row).optional()
+}
+
+pub fn insert_comment(
+    conn: &Connection,
+    bop_id: i64,
+    user: i64,
+    parent: Option<i64>,
+    body: &str,
+    now: i64,
+) -> rusqlite::Result<String> {
+    let uid = crate::identity::repo::new_uid();
+    conn.execute(
+        "INSERT INTO bops_comments (uid, bop_id, user_id, parent_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![uid, bop_id, user, parent, body, now],
+    )?;
+    conn.execute("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
+    Ok(uid)
+}
+
+pub fn update_comment(conn: &Connection, comment_id: i64, body: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE bops_comments SET body = ?2, edited_at = ?3 WHERE id = ?1", params![comment_id, body, now])?;
+    Ok(())
+}
+
+/// Soft-deletes or hides a comment; the count drops once either way.
+pub fn remove_comment(conn: &Connection, bop_id: i64, comment_id: i64, hide: bool, now: i64) -> rusqlite::Result<()> {
+    let column = if hide { "hidden_at" } else { "deleted_at" };
+    let changed = conn.execute(
+        &format!("UPDATE bops_comments SET {column} = ?2 WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"),
+        params![comment_id, now],
+    )?;
+    if changed == 1 {
+        conn.execute("UPDATE bops_videos SET comment_count = comment_count - 1 WHERE id = ?1", [bop_id])?;
+    }
+    Ok(())
+}
+
+pub fn set_comment_like(conn: &Connection, comment_id: i64, user: i64, liked: bool, now: i64) -> rusqlite::Result<()> {
+    let changed = if liked {
+        conn.execute(
+            "INSERT INTO bops_comment_likes (comment_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![comment_id, user, now],
+        )?
+    } else {
+        conn.execute(
+            "DELETE FROM bops_comment_likes WHERE comment_id = ?1 AND user_id = ?2",
+            params![comment_id, user],
+        )?
+    };
+    if changed == 1 {
+        let delta = if liked { 1 } else { -1 };
+        conn.execute(
+            "UPDATE bops_comments SET like_count = like_count + ?2 WHERE id = ?1",
+            params![comment_id, delta],
+        )?;
+    }
+    Ok(())
+}
+
+/// Counts a view unless this viewer was counted for this Bop since `since`.
+pub fn record_view(
+    conn: &Connection,
+    bop_id: i64,
+    viewer_key: &str,
+    watched_ms: i64,
+    now: i64,
+    since: i64,
+) -> rusqlite::Result<bool> {
+    let recent = conn
+        .prepare_cached("SELECT 1 FROM bops_views WHERE bop_id = ?1 AND viewer_key = ?2 AND viewed_at > ?3")?
+        .exists(params![bop_id, viewer_key, since])?;
+    if recent {
+        return Ok(false);
+    }
+    conn.prepare_cached("INSERT INTO bops_views (bop_id, viewer_key, watched_ms, viewed_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![bop_id, viewer_key, watched_ms, now])?;
+    conn.prepare_cached("UPDATE bops_videos SET view_count = view_count + 1 WHERE id = ?1")?.execute([bop_id])?;
+    Ok(true)
+}
+
+pub fn set_following(conn: &Connection, fan: i64, artist_id: i64, following: bool, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, followed_at, updated_at)
+         VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4)
+         ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET following = ?3,
+             followed_at = CASE WHEN ?3 THEN COALESCE(followed_at, ?4) END, updated_at = ?4",
+        params![fan, artist_id, following, now],
+    )?;
+    Ok(())
+}

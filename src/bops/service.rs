@@ -1,0 +1,360 @@
+//! Bops' use cases: publish, feed, likes, comments, views, follows.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::domain::{Caption, Visibility, parse_comment};
+use super::events::{BopLiked, BopPublished};
+use super::probe::probe_bop;
+use super::repo::{self, BopRow, CommentRow, FeedCursor, NewBop};
+use super::{poster, views::BopView};
+use crate::app::AppState;
+use crate::db::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::events::emit;
+use crate::identity::repo::ArtistRow;
+use crate::media::MediaKey;
+
+pub struct PublishInput {
+    pub upload_id: String,
+    pub caption: String,
+    pub visibility: String,
+    pub poster: Option<Bytes>,
+}
+
+/// Publishes a finished upload as a Bop. The file is checked from its
+/// container header; anything but a vertical video of a supported codec
+/// and length is refused, and the stored file is deleted.
+pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) -> AppResult<String> {
+    let mut fields = BTreeMap::new();
+    let caption = Caption::parse(&input.caption).map_err(|e| fields.insert("caption".into(), e)).ok();
+    let visibility = Visibility::parse(&input.visibility);
+    if visibility.is_none() {
+        fields.insert("visibility".into(), "Choose public, followers or private.".into());
+    }
+    let (Some(caption), Some(visibility)) = (caption, visibility) else {
+        return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
+    };
+    let finished = state.uploads.finish(artist.id, &input.upload_id).await?;
+    let max_secs = state.config.bops.max_duration_secs;
+    let info = match probe_bop(&state.media, &finished.key, finished.size, max_secs).await {
+        Ok(info) => info,
+        Err(err) => {
+            state.media.delete(&finished.key).await?;
+            return Err(AppError::invalid("video", err.to_string()));
+        }
+    };
+    let poster_key = match input.poster {
+        Some(bytes) => match tokio::task::spawn_blocking(move || poster::process(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+        {
+            Ok(poster) => {
+                let key = MediaKey::parse(&poster.key).expect("poster keys are valid");
+                state.media.put_bytes(&key, poster.jpeg.into()).await?;
+                Some(poster.key)
+            }
+            Err(err) => {
+                state.media.delete(&finished.key).await?;
+                return Err(AppError::invalid("poster", err.to_string()));
+            }
+        },
+        None => None,
+    };
+    let artist_id = artist.id;
+    let video_key = finished.key.as_str().to_owned();
+    state
+        .db
+        .write(move |tx| {
+            let new = NewBop {
+                artist: artist_id,
+                caption: &caption.text,
+                hashtags: &caption.hashtags,
+                visibility: visibility.as_str(),
+                video_key: &video_key,
+                poster_key: poster_key.as_deref(),
+                width: info.width,
+                height: info.height,
+                duration_ms: info.duration_ms,
+                codec: info.codec,
+                size_bytes: finished.size,
+            };
+            let uid = repo::insert_bop(tx, &new, now_ms())?;
+            emit(
+                tx,
+                &BopPublished {
+                    bop_uid: uid.clone(),
+                    artist_id: artist_id.0,
+                    visibility: visibility.as_str().to_owned(),
+                },
+            )?;
+            Ok(uid)
+        })
+        .await
+}
+
+pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<i64>) -> AppResult<BopRow> {
+    let uid = uid.to_owned();
+    state.db.read(move |c| repo::find_visible_bop(c, &uid, viewer)).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Serialize)]
+pub struct FeedPage {
+    pub items: Vec<BopView>,
+    pub next_cursor: Option<String>,
+}
+
+pub const MAX_FEED_PAGE: usize = 50;
+
+fn parse_cursor(raw: Option<&str>) -> AppResult<FeedCursor> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(FeedCursor::START) };
+    let bad = || AppError::invalid("cursor", "This cursor is not one the feed gave out.");
+    let mut parts = raw.split('.');
+    let (Some(segment), Some(published_at), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let segment = segment.parse::<u8>().ok().filter(|s| *s <= 1).ok_or_else(bad)?;
+    Ok(FeedCursor {
+        segment,
+        published_at: published_at.parse().map_err(|_| bad())?,
+        id: id.parse().map_err(|_| bad())?,
+    })
+}
+
+/// Newest first from followed artists, then everyone else; a keyset cursor
+/// names where the next page starts, so every Bop appears exactly once.
+pub async fn feed(state: &AppState, viewer: i64, cursor: Option<&str>, limit: usize) -> AppResult<FeedPage> {
+    if limit == 0 || limit > MAX_FEED_PAGE {
+        return Err(AppError::invalid("limit", format!("Ask for 1 to {MAX_FEED_PAGE} items.")));
+    }
+    let start = parse_cursor(cursor)?;
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut rows: Vec<(u8, BopRow)> = Vec::with_capacity(limit);
+            let mut position = start;
+            loop {
+                let want = limit - rows.len();
+                let segment = repo::list_feed_segment(c, Some(viewer), position, want + 1)?;
+                let more_here = segment.len() > want;
+                rows.extend(segment.into_iter().take(want).map(|row| (position.segment, row)));
+                let others = FeedCursor { segment: 1, ..FeedCursor::START };
+                if rows.len() == limit {
+                    let more = more_here
+                        || (position.segment == 0 && !repo::list_feed_segment(c, Some(viewer), others, 1)?.is_empty());
+                    return Ok((rows, more));
+                }
+                if position.segment == 1 {
+                    return Ok((rows, false));
+                }
+                position = others;
+            }
+        })
+        .await?;
+    let (rows, more) = rows;
+    let next_cursor = if more {
+        rows.last().map(|(segment, row)| format!("{segment}.{}.{}", row.published_at, row.id))
+    } else {
+        None
+    };
+    Ok(FeedPage { items: rows.into_iter().map(|(_, row)| BopView::from(row)).collect(), next_cursor })
+}
+
+/// Likes or unlikes; idempotent. Returns the Bop's like count.
+pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) -> AppResult<i64> {
+    let bop = find_bop(state, bop_uid, Some(fan)).await?;
+    state
+        .db
+        .write(move |tx| {
+            if liked {
+                if repo::insert_like(tx, bop.id, fan, now_ms())? {
+                    emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id, fan_user_id: fan })?;
+                }
+            } else {
+                repo::delete_like(tx, bop.id, fan)?;
+            }
+            Ok(repo::like_count(tx, bop.id)?)
+        })
+        .await
+}
+
+pub async fn list_comments(
+    state: &AppState,
+    viewer: i64,
+    bop_uid: &str,
+    after: i64,
+    limit: usize,
+) -> AppResult<Vec<CommentRow>> {
+    let bop = find_bop(state, bop_uid, Some(viewer)).await?;
+    let limit = limit.clamp(1, 100);
+    state.db.read(move |c| repo::list_comments(c, bop.id, after, limit)).await
+}
+
+/// A comment, or a reply to a top-level comment (one level of replies).
+pub async fn add_comment(
+    state: &AppState,
+    user: i64,
+    bop_uid: &str,
+    parent_uid: Option<String>,
+    body: &str,
+) -> AppResult<CommentRow> {
+    let body = parse_comment(body).map_err(|e| AppError::invalid("body", e))?;
+    let bop = find_bop(state, bop_uid, Some(user)).await?;
+    state
+        .db
+        .write(move |tx| {
+            let parent = match parent_uid.filter(|p| !p.is_empty()) {
+                Some(uid) => {
+                    let parent = repo::find_comment(tx, bop.id, &uid)?
+                        .ok_or_else(|| AppError::invalid("parent", "That comment is gone."))?;
+                    if parent.parent_id.is_some() {
+                        return Err(AppError::invalid(
+                            "parent",
+                            "Reply to the original comment; replies have no replies.",
+                        ));
+                    }
+                    Some(parent.id)
+                }
+                None => None,
+            };
+            let uid = repo::insert_comment(tx, bop.id, user, parent, &body, now_ms())?;
+            repo::find_comment(tx, bop.id, &uid)?.ok_or(AppError::NotFound)
+        })
+        .await
+}
+
+/// Edits one's own comment.
+pub async fn edit_comment(
+    state: &AppState,
+    user: i64,
+    bop_uid: &str,
+    comment_uid: String,
+    body: &str,
+) -> AppResult<CommentRow> {
+    let body = parse_comment(body).map_err(|e| AppError::invalid("body", e))?;
+    let bop = find_bop(state, bop_uid, Some(user)).await?;
+    state
+        .db
+        .write(move |tx| {
+            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            if comment.user_id != user {
+                return Err(AppError::Forbidden("You can only edit your own comments.".into()));
+            }
+            repo::update_comment(tx, comment.id, &body, now_ms())?;
+            repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)
+        })
+        .await
+}
+
+/// Removes a comment: its author deletes it; the Bop's artist hides it.
+pub async fn remove_comment(state: &AppState, user: i64, bop_uid: &str, comment_uid: String) -> AppResult<()> {
+    let bop = find_bop(state, bop_uid, Some(user)).await?;
+    let artist_user: i64 = {
+        let artist_uid = bop.artist_uid.clone();
+        state
+            .db
+            .read(move |c| {
+                c.query_row("SELECT user_id FROM artist_profiles WHERE uid = ?1", [artist_uid], |r| r.get(0))
+            })
+            .await?
+    };
+    state
+        .db
+        .write(move |tx| {
+            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            let hide = match (comment.user_id == user, artist_user == user) {
+                (true, _) => false,
+                (false, true) => true,
+                (false, false) => return Err(AppError::Forbidden("You can only remove your own comments.".into())),
+            };
+            Ok(repo::remove_comment(tx, bop.id, comment.id, hide, now_ms())?)
+        })
+        .await
+}
+
+pub async fn set_comment_like(
+    state: &AppState,
+    user: i64,
+    bop_uid: &str,
+    comment_uid: String,
+    liked: bool,
+) -> AppResult<()> {
+    let bop = find_bop(state, bop_uid, Some(user)).await?;
+    state
+        .db
+        .write(move |tx| {
+            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            Ok(repo::set_comment_like(tx, comment.id, user, liked, now_ms())?)
+        })
+        .await
+}
+
+/// A viewer is counted once per Bop per 30 minutes, and only after 3 s
+/// watched (or ¾ of a shorter video), as the player reports.
+pub const VIEW_WINDOW_MS: i64 = 30 * 60 * 1000;
+
+pub async fn record_view(
+    state: &AppState,
+    viewer_key: String,
+    viewer: Option<i64>,
+    bop_uid: &str,
+    watched_ms: i64,
+) -> AppResult<bool> {
+    if watched_ms < 0 {
+        return Err(AppError::invalid("watched_ms", "Report how long the video played, in milliseconds."));
+    }
+    let bop = find_bop(state, bop_uid, viewer).await?;
+    let needed = 3000.min(bop.duration_ms * 3 / 4);
+    if watched_ms < needed {
+        return Ok(false);
+    }
+    state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            Ok(repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?)
+        })
+        .await
+}
+
+pub async fn set_following(state: &AppState, fan: i64, artist_uid: String, following: bool) -> AppResult<()> {
+    state
+        .db
+        .write(move |tx| {
+            let artist = crate::identity::repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
+            Ok(repo::set_following(tx, fan, artist.id.0, following, now_ms())?)
+        })
+        .await
+}
+
+/// The artist's own Bops for the studio.
+pub async fn studio_list(state: &AppState, artist: &ArtistRow) -> AppResult<Vec<BopRow>> {
+    let id = artist.id;
+    state.db.read(move |c| repo::list_bops_for_artist(c, id, 200)).await
+}
+
+pub async fn edit_caption(state: &AppState, artist: &ArtistRow, uid: String, caption: &str) -> AppResult<()> {
+    let caption = Caption::parse(caption).map_err(|e| AppError::invalid("caption", e))?;
+    let id = artist.id;
+    state
+        .db
+        .write(move |tx| {
+            if repo::update_caption(tx, id, &uid, &caption.text, &caption.hashtags, now_ms())? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            }
+        })
+        .await
+}
+
+pub async fn delete_bop(state: &AppState, artist: &ArtistRow, uid: String) -> AppResult<()> {
+    let id = artist.id;
+    state
+        .db
+        .write(move |tx| if repo::soft_delete_bop(tx, id, &uid, now_ms())? { Ok(()) } else { Err(AppError::NotFound) })
+        .await
+}

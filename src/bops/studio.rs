@@ -1,0 +1,150 @@
+//! The web studio for Bops (cookie session + CSRF): the upload page, the
+//! artist's list with counts, caption edits and deletes; and anonymous view
+//! reports from the public web player.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::api::{self, ViewReport};
+use super::service::{self, PublishInput};
+use super::views::BopView;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::identity::RevenueReady;
+use crate::identity::session::{ArtistScope, MaybeUser};
+use crate::web::money::format_money;
+use crate::web::page::Page;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/studio/bops", get(show_studio).post(publish_bop).layer(DefaultBodyLimit::max(12 * 1024 * 1024)))
+        .route("/studio/bops/new", get(show_new_bop))
+        .route("/studio/bops/{id}/caption", post(edit_caption))
+        .route("/studio/bops/{id}/delete", post(delete_bop))
+        .route("/studio/uploads", post(api::create_upload))
+        .route("/studio/uploads/{id}", get(api::show_upload).put(api::append_upload).delete(api::cancel_upload))
+        .route("/bops/{id}/views", post(report_view))
+}
+
+#[derive(Serialize)]
+struct StudioBop {
+    bop: BopView,
+    tips: String,
+}
+
+#[derive(Serialize)]
+struct StudioView {
+    title: &'static str,
+    bops: Vec<StudioBop>,
+}
+
+async fn show_studio(State(state): State<AppState>, page: Page, scope: ArtistScope) -> AppResult<Response> {
+    let rows = service::studio_list(&state, &scope.artist).await?;
+    let bops = rows
+        .into_iter()
+        .map(|row| {
+            let tips = format_money(row.tip_total_minor, "USD");
+            StudioBop { bop: row.into(), tips }
+        })
+        .collect();
+    Ok(page.render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops })?.into_response())
+}
+
+#[derive(Serialize)]
+struct NewBopView {
+    title: &'static str,
+    max_bytes: u64,
+    max_secs: u64,
+}
+
+async fn show_new_bop(
+    State(state): State<AppState>,
+    page: Page,
+    RevenueReady(_scope): RevenueReady,
+) -> AppResult<Response> {
+    let view = NewBopView {
+        title: "Post a Bop",
+        max_bytes: state.config.bops.max_upload_bytes,
+        max_secs: state.config.bops.max_duration_secs,
+    };
+    Ok(page.render(&state, "bops/new.html", view)?.into_response())
+}
+
+/// The upload page's final step: publish the finished upload (multipart:
+/// `upload_id`, `caption`, `visibility`, optional `poster` image).
+async fn publish_bop(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    mut multipart: Multipart,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let mut input =
+        PublishInput { upload_id: String::new(), caption: String::new(), visibility: String::new(), poster: None };
+    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "poster" => {
+                let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                input.poster = (!bytes.is_empty()).then_some(bytes);
+            }
+            "upload_id" => input.upload_id = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            "caption" => input.caption = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            "visibility" => input.visibility = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            _ => {}
+        }
+    }
+    let uid = service::publish(&state, &scope.artist, input).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": uid, "studio_url": "/studio/bops" }))))
+}
+
+#[derive(Deserialize)]
+struct CaptionForm {
+    caption: String,
+}
+
+async fn edit_caption(
+    State(state): State<AppState>,
+    scope: ArtistScope,
+    Path(id): Path<String>,
+    Form(form): Form<CaptionForm>,
+) -> AppResult<Response> {
+    service::edit_caption(&state, &scope.artist, id, &form.caption).await?;
+    Ok(Redirect::to("/studio/bops").into_response())
+}
+
+async fn delete_bop(State(state): State<AppState>, scope: ArtistScope, Path(id): Path<String>) -> AppResult<Response> {
+    service::delete_bop(&state, &scope.artist, id).await?;
+    Ok(Redirect::to("/studio/bops").into_response())
+}
+
+/// Views from the web player: a signed-in viewer by account, anyone else
+/// by a hash of IP and user agent (never stored raw).
+async fn report_view(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<ViewReport>,
+) -> AppResult<Json<Value>> {
+    let viewer = user.as_ref().map(|u| u.id.0);
+    let key = match viewer {
+        Some(id) => format!("u:{id}"),
+        None => anonymous_viewer_key(peer, &headers),
+    };
+    let counted = service::record_view(&state, key, viewer, &id, body.watched_ms).await?;
+    Ok(Json(json!({ "counted": counted })))
+}
+
+fn anonymous_viewer_key(peer: SocketAddr, headers: &HeaderMap) -> String {
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let digest = Sha256::digest(format!("{}|{agent}", peer.ip()).as_bytes());
+    format!("a:{}", hex::encode(&digest[..16]))
+}

@@ -1,0 +1,68 @@
+//! What the app surface and the studio show of a Bop.
+
+use serde::Serialize;
+
+use super::repo::BopRow;
+use crate::media::MediaKey;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtistSummary {
+    pub id: String,
+    pub handle: String,
+    pub name: String,
+    pub photo_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BopView {
+    pub id: String,
+    pub artist: ArtistSummary,
+    pub caption: String,
+    pub hashtags: Vec<String>,
+    pub visibility: String,
+    pub video_url: String,
+    pub poster_url: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: i64,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub view_count: i64,
+    pub tip_count: i64,
+    pub tip_total_minor: i64,
+    pub published_at: i64,
+    pub liked_by_me: bool,
+}
+
+fn url(key: Option<&str>) -> Option<String> {
+    key.and_then(MediaKey::parse).map(|k| k.url_path())
+}
+
+impl From<BopRow> for BopView {
+    fn from(row: BopRow) -> BopView {
+        BopView {
+            video_url: url(Some(&row.video_key)).unwrap_or_default(),
+            poster_url: url(row.poster_key.as_deref()),
+            artist: ArtistSummary {
+                id: row.artist_uid,
+                handle: row.artist_handle,
+                name: row.artist_name,
+                photo_url: url(row.artist_photo_key.as_deref()),
+            },
+            id: row.uid,
+            caption: row.caption,
+            hashtags: row.hashtags,
+            visibility: row.visibility,
+            width: row.width,
+            height: row.height,
+            duration_ms: row.duration_ms,
+            like_count: row.like_count,
+            comment_count: row.comment_count,
+            view_count: row.view_count,
+            tip_count: row.tip_count,
+            tip_total_minor: row.tip_total_minor,
+            published_at: row.published_at,
+            liked_by_me: row.liked_by_me,
+        }
+    }
+}
