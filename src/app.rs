@@ -3,6 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::bops::tips::TipLimits;
 use crate::bops::uploads::Uploads;
 use crate::config::Config;
 use crate::db::Db;
@@ -25,6 +26,7 @@ pub struct App {
     pub mailer: Arc<Mailer>,
     pub identity: IdentityState,
     pub uploads: Uploads,
+    pub tip_limits: TipLimits,
 }
 
 #[derive(Clone)]

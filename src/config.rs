@@ -36,6 +36,19 @@ pub struct Config {
     pub mail: MailConfig,
     pub tiers: TiersConfig,
     pub bops: BopsConfig,
+    pub tips: TipsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TipsConfig {
+    pub presets_minor: Vec<i64>,
+    pub min_minor: i64,
+    pub max_minor: i64,
+    pub currency: String,
+    pub platform_fee_percent: u32,
+    pub per_fan_per_artist_per_hour: u32,
+    pub per_ip_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,6 +323,7 @@ impl Config {
             }
         }
         self.validate_tiers()?;
+        self.validate_tips()?;
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
                 "mail.from",
@@ -364,6 +378,38 @@ impl Config {
                     "must be a Stripe Price id (price_…) when payments.provider = \"stripe\"",
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn validate_tips(&self) -> Result<(), ConfigError> {
+        let tips = &self.tips;
+        if tips.min_minor <= 0 || tips.max_minor < tips.min_minor {
+            return Err(invalid(
+                "tips.max_minor",
+                tips.max_minor,
+                "must be at least tips.min_minor, which must be positive",
+            ));
+        }
+        if let Some(bad) = tips.presets_minor.iter().find(|p| **p < tips.min_minor || **p > tips.max_minor) {
+            return Err(invalid(
+                "tips.presets_minor",
+                bad,
+                "each preset must lie between tips.min_minor and tips.max_minor",
+            ));
+        }
+        if tips.platform_fee_percent >= 100 {
+            return Err(invalid("tips.platform_fee_percent", tips.platform_fee_percent, "must be below 100"));
+        }
+        if tips.per_fan_per_artist_per_hour == 0 || tips.per_ip_per_hour == 0 {
+            return Err(ConfigError(
+                "`tips.per_fan_per_artist_per_hour` and `tips.per_ip_per_hour` must be greater than 0".into(),
+            ));
+        }
+        if tips.currency.len() != 3 || !tips.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(invalid("tips.currency", &tips.currency, "must be an ISO 4217 code like \"USD\""));
         }
         Ok(())
     }

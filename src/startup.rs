@@ -12,6 +12,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
+use crate::bops::tips::TipLimits;
 use crate::bops::uploads::Uploads;
 use crate::config::{Config, PaymentsProvider};
 use crate::db::lock::DataDirLock;
@@ -82,8 +83,9 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
         let metrics = Metrics::new();
         let uploads = Uploads::new();
-        let state =
-            AppState(Arc::new(App { config, db, media, views, metrics, events, payments, mailer, identity, uploads }));
+        let tip_limits = TipLimits::new(&config.tips);
+        let app = App { config, db, media, views, metrics, events, payments, mailer, identity, uploads, tip_limits };
+        let state = AppState(Arc::new(app));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
         Ok(Application { state, router, listener, worker, _lock: lock })

@@ -29,6 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/bops/{id}/comments/{comment}/like", post(like_comment).delete(unlike_comment))
         .route("/api/v1/bops/{id}/views", post(report_view))
         .route("/api/v1/artists/{id}/follow", post(follow_artist).delete(unfollow_artist))
+        .route("/api/v1/bops/{id}/tips", post(create_tip))
+        .route("/api/v1/tips/{id}/confirm", post(confirm_tip))
+        .route("/api/v1/tips/options", get(show_tip_options))
 }
 
 #[derive(Deserialize)]
@@ -259,4 +262,40 @@ async fn unfollow_artist(
 ) -> AppResult<Json<Value>> {
     service::set_following(&state, user.id.0, id, false).await?;
     Ok(Json(json!({ "following": false })))
+}
+
+#[derive(Deserialize)]
+struct NewTip {
+    amount_minor: i64,
+}
+
+async fn create_tip(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Path(id): Path<String>,
+    Json(body): Json<NewTip>,
+) -> AppResult<(StatusCode, Json<super::tips::TipStarted>)> {
+    let started = super::tips::start_tip(&state, &user, &id, body.amount_minor, peer.ip()).await?;
+    Ok((StatusCode::CREATED, Json(started)))
+}
+
+async fn confirm_tip(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    super::tips::confirm_sandbox_tip(&state, &user, id).await?;
+    Ok(Json(json!({ "status": "succeeded" })))
+}
+
+async fn show_tip_options(State(state): State<AppState>, CurrentUser(_user): CurrentUser) -> Json<Value> {
+    let tips = &state.config.tips;
+    Json(json!({
+        "presets_minor": tips.presets_minor,
+        "min_minor": tips.min_minor,
+        "max_minor": tips.max_minor,
+        "currency": tips.currency,
+        "sandbox": state.payments.is_sandbox(),
+    }))
 }

@@ -8,6 +8,7 @@ pub mod probe;
 pub mod repo;
 pub mod service;
 mod studio;
+pub mod tips;
 pub mod uploads;
 pub mod views;
 

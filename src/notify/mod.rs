@@ -11,6 +11,9 @@ use crate::identity::events::ArtistProfileCompleted;
 
 pub use mail::Mailer;
 
+use crate::bops::tips::BopTipReceived;
+use crate::web::money::format_money;
+
 /// Registers notify's event handlers.
 pub fn register(registry: &mut Registry, mailer: Arc<Mailer>, public_url: String) {
     let welcome_url = format!("{public_url}/dashboard");
@@ -22,6 +25,19 @@ pub fn register(registry: &mut Registry, mailer: Arc<Mailer>, public_url: String
             completed.stage_name, completed.handle
         );
         mailer.send_blocking(&completed.email, "Welcome to Boptone — your profile is live", &body)
+    });
+    registry.on(BopTipReceived::TYPE, "notify.tip_notification", |tx, event| {
+        let tip: BopTipReceived = serde_json::from_value(event.payload.clone())?;
+        let title = format!("You got a {} tip", format_money(tip.amount_minor, &tip.currency));
+        let new = repo::NewNotification {
+            user_id: tip.artist_user_id,
+            kind: "tip",
+            title: &title,
+            body: "A fan tipped one of your Bops.",
+            link: Some("/studio/bops"),
+        };
+        repo::insert_notification(tx, &new, crate::db::now_ms())?;
+        Ok(())
     });
     registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_notification", |tx, event| {
         let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;

@@ -35,6 +35,24 @@ pub struct SubscriptionCheckout<'a> {
     pub cancel_url: String,
 }
 
+/// A tip to charge: paid by a fan, transferred to the artist's connected
+/// account, minus the platform's fee.
+pub struct TipCharge<'a> {
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub fee_minor: i64,
+    pub destination: &'a str,
+    pub tip_uid: &'a str,
+}
+
+/// How the fan completes a tip: Stripe's client secret for a card form, or
+/// nothing (the sandbox confirms locally).
+#[derive(Debug, Clone)]
+pub struct TipPayment {
+    pub payment_ref: String,
+    pub client_secret: Option<String>,
+}
+
 /// What a payouts provider says about a connected account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountStatus {
@@ -66,6 +84,15 @@ impl Payments {
         match self {
             Payments::Sandbox => Ok(sandbox::start_subscription()),
             Payments::Stripe(stripe) => stripe.start_subscription(request).await,
+        }
+    }
+
+    pub async fn start_tip(&self, charge: &TipCharge<'_>) -> AppResult<TipPayment> {
+        match self {
+            Payments::Sandbox => {
+                Ok(TipPayment { payment_ref: format!("sbx_pi_{}", uuid::Uuid::new_v4().simple()), client_secret: None })
+            }
+            Payments::Stripe(stripe) => stripe.start_tip(charge).await,
         }
     }
 

@@ -14,7 +14,7 @@ use stripe_connect::account::{
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
 use stripe_shared::CheckoutSessionMode;
 
-use super::{AccountStatus, CheckoutStart, SubscriptionCheckout};
+use super::{AccountStatus, CheckoutStart, SubscriptionCheckout, TipCharge, TipPayment};
 use crate::config::StripeConfig;
 use crate::error::{AppError, AppResult};
 
@@ -54,6 +54,26 @@ impl StripeProvider {
             .map_err(stripe_error)?;
         let redirect_url = session.url.clone().ok_or_else(|| stripe_error("Checkout Session without a URL"))?;
         Ok(CheckoutStart { checkout_ref: session.id.to_string(), redirect_url })
+    }
+
+    /// A PaymentIntent that pays the artist's connected account directly,
+    /// keeping the platform's fee.
+    pub async fn start_tip(&self, charge: &TipCharge<'_>) -> AppResult<TipPayment> {
+        use stripe_core::payment_intent::{
+            CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods, CreatePaymentIntentTransferData,
+        };
+        let currency: stripe_types::Currency =
+            charge.currency.to_lowercase().parse().map_err(|_| stripe_error("unknown currency"))?;
+        let metadata = HashMap::from([("tip_uid".to_owned(), charge.tip_uid.to_owned())]);
+        let intent = CreatePaymentIntent::new(charge.amount_minor, currency)
+            .application_fee_amount(charge.fee_minor)
+            .transfer_data(CreatePaymentIntentTransferData::new(charge.destination))
+            .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods::new(true))
+            .metadata(metadata)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        Ok(TipPayment { payment_ref: intent.id.to_string(), client_secret: intent.client_secret.clone() })
     }
 
     pub async fn create_account(&self, artist_uid: &str, email: &str) -> AppResult<String> {

@@ -91,6 +91,10 @@ fn apply(tx: &Tx, object: EventObject) -> AppResult<()> {
                 service::apply_subscription_status(tx, &subscription, SubscriptionStatus::PastDue)?;
             }
         }
+        EventObject::PaymentIntentSucceeded(intent) => {
+            // Tips are recorded here, and only here, for Stripe.
+            crate::bops::tips::settle_tip(tx, intent.id.as_str())?;
+        }
         EventObject::AccountUpdated(account) => {
             let status = AccountStatus {
                 charges_enabled: account.charges_enabled.unwrap_or(false),

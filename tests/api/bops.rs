@@ -515,3 +515,81 @@ async fn another_artist_cannot_edit_delete_or_continue_someones_bop() {
     );
     app.stop().await;
 }
+
+async fn tip(app: &TestApp, token: &str, bop: &str, amount: i64) -> (StatusCode, Value) {
+    call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/tips"), Some(json!({"amount_minor": amount})))
+        .await
+}
+
+#[tokio::test]
+async fn a_sandbox_tip_counts_once_it_is_paid_and_the_artist_hears_of_it() {
+    let app = spawn_app().await;
+    let (mut artist_browser, artist_token) = artist(&app, "tipped@example.com", "Tipped").await;
+    let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "tip jar").await;
+    let id = bop["id"].as_str().unwrap();
+    let ada = token(&app, &fan(&app, "generous@example.com"), FAN_PASSWORD).await;
+
+    let (_, options) = call(&app, Some(&ada), Method::GET, "/api/v1/tips/options", None).await;
+    assert_eq!(options["presets_minor"], json!([200, 500, 1000]));
+    assert_eq!(options["sandbox"], true);
+
+    let (status, started) = tip(&app, &ada, id, 500).await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["status"], "pending");
+    let (_, seen) = call(&app, Some(&ada), Method::GET, &format!("/api/v1/bops/{id}"), None).await;
+    assert_eq!(seen["tip_count"], 0, "nothing counts before payment");
+
+    let confirm = started["confirm_url"].as_str().unwrap();
+    let bob = token(&app, &fan(&app, "bystander@example.com"), FAN_PASSWORD).await;
+    assert_eq!(call(&app, Some(&bob), Method::POST, confirm, None).await.0, 404, "only the tipper pays their tip");
+    for _ in 0..2 {
+        assert_eq!(call(&app, Some(&ada), Method::POST, confirm, None).await.0, 200);
+    }
+    let (_, seen) = call(&app, Some(&ada), Method::GET, &format!("/api/v1/bops/{id}"), None).await;
+    assert_eq!((seen["tip_count"].as_i64(), seen["tip_total_minor"].as_i64()), (Some(1), Some(500)), "counted once");
+
+    app.drain_events().await;
+    assert!(artist_browser.get("/dashboard").await.body.contains("You got a $5.00 tip"));
+    assert!(artist_browser.get("/studio/bops").await.body.contains("$5.00"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tips_are_refused_outside_limits_rates_and_the_gate() {
+    let app = crate::helpers::spawn_app_with(|c| c.tips.per_fan_per_artist_per_hour = 2, None, None).await;
+    let (_browser, artist_token) = artist(&app, "limits@example.com", "Limits").await;
+    let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "").await;
+    let id = bop["id"].as_str().unwrap();
+    let ada = token(&app, &fan(&app, "limited@example.com"), FAN_PASSWORD).await;
+
+    for amount in [50, 60_000, 0, -5] {
+        let (status, body) = tip(&app, &ada, id, amount).await;
+        assert_eq!(status, 422, "{amount}: {body}");
+        assert!(body["fields"]["amount_minor"].as_str().unwrap().contains("between $1.00 and $500.00"));
+    }
+    assert_eq!(tip(&app, &artist_token, id, 500).await.0, 422, "no tipping yourself");
+    assert_eq!(tip(&app, &ada, id, 200).await.0, 201);
+    assert_eq!(tip(&app, &ada, id, 200).await.0, 201);
+    let response = client()
+        .post(app.url(&format!("/api/v1/bops/{id}/tips")))
+        .bearer_auth(&ada)
+        .json(&json!({"amount_minor": 200}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_tips"), 2, "nothing charged past the limit");
+
+    // An artist whose payouts are not enabled receives no tips.
+    app.state
+        .db
+        .write(|tx| Ok(tx.execute("UPDATE stripe_connect_accounts SET payouts_enabled = 0", [])?))
+        .await
+        .unwrap();
+    let bob = token(&app, &fan(&app, "other-tipper@example.com"), FAN_PASSWORD).await;
+    let (status, body) = tip(&app, &bob, id, 500).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_tips"), 2);
+    app.stop().await;
+}

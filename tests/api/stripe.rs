@@ -93,6 +93,17 @@ async fn retrieve_account(State(state): State<Shared>, Path(id): Path<String>) -
     Json(account)
 }
 
+async fn create_payment_intent(State(state): State<Shared>, body: String) -> Json<Value> {
+    let form = record(&state, "/v1/payment_intents", body);
+    let mut intent = fixture("payment_intent");
+    let id = format!("pi_{}", uuid::Uuid::new_v4().simple());
+    intent["client_secret"] = json!(format!("{id}_secret_test"));
+    intent["id"] = json!(id);
+    intent["amount"] = json!(form["amount"].parse::<i64>().unwrap());
+    intent["status"] = json!("requires_payment_method");
+    Json(intent)
+}
+
 async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
@@ -100,6 +111,7 @@ async fn spawn_fake_stripe() -> FakeStripe {
         .route("/v1/accounts", post(create_account))
         .route("/v1/account_links", post(create_account_link))
         .route("/v1/accounts/{id}", get(retrieve_account))
+        .route("/v1/payment_intents", post(create_payment_intent))
         .with_state(recorded.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -325,5 +337,123 @@ async fn payouts_onboard_through_an_account_link_and_account_updated() {
     fake.enable_account(&account);
     assert_eq!(browser.get("/artist/payout/return").await.redirect(), "/dashboard");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_connect_accounts WHERE payouts_enabled = 1"), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (mut browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let paid = event("checkout.session.completed", completed_session(&session));
+    deliver(&app, &paid, signed(&paid)).await;
+    browser
+        .post_multipart(
+            "/artist/setup",
+            &[("stage_name", "Tip Star"), ("genres", "Soul")],
+            Some(("photo", png(400, 400), "image/png")),
+        )
+        .await;
+    browser.post_form("/artist/payout/start", &[]).await;
+    let account: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
+        .unwrap();
+    let mut object = fixture("account");
+    object["id"] = json!(account);
+    for flag in ["charges_enabled", "payouts_enabled", "details_submitted"] {
+        object[flag] = json!(true);
+    }
+    let enabled = event("account.updated", object);
+    deliver(&app, &enabled, signed(&enabled)).await;
+
+    // The artist posts a Bop through the app surface; a fan tips it.
+    let api = |path: &str| app.url(path);
+    let token = |email: &'static str, password: &'static str| {
+        let url = api("/api/v1/auth/token");
+        async move {
+            let response =
+                client().post(url).json(&json!({"email": email, "password": password})).send().await.unwrap();
+            response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let artist_token = token("stripe@example.com", PASSWORD).await;
+    let video = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vertical.mp4")).unwrap();
+    let created: Value = client()
+        .post(api("/api/v1/uploads"))
+        .bearer_auth(&artist_token)
+        .json(&json!({"size": video.len()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let upload = created["upload_id"].as_str().unwrap();
+    client()
+        .put(api(&format!("/api/v1/uploads/{upload}?offset=0")))
+        .bearer_auth(&artist_token)
+        .body(video)
+        .send()
+        .await
+        .unwrap();
+    let bop: Value = client()
+        .post(api("/api/v1/bops"))
+        .bearer_auth(&artist_token)
+        .json(&json!({"upload_id": upload}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    boptone::identity::service::create_user_blocking(
+        &app.state.db,
+        "payer@example.com",
+        "payer passphrase",
+        boptone::identity::domain::Role::Fan,
+    )
+    .unwrap();
+    let fan_token = token("payer@example.com", "payer passphrase").await;
+    let response = client()
+        .post(api(&format!("/api/v1/bops/{}/tips", bop["id"].as_str().unwrap())))
+        .bearer_auth(&fan_token)
+        .json(&json!({"amount_minor": 500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let started: Value = response.json().await.unwrap();
+    assert!(started["client_secret"].as_str().unwrap().contains("_secret_"), "{started}");
+    assert!(started["confirm_url"].is_null(), "no sandbox confirm with Stripe");
+
+    let sent = form(&fake.requests_to("/v1/payment_intents").pop().unwrap());
+    assert_eq!(sent["amount"], "500");
+    assert_eq!(sent["currency"], "usd");
+    assert_eq!(sent["application_fee_amount"], "50");
+    assert_eq!(sent["transfer_data[destination]"], account);
+    assert_eq!(sent["metadata[tip_uid]"], started["tip_id"].as_str().unwrap());
+    let confirm = client()
+        .post(api(&format!("/api/v1/tips/{}/confirm", started["tip_id"].as_str().unwrap())))
+        .bearer_auth(&fan_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), 404, "the client cannot declare a tip paid");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_tips WHERE status = 'succeeded'"), 0);
+
+    let pi: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT payment_ref FROM bops_tips", [], |r| r.get(0))).unwrap();
+    let mut intent = fixture("payment_intent");
+    intent["id"] = json!(pi);
+    intent["amount"] = json!(500);
+    intent["status"] = json!("succeeded");
+    let succeeded = event("payment_intent.succeeded", intent);
+    assert_eq!(deliver(&app, &succeeded, signed(&succeeded)).await, 200);
+    assert_eq!(deliver(&app, &succeeded, signed(&succeeded)).await, 200);
+    assert_eq!(count(&app, "SELECT tip_count FROM bops_videos"), 1, "recorded once, from the webhook");
+    assert_eq!(count(&app, "SELECT tip_total_minor FROM bops_videos"), 500);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'bop.tip.received'"), 1);
     app.stop().await;
 }
