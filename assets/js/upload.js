@@ -14,7 +14,7 @@ let xhr = null;
 let cancelled = false;
 let posterBlob = null;
 
-const mb = (n) => (n / 1e6).toFixed(1) + " MB";
+const mb = (n) => (n >= 1e6 ? (n / 1e6).toFixed(1) + " MB" : Math.ceil(n / 1e3) + " KB");
 function showError(field, message) {
   const el = $(field + "-error");
   if (!el) return;

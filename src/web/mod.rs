@@ -18,5 +18,8 @@ use crate::app::AppState;
 pub use views::Views;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(pages::show_home)).route("/assets/{*path}", get(assets::serve_asset))
+    Router::new()
+        .route("/", get(pages::show_home))
+        .route("/assets/{*path}", get(assets::serve_asset))
+        .route("/app", get(pages::show_fan_app))
 }

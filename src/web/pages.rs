@@ -15,3 +15,8 @@ struct HomeView {
 pub async fn show_home(State(state): State<AppState>) -> AppResult<Html<String>> {
     state.views.render("home.html", HomeView { title: "Your label's own creator platform" })
 }
+
+/// The fan web app's shell; everything after this goes through `/api/v1`.
+pub async fn show_fan_app(State(state): State<AppState>) -> AppResult<Html<String>> {
+    state.views.render("app/index.html", ())
+}

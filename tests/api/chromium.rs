@@ -51,3 +51,102 @@ async fn an_artist_onboards_in_headless_chromium_on_a_phone() {
     drop(driver);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
+    let app = spawn_app().await;
+    crate::browser::onboarded_artist(&app.address, "studio@example.com", "Studio Star").await;
+    boptone::identity::service::create_user_blocking(
+        &app.state.db,
+        "fan@example.com",
+        "fan passphrase 1",
+        boptone::identity::domain::Role::Fan,
+    )
+    .unwrap();
+    let video = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.webm");
+
+    // The artist, on a laptop: sign in, upload with progress, publish.
+    let artist = Driver::start(1280, 900).await;
+    artist.goto(&app.url("/login?next=/studio/bops/new")).await;
+    artist.type_into("#email", "studio@example.com").await;
+    artist.type_into("#password", crate::browser::PASSWORD).await;
+    artist.click("form[action='/login'] button[type=submit]").await;
+    artist.wait_for_path("/studio/bops/new").await;
+    artist.type_into("#video", video.to_str().unwrap()).await;
+    artist.wait_until("return document.getElementById('upload-bar').value === 100", "the progress bar to fill").await;
+    artist.wait_until("return !document.getElementById('publish').disabled", "publishing to open").await;
+    let status = artist.execute("return document.getElementById('upload-status').textContent").await;
+    assert!(status.as_str().unwrap().starts_with("Uploaded"), "{status}");
+    artist.wait_until("return document.querySelectorAll('#frames img').length === 4", "poster frames").await;
+    artist.screenshot(&screenshots().join("upload.png")).await;
+    artist.type_into("#caption", "Made in Chromium #e2e").await;
+    artist.click("#publish").await;
+    artist
+        .wait_until(
+            "return location.pathname === '/studio/bops' || !document.getElementById('video-error')?.hidden",
+            "publishing",
+        )
+        .await;
+    assert_eq!(artist.execute("return location.pathname").await, "/studio/bops", "{}", artist.source().await);
+    let studio = artist.source().await;
+    assert!(studio.contains("Made in Chromium #e2e") && studio.contains("/media/posters/"), "{studio}");
+    drop(artist);
+
+    // The fan, on a phone: /app signs in through the API and plays the feed.
+    let fan = Driver::start(390, 844).await;
+    fan.goto(&app.url("/app")).await;
+    fan.type_into("#login-email", "fan@example.com").await;
+    fan.type_into("#login-password", "fan passphrase 1").await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.wait_until(
+        "const v = document.querySelector('.bop video'); return !!v && v.currentTime > 0",
+        "the Bop to play",
+    )
+    .await;
+    fan.click(".bop .like").await;
+    fan.wait_until("return document.querySelector('.bop .like').getAttribute('aria-pressed') === 'true'", "the like")
+        .await;
+    fan.click(".bop .comment").await;
+    fan.type_into("#comment-body", "Straight to my heart").await;
+    fan.click("#comment-form button[type=submit]").await;
+    fan.wait_until(
+        "return document.getElementById('comments-list').textContent.includes('Straight to my heart')",
+        "the comment",
+    )
+    .await;
+    fan.execute("document.getElementById('comments-dialog').close()").await;
+    fan.click(".bop .tip").await;
+    fan.click("#tip-presets button:nth-child(2)").await;
+    fan.click("#tip-pay").await;
+    fan.wait_until(
+        "return document.getElementById('tip-status').textContent.includes('Thank you')",
+        "the tip to go through",
+    )
+    .await;
+    fan.execute("document.getElementById('tip-dialog').close()").await;
+    let view_counted = || {
+        app.state
+            .db
+            .read_blocking(|c| c.query_row("SELECT view_count FROM bops_videos", [], |r| r.get::<_, i64>(0)))
+            .unwrap()
+            == 1
+    };
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(15), view_counted).await,
+        "the player reported the view"
+    );
+    fan.screenshot(&screenshots().join("app.png")).await;
+    drop(fan);
+
+    let counts: (i64, i64, i64, i64) = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT like_count, comment_count, tip_count, view_count FROM bops_videos", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+        })
+        .unwrap();
+    assert_eq!(counts, (1, 1, 1, 1), "likes, comments, tips, views");
+    app.stop().await;
+}

@@ -141,6 +141,20 @@ impl Driver {
         }
     }
 
+    /// Runs `script` in the page and returns its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// Waits up to 15 s for `script` to return true.
+    pub async fn wait_until(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.execute(script).await != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what} on {}", self.current_url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Saves a PNG screenshot (for people looking at what the test saw).
     pub async fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;

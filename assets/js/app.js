@@ -1,0 +1,225 @@
+// The fan web app. It uses only the app surface (/api/v1) with a bearer
+// token, exactly like the mobile app: feed, playback, likes, comments,
+// views and tips.
+const $ = (id) => document.getElementById(id);
+const feed = $("feed");
+let token = localStorage.getItem("boptone_token");
+let cursor = null;
+let loading = false;
+let current = null; // the Bop whose dialog is open
+let tipOptions = null;
+
+async function api(method, path, body) {
+  const response = await fetch("/api/v1" + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) { signOut(); throw new Error("Please sign in again."); }
+  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(data.message || "Something went wrong."), { data, status: response.status });
+  return data;
+}
+
+function signOut() {
+  localStorage.removeItem("boptone_token");
+  token = null;
+  feed.hidden = true;
+  $("login").hidden = false;
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").hidden = true;
+  const response = await fetch("/api/v1/auth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ email: $("login-email").value, password: $("login-password").value }),
+  });
+  if (!response.ok) {
+    $("login-error").textContent = response.status === 429 ? "Too many attempts; wait a minute." : "That email and password do not match.";
+    $("login-error").hidden = false;
+    return;
+  }
+  token = (await response.json()).token;
+  localStorage.setItem("boptone_token", token);
+  start();
+});
+
+const money = (minor, currency) => new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+
+function render(bop) {
+  const section = document.createElement("section");
+  section.className = "bop";
+  section.dataset.id = bop.id;
+  section.innerHTML = `
+    <video playsinline muted loop preload="metadata"></video>
+    <button class="sound" type="button" aria-label="Turn sound on">🔇 Tap for sound</button>
+    <div class="meta"><h2></h2><p></p></div>
+    <div class="actions">
+      <button class="like" type="button" aria-pressed="false"><span class="icon">♥</span><span class="count"></span></button>
+      <button class="comment" type="button" aria-label="Comments"><span class="icon">💬</span><span class="count"></span></button>
+      <button class="tip" type="button" aria-label="Tip"><span class="icon">$</span>Tip</button>
+    </div>`;
+  const video = section.querySelector("video");
+  video.src = bop.video_url;
+  if (bop.poster_url) video.poster = bop.poster_url;
+  section.querySelector("h2").textContent = "@" + bop.artist.handle;
+  section.querySelector(".meta p").textContent = bop.caption;
+  const like = section.querySelector(".like");
+  const setLike = (liked, count) => {
+    like.setAttribute("aria-pressed", String(liked));
+    like.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${count} likes)`);
+    like.querySelector(".count").textContent = count;
+  };
+  setLike(bop.liked_by_me, bop.like_count);
+  section.querySelector(".comment .count").textContent = bop.comment_count;
+  like.addEventListener("click", async () => {
+    const liked = like.getAttribute("aria-pressed") !== "true";
+    const result = await api(liked ? "POST" : "DELETE", `/bops/${bop.id}/like`);
+    setLike(result.liked, result.like_count);
+  });
+  const sound = section.querySelector(".sound");
+  const toggleSound = () => {
+    video.muted = !video.muted;
+    sound.textContent = video.muted ? "🔇 Tap for sound" : "🔊";
+    sound.setAttribute("aria-label", video.muted ? "Turn sound on" : "Turn sound off");
+  };
+  sound.addEventListener("click", toggleSound);
+  video.addEventListener("click", toggleSound);
+  section.querySelector(".comment").addEventListener("click", () => openComments(bop, section));
+  section.querySelector(".tip").addEventListener("click", () => openTip(bop));
+  trackViews(video, bop);
+  return section;
+}
+
+// A view counts after 3 s watched (or ¾ of a shorter video); reported once.
+function trackViews(video, bop) {
+  let watched = 0, last = null, reported = false;
+  video.addEventListener("timeupdate", () => {
+    if (last !== null && video.currentTime > last) watched += (video.currentTime - last) * 1000;
+    last = video.currentTime;
+    const needed = Math.min(3000, (bop.duration_ms * 3) / 4);
+    if (!reported && watched >= needed) {
+      reported = true;
+      api("POST", `/bops/${bop.id}/views`, { watched_ms: Math.round(watched) }).catch(() => {});
+    }
+  });
+  video.addEventListener("pause", () => (last = null));
+}
+
+const observer = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const video = entry.target.querySelector("video");
+    if (entry.isIntersecting) {
+      video.play().catch(() => {});
+      if (entry.target === feed.lastElementChild) loadMore();
+    } else {
+      video.pause();
+    }
+  }
+}, { threshold: 0.6 });
+
+async function loadMore() {
+  if (loading || cursor === undefined) return;
+  loading = true;
+  try {
+    const page = await api("GET", `/feed?limit=10${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
+    for (const bop of page.items) {
+      const section = render(bop);
+      feed.append(section);
+      observer.observe(section);
+    }
+    cursor = page.next_cursor ?? undefined;
+    $("feed-empty").hidden = feed.children.length > 0;
+  } finally {
+    loading = false;
+  }
+}
+
+async function openComments(bop, section) {
+  current = { bop, section };
+  const list = $("comments-list");
+  list.innerHTML = "<li>Loading…</li>";
+  $("comments-dialog").showModal();
+  const page = await api("GET", `/bops/${bop.id}/comments?limit=100`);
+  list.innerHTML = "";
+  if (!page.items.length) list.innerHTML = "<li>No comments yet — be the first.</li>";
+  for (const c of page.items) {
+    const item = document.createElement("li");
+    if (c.parent_uid) item.className = "reply";
+    item.innerHTML = "<strong></strong><span></span>";
+    item.querySelector("strong").textContent = c.author;
+    item.querySelector("span").textContent = c.body;
+    list.append(item);
+  }
+}
+
+$("comment-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = $("comment-body").value;
+  $("comment-error").hidden = true;
+  try {
+    await api("POST", `/bops/${current.bop.id}/comments`, { body });
+    $("comment-body").value = "";
+    const count = current.section.querySelector(".comment .count");
+    count.textContent = Number(count.textContent) + 1;
+    await openComments(current.bop, current.section);
+  } catch (error) {
+    $("comment-error").textContent = (error.data && error.data.fields && error.data.fields.body) || error.message;
+    $("comment-error").hidden = false;
+  }
+});
+
+async function openTip(bop) {
+  current = { bop };
+  tipOptions = tipOptions || (await api("GET", "/tips/options"));
+  const presets = $("tip-presets");
+  presets.innerHTML = "";
+  for (const amount of tipOptions.presets_minor) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = money(amount, tipOptions.currency);
+    button.addEventListener("click", () => startTip(amount));
+    presets.append(button);
+  }
+  $("tip-custom").min = tipOptions.min_minor / 100;
+  $("tip-custom").max = tipOptions.max_minor / 100;
+  $("tip-confirm").hidden = true;
+  $("tip-status").textContent = "";
+  $("tip-dialog").showModal();
+}
+
+$("tip-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  startTip(Math.round(Number($("tip-custom").value) * 100));
+});
+
+async function startTip(amount) {
+  $("tip-status").textContent = "";
+  try {
+    const tip = await api("POST", `/bops/${current.bop.id}/tips`, { amount_minor: amount });
+    if (tip.confirm_url) {
+      $("tip-confirm").hidden = false;
+      $("tip-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)} (test money)`;
+      $("tip-pay").onclick = async () => {
+        await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+        $("tip-confirm").hidden = true;
+        $("tip-status").textContent = `Thank you! ${money(tip.amount_minor, tip.currency)} sent.`;
+      };
+    } else {
+      $("tip-status").textContent = "Card payments for tips open in the Boptone app.";
+    }
+  } catch (error) {
+    const fields = (error.data && error.data.fields) || {};
+    $("tip-status").textContent = error.status === 429 ? "You have tipped a lot this hour — thank you! Try again later." : fields.amount_minor || error.message;
+  }
+}
+
+function start() {
+  $("login").hidden = true;
+  feed.hidden = false;
+  loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
+}
+
+if (token) start(); else $("login").hidden = false;
