@@ -69,6 +69,23 @@ pub enum Command {
     /// Label administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill a data directory with demo artists, fans, Bops and engagement.
+    Demo {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Onboarded sandbox artists (artist1@demo.boptone.test …).
+        #[arg(long, default_value_t = 8)]
+        artists: u32,
+        /// Fans (fan1@demo.boptone.test …).
+        #[arg(long, default_value_t = 50)]
+        fans: u32,
+        /// Bops, spread over the last 90 days.
+        #[arg(long, default_value_t = 120)]
+        bops: u32,
+        /// The password of every demo account.
+        #[arg(long, default_value = "boptone-demo")]
+        password: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +157,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { out, config } => run_backup(&config.load(None)?, &out),
         Command::Restore { file, config, force } => run_restore(&config.load(None)?, &file, force),
         Command::Events(command) => run_events(command),
+        Command::Demo { config, artists, fans, bops, password } => {
+            quiet_logs();
+            crate::demo::run(&config.load(None)?, &crate::demo::DemoSize { artists, fans, bops, password })
+        }
         Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, config }) => {
             create_user(&config.load(None)?, &email, &role, password_stdin)
         }

@@ -264,3 +264,69 @@ fn events_commands_list_and_retry_dead_letters() {
     let after = run(boptone().args(["events", "list", "--dead"]).args(data_arg(dir.path())));
     assert!(stdout(&after).contains("no dead-lettered events"), "{}", stdout(&after));
 }
+
+#[tokio::test]
+async fn demo_data_is_a_working_first_look() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let output = run(boptone().args(["demo", "--artists", "3", "--fans", "12", "--bops", "40"]).args(data_arg(&data)));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("40 Bops"), "{}", stdout(&output));
+
+    let conn = Connection::open(data.join("boptone.db")).unwrap();
+    let check = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(check("SELECT COUNT(*) FROM bops_videos"), 40);
+    assert_eq!(
+        check("SELECT SUM(like_count) FROM bops_videos"),
+        check("SELECT COUNT(*) FROM bops_likes"),
+        "counters match rows"
+    );
+    assert_eq!(check("SELECT SUM(view_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_views"));
+    assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36);
+    drop(conn);
+
+    let bad = run(boptone().args(["demo", "--artists", "0"]).args(data_arg(&dir.path().join("bad"))));
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--artists must be at least 1"), "{}", stderr(&bad));
+
+    // The demo fans sign in with the demo password and get a playable feed.
+    let mut config = crate::helpers::test_config(&data);
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    let app = boptone::startup::Application::build(config).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    let token: serde_json::Value = client()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "fan1@demo.boptone.test", "password": "boptone-demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed: serde_json::Value = client()
+        .get(format!("{base}/api/v1/feed?limit=5"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &feed["items"][0];
+    assert!(first["like_count"].as_i64().unwrap() > 0, "{feed}");
+    let video = client()
+        .get(format!("{base}{}", first["video_url"].as_str().unwrap()))
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(video.status(), 206);
+    let poster = client().get(format!("{base}{}", first["poster_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(poster.headers()["content-type"], "image/jpeg");
+    tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

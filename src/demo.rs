@@ -1,0 +1,287 @@
+//! `boptone demo`: fills a data directory with onboarded sandbox artists,
+//! fans, follows, playable Bops with posters, likes, comments, views and
+//! sandbox tips — a newcomer's first look, and the data set for benchmarks
+//! (a million Bops load in minutes: rows go in through prepared statements
+//! in large transactions, and the handful of demo clips are shared).
+
+use std::time::Instant;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, SaltString};
+use bytes::Bytes;
+use rusqlite::{Connection, params};
+
+use crate::config::Config;
+use crate::db::lock::DataDirLock;
+use crate::db::{Db, now_ms};
+use crate::media::{Media, MediaKey};
+
+pub struct DemoSize {
+    pub artists: u32,
+    pub fans: u32,
+    pub bops: u32,
+    pub password: String,
+}
+
+/// Demo clips (real, playable vertical videos) shared by every demo Bop.
+const CLIPS: &[(&str, &[u8], u32, u32, u64, &str)] = &[
+    ("demo/clip-1.mp4", include_bytes!("../tests/fixtures/vertical.mp4"), 360, 640, 4000, "h264"),
+    ("demo/clip-2.webm", include_bytes!("../tests/fixtures/vertical.webm"), 360, 640, 3000, "vp9"),
+];
+const POSTER_COLOURS: &[[u8; 3]] =
+    &[[109, 40, 217], [219, 39, 119], [5, 150, 105], [234, 88, 12], [37, 99, 235], [202, 138, 4]];
+const GENRES: &[&str] = &["Pop", "Hip-Hop", "Electronic", "Indie", "R&B", "Afrobeats", "House", "Soul"];
+const CAPTIONS: &[&str] = &[
+    "New one from the studio #newmusic",
+    "Rehearsal night, turn it up #live",
+    "Hook I can't stop humming #demo",
+    "Sunday session #acoustic",
+    "Drop coming Friday #release",
+];
+const DAY_MS: i64 = 86_400_000;
+
+pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
+    anyhow::ensure!(size.artists > 0, "--artists must be at least 1");
+    anyhow::ensure!(size.password.chars().count() >= 10, "--password needs at least 10 characters");
+    let started = Instant::now();
+    let _lock = DataDirLock::acquire(config.data_dir())?;
+    let db = Db::open_migrated(&config.database_path())?;
+    drop(db);
+    let media = Media::from_config(config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (clip_keys, poster_keys, avatar_keys) = runtime.block_on(store_media(&media))?;
+
+    let mut conn = Connection::open(config.database_path())?;
+    // Demo data can be regenerated: trade durability for speed while loading.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;",
+    )?;
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = Argon2::default()
+        .hash_password(size.password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_string();
+
+    let tx = conn.transaction()?;
+    let artists = insert_artists(&tx, size.artists, &hash, &avatar_keys)?;
+    let fans = insert_fans(&tx, size.fans, &hash)?;
+    insert_follows(&tx, &fans, &artists)?;
+    tx.commit()?;
+    println!(
+        "{} artists and {} fans (password {:?}) in {:.1?}",
+        artists.len(),
+        fans.len(),
+        size.password,
+        started.elapsed()
+    );
+
+    let bops = insert_bops(&mut conn, size.bops, &artists, &clip_keys, &poster_keys)?;
+    println!("{bops} Bops in {:.1?}", started.elapsed());
+    let (likes, views) = insert_engagement(&mut conn, &fans, &artists)?;
+    println!("{likes} likes and {views} views in {:.1?}", started.elapsed());
+    conn.execute_batch("PRAGMA synchronous = NORMAL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    println!(
+        "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+async fn store_media(media: &Media) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<String>)> {
+    let mut clips = Vec::new();
+    for (key, bytes, ..) in CLIPS {
+        let media_key = MediaKey::parse(key).expect("valid demo key");
+        media.put_bytes(&media_key, Bytes::from_static(bytes)).await.context("cannot store the demo clips")?;
+        clips.push((*key).to_owned());
+    }
+    let (mut posters, mut avatars) = (Vec::new(), Vec::new());
+    for (i, colour) in POSTER_COLOURS.iter().enumerate() {
+        posters.push(store_gradient(media, &format!("demo/poster-{i}.jpg"), *colour, 360, 640).await?);
+        avatars.push(store_gradient(media, &format!("demo/avatar-{i}.jpg"), *colour, 512, 512).await?);
+    }
+    Ok((clips, posters, avatars))
+}
+
+/// A JPEG gradient in `colour`: a stand-in for a poster frame or a photo.
+async fn store_gradient(media: &Media, key: &str, colour: [u8; 3], width: u32, height: u32) -> anyhow::Result<String> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let shade = |c: u8| (u32::from(c) * (height - y / 2) / height + x / 12).min(255) as u8;
+        image::Rgb([shade(colour[0]), shade(colour[1]), shade(colour[2])])
+    });
+    let jpeg = crate::identity::photo::encode_jpeg(&image).map_err(|e| anyhow::anyhow!("{e}"))?;
+    media.put_bytes(&MediaKey::parse(key).expect("valid demo key"), jpeg.into()).await?;
+    Ok(key.to_owned())
+}
+
+fn uid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Onboarded sandbox artists: paid plan, complete profile, payouts enabled.
+fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -> anyhow::Result<Vec<(i64, i64)>> {
+    let now = now_ms();
+    let mut artists = Vec::new();
+    for n in 1..=count {
+        let email = format!("artist{n}@demo.boptone.test");
+        tx.execute(
+            "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, 'artist', ?4)",
+            params![uid(), email, hash, now],
+        )?;
+        let user = tx.last_insert_rowid();
+        let genres =
+            serde_json::to_string(&[GENRES[n as usize % GENRES.len()], GENRES[(n as usize + 3) % GENRES.len()]])?;
+        tx.execute(
+            "INSERT INTO artist_profiles (uid, user_id, stage_name, handle, bio, location, genres, photo_key, onboarding_completed, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'Demo artist on Boptone.', 'Lagos · London · LA', ?5, ?6, 1, ?7, ?7)",
+            params![uid(), user, format!("Demo Artist {n}"), format!("demo_artist_{n}"), genres, posters[n as usize % posters.len()], now],
+        )?;
+        let artist = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO subscriptions (artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency, created_at, updated_at)
+             VALUES (?1, 'pro', 'active', 'sandbox', ?2, ?3, 2900, 'USD', ?4, ?4)",
+            params![artist, format!("sbx_cs_demo_{n}"), format!("sbx_sub_demo_{n}"), now],
+        )?;
+        tx.execute(
+            "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, charges_enabled, payouts_enabled, details_submitted, created_at, updated_at)
+             VALUES (?1, ?2, 'sandbox', 1, 1, 1, ?3, ?3)",
+            params![artist, format!("sbx_acct_demo_{n}"), now],
+        )?;
+        artists.push((artist, user));
+    }
+    Ok(artists)
+}
+
+fn insert_fans(tx: &Connection, count: u32, hash: &str) -> anyhow::Result<Vec<i64>> {
+    let now = now_ms();
+    let mut stmt =
+        tx.prepare("INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, 'fan', ?4)")?;
+    let mut fans = Vec::new();
+    for n in 1..=count {
+        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, now])?;
+        fans.push(tx.last_insert_rowid());
+    }
+    Ok(fans)
+}
+
+/// Each fan follows a few artists.
+fn insert_follows(tx: &Connection, fans: &[i64], artists: &[(i64, i64)]) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut stmt = tx.prepare(
+        "INSERT OR IGNORE INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, followed_at, updated_at) VALUES (?1, ?2, 1, 10, ?3, ?3)",
+    )?;
+    for (i, fan) in fans.iter().enumerate() {
+        for k in 0..3.min(artists.len()) {
+            stmt.execute(params![fan, artists[(i * 7 + k) % artists.len()].0, now])?;
+        }
+    }
+    Ok(())
+}
+
+/// Bops spread over the last 90 days, oldest first so ids follow time.
+fn insert_bops(
+    conn: &mut Connection,
+    count: u32,
+    artists: &[(i64, i64)],
+    clips: &[String],
+    posters: &[String],
+) -> anyhow::Result<u32> {
+    let now = now_ms();
+    let span = 90 * DAY_MS;
+    let step = if count == 0 { 0 } else { span / i64::from(count) };
+    for chunk_start in (0..count).step_by(100_000) {
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height, duration_ms,
+                     codec, size_bytes, published_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'public', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            )?;
+            for n in chunk_start..(chunk_start + 100_000).min(count) {
+                let i = n as usize;
+                let clip = i % clips.len();
+                let (_, bytes, width, height, duration, codec) = CLIPS[clip];
+                let caption = CAPTIONS[i % CAPTIONS.len()];
+                let tag = caption.rsplit('#').next().unwrap_or("demo");
+                let published = now - span + step * i64::from(n);
+                stmt.execute(params![
+                    uid(),
+                    artists[i % artists.len()].0,
+                    caption,
+                    format!("[\"{tag}\"]"),
+                    clips[clip],
+                    posters[i % posters.len()],
+                    width,
+                    height,
+                    duration as i64,
+                    codec,
+                    bytes.len() as i64,
+                    published
+                ])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(count)
+}
+
+/// Likes and views (five of each per Bop where there are enough fans), a
+/// comment on every 50th Bop and a sandbox tip on every 100th, with the
+/// counters to match.
+fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]) -> anyhow::Result<(u64, u64)> {
+    if fans.is_empty() {
+        return Ok((0, 0));
+    }
+    let per_bop = 5.min(fans.len());
+    let ids: Vec<(i64, i64, i64)> = {
+        let mut stmt = conn.prepare("SELECT id, artist_id, published_at FROM bops_videos ORDER BY id")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
+    };
+    let artist_user = |artist: i64| artists.iter().find(|(a, _)| *a == artist).map_or(0, |(_, u)| *u);
+    let (mut likes, mut views) = (0u64, 0u64);
+    for chunk in ids.chunks(50_000) {
+        let tx = conn.transaction()?;
+        {
+            let mut like =
+                tx.prepare("INSERT OR IGNORE INTO bops_likes (bop_id, user_id, created_at) VALUES (?1, ?2, ?3)")?;
+            let mut view = tx.prepare(
+                "INSERT INTO bops_views (bop_id, viewer_key, watched_ms, viewed_at) VALUES (?1, ?2, 4000, ?3)",
+            )?;
+            let mut counts = tx.prepare("UPDATE bops_videos SET like_count = ?2, view_count = ?3, comment_count = ?4, tip_count = ?5, tip_total_minor = ?6 WHERE id = ?1")?;
+            let mut comment = tx.prepare("INSERT INTO bops_comments (uid, bop_id, user_id, body, created_at) VALUES (?1, ?2, ?3, 'This one is on repeat', ?4)")?;
+            let mut tip = tx.prepare(
+                "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider, payment_ref, status, created_at, succeeded_at)
+                 VALUES (?1, ?2, ?3, ?4, 500, 'USD', 50, 'sandbox', ?5, 'succeeded', ?6, ?6)",
+            )?;
+            for &(bop, artist, at) in chunk {
+                let first = (bop as usize * 13) % fans.len();
+                let mut inserted = 0;
+                for k in 0..per_bop {
+                    let fan = fans[(first + k) % fans.len()];
+                    inserted += like.execute(params![bop, fan, at + 1000])?;
+                    view.execute(params![bop, format!("u:{fan}"), at + 500])?;
+                }
+                let commented = i64::from(bop % 50 == 0);
+                if commented == 1 {
+                    comment.execute(params![uid(), bop, fans[first], at + 2000])?;
+                }
+                let tipped = bop % 100 == 0 && artist_user(artist) != fans[first];
+                if tipped {
+                    tip.execute(params![uid(), bop, artist, fans[first], format!("sbx_pi_demo_{bop}"), at + 3000])?;
+                }
+                counts.execute(params![
+                    bop,
+                    inserted as i64,
+                    per_bop as i64,
+                    commented,
+                    i64::from(tipped),
+                    if tipped { 500 } else { 0 }
+                ])?;
+                likes += inserted as u64;
+                views += per_bop as u64;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok((likes, views))
+}
