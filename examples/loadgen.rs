@@ -2,8 +2,12 @@
 //! requests back to back for a fixed time (bounded, loopback only) and the
 //! latency distribution is printed.
 //!
-//!   cargo run --release --example loadgen -- http://127.0.0.1:8080/healthz [workers] [seconds] [bearer-token]
+//!   cargo run --release --example loadgen -- URL [workers] [seconds] [bearer-token] [method]
+//!
+//! `{id}` in URL is replaced by ids from LOADGEN_IDS (comma-separated), in turn.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[tokio::main]
@@ -12,21 +16,37 @@ async fn main() -> anyhow::Result<()> {
     let url = args.first().cloned().unwrap_or_else(|| "http://127.0.0.1:8080/healthz".into());
     let workers: usize = args.get(1).map_or(Ok(16), |s| s.parse())?;
     let seconds: u64 = args.get(2).map_or(Ok(10), |s| s.parse())?;
-    let token = args.get(3).cloned();
-    let host = reqwest::Url::parse(&url)?.host_str().unwrap_or_default().to_owned();
+    let token = args.get(3).filter(|t| !t.is_empty()).cloned();
+    let method: reqwest::Method = args.get(4).map_or(Ok(reqwest::Method::GET), |m| m.parse())?;
+    let ids: Arc<Vec<String>> = Arc::new(
+        std::env::var("LOADGEN_IDS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let host = reqwest::Url::parse(&url.replace("{id}", "x"))?.host_str().unwrap_or_default().to_owned();
     anyhow::ensure!(host == "127.0.0.1" || host == "localhost" || host == "[::1]", "loadgen only targets loopback");
 
     let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(workers).build()?;
     let deadline = Instant::now() + Duration::from_secs(seconds);
+    let next = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
-            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let (client, url, token, method, ids, next) =
+                (client.clone(), url.clone(), token.clone(), method.clone(), ids.clone(), next.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
+                    let target = if ids.is_empty() {
+                        url.clone()
+                    } else {
+                        url.replace("{id}", &ids[next.fetch_add(1, Ordering::Relaxed) % ids.len()])
+                    };
                     let started = Instant::now();
-                    let mut request = client.get(&url);
+                    let mut request = client.request(method.clone(), &target);
                     if let Some(token) = &token {
                         request = request.bearer_auth(token);
                     }
@@ -54,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default()
     };
     println!(
-        "{url}: {} ok, {errors} failed in {seconds}s = {:.0} req/s; p50 {:?} p99 {:?} max {:?}",
+        "{method} {url}: {} ok, {errors} failed in {seconds}s = {:.0} req/s; p50 {:?} p99 {:?} max {:?}",
         all.len(),
         all.len() as f64 / seconds as f64,
         pct(0.50),

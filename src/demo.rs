@@ -24,10 +24,33 @@ pub struct DemoSize {
     pub password: String,
 }
 
-/// Demo clips (real, playable vertical videos) shared by every demo Bop.
-const CLIPS: &[(&str, &[u8], u32, u32, u64, &str)] = &[
-    ("demo/clip-1.mp4", include_bytes!("../tests/fixtures/vertical.mp4"), 360, 640, 4000, "h264"),
-    ("demo/clip-2.webm", include_bytes!("../tests/fixtures/vertical.webm"), 360, 640, 3000, "vp9"),
+/// A real, playable vertical video shared by many demo Bops.
+struct Clip {
+    key: &'static str,
+    bytes: &'static [u8],
+    width: u32,
+    height: u32,
+    duration_ms: i64,
+    codec: &'static str,
+}
+
+const CLIPS: &[Clip] = &[
+    Clip {
+        key: "demo/clip-1.mp4",
+        bytes: include_bytes!("../tests/fixtures/vertical.mp4"),
+        width: 360,
+        height: 640,
+        duration_ms: 4000,
+        codec: "h264",
+    },
+    Clip {
+        key: "demo/clip-2.webm",
+        bytes: include_bytes!("../tests/fixtures/vertical.webm"),
+        width: 360,
+        height: 640,
+        duration_ms: 3000,
+        codec: "vp9",
+    },
 ];
 const POSTER_COLOURS: &[[u8; 3]] =
     &[[109, 40, 217], [219, 39, 119], [5, 150, 105], [234, 88, 12], [37, 99, 235], [202, 138, 4]];
@@ -90,10 +113,10 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
 
 async fn store_media(media: &Media) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<String>)> {
     let mut clips = Vec::new();
-    for (key, bytes, ..) in CLIPS {
-        let media_key = MediaKey::parse(key).expect("valid demo key");
-        media.put_bytes(&media_key, Bytes::from_static(bytes)).await.context("cannot store the demo clips")?;
-        clips.push((*key).to_owned());
+    for clip in CLIPS {
+        let media_key = MediaKey::parse(clip.key).expect("valid demo key");
+        media.put_bytes(&media_key, Bytes::from_static(clip.bytes)).await.context("cannot store the demo clips")?;
+        clips.push(clip.key.to_owned());
     }
     let (mut posters, mut avatars) = (Vec::new(), Vec::new());
     for (i, colour) in POSTER_COLOURS.iter().enumerate() {
@@ -199,8 +222,7 @@ fn insert_bops(
             )?;
             for n in chunk_start..(chunk_start + 100_000).min(count) {
                 let i = n as usize;
-                let clip = i % clips.len();
-                let (_, bytes, width, height, duration, codec) = CLIPS[clip];
+                let clip = &CLIPS[i % CLIPS.len()];
                 let caption = CAPTIONS[i % CAPTIONS.len()];
                 let tag = caption.rsplit('#').next().unwrap_or("demo");
                 let published = now - span + step * i64::from(n);
@@ -209,13 +231,13 @@ fn insert_bops(
                     artists[i % artists.len()].0,
                     caption,
                     format!("[\"{tag}\"]"),
-                    clips[clip],
+                    clips[i % clips.len()],
                     posters[i % posters.len()],
-                    width,
-                    height,
-                    duration as i64,
-                    codec,
-                    bytes.len() as i64,
+                    clip.width,
+                    clip.height,
+                    clip.duration_ms,
+                    clip.codec,
+                    clip.bytes.len() as i64,
                     published
                 ])?;
             }

@@ -134,26 +134,58 @@ impl FeedCursor {
 }
 
 /// One segment's next rows, newest first, strictly after the cursor.
+///
+/// Followed artists: the newest `limit` rows of each followed artist (an
+/// ordered walk of `bops_by_artist`), merged here; a single query would sort
+/// every Bop of those artists. Everyone else: an ordered walk of `bops_feed`,
+/// skipping followed artists.
 pub fn list_feed_segment(
     conn: &Connection,
     viewer: Option<i64>,
     cursor: FeedCursor,
     limit: usize,
 ) -> rusqlite::Result<Vec<BopRow>> {
-    let filter = if cursor.segment == 0 {
-        "EXISTS (SELECT 1 FROM fan_relationships f WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)
-         AND b.visibility IN ('public', 'followers')"
-    } else {
-        "b.visibility = 'public' AND NOT EXISTS (SELECT 1 FROM fan_relationships f
-            WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)"
-    };
+    if cursor.segment == 0 {
+        let mut rows = Vec::new();
+        for artist in list_followed_artists(conn, viewer)? {
+            rows.extend(list_artist_feed(conn, viewer, artist, cursor, limit)?);
+        }
+        rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+        rows.truncate(limit);
+        return Ok(rows);
+    }
     let sql = format!(
-        "{BOP_SELECT} WHERE b.deleted_at IS NULL AND a.suspended_at IS NULL AND {filter}
+        "{BOP_SELECT} WHERE b.deleted_at IS NULL AND b.visibility = 'public' AND a.suspended_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM fan_relationships f WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)
            AND (b.published_at, b.id) < (?2, ?3)
          ORDER BY b.published_at DESC, b.id DESC LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![viewer, cursor.published_at, cursor.id, limit as i64], bop_row)?;
+    rows.collect()
+}
+
+fn list_followed_artists(conn: &Connection, viewer: Option<i64>) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT artist_id FROM fan_relationships WHERE fan_user_id = ?1 AND following = 1")?;
+    let rows = stmt.query_map([viewer], |r| r.get(0))?;
+    rows.collect()
+}
+
+fn list_artist_feed(
+    conn: &Connection,
+    viewer: Option<i64>,
+    artist: i64,
+    cursor: FeedCursor,
+    limit: usize,
+) -> rusqlite::Result<Vec<BopRow>> {
+    let sql = format!(
+        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL AND b.visibility IN ('public', 'followers')
+           AND a.suspended_at IS NULL AND (b.published_at, b.id) < (?3, ?4)
+         ORDER BY b.published_at DESC, b.id DESC LIMIT ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![viewer, artist, cursor.published_at, cursor.id, limit as i64], bop_row)?;
     rows.collect()
 }
 

@@ -21,8 +21,9 @@ use crate::media::{Media, MediaKey};
 
 /// Bytes buffered before they go to the store as one part (S3's minimum).
 const PART_SIZE: usize = 5 * 1024 * 1024;
-/// Parts in flight at once per upload.
-const PARTS_IN_FLIGHT: usize = 2;
+/// Parts in flight at once per upload: one keeps an upload's memory to about
+/// two parts whatever the file size.
+const PARTS_IN_FLIGHT: usize = 1;
 /// An upload nobody touched for this long is abandoned and cleaned up.
 const IDLE_LIMIT: Duration = Duration::from_secs(3600);
 

@@ -104,7 +104,16 @@ impl EventBus {
     /// Processes one batch of due events; returns how many were processed.
     pub fn process_due(&self) -> anyhow::Result<usize> {
         let due = self.db.read_blocking(|c| repo::list_due_events(c, now_ms(), BATCH))?;
-        for row in &due {
+        // Events nobody handles are settled together, in one transaction.
+        let (idle, handled): (Vec<&EventRow>, Vec<&EventRow>) =
+            due.iter().partition(|row| self.registry.for_type(&row.event_type).next().is_none());
+        if !idle.is_empty() {
+            let now = now_ms();
+            self.db.write_blocking(Durability::Normal, |tx| {
+                idle.iter().try_for_each(|row| repo::mark_event_done(tx, row.id, now))
+            })?;
+        }
+        for row in handled {
             self.process(row)?;
         }
         Ok(due.len())
