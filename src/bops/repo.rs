@@ -150,7 +150,7 @@ pub fn list_feed_segment(
         for artist in list_followed_artists(conn, viewer)? {
             rows.extend(list_artist_feed(conn, viewer, artist, cursor, limit)?);
         }
-        rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+        rows.sort_by_key(|row| std::cmp::Reverse((row.published_at, row.id)));
         rows.truncate(limit);
         return Ok(rows);
     }
