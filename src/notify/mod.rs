@@ -11,6 +11,7 @@ use crate::identity::events::ArtistProfileCompleted;
 
 pub use mail::Mailer;
 
+use crate::bops::events::BopPublished;
 use crate::bops::tips::BopTipReceived;
 use crate::web::money::format_money;
 
@@ -25,6 +26,34 @@ pub fn register(registry: &mut Registry, mailer: Arc<Mailer>, public_url: String
             completed.stage_name, completed.handle
         );
         mailer.send_blocking(&completed.email, "Welcome to Boptone — your profile is live", &body)
+    });
+    registry.on(BopPublished::TYPE, "notify.followers_new_bop", |tx, event| {
+        let published: BopPublished = serde_json::from_value(event.payload.clone())?;
+        if published.visibility == "private" {
+            return Ok(());
+        }
+        let name: String = tx.query_row(
+            "SELECT COALESCE(stage_name, 'An artist you follow') FROM artist_profiles WHERE id = ?1",
+            [published.artist_id],
+            |r| r.get(0),
+        )?;
+        let title = format!("New Bop from {name}");
+        let mut followers =
+            tx.prepare("SELECT fan_user_id FROM fan_relationships WHERE artist_id = ?1 AND following = 1")?;
+        let fans: Vec<i64> =
+            followers.query_map([published.artist_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let now = crate::db::now_ms();
+        for fan in fans {
+            let new = repo::NewNotification {
+                user_id: fan,
+                kind: "new_bop",
+                title: &title,
+                body: "Watch it in the app.",
+                link: Some("/app"),
+            };
+            repo::insert_notification(tx, &new, now)?;
+        }
+        Ok(())
     });
     registry.on(BopTipReceived::TYPE, "notify.tip_notification", |tx, event| {
         let tip: BopTipReceived = serde_json::from_value(event.payload.clone())?;

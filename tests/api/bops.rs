@@ -386,6 +386,7 @@ async fn the_feed_puts_followed_artists_first_and_pages_without_repeats() {
         }
     }
     let fan_token = token(&app, &fan(&app, "feed@example.com"), FAN_PASSWORD).await;
+    app.drain_events().await; // earlier Bops' notifications are settled before the follow
     let beta_uid: String = app
         .state
         .db
@@ -420,6 +421,16 @@ async fn the_feed_puts_followed_artists_first_and_pages_without_repeats() {
     unique.dedup();
     assert_eq!(unique.len(), 5, "every Bop exactly once");
     assert_eq!(seen[0].1, ids[4], "newest first");
+
+    // Beta's followers hear of Beta's new Bops (bop.published → notifications).
+    let (_, late) = post_bop(&app, &beta, "vertical.webm", "fresh").await;
+    assert!(late["id"].is_string());
+    app.drain_events().await;
+    let notified = count(
+        &app,
+        "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = 'feed@example.com' AND n.kind = 'new_bop'",
+    );
+    assert_eq!(notified, 1, "only the Bop posted after following");
 
     for bad in ["/api/v1/feed?cursor=garbage", "/api/v1/feed?limit=0", "/api/v1/feed?limit=500"] {
         let (status, body) = call(&app, Some(&fan_token), Method::GET, bad, None).await;
