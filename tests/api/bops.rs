@@ -604,3 +604,28 @@ async fn tips_are_refused_outside_limits_rates_and_the_gate() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_tips"), 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn bops_upload_to_and_play_from_an_s3_bucket() {
+    let mut s3 = boptone::config::Config::defaults();
+    crate::s3::s3_config(&mut s3).await;
+    crate::s3::with_secret(&mut s3);
+    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
+    let (_browser, token) = artist(&app, "cloud@example.com", "Cloud").await;
+    // 12 MB: more than two 5 MiB parts, so the bucket gets a real multipart upload.
+    let mut video = fixture("vertical.mp4");
+    let padding = 12 * 1024 * 1024;
+    video.extend_from_slice(&(padding as u32 + 8).to_be_bytes());
+    video.extend_from_slice(b"free");
+    video.resize(video.len() + padding, 0);
+    let id = upload(&app, &token, &video, 4 * 1024 * 1024).await;
+    let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
+    assert_eq!(status, 201, "{bop}");
+    let redirect = client().get(app.url(bop["video_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(redirect.status(), 307, "served from the bucket by presigned URL");
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let ranged = client().get(location).header("range", "bytes=0-7").send().await.unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), &video[..8]);
+    app.stop().await;
+}

@@ -17,7 +17,7 @@ fn endpoint() -> String {
 }
 
 /// Creates a fresh bucket and points `config` at it.
-async fn s3_config(config: &mut Config) -> String {
+pub async fn s3_config(config: &mut Config) -> String {
     let bucket = format!("boptone-{}", uuid::Uuid::new_v4().simple());
     let response = client().put(format!("{}/{bucket}", endpoint())).send().await.unwrap();
     assert!(response.status().is_success(), "bucket creation failed: {}", response.status());
@@ -31,7 +31,7 @@ async fn s3_config(config: &mut Config) -> String {
     bucket
 }
 
-fn with_secret(config: &mut Config) {
+pub fn with_secret(config: &mut Config) {
     config.media.s3.secret_access_key = Secret::from("testing".to_owned());
 }
 
