@@ -63,28 +63,6 @@ pub fn update_password_hash(conn: &Connection, user: UserId, hash: &str) -> rusq
     Ok(())
 }
 
-pub fn insert_session(
-    conn: &Connection,
-    token_hash: &str,
-    user: UserId,
-    now: i64,
-    expires_at: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user.0, now, expires_at],
-    )?;
-    Ok(())
-}
-
-pub fn find_session_user(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserRow>> {
-    let sql = format!(
-        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.deleted_at IS NULL"
-    );
-    conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
-}
-
 pub fn delete_session(conn: &Connection, token_hash: &str) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
@@ -92,20 +70,6 @@ pub fn delete_session(conn: &Connection, token_hash: &str) -> rusqlite::Result<(
 
 pub fn delete_sessions_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.0])?;
-    Ok(())
-}
-
-pub fn insert_password_reset(
-    conn: &Connection,
-    token_hash: &str,
-    user: UserId,
-    now: i64,
-    expires_at: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user.0, now, expires_at],
-    )?;
     Ok(())
 }
 
@@ -420,24 +384,50 @@ pub fn server_secret(conn: &Connection, name: &str, now: i64) -> rusqlite::Resul
     conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
 }
 
-pub fn insert_api_token(
+/// The tables that map the hash of a secret token to a user: sign-in
+/// sessions, app-surface bearer tokens, password-reset links.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenTable {
+    Sessions,
+    ApiTokens,
+    PasswordResets,
+}
+
+impl TokenTable {
+    fn name(self) -> &'static str {
+        match self {
+            TokenTable::Sessions => "sessions",
+            TokenTable::ApiTokens => "api_tokens",
+            TokenTable::PasswordResets => "password_resets",
+        }
+    }
+}
+
+pub fn insert_token(
     conn: &Connection,
+    table: TokenTable,
     token_hash: &str,
     user: UserId,
     now: i64,
     expires_at: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user.0, now, expires_at],
-    )?;
+    let sql =
+        format!("INSERT INTO {} (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", table.name());
+    conn.prepare_cached(&sql)?.execute(params![token_hash, user.0, now, expires_at])?;
     Ok(())
 }
 
-pub fn find_token_user(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserRow>> {
+/// The user an unexpired token opens (sessions and bearer tokens).
+pub fn find_token_user(
+    conn: &Connection,
+    table: TokenTable,
+    token_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Option<UserRow>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL"
+        "SELECT {USER_COLUMNS} FROM {} t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL",
+        table.name()
     );
     conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
 }

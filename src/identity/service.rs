@@ -8,7 +8,7 @@ use rusqlite::ErrorCode;
 
 use super::domain::{ArtistId, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
 use super::events::{ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated};
-use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, UserRow};
+use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, TokenTable, UserRow};
 use super::session::hash_token;
 use crate::app::AppState;
 use crate::db::{Tx, now_ms};
@@ -81,7 +81,7 @@ pub async fn signup_artist(state: &AppState, input: SignupInput) -> AppResult<Si
                 let now = now_ms();
                 let user = repo::insert_user(tx, email.as_str(), &hash, Role::Artist, now).map_err(unique_email)?;
                 let artist = repo::insert_artist_profile(tx, user, now)?;
-                repo::insert_session(tx, &token_hash, user, now, now + days_ms(days))?;
+                repo::insert_token(tx, TokenTable::Sessions, &token_hash, user, now, now + days_ms(days))?;
                 let uid: String =
                     tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
                 Ok((uid, email.as_str().to_owned()))
@@ -284,7 +284,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> AppResult
         .db
         .write(move |tx| {
             let now = now_ms();
-            Ok(repo::insert_session(tx, &token_hash, user_id, now, now + days_ms(days))?)
+            Ok(repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
         })
         .await?;
     Ok((user, token))
@@ -307,7 +307,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
         .write(move |tx| {
             let now = now_ms();
             let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
-            Ok(repo::insert_password_reset(tx, &hash, user_id, now, expires)?)
+            Ok(repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?)
         })
         .await?;
     let link = format!("{}/reset-password/{token}", state.views.globals().public_url);
@@ -397,7 +397,7 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
         .db
         .write(move |tx| {
             let now = now_ms();
-            repo::insert_api_token(tx, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
+            repo::insert_token(tx, TokenTable::ApiTokens, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
             Ok(())
         })
         .await?;

@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
 
 use super::domain::Role;
-use super::repo::{self, ArtistRow, UserRow};
+use super::repo::{self, ArtistRow, TokenTable, UserRow};
 use crate::app::AppState;
 use crate::db::now_ms;
 use crate::error::AppError;
@@ -57,11 +57,11 @@ async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<UserRow>, A
     if parts.uri.path().starts_with("/api/") {
         let Some(token) = bearer_token(parts) else { return Ok(None) };
         let hash = hash_token(&token);
-        return state.db.read(move |c| repo::find_token_user(c, &hash, now_ms())).await;
+        return state.db.read(move |c| repo::find_token_user(c, TokenTable::ApiTokens, &hash, now_ms())).await;
     }
     let Some(token) = session_token(parts) else { return Ok(None) };
     let hash = hash_token(&token);
-    state.db.read(move |c| repo::find_session_user(c, &hash, now_ms())).await
+    state.db.read(move |c| repo::find_token_user(c, TokenTable::Sessions, &hash, now_ms())).await
 }
 
 fn bearer_token(parts: &Parts) -> Option<String> {
