@@ -70,6 +70,12 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let started = Instant::now();
     let _lock = DataDirLock::acquire(config.data_dir())?;
     let db = Db::open_migrated(&config.database_path())?;
+    let accounts: i64 = db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)))?;
+    anyhow::ensure!(
+        accounts == 0,
+        "{} already holds {accounts} accounts; demo data goes into a fresh data directory (--data-dir)",
+        config.data_dir().display()
+    );
     drop(db);
     let media = Media::from_config(config)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -285,6 +285,10 @@ async fn demo_data_is_a_working_first_look() {
     assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36);
     drop(conn);
 
+    let again = run(boptone().args(["demo"]).args(data_arg(&data)));
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already holds 15 accounts"), "{}", stderr(&again));
+
     let bad = run(boptone().args(["demo", "--artists", "0"]).args(data_arg(&dir.path().join("bad"))));
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("--artists must be at least 1"), "{}", stderr(&bad));
