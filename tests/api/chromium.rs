@@ -63,7 +63,16 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
         boptone::identity::domain::Role::Fan,
     )
     .unwrap();
-    let video = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.webm");
+    // A 100 MB vertical MP4 (the fixture plus a large `free` box), sent in
+    // 8 MiB chunks, so the progress bar moves through real intermediate values.
+    let mut bytes =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.mp4")).unwrap();
+    let padding = 100 * 1024 * 1024 - bytes.len();
+    bytes.extend_from_slice(&(padding as u32).to_be_bytes());
+    bytes.extend_from_slice(b"free");
+    bytes.resize(100 * 1024 * 1024, 0);
+    let video = app.dir.path().join("big-vertical.mp4");
+    std::fs::write(&video, &bytes).unwrap();
 
     // The artist, on a laptop: sign in, upload with progress, publish.
     let artist = Driver::start(1280, 900).await;
@@ -72,8 +81,13 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     artist.type_into("#password", crate::browser::PASSWORD).await;
     artist.click("form[action='/login'] button[type=submit]").await;
     artist.wait_for_path("/studio/bops/new").await;
+    artist
+        .execute("window.progressSeen = []; new MutationObserver(() => window.progressSeen.push(document.getElementById('upload-bar').value)).observe(document.getElementById('upload-status'), {childList: true, characterData: true, subtree: true});")
+        .await;
     artist.type_into("#video", video.to_str().unwrap()).await;
     artist.wait_until("return document.getElementById('upload-bar').value === 100", "the progress bar to fill").await;
+    let seen = artist.execute("return window.progressSeen.filter(v => v > 0 && v < 100).length").await;
+    assert!(seen.as_u64().unwrap() > 0, "the bar showed progress before completion");
     artist.wait_until("return !document.getElementById('publish').disabled", "publishing to open").await;
     let status = artist.execute("return document.getElementById('upload-status').textContent").await;
     assert!(status.as_str().unwrap().starts_with("Uploaded"), "{status}");
