@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/uploads", post(create_upload))
         .route("/api/v1/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
+        .route("/api/v1/uploads/{id}/complete", post(complete_upload))
         .route("/api/v1/bops", post(create_bop))
         .route("/api/v1/feed", get(show_feed))
         .route("/api/v1/bops/{id}", get(show_bop))
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 pub struct NewUpload {
     pub size: u64,
+    /// Ask to send parts straight to storage (granted on S3 with keys).
+    #[serde(default)]
+    pub direct: bool,
 }
 
 pub async fn create_upload(
@@ -47,7 +51,7 @@ pub async fn create_upload(
     let bops = &state.config.bops;
     let status = state
         .uploads
-        .create(&state.media, scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes)
+        .create(&state.media, scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes, body.direct)
         .await?;
     Ok((StatusCode::CREATED, Json(status)))
 }
@@ -73,6 +77,22 @@ pub async fn append_upload(
     body: Body,
 ) -> AppResult<Json<UploadStatus>> {
     Ok(Json(state.uploads.append(scope.artist.id, &id, at.offset, body, state.config.bops.upload_chunk_bytes).await?))
+}
+
+#[derive(Deserialize)]
+pub struct DirectParts {
+    pub etags: Vec<String>,
+}
+
+pub async fn complete_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+    Json(body): Json<DirectParts>,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(
+        state.uploads.complete_direct(scope.artist.id, &id, body.etags, state.config.bops.upload_chunk_bytes).await?,
+    ))
 }
 
 pub async fn cancel_upload(

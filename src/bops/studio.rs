@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/studio/bops/{id}/delete", post(delete_bop))
         .route("/studio/uploads", post(api::create_upload))
         .route("/studio/uploads/{id}", get(api::show_upload).put(api::append_upload).delete(api::cancel_upload))
+        .route("/studio/uploads/{id}/complete", post(api::complete_upload))
         .route("/bops/{id}/views", post(report_view))
 }
 

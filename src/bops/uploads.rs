@@ -33,8 +33,20 @@ struct Upload {
     size: u64,
     received: u64,
     writer: Option<BufWriter>,
+    direct: Option<Direct>,
     touched: Instant,
 }
+
+/// An upload whose parts go straight from the client to the bucket.
+struct Direct {
+    media: Media,
+    upload_id: String,
+    part_size: u64,
+    parts: u32,
+}
+
+/// S3 allows at most this many parts, each (but the last) at least 5 MiB.
+const MAX_PARTS: u64 = 10_000;
 
 #[derive(Default)]
 pub struct Uploads {
@@ -44,10 +56,17 @@ pub struct Uploads {
 #[derive(Debug, Clone, Serialize)]
 pub struct UploadStatus {
     pub upload_id: String,
+    /// "relay": PUT chunks to this server at `offset`; "direct": PUT part
+    /// `i` (of `part_size` bytes) to `part_urls[i]`, then complete with the ETags.
+    pub mode: &'static str,
     pub size: u64,
     pub received: u64,
     pub chunk_size: u64,
     pub complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_urls: Option<Vec<String>>,
 }
 
 /// A finished upload, ready to be checked and published.
@@ -62,15 +81,25 @@ impl Uploads {
     }
 
     fn status(id: &str, upload: &Upload, chunk_size: u64) -> UploadStatus {
+        let part_urls = upload.direct.as_ref().map(|direct| {
+            (1..=direct.parts)
+                .filter_map(|n| direct.media.direct_part_url(&upload.key, &direct.upload_id, n).map(|u| u.to_string()))
+                .collect()
+        });
         UploadStatus {
             upload_id: id.to_owned(),
+            mode: if upload.direct.is_some() { "direct" } else { "relay" },
             size: upload.size,
             received: upload.received,
             chunk_size,
             complete: upload.received == upload.size,
+            part_size: upload.direct.as_ref().map(|d| d.part_size),
+            part_urls,
         }
     }
 
+    /// Starts an upload; with `direct` (and a store that allows it) the
+    /// client sends the parts to presigned URLs instead of to this server.
     pub async fn create(
         &self,
         media: &Media,
@@ -78,6 +107,7 @@ impl Uploads {
         size: u64,
         limit: u64,
         chunk_size: u64,
+        direct: bool,
     ) -> AppResult<UploadStatus> {
         if size == 0 {
             return Err(AppError::invalid("size", "The file is empty."));
@@ -88,9 +118,17 @@ impl Uploads {
         self.sweep().await;
         let id = crate::identity::repo::new_uid();
         let key = MediaKey::parse(&format!("bops/{id}/video")).expect("generated keys are valid");
-        let writer = BufWriter::with_capacity(media.store().clone(), key.path(), PART_SIZE)
-            .with_max_concurrency(PARTS_IN_FLIGHT);
-        let upload = Upload { artist, key, size, received: 0, writer: Some(writer), touched: Instant::now() };
+        let upload = if direct && media.supports_direct_upload() {
+            let part_size = chunk_size.max(PART_SIZE as u64).max(size.div_ceil(MAX_PARTS));
+            let upload_id = media.start_direct_upload(&key).await?;
+            let parts = u32::try_from(size.div_ceil(part_size)).unwrap_or(u32::MAX);
+            let direct = Direct { media: media.clone(), upload_id, part_size, parts };
+            Upload { artist, key, size, received: 0, writer: None, direct: Some(direct), touched: Instant::now() }
+        } else {
+            let writer = BufWriter::with_capacity(media.store().clone(), key.path(), PART_SIZE)
+                .with_max_concurrency(PARTS_IN_FLIGHT);
+            Upload { artist, key, size, received: 0, writer: Some(writer), direct: None, touched: Instant::now() }
+        };
         let status = Self::status(&id, &upload, chunk_size);
         self.lock().insert(id, Arc::new(tokio::sync::Mutex::new(upload)));
         Ok(status)
@@ -127,6 +165,11 @@ impl Uploads {
     ) -> AppResult<UploadStatus> {
         let session = self.get(artist, id).await?;
         let mut upload = session.lock().await;
+        if upload.direct.is_some() {
+            return Err(AppError::Conflict(
+                "This upload goes straight to storage: PUT its parts to their URLs.".into(),
+            ));
+        }
         if offset != upload.received {
             return Err(AppError::Conflict(format!("The upload continues at byte {}, not {offset}.", upload.received)));
         }
@@ -151,10 +194,49 @@ impl Uploads {
         let session = self.get(artist, id).await?;
         self.lock().remove(id);
         let mut upload = session.lock().await;
-        if let Some(mut writer) = upload.writer.take() {
-            let _ = writer.abort().await;
-        }
+        abort(&mut upload).await;
         Ok(())
+    }
+
+    /// Completes a direct upload from its parts' ETags (in part order),
+    /// and checks the bucket now holds exactly the announced size.
+    pub async fn complete_direct(
+        &self,
+        artist: ArtistId,
+        id: &str,
+        etags: Vec<String>,
+        chunk_size: u64,
+    ) -> AppResult<UploadStatus> {
+        let session = self.get(artist, id).await?;
+        let mut upload = session.lock().await;
+        let Some(direct) = upload.direct.as_ref() else {
+            return Err(AppError::Conflict(
+                "This upload is sent to the server in chunks; it completes by itself.".into(),
+            ));
+        };
+        if etags.len() != direct.parts as usize {
+            return Err(AppError::invalid(
+                "etags",
+                format!("Send the ETag of each of the {} parts, in order.", direct.parts),
+            ));
+        }
+        let media = direct.media.clone();
+        let upload_id = direct.upload_id.clone();
+        media.complete_direct_upload(&upload.key, &upload_id, etags).await.map_err(|_| {
+            AppError::invalid("etags", "The storage did not accept those parts; upload any that failed and try again.")
+        })?;
+        let (stored, declared) = (media.head(&upload.key).await?.size, upload.size);
+        if stored != declared {
+            media.delete(&upload.key).await?;
+            upload.direct = None;
+            drop(upload);
+            self.lock().remove(id);
+            return Err(AppError::invalid("size", format!("{stored} bytes arrived, not the {declared} announced.")));
+        }
+        upload.received = upload.size;
+        upload.direct = None;
+        upload.touched = Instant::now();
+        Ok(Self::status(id, &upload, chunk_size))
     }
 
     /// Completes an upload that has every byte; the object is then in the store.
@@ -167,8 +249,13 @@ impl Uploads {
                 format!("The upload is incomplete: {} of {} bytes arrived.", upload.received, upload.size),
             ));
         }
-        let mut writer = upload.writer.take().ok_or(AppError::NotFound)?;
-        writer.shutdown().await.map_err(|e| AppError::Internal(anyhow::anyhow!("finishing the upload failed: {e}")))?;
+        // A completed direct upload is already whole in the bucket.
+        if let Some(mut writer) = upload.writer.take() {
+            writer
+                .shutdown()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("finishing the upload failed: {e}")))?;
+        }
         self.lock().remove(id);
         Ok(Finished { key: upload.key.clone(), size: upload.size })
     }
@@ -180,11 +267,19 @@ impl Uploads {
         for (id, session) in sessions {
             let Ok(mut upload) = session.try_lock() else { continue };
             if upload.touched.elapsed() > IDLE_LIMIT {
-                if let Some(mut writer) = upload.writer.take() {
-                    let _ = writer.abort().await;
-                }
+                abort(&mut upload).await;
                 self.lock().remove(&id);
             }
         }
+    }
+}
+
+/// Aborts whatever the store holds of an upload (relayed or direct).
+async fn abort(upload: &mut Upload) {
+    if let Some(mut writer) = upload.writer.take() {
+        let _ = writer.abort().await;
+    }
+    if let Some(direct) = upload.direct.take() {
+        let _ = direct.media.abort_direct_upload(&upload.key, &direct.upload_id).await;
     }
 }

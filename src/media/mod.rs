@@ -16,6 +16,7 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::signer::Signer;
 use object_store::{ObjectMeta, ObjectStore, PutPayload};
 use tokio::io::AsyncWriteExt;
@@ -35,6 +36,8 @@ const MAX_PARTS_IN_FLIGHT: usize = 2;
 pub struct Media {
     store: Arc<dyn ObjectStore>,
     signer: Option<Arc<AmazonS3>>,
+    /// Present for S3 with static keys: browsers may upload parts directly.
+    direct: Option<presign::S3Presigner>,
     presign_ttl: Duration,
     description: String,
 }
@@ -99,7 +102,9 @@ impl Media {
                 let store = Arc::new(builder.build().context("invalid media.s3 settings")?);
                 let endpoint = if s3.endpoint.is_empty() { "AWS" } else { s3.endpoint.as_str() };
                 let description = format!("S3 bucket {} at {endpoint}", s3.bucket);
-                Ok(Media::new(store.clone(), Some(store), ttl, description))
+                let mut media = Media::new(store.clone(), Some(store), ttl, description);
+                media.direct = direct_presigner(s3)?;
+                Ok(media)
             }
         }
     }
@@ -114,7 +119,40 @@ impl Media {
         presign_ttl: Duration,
         description: String,
     ) -> Media {
-        Media { store, signer, presign_ttl, description }
+        Media { store, signer, direct: None, presign_ttl, description }
+    }
+
+    /// Can clients upload straight to the store (S3 with static keys)?
+    pub fn supports_direct_upload(&self) -> bool {
+        self.direct.is_some() && self.signer.is_some()
+    }
+
+    /// Starts a multipart upload at the store; returns its id.
+    pub async fn start_direct_upload(&self, key: &MediaKey) -> AppResult<String> {
+        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
+        Ok(s3.create_multipart(&key.path()).await?)
+    }
+
+    /// A presigned URL that uploads part `number` (from 1) of `upload_id`.
+    pub fn direct_part_url(&self, key: &MediaKey, upload_id: &str, number: u32) -> Option<url::Url> {
+        let presigner = self.direct.as_ref()?;
+        let number = number.to_string();
+        let extra = [("partNumber", number.as_str()), ("uploadId", upload_id)];
+        Some(presigner.presign("PUT", key.as_str(), &extra, self.presign_ttl, chrono::Utc::now()))
+    }
+
+    /// Completes a direct upload from the parts' ETags, in part order.
+    pub async fn complete_direct_upload(&self, key: &MediaKey, upload_id: &str, etags: Vec<String>) -> AppResult<()> {
+        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
+        let parts = etags.into_iter().map(|content_id| PartId { content_id }).collect();
+        s3.complete_multipart(&key.path(), &upload_id.to_owned(), parts).await?;
+        Ok(())
+    }
+
+    pub async fn abort_direct_upload(&self, key: &MediaKey, upload_id: &str) -> AppResult<()> {
+        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
+        s3.abort_multipart(&key.path(), &upload_id.to_owned()).await?;
+        Ok(())
     }
 
     pub fn describe(&self) -> &str {
@@ -209,6 +247,26 @@ impl Media {
         self.store.delete(&key.path()).await.context("cannot delete from the media store")?;
         Ok(())
     }
+}
+
+/// The presigner for direct uploads, when the S3 keys are configured (with
+/// instance credentials there is no secret to sign with: uploads are relayed).
+fn direct_presigner(s3: &crate::config::S3Config) -> anyhow::Result<Option<presign::S3Presigner>> {
+    if s3.access_key_id.is_empty() || !s3.secret_access_key.is_set() {
+        return Ok(None);
+    }
+    let bucket_url = match (s3.endpoint.is_empty(), s3.path_style) {
+        (false, true) => format!("{}/{}", s3.endpoint.trim_end_matches('/'), s3.bucket),
+        (false, false) => s3.endpoint.trim_end_matches('/').to_owned(),
+        (true, true) => format!("https://s3.{}.amazonaws.com/{}", s3.region, s3.bucket),
+        (true, false) => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
+    };
+    Ok(Some(presign::S3Presigner {
+        bucket_url: bucket_url.parse().context("media.s3.endpoint is not a URL")?,
+        region: s3.region.clone(),
+        access_key_id: s3.access_key_id.clone(),
+        secret_access_key: s3.secret_access_key.expose().to_owned(),
+    }))
 }
 
 async fn copy_limited<S, E>(writer: &mut BufWriter, body: S, limit: Option<u64>) -> Result<u64, PutError>

@@ -629,3 +629,79 @@ async fn bops_upload_to_and_play_from_an_s3_bucket() {
     assert_eq!(ranged.bytes().await.unwrap().as_ref(), &video[..8]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn direct_uploads_send_parts_straight_to_the_bucket() {
+    let mut s3 = boptone::config::Config::defaults();
+    crate::s3::s3_config(&mut s3).await;
+    crate::s3::with_secret(&mut s3);
+    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
+    let (_browser, token) = artist(&app, "direct@example.com", "Direct").await;
+    let mut video = fixture("vertical.mp4");
+    let padding = 11 * 1024 * 1024;
+    video.extend_from_slice(&(padding as u32 + 8).to_be_bytes());
+    video.extend_from_slice(b"free");
+    video.resize(video.len() + padding, 0);
+
+    let (status, created) =
+        call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": video.len(), "direct": true})))
+            .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["mode"], "direct");
+    let id = created["upload_id"].as_str().unwrap().to_owned();
+    let part_size = created["part_size"].as_u64().unwrap() as usize;
+    let urls: Vec<String> =
+        created["part_urls"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+    assert_eq!(urls.len(), video.len().div_ceil(part_size));
+    assert!(
+        urls.iter().all(|u| u.contains("X-Amz-Signature=") && u.contains("partNumber=") && u.contains("uploadId="))
+    );
+
+    // The server does not relay a direct upload.
+    let relayed = client()
+        .put(app.url(&format!("/api/v1/uploads/{id}?offset=0")))
+        .bearer_auth(&token)
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(relayed.status(), 409);
+
+    let mut etags = Vec::new();
+    for (url, part) in urls.iter().zip(video.chunks(part_size)) {
+        let response = client().put(url).body(part.to_vec()).send().await.unwrap();
+        assert!(response.status().is_success(), "part upload: {}", response.status());
+        etags.push(response.headers()["etag"].to_str().unwrap().to_owned());
+    }
+    let (status, body) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/uploads/{id}/complete"),
+        Some(json!({"etags": &etags[..1]})),
+    )
+    .await;
+    assert_eq!(status, 422, "every part's ETag is needed: {body}");
+    let (status, done) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/uploads/{id}/complete"),
+        Some(json!({"etags": etags})),
+    )
+    .await;
+    assert_eq!((status.as_u16(), done["complete"].as_bool()), (200, Some(true)), "{done}");
+    let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
+    assert_eq!(status, 201, "{bop}");
+    let key =
+        boptone::media::MediaKey::parse(bop["video_url"].as_str().unwrap().trim_start_matches("/media/")).unwrap();
+    assert!(
+        app.state.media.get_bytes(&key).await.unwrap().as_ref() == video.as_slice(),
+        "the bucket holds the original"
+    );
+
+    // Without the ask, or on a store that cannot, uploads are relayed.
+    let (_, relay) = call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": 10}))).await;
+    assert_eq!(relay["mode"], "relay");
+    app.stop().await;
+}

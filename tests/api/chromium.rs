@@ -164,3 +164,51 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     assert_eq!(counts, (1, 1, 1, 1), "likes, comments, tips, views");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn on_s3_the_browser_uploads_parts_straight_to_the_bucket() {
+    let mut s3 = boptone::config::Config::defaults();
+    let bucket = crate::s3::s3_config(&mut s3).await;
+    crate::s3::with_secret(&mut s3);
+    let endpoint = s3.media.s3.endpoint.clone();
+    // The bucket lets the studio's origin PUT parts and read their ETags.
+    let cors = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>\\
+        <AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
+    let response = crate::helpers::client().put(format!("{endpoint}/{bucket}?cors")).body(cors).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
+    crate::browser::onboarded_artist(&app.address, "s3studio@example.com", "Bucket Star").await;
+
+    let mut bytes =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.mp4")).unwrap();
+    let padding = 12 * 1024 * 1024 - bytes.len();
+    bytes.extend_from_slice(&(padding as u32).to_be_bytes());
+    bytes.extend_from_slice(b"free");
+    bytes.resize(12 * 1024 * 1024, 0);
+    let video = app.dir.path().join("s3-vertical.mp4");
+    std::fs::write(&video, &bytes).unwrap();
+
+    let driver = Driver::start(1280, 900).await;
+    driver.goto(&app.url("/login?next=/studio/bops/new")).await;
+    driver.type_into("#email", "s3studio@example.com").await;
+    driver.type_into("#password", crate::browser::PASSWORD).await;
+    driver.click("form[action='/login'] button[type=submit]").await;
+    driver.wait_for_path("/studio/bops/new").await;
+    driver.type_into("#video", video.to_str().unwrap()).await;
+    driver.wait_until("return !document.getElementById('publish').disabled", "the upload to finish").await;
+    driver.click("#publish").await;
+    driver.wait_until("return location.pathname === '/studio/bops'", "publishing").await;
+    drop(driver);
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        !metrics.contains(r#"method="PUT",route="/studio/uploads/{id}""#),
+        "no byte went through the server: {metrics}"
+    );
+    assert!(metrics.contains(r#"route="/studio/uploads/{id}/complete""#), "{metrics}");
+    let key: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT video_key FROM bops_videos", [], |r| r.get(0))).unwrap();
+    let stored = app.state.media.get_bytes(&boptone::media::MediaKey::parse(&key).unwrap()).await.unwrap();
+    assert!(stored.as_ref() == bytes.as_slice(), "the bucket holds the file");
+    app.stop().await;
+}
