@@ -153,6 +153,7 @@ pub struct StripeConfig {
     pub secret_key: Secret,
     pub webhook_secret: Secret,
     pub api_base: Url,
+    pub publishable_key: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -320,6 +321,13 @@ impl Config {
                 if !secret.is_set() {
                     return Err(ConfigError(format!("`{key}` must be set when `payments.provider` = \"stripe\"")));
                 }
+            }
+            if !self.payments.stripe.publishable_key.starts_with("pk_") {
+                return Err(invalid(
+                    "payments.stripe.publishable_key",
+                    &self.payments.stripe.publishable_key,
+                    "must be a Stripe publishable key (pk_…) when `payments.provider` = \"stripe\"",
+                ));
             }
         }
         self.validate_tiers()?;

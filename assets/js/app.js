@@ -186,6 +186,8 @@ async function openTip(bop) {
   $("tip-custom").min = tipOptions.min_minor / 100;
   $("tip-custom").max = tipOptions.max_minor / 100;
   $("tip-confirm").hidden = true;
+  $("tip-card-form").hidden = true;
+  $("tip-card").innerHTML = "";
   $("tip-status").textContent = "";
   $("tip-dialog").showModal();
 }
@@ -207,13 +209,50 @@ async function startTip(amount) {
         $("tip-confirm").hidden = true;
         $("tip-status").textContent = `Thank you! ${money(tip.amount_minor, tip.currency)} sent.`;
       };
-    } else {
-      $("tip-status").textContent = "Card payments for tips open in the Boptone app.";
+    } else if (tip.client_secret) {
+      await payByCard(tip);
     }
   } catch (error) {
     const fields = (error.data && error.data.fields) || {};
     $("tip-status").textContent = error.status === 429 ? "You have tipped a lot this hour — thank you! Try again later." : fields.amount_minor || error.message;
   }
+}
+
+// Stripe: the card form is Stripe's Payment Element, loaded from Stripe.
+// The tip counts once Stripe's webhook says the payment succeeded.
+let stripe = null;
+function loadStripe() {
+  const key = $("app").dataset.stripeKey;
+  if (!key) return Promise.reject(new Error("Card payments are not set up on this server."));
+  if (stripe) return Promise.resolve(stripe);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "https://js.stripe.com/v3/";
+    script.onload = () => resolve((stripe = window.Stripe(key)));
+    script.onerror = () => reject(new Error("The card form could not load; check your connection."));
+    document.head.append(script);
+  });
+}
+
+async function payByCard(tip) {
+  const stripe = await loadStripe();
+  const elements = stripe.elements({ clientSecret: tip.client_secret, appearance: { theme: "night" } });
+  elements.create("payment").mount("#tip-card");
+  const form = $("tip-card-form");
+  form.hidden = false;
+  $("tip-card-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)}`;
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    $("tip-card-pay").disabled = true;
+    const { error } = await stripe.confirmPayment({ elements, redirect: "if_required", confirmParams: { return_url: location.href } });
+    $("tip-card-pay").disabled = false;
+    if (error) {
+      $("tip-status").textContent = error.message;
+      return;
+    }
+    form.hidden = true;
+    $("tip-status").textContent = `Thank you! ${money(tip.amount_minor, tip.currency)} sent.`;
+  };
 }
 
 function start() {

@@ -3,7 +3,7 @@
 use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::config::{Config, MediaBackend};
+use crate::config::{Config, MediaBackend, PaymentsProvider};
 
 /// The Content-Security-Policy: everything from this origin, media also from
 /// the S3 endpoint when presigned URLs point there; never framed.
@@ -15,10 +15,19 @@ pub fn content_security_policy(config: &Config) -> String {
         MediaBackend::S3 => " https://*.amazonaws.com".to_owned(),
         _ => String::new(),
     };
+    // Stripe's card form must load from Stripe itself (PCI): its script, frames and API.
+    let (stripe_script, stripe_connect, stripe_frames) = match config.payments.provider {
+        PaymentsProvider::Stripe => (
+            " https://js.stripe.com",
+            " https://api.stripe.com",
+            "; frame-src https://js.stripe.com https://hooks.stripe.com",
+        ),
+        PaymentsProvider::Sandbox => ("", "", ""),
+    };
     format!(
         "default-src 'self'; img-src 'self' data: blob:{media_origin}; media-src 'self' blob:{media_origin}; \
-         connect-src 'self'{media_origin}; style-src 'self'; script-src 'self'; object-src 'none'; \
-         base-uri 'self'; frame-ancestors 'none'"
+         connect-src 'self'{media_origin}{stripe_connect}; style-src 'self'; script-src 'self'{stripe_script}; object-src 'none'; \
+         base-uri 'self'; frame-ancestors 'none'{stripe_frames}"
     )
 }
 

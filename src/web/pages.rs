@@ -18,5 +18,8 @@ pub async fn show_home(State(state): State<AppState>) -> AppResult<Html<String>>
 
 /// The fan web app's shell; everything after this goes through `/api/v1`.
 pub async fn show_fan_app(State(state): State<AppState>) -> AppResult<Html<String>> {
-    state.views.render("app/index.html", ())
+    let stripe = &state.config.payments;
+    let stripe_key =
+        (stripe.provider == crate::config::PaymentsProvider::Stripe).then(|| stripe.stripe.publishable_key.clone());
+    state.views.render("app/index.html", minijinja::context! { stripe_key })
 }

@@ -52,6 +52,7 @@ fn check_summarises_a_good_setup_without_showing_secrets() {
         .env("BOPTONE_PAYMENTS__PROVIDER", "stripe")
         .env("BOPTONE_PAYMENTS__STRIPE__SECRET_KEY", "sk_test_verysecret")
         .env("BOPTONE_PAYMENTS__STRIPE__WEBHOOK_SECRET", "whsec_verysecret")
+        .env("BOPTONE_PAYMENTS__STRIPE__PUBLISHABLE_KEY", "pk_test_visible")
         .env("BOPTONE_TIERS__STARTER__STRIPE_PRICE_ID", "price_starter")
         .env("BOPTONE_TIERS__PRO__STRIPE_PRICE_ID", "price_pro")
         .env("BOPTONE_TIERS__LABEL__STRIPE_PRICE_ID", "price_label"));

@@ -127,6 +127,7 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
             c.payments.stripe.api_base = base.parse().unwrap();
             c.payments.stripe.secret_key = "sk_test_boptone".to_owned().into();
             c.payments.stripe.webhook_secret = WEBHOOK_SECRET.to_owned().into();
+            c.payments.stripe.publishable_key = "pk_test_boptone".into();
             c.tiers.starter.stripe_price_id = "price_starter".into();
             c.tiers.pro.stripe_price_id = "price_pro".into();
             c.tiers.label.stripe_price_id = "price_label".into();
@@ -456,4 +457,23 @@ async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
     assert_eq!(count(&app, "SELECT tip_total_minor FROM bops_videos"), 500);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'bop.tip.received'"), 1);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_fan_app_gets_stripes_card_form_only_with_stripe() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let page = app.get("/app").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self' https://js.stripe.com"), "{csp}");
+    assert!(csp.contains("frame-src https://js.stripe.com"), "{csp}");
+    assert!(page.text().await.unwrap().contains(r#"data-stripe-key="pk_test_boptone""#));
+    app.stop().await;
+
+    let sandbox = crate::helpers::spawn_app().await;
+    let page = sandbox.get("/app").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(!csp.contains("stripe"), "{csp}");
+    assert!(!page.text().await.unwrap().contains("data-stripe-key"));
+    sandbox.stop().await;
 }
