@@ -607,17 +607,10 @@ async fn tips_are_refused_outside_limits_rates_and_the_gate() {
 
 #[tokio::test]
 async fn bops_upload_to_and_play_from_an_s3_bucket() {
-    let mut s3 = boptone::config::Config::defaults();
-    crate::s3::s3_config(&mut s3).await;
-    crate::s3::with_secret(&mut s3);
-    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
+    let (app, _bucket, _endpoint) = crate::s3::spawn_s3_app().await;
     let (_browser, token) = artist(&app, "cloud@example.com", "Cloud").await;
-    // 12 MB: more than two 5 MiB parts, so the bucket gets a real multipart upload.
-    let mut video = fixture("vertical.mp4");
-    let padding = 12 * 1024 * 1024;
-    video.extend_from_slice(&(padding as u32 + 8).to_be_bytes());
-    video.extend_from_slice(b"free");
-    video.resize(video.len() + padding, 0);
+    // 12 MiB: more than two 5 MiB parts, so the bucket gets a real multipart upload.
+    let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
     let id = upload(&app, &token, &video, 4 * 1024 * 1024).await;
     let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
     assert_eq!(status, 201, "{bop}");
@@ -632,16 +625,9 @@ async fn bops_upload_to_and_play_from_an_s3_bucket() {
 
 #[tokio::test]
 async fn direct_uploads_send_parts_straight_to_the_bucket() {
-    let mut s3 = boptone::config::Config::defaults();
-    crate::s3::s3_config(&mut s3).await;
-    crate::s3::with_secret(&mut s3);
-    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
+    let (app, _bucket, _endpoint) = crate::s3::spawn_s3_app().await;
     let (_browser, token) = artist(&app, "direct@example.com", "Direct").await;
-    let mut video = fixture("vertical.mp4");
-    let padding = 11 * 1024 * 1024;
-    video.extend_from_slice(&(padding as u32 + 8).to_be_bytes());
-    video.extend_from_slice(b"free");
-    video.resize(video.len() + padding, 0);
+    let video = crate::helpers::padded_vertical_mp4(11 * 1024 * 1024);
 
     let (status, created) =
         call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": video.len(), "direct": true})))

@@ -65,12 +65,7 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     .unwrap();
     // A 100 MB vertical MP4 (the fixture plus a large `free` box), sent in
     // 8 MiB chunks, so the progress bar moves through real intermediate values.
-    let mut bytes =
-        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.mp4")).unwrap();
-    let padding = 100 * 1024 * 1024 - bytes.len();
-    bytes.extend_from_slice(&(padding as u32).to_be_bytes());
-    bytes.extend_from_slice(b"free");
-    bytes.resize(100 * 1024 * 1024, 0);
+    let bytes = crate::helpers::padded_vertical_mp4(100 * 1024 * 1024);
     let video = app.dir.path().join("big-vertical.mp4");
     std::fs::write(&video, &bytes).unwrap();
 
@@ -167,24 +162,15 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
 
 #[tokio::test]
 async fn on_s3_the_browser_uploads_parts_straight_to_the_bucket() {
-    let mut s3 = boptone::config::Config::defaults();
-    let bucket = crate::s3::s3_config(&mut s3).await;
-    crate::s3::with_secret(&mut s3);
-    let endpoint = s3.media.s3.endpoint.clone();
+    let (app, bucket, endpoint) = crate::s3::spawn_s3_app().await;
     // The bucket lets the studio's origin PUT parts and read their ETags.
     let cors = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>\\
         <AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
     let response = crate::helpers::client().put(format!("{endpoint}/{bucket}?cors")).body(cors).send().await.unwrap();
     assert!(response.status().is_success(), "{}", response.status());
-    let app = crate::helpers::spawn_app_with(move |c| c.media = s3.media.clone(), None, None).await;
     crate::browser::onboarded_artist(&app.address, "s3studio@example.com", "Bucket Star").await;
 
-    let mut bytes =
-        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vertical.mp4")).unwrap();
-    let padding = 12 * 1024 * 1024 - bytes.len();
-    bytes.extend_from_slice(&(padding as u32).to_be_bytes());
-    bytes.extend_from_slice(b"free");
-    bytes.resize(12 * 1024 * 1024, 0);
+    let bytes = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
     let video = app.dir.path().join("s3-vertical.mp4");
     std::fs::write(&video, &bytes).unwrap();
 

@@ -141,3 +141,14 @@ pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) 
 pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 7 + i / 251) % 256) as u8).collect()
 }
+
+/// A valid vertical MP4 of exactly `total` bytes: the H.264 fixture followed
+/// by one large top-level `free` box, which players and the probe skip.
+pub fn padded_vertical_mp4(total: usize) -> Vec<u8> {
+    let mut video = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vertical.mp4")).unwrap();
+    let padding = total - video.len();
+    video.extend_from_slice(&u32::try_from(padding).unwrap().to_be_bytes());
+    video.extend_from_slice(b"free");
+    video.resize(total, 0);
+    video
+}

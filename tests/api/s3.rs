@@ -135,3 +135,13 @@ async fn check_reaches_the_bucket_and_names_a_missing_one() {
     assert!(stderr(&missing).contains("no-such-bucket-anywhere"), "{}", stderr(&missing));
     assert!(!stderr(&missing).contains("s3-secret-value"));
 }
+
+/// The application with its media in a fresh bucket; returns it with the
+/// bucket's name and the S3 endpoint.
+pub async fn spawn_s3_app() -> (crate::helpers::TestApp, String, String) {
+    let mut config = Config::defaults();
+    let bucket = s3_config(&mut config).await;
+    with_secret(&mut config);
+    let app = spawn_app_with(move |c| c.media = config.media.clone(), Default::default(), None).await;
+    (app, bucket, endpoint())
+}

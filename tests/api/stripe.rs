@@ -85,12 +85,17 @@ async fn create_account_link(State(state): State<Shared>, body: String) -> Json<
 
 async fn retrieve_account(State(state): State<Shared>, Path(id): Path<String>) -> Json<Value> {
     let enabled = state.lock().unwrap().enabled_accounts.get(&id).copied().unwrap_or(false);
+    Json(account_object(&id, enabled))
+}
+
+/// An `account` fixture with this id and every capability flag set to `enabled`.
+fn account_object(id: &str, enabled: bool) -> Value {
     let mut account = fixture("account");
     account["id"] = json!(id);
     for flag in ["charges_enabled", "payouts_enabled", "details_submitted"] {
         account[flag] = json!(enabled);
     }
-    Json(account)
+    account
 }
 
 async fn create_payment_intent(State(state): State<Shared>, body: String) -> Json<Value> {
@@ -325,12 +330,7 @@ async fn payouts_onboard_through_an_account_link_and_account_updated() {
     assert!(browser.get("/dashboard").await.body.contains("Connect payouts"));
 
     // Stripe says so by webhook…
-    let mut object = fixture("account");
-    object["id"] = json!(account);
-    object["charges_enabled"] = json!(true);
-    object["payouts_enabled"] = json!(true);
-    object["details_submitted"] = json!(true);
-    let updated = event("account.updated", object);
+    let updated = event("account.updated", account_object(&account, true));
     assert_eq!(deliver(&app, &updated, signed(&updated)).await, 200);
     assert!(browser.get("/dashboard").await.body.contains("You are ready to earn"));
 
@@ -361,12 +361,7 @@ async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
         .db
         .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
         .unwrap();
-    let mut object = fixture("account");
-    object["id"] = json!(account);
-    for flag in ["charges_enabled", "payouts_enabled", "details_submitted"] {
-        object[flag] = json!(true);
-    }
-    let enabled = event("account.updated", object);
+    let enabled = event("account.updated", account_object(&account, true));
     deliver(&app, &enabled, signed(&enabled)).await;
 
     // The artist posts a Bop through the app surface; a fan tips it.
