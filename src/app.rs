@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::events::EventBus;
 use crate::identity::IdentityState;
 use crate::media::Media;
-use crate::notify::Mailer;
+use crate::notify::{MailOutbox, Mailer};
 use crate::ops::Metrics;
 use crate::payments::Payments;
 use crate::web::Views;
@@ -24,6 +24,7 @@ pub struct App {
     pub events: Arc<EventBus>,
     pub payments: Payments,
     pub mailer: Arc<Mailer>,
+    pub mail_outbox: Arc<MailOutbox>,
     pub identity: IdentityState,
     pub uploads: Uploads,
     pub tip_limits: TipLimits,

@@ -236,7 +236,12 @@ fn check(config: &Config) -> anyhow::Result<()> {
     };
     println!("configuration ok");
     println!("  listen      {}", config.server.listen);
-    println!("  public url  {}", config.server.public_url);
+    let mut settled = config.clone();
+    if settled.settle_public_url(config.server.listen) {
+        println!("  public url  {} (derived from server.listen: set server.public_url)", settled.server.public_url);
+    } else {
+        println!("  public url  {}", config.server.public_url);
+    }
     println!("  data dir    {}", config.data_dir().display());
     println!("  database    {} — {schema}", db_path.display());
     println!("  media       {} — reachable and writable", media.describe());

@@ -20,8 +20,12 @@ pub const DEFAULT_TOML: &str = include_str!("../boptone.toml");
 const ENV_PREFIX: &str = "BOPTONE_";
 
 /// Keys whose values are never printed, logged or echoed in errors.
-const SECRET_KEYS: &[&str] =
-    &["payments.stripe.secret_key", "payments.stripe.webhook_secret", "media.s3.secret_access_key"];
+const SECRET_KEYS: &[&str] = &[
+    "payments.stripe.secret_key",
+    "payments.stripe.webhook_secret",
+    "media.s3.secret_access_key",
+    "ops.metrics_token",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +33,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub data: DataConfig,
     pub log: LogConfig,
+    pub ops: OpsConfig,
     pub events: EventsConfig,
     pub payments: PaymentsConfig,
     pub media: MediaConfig,
@@ -99,10 +104,50 @@ pub struct TierConfig {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Effective after [`Config::settle_public_url`]; see `public_url_derived`.
+    #[serde(deserialize_with = "public_url_or_empty")]
     pub public_url: Url,
+    /// True when `server.public_url` was left empty and is derived from the
+    /// address the server listens on.
+    #[serde(skip)]
+    pub public_url_derived: bool,
     pub body_limit_bytes: u64,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
+    pub max_connections: u64,
+    pub header_read_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    #[serde(deserialize_with = "cidrs")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// CIDRs like "10.0.0.0/8"; a bare address means that one host.
+fn cidrs<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|raw| {
+            let raw = raw.trim();
+            raw.parse::<ipnet::IpNet>()
+                .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("{raw:?} is not an address or CIDR like \"10.0.0.0/8\"")))
+        })
+        .collect()
+}
+
+/// Marks an empty `public_url` with this placeholder until the listener is
+/// bound; [`Config::settle_public_url`] replaces it.
+const UNSET_PUBLIC_URL: &str = "http://unset.invalid/";
+
+fn public_url_or_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    let raw = if raw.trim().is_empty() { UNSET_PUBLIC_URL } else { raw.trim() };
+    Url::parse(raw).map_err(serde::de::Error::custom)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsConfig {
+    pub metrics_token: Secret,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +323,24 @@ impl Config {
     }
 
     /// Cross-field rules that a single value's type cannot express.
+    /// Fills an unset `public_url` from the address actually bound (which
+    /// may differ from `server.listen`, e.g. port 0). Returns true when it was
+    /// derived, so the caller can warn once.
+    pub fn settle_public_url(&mut self, bound: SocketAddr) -> bool {
+        if self.server.public_url.as_str() != UNSET_PUBLIC_URL {
+            return false;
+        }
+        let host = match bound.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+            ip if ip.is_unspecified() => "[::1]".to_owned(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        };
+        self.server.public_url = Url::parse(&format!("http://{host}:{}/", bound.port())).expect("a valid URL");
+        self.server.public_url_derived = true;
+        true
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let scheme = self.server.public_url.scheme();
         if scheme != "http" && scheme != "https" {
@@ -286,6 +349,9 @@ impl Config {
         for (key, value) in [
             ("server.body_limit_bytes", self.server.body_limit_bytes),
             ("server.request_timeout_secs", self.server.request_timeout_secs),
+            ("server.max_connections", self.server.max_connections),
+            ("server.header_read_timeout_secs", self.server.header_read_timeout_secs),
+            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
             ("events.max_attempts", u64::from(self.events.max_attempts)),
             ("events.backoff_base_ms", self.events.backoff_base_ms),
             ("media.s3.presign_ttl_secs", self.media.s3.presign_ttl_secs),
@@ -566,6 +632,10 @@ fn coerce(raw: &str, expected: &Value) -> Option<Value> {
         Value::Integer(_) => raw.trim().parse().ok().map(Value::Integer),
         Value::Boolean(_) => raw.trim().parse().ok().map(Value::Boolean),
         Value::Float(_) => raw.trim().parse().ok().map(Value::Float),
+        // Lists of strings: comma-separated.
+        Value::Array(_) => Some(Value::Array(
+            raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect(),
+        )),
         _ => Some(Value::String(raw.to_owned())),
     }
 }

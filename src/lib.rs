@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod http_server;
 pub mod identity;
 pub mod media;
 pub mod notify;

@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -32,7 +34,8 @@ pub fn build(state: AppState) -> Router {
         .route("/media/{*key}", get(serve_media))
         .fallback(web::errors::not_found)
         .layer(from_fn_with_state(state.clone(), ops::metrics::track))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(from_fn(web::headers::no_store_when_signed_in))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span(config.server.trusted_proxies.clone())))
         .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::errors::render));
     for layer in web::headers::layers(config) {
@@ -46,16 +49,23 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Request spans are named by the matched route, not the raw path.
-fn request_span(request: &Request) -> tracing::Span {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-    tracing::info_span!(
-        "request",
-        otel.name = %format!("{} {route}", request.method()),
-        method = %request.method(),
-        route = %route,
-        path = %request.uri().path(),
-    )
+/// Request spans are named by the matched route, not the raw path, and
+/// carry the client address as `server.trusted_proxies` resolves it.
+fn request_span(trusted: Vec<ipnet::IpNet>) -> impl Fn(&Request) -> tracing::Span + Clone {
+    move |request: &Request| {
+        let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+        let method = ops::metrics::method_label(request.method());
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let client = peer.map(|peer| web::client_ip::resolve(peer, request.headers(), &trusted));
+        tracing::info_span!(
+            "request",
+            otel.name = %format!("{method} {route}"),
+            method = %method,
+            route = %route,
+            path = %request.uri().path(),
+            client = ?client,
+        )
+    }
 }
 
 /// Media by key: presigned redirect on S3, range-served otherwise.

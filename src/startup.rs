@@ -18,11 +18,12 @@ use crate::config::{Config, PaymentsProvider};
 use crate::db::lock::DataDirLock;
 use crate::db::{Db, Durability, now_ms};
 use crate::events::{EventBus, Registry, RetryPolicy, Worker};
+use crate::http_server::ConnectionLimits;
 use crate::identity::IdentityState;
 use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
 use crate::media::Media;
-use crate::notify::Mailer;
+use crate::notify::{MailOutbox, MailSender, Mailer};
 use crate::ops::Metrics;
 use crate::payments::Payments;
 use crate::web::Views;
@@ -34,14 +35,15 @@ pub struct Application {
     router: Router,
     listener: TcpListener,
     worker: Worker,
+    mail_sender: MailSender,
     _lock: DataDirLock,
 }
 
 /// The event handlers of every pillar.
-pub fn registry(mailer: &Arc<Mailer>, config: &Config) -> Registry {
+pub fn registry(config: &Config) -> Registry {
     let mut registry = Registry::new();
     let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
-    crate::notify::register(&mut registry, mailer.clone(), public_url);
+    crate::notify::register(&mut registry, public_url);
     registry
 }
 
@@ -53,12 +55,22 @@ impl Application {
     /// As [`Application::build`], optionally with other event handlers and
     /// another media store (tests use both).
     pub async fn build_with(
-        config: Config,
+        mut config: Config,
         registry: Option<Registry>,
         media: Option<Media>,
     ) -> anyhow::Result<Application> {
         let started = Instant::now();
         let lock = DataDirLock::acquire(config.data_dir())?;
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
+        if config.settle_public_url(listener.local_addr()?) {
+            tracing::warn!(
+                public_url = %config.server.public_url,
+                "server.public_url is not set: links, emails and QR codes use the listen address; \
+                 set it to the address people reach this server at"
+            );
+        }
         let db = Db::open_migrated(&config.database_path())?;
         let media = match media {
             Some(media) => media,
@@ -66,29 +78,41 @@ impl Application {
         };
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let payments = Payments::from_config(&config)?;
-        let registry = registry.unwrap_or_else(|| self::registry(&mailer, &config));
+        let registry = registry.unwrap_or_else(|| self::registry(&config));
         let identity = IdentityState {
             csrf: CsrfKey::new(db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?),
             login_limits: LoginLimits::new(&config.accounts),
         };
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
+        let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));
+        let mail_sender = MailSender::start(mail_outbox.clone()).context("cannot start the mail sender")?;
         let views = Views::new(Globals {
             public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
             sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
             version: env!("CARGO_PKG_VERSION"),
         });
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
         let metrics = Metrics::new();
         let uploads = Uploads::new();
         let tip_limits = TipLimits::new(&config.tips);
-        let app = App { config, db, media, views, metrics, events, payments, mailer, identity, uploads, tip_limits };
+        let app = App {
+            config,
+            db,
+            media,
+            views,
+            metrics,
+            events,
+            payments,
+            mailer,
+            mail_outbox,
+            identity,
+            uploads,
+            tip_limits,
+        };
         let state = AppState(Arc::new(app));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
-        Ok(Application { state, router, listener, worker, _lock: lock })
+        Ok(Application { state, router, listener, worker, mail_sender, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -103,29 +127,21 @@ impl Application {
     /// in-flight requests `server.shutdown_grace_secs`, drains the event
     /// worker and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { state, router, listener, worker, _lock } = self;
-        let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: no new connections");
-                let _unused = stopping_tx.send(());
-            });
-        let forced = async move {
-            if stopping_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
+        let Application { state, router, listener, worker, mail_sender, _lock } = self;
+        let server = &state.config.server;
+        let grace = Duration::from_secs(server.shutdown_grace_secs);
+        let limits = ConnectionLimits {
+            max_connections: usize::try_from(server.max_connections).unwrap_or(usize::MAX),
+            header_read_timeout: Duration::from_secs(server.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(server.idle_timeout_secs),
         };
-        tokio::select! {
-            result = server => result.context("the HTTP server failed")?,
-            () = forced => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time"),
+        if !crate::http_server::serve(listener, router, limits, shutdown, grace).await {
+            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
         }
         let db = state.db.clone();
         tokio::task::spawn_blocking(move || {
             worker.shutdown(grace);
+            mail_sender.shutdown(grace);
             db.checkpoint()
         })
         .await??;

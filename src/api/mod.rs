@@ -1,7 +1,7 @@
 //! The app surface: `/api/v1`, JSON, bearer tokens. Used by the mobile app
 //! and the bundled fan web app; owns consumption and engagement.
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -24,10 +24,10 @@ struct Credentials {
 /// `{"email","password"}` → `{"token"}`; 401 when they do not match.
 async fn create_token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::web::client_ip::ClientIp(client): crate::web::client_ip::ClientIp,
     Json(credentials): Json<Credentials>,
 ) -> AppResult<Json<Value>> {
-    if let Err(retry_after_secs) = state.identity.login_limits.check(peer.ip(), &credentials.email) {
+    if let Err(retry_after_secs) = state.identity.login_limits.check(client, &credentials.email) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let token = service::issue_api_token(&state, &credentials.email, credentials.password).await?;

@@ -292,11 +292,11 @@ struct NewTip {
 async fn create_tip(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::web::client_ip::ClientIp(client): crate::web::client_ip::ClientIp,
     Path(id): Path<String>,
     Json(body): Json<NewTip>,
 ) -> AppResult<(StatusCode, Json<super::tips::TipStarted>)> {
-    let started = super::tips::start_tip(&state, &user, &id, body.amount_minor, peer.ip()).await?;
+    let started = super::tips::start_tip(&state, &user, &id, body.amount_minor, client).await?;
     Ok((StatusCode::CREATED, Json(started)))
 }
 

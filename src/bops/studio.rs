@@ -2,9 +2,11 @@
 //! artist's list with counts, caption edits and deletes; and anonymous view
 //! reports from the public web player.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State};
+use crate::web::client_ip::ClientIp;
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -130,7 +132,7 @@ async fn delete_bop(State(state): State<AppState>, scope: ArtistScope, Path(id):
 async fn report_view(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Path(id): Path<String>,
     Json(body): Json<ViewReport>,
@@ -138,14 +140,14 @@ async fn report_view(
     let viewer = user.as_ref().map(|u| u.id.0);
     let key = match viewer {
         Some(id) => format!("u:{id}"),
-        None => anonymous_viewer_key(peer, &headers),
+        None => anonymous_viewer_key(client, &headers),
     };
     let counted = service::record_view(&state, key, viewer, &id, body.watched_ms).await?;
     Ok(Json(json!({ "counted": counted })))
 }
 
-fn anonymous_viewer_key(peer: SocketAddr, headers: &HeaderMap) -> String {
+fn anonymous_viewer_key(client: IpAddr, headers: &HeaderMap) -> String {
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let digest = Sha256::digest(format!("{}|{agent}", peer.ip()).as_bytes());
+    let digest = Sha256::digest(format!("{client}|{agent}").as_bytes());
     format!("a:{}", hex::encode(&digest[..16]))
 }

@@ -10,6 +10,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
 
+/// Per SMTP command: a server that stops answering fails the attempt, which
+/// the outbox retries later.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Mailer {
     from: Mailbox,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -24,6 +28,7 @@ impl Mailer {
         let smtp = if config.mail.smtp_url.is_set() {
             let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.mail.smtp_url.expose())
                 .context("mail.smtp_url is not a valid SMTP URL")?
+                .timeout(Some(SMTP_TIMEOUT))
                 .build();
             Some(transport)
         } else {
@@ -56,7 +61,7 @@ impl Mailer {
         Ok(())
     }
 
-    /// For event handlers, which run on the worker thread, outside the runtime.
+    /// For the mail sender, which runs on its own thread, outside the runtime.
     pub fn send_blocking(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
         if self.smtp.is_none() {
             return self.write_file(&self.message(to, subject, body)?, to, subject);

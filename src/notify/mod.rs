@@ -1,31 +1,32 @@
 //! Notifications: in-app notices and email. Reacts to other pillars' events.
 
 pub mod mail;
+pub mod outbox;
 pub mod repo;
-
-use std::sync::Arc;
 
 use crate::events::PlatformEvent;
 use crate::events::Registry;
 use crate::identity::events::ArtistProfileCompleted;
 
 pub use mail::Mailer;
+pub use outbox::{MailOutbox, MailSender, queue_mail};
 
 use crate::bops::events::BopPublished;
 use crate::bops::tips::BopTipReceived;
 use crate::web::money::format_money;
 
 /// Registers notify's event handlers.
-pub fn register(registry: &mut Registry, mailer: Arc<Mailer>, public_url: String) {
+pub fn register(registry: &mut Registry, public_url: String) {
     let welcome_url = format!("{public_url}/dashboard");
-    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |_tx, event| {
+    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |tx, event| {
         let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
         let body = format!(
             "Hi {},\n\nYour Boptone profile is live at {public_url}/@{}.\n\n\
              Next: connect payouts so fans can tip you and buy from your shop — {welcome_url}\n\n— Boptone\n",
             completed.stage_name, completed.handle
         );
-        mailer.send_blocking(&completed.email, "Welcome to Boptone — your profile is live", &body)
+        queue_mail(tx, &completed.email, "Welcome to Boptone — your profile is live", &body)?;
+        Ok(())
     });
     registry.on(BopPublished::TYPE, "notify.followers_new_bop", |tx, event| {
         let published: BopPublished = serde_json::from_value(event.payload.clone())?;

@@ -1,10 +1,12 @@
 //! Prometheus metrics: requests by route and status, latency by route, and
-//! the event queue. Labels use the matched route pattern, never the raw
-//! path, so the series count stays bounded.
+//! the event queue. Labels use the matched route pattern (never the raw
+//! path) and the standard methods (anything else is `other`), so the series
+//! count stays bounded whatever clients send.
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -84,10 +86,27 @@ impl Metrics {
 /// Middleware: counts and times every request under its matched route.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let response = next.run(request).await;
-    state.metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics.observe(method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a label: the standard ones by name, anything a client made
+/// up as `other`, so an anonymous client cannot mint new series.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }

@@ -22,6 +22,13 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 pub const CSRF_COOKIE: &str = "boptone_csrf";
+/// Over https the cookie is `__Host-` bound: browsers accept it only when it
+/// is Secure, host-only and for `/`, so a sibling subdomain cannot plant one.
+pub const CSRF_COOKIE_HTTPS: &str = "__Host-boptone_csrf";
+
+pub fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure { CSRF_COOKIE_HTTPS } else { CSRF_COOKIE }
+}
 pub const CSRF_FIELD: &str = "csrf_token";
 
 /// The token to put in this request's forms.
@@ -58,7 +65,12 @@ pub fn random_token() -> String {
 
 /// A fresh CSRF cookie; set at first visit and rotated at sign-in.
 pub fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((CSRF_COOKIE, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+    Cookie::build((csrf_cookie_name(secure), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
 }
 
 fn exempt(path: &str) -> bool {
@@ -69,7 +81,8 @@ pub async fn protect(State(state): State<AppState>, jar: CookieJar, request: Req
     if exempt(request.uri().path()) {
         return next.run(request).await;
     }
-    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
+    let secure = state.config.server.public_url.scheme() == "https";
+    let existing = jar.get(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
     let cookie = existing.clone().unwrap_or_else(random_token);
     let key = &state.identity.csrf;
     let (parts, body) = request.into_parts();
@@ -91,7 +104,6 @@ pub async fn protect(State(state): State<AppState>, jar: CookieJar, request: Req
     request.extensions_mut().insert(CsrfToken(key.token_for(&cookie)));
     let response = next.run(request).await;
     if existing.is_none() {
-        let secure = state.config.server.public_url.scheme() == "https";
         return (jar.add(csrf_cookie(cookie, secure)), response).into_response();
     }
     response

@@ -1,9 +1,14 @@
 //! Security headers on every response.
 
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, MediaBackend, PaymentsProvider};
+use crate::identity::session::SESSION_COOKIE;
 
 /// The Content-Security-Policy: everything from this origin, media also from
 /// the S3 endpoint when presigned URLs point there; never framed.
@@ -33,11 +38,29 @@ pub fn content_security_policy(config: &Config) -> String {
 
 pub fn layers(config: &Config) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let csp = HeaderValue::from_str(&content_security_policy(config)).expect("ASCII CSP");
-    let fixed: [(HeaderName, HeaderValue); 4] = [
+    let mut fixed: Vec<(HeaderName, HeaderValue)> = vec![
         (header::CONTENT_SECURITY_POLICY, csp),
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
+    if config.server.public_url.scheme() == "https" {
+        // A year, and no includeSubDomains: the label's other hosts are not ours to pin.
+        fixed.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000")));
+    }
     fixed.into_iter().map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, value)).collect()
+}
+
+/// Middleware: a response to a request that carries credentials (a session
+/// cookie or a bearer token) is personal, so no cache — the browser's
+/// back-forward cache after sign-out, or a shared proxy — may keep it, unless
+/// the handler chose a caching policy itself (public media does).
+pub async fn no_store_when_signed_in(request: Request, next: Next) -> Response {
+    let personal = request.headers().contains_key(header::AUTHORIZATION)
+        || CookieJar::from_headers(request.headers()).get(SESSION_COOKIE).is_some();
+    let mut response = next.run(request).await;
+    if personal && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }

@@ -90,6 +90,17 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Every email sent so far (`.eml` files, in order), after delivering
+    /// what waits in the outbox.
+    pub fn mails(&self) -> Vec<String> {
+        while self.state.mail_outbox.deliver_due().unwrap() > 0 {}
+        let mut files: Vec<_> =
+            std::fs::read_dir(self.data_dir().join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        // Undo quoted-printable soft line breaks, so links can be read whole.
+        files.iter().map(|p| std::fs::read_to_string(p).unwrap().replace("=\r\n", "")).collect()
+    }
+
     /// Stops the server the way SIGTERM does, and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

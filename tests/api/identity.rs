@@ -12,11 +12,7 @@ fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 fn mails(app: &TestApp) -> Vec<String> {
-    let mut files: Vec<_> =
-        std::fs::read_dir(app.data_dir().join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    // Undo quoted-printable soft line breaks, so links can be read whole.
-    files.iter().map(|p| std::fs::read_to_string(p).unwrap().replace("=\r\n", "")).collect()
+    app.mails()
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ mod identity;
 mod media;
 mod probe;
 mod s3;
+mod server;
+mod smtp_sink;
 mod stripe;
 mod web;
 mod webdriver;

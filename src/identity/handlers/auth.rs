@@ -1,10 +1,10 @@
 //! Sign in, sign out, password reset.
 
+use crate::web::client_ip::ClientIp;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -52,12 +52,12 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     page: Page,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = state.identity.login_limits.check(peer.ip(), &form.email) {
+    if let Err(retry_after_secs) = state.identity.login_limits.check(client, &form.email) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let next = safe_next(form.next.as_deref());
