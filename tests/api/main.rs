@@ -13,5 +13,6 @@ mod media;
 mod probe;
 mod s3;
 mod stripe;
+mod ux;
 mod web;
 mod webdriver;
