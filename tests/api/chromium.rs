@@ -225,8 +225,7 @@ async fn the_fan_app_shows_the_whole_vertical_video_in_a_desktop_window() {
     fan.type_into("#login-email", "wide@example.com").await;
     fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
     fan.click("#login-form button[type=submit]").await;
-    fan.wait_until("const v = document.querySelector('.bop video'); return !!v && v.videoWidth > 0", "the video")
-        .await;
+    fan.wait_until("const v = document.querySelector('.bop video'); return !!v && v.videoWidth > 0", "the video").await;
     // Where the picture is drawn: the element's box, scaled per object-fit.
     let drawn = fan
         .execute(
@@ -292,7 +291,10 @@ async fn the_upload_page_refuses_horizontal_and_too_long_videos_before_sending_t
     driver.screenshot(&screenshots().join("upload-refused.png")).await;
     assert_eq!(driver.execute("return window.uploadsStarted").await, 1, "only the vertical video was sent");
     let gone = || app.state.uploads.open_count() == 0;
-    assert!(crate::helpers::eventually(std::time::Duration::from_secs(10), gone).await, "the earlier upload is deleted");
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(10), gone).await,
+        "the earlier upload is deleted"
+    );
     drop(driver);
     app.stop().await;
 }

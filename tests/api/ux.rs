@@ -138,7 +138,8 @@ async fn the_setup_page_states_the_photo_limit_in_mib() {
     let page = browser.get("/artist/setup").await.body;
     assert!(page.contains("up to 10 MiB"), "{page}");
     assert!(page.contains(r#"data-max-bytes="10485760""#), "the browser knows the limit: {page}");
-    let fields = [("stage_name", "Solo Act"), ("genres", "Pop"), ("genres", "Soul"), ("genres", "Jazz"), ("genres", "Rock")];
+    let fields =
+        [("stage_name", "Solo Act"), ("genres", "Pop"), ("genres", "Soul"), ("genres", "Jazz"), ("genres", "Rock")];
     let bad = browser.post_multipart("/artist/setup", &fields, None).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("Please fix 1 problem below."), "{}", bad.body);

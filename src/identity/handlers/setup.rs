@@ -222,10 +222,12 @@ async fn read_photo(mut field: Field<'_>) -> AppResult<PhotoPart> {
 async fn read_text(mut field: Field<'_>, budget: &mut usize) -> AppResult<String> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
-        *budget = budget.checked_sub(chunk.len()).ok_or_else(|| AppError::BadRequest("The form is too large.".into()))?;
+        *budget =
+            budget.checked_sub(chunk.len()).ok_or_else(|| AppError::BadRequest("The form is too large.".into()))?;
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| AppError::BadRequest("The form could not be read: a field is not UTF-8.".into()))
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::BadRequest("The form could not be read: a field is not UTF-8.".into()))
 }
 
 fn bad_form(err: axum::extract::multipart::MultipartError) -> AppError {
