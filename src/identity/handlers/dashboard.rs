@@ -49,7 +49,7 @@ pub async fn show_dashboard(
     let user_id = user.id;
     let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?.ok_or(AppError::NotFound)?;
     let mut notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
-    notifications.retain(|n| !asks_for_finished_step(n, &artist));
+    notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
         ChecklistItem {
@@ -90,9 +90,15 @@ pub async fn show_dashboard(
 
 /// A notice whose link is an onboarding step the artist has since finished
 /// (the welcome notice's "Connect payouts next") would send them back to
-/// done work: it is not shown.
+/// done work.
 fn asks_for_finished_step(notification: &NotificationRow, artist: &ArtistRow) -> bool {
     notification.link.as_deref().and_then(Step::at_url).is_some_and(|step| is_step_done(artist, step))
+}
+
+/// Keeps the notice's title (what happened) and drops the stale request.
+fn drop_call_to_action(notification: &mut NotificationRow) {
+    notification.body.clear();
+    notification.link = None;
 }
 
 /// An SVG QR code, made in the binary.
