@@ -1,6 +1,8 @@
 // The fan web app. It uses only the app surface (/api/v1) with a bearer
 // token, exactly like the mobile app: feed, playback, likes, comments,
 // views and tips.
+import { plural } from "./format.js";
+
 const $ = (id) => document.getElementById(id);
 const feed = $("feed");
 let token = localStorage.getItem("boptone_token");
@@ -48,6 +50,12 @@ $("login-form").addEventListener("submit", async (event) => {
 
 const money = (minor, currency) => new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
 
+function setComments(section, count) {
+  const button = section.querySelector(".comment");
+  button.setAttribute("aria-label", `Comments (${plural(count, "comment")})`);
+  button.querySelector(".count").textContent = count;
+}
+
 function render(bop) {
   const section = document.createElement("section");
   section.className = "bop";
@@ -69,11 +77,11 @@ function render(bop) {
   const like = section.querySelector(".like");
   const setLike = (liked, count) => {
     like.setAttribute("aria-pressed", String(liked));
-    like.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${count} likes)`);
+    like.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${plural(count, "like")})`);
     like.querySelector(".count").textContent = count;
   };
   setLike(bop.liked_by_me, bop.like_count);
-  section.querySelector(".comment .count").textContent = bop.comment_count;
+  setComments(section, bop.comment_count);
   like.addEventListener("click", async () => {
     const liked = like.getAttribute("aria-pressed") !== "true";
     const result = await api(liked ? "POST" : "DELETE", `/bops/${bop.id}/like`);
@@ -162,8 +170,8 @@ $("comment-form").addEventListener("submit", async (event) => {
   try {
     await api("POST", `/bops/${current.bop.id}/comments`, { body });
     $("comment-body").value = "";
-    const count = current.section.querySelector(".comment .count");
-    count.textContent = Number(count.textContent) + 1;
+    current.bop.comment_count += 1;
+    setComments(current.section, current.bop.comment_count);
     await openComments(current.bop, current.section);
   } catch (error) {
     $("comment-error").textContent = (error.data && error.data.fields && error.data.fields.body) || error.message;

@@ -18,6 +18,7 @@ use tokio::io::AsyncWriteExt;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::ArtistId;
 use crate::media::{Media, MediaKey};
+use crate::web::views::format_bytes;
 
 /// Bytes buffered before they go to the store as one part (S3's minimum).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -113,7 +114,7 @@ impl Uploads {
             return Err(AppError::invalid("size", "The file is empty."));
         }
         if size > limit {
-            return Err(AppError::invalid("size", format!("Videos can be at most {} MB.", limit / 1_000_000)));
+            return Err(AppError::invalid("size", format!("Videos can be at most {}.", format_bytes(limit))));
         }
         self.sweep().await;
         let id = crate::identity::repo::new_uid();
@@ -187,6 +188,12 @@ impl Uploads {
             writer.put(chunk).await?;
         }
         Ok(Self::status(id, &upload, chunk_size))
+    }
+
+    /// How many uploads are open (for operators and tests: a refused or
+    /// cancelled upload must not linger).
+    pub fn open_count(&self) -> usize {
+        self.lock().len()
     }
 
     /// Aborts and forgets an upload.

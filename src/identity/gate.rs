@@ -38,6 +38,31 @@ impl Step {
     }
 }
 
+impl Step {
+    /// The step finished at `url`, if `url` is one of the steps' pages.
+    pub fn at_url(url: &str) -> Option<Step> {
+        [Step::Subscription, Step::Profile, Step::Payout].into_iter().find(|s| s.url() == url)
+    }
+
+    /// What the artist does at this step, as a call to action.
+    pub fn action(self) -> &'static str {
+        match self {
+            Step::Subscription => "Choose your plan",
+            Step::Profile => "Set up your profile",
+            Step::Payout => "Connect payouts",
+        }
+    }
+}
+
+/// Whether this artist has finished `step`.
+pub fn is_step_done(artist: &ArtistRow, step: Step) -> bool {
+    match step {
+        Step::Subscription => artist.subscription_status.is_some_and(|s| s.is_open()),
+        Step::Profile => artist.onboarding_completed,
+        Step::Payout => artist.payouts_enabled,
+    }
+}
+
 /// The first step this artist still has to finish, if any.
 pub fn first_incomplete_step(artist: &ArtistRow) -> Option<Step> {
     if !artist.subscription_status.is_some_and(|s| s.is_open()) {

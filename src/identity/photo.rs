@@ -14,7 +14,7 @@ const MAX_PIXELS: u64 = 40_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
-    #[error("The photo is larger than 10 MB; choose a smaller one.")]
+    #[error("The photo is larger than {}; choose a smaller one.", crate::web::views::format_bytes(MAX_BYTES as u64))]
     TooLarge,
     #[error("Upload a JPEG, PNG or WebP image.")]
     NotAnImage,

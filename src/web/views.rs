@@ -54,6 +54,8 @@ fn environment(globals: &Globals) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(|name| Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned())));
     env.add_function("asset", super::assets::asset_url);
+    env.add_filter("plural", plural_filter);
+    env.add_filter("bytes", |n: u64| format_bytes(n));
     env.set_formatter(html_formatter);
     env.add_global("site", minijinja::Value::from_serialize(globals));
     env
@@ -84,6 +86,79 @@ fn html_formatter(
     out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
+/// `{{ n | plural("view") }}` → "1 view", "1,204 views"; an irregular
+/// plural is the second argument: `{{ n | plural("reply", "replies") }}`.
+fn plural_filter(count: i64, one: &str, many: Option<&str>) -> String {
+    plural(count, one, many.unwrap_or(&format!("{one}s")))
+}
+
+/// A count with its noun, singular only for exactly one, digits grouped
+/// by thousands.
+pub fn plural(count: i64, one: &str, many: &str) -> String {
+    let noun = if count == 1 { one } else { many };
+    format!("{} {noun}", group_thousands(count))
+}
+
+fn group_thousands(count: i64) -> String {
+    let digits = count.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if count < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A byte size in binary units, as the limits are configured:
+/// 524288000 → "500 MiB", 1572864 → "1.5 MiB", 1 → "1 byte".
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return plural(bytes as i64, "byte", "bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    // One decimal, dropped when it is zero ("500 MiB", not "500.0 MiB").
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
 fn template_error(err: minijinja::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("template error: {err:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_bytes, plural};
+
+    #[test]
+    fn counts_take_the_singular_only_for_one() {
+        assert_eq!(plural(0, "view", "views"), "0 views");
+        assert_eq!(plural(1, "view", "views"), "1 view");
+        assert_eq!(plural(2, "like", "likes"), "2 likes");
+        assert_eq!(plural(1_234_567, "view", "views"), "1,234,567 views");
+        assert_eq!(plural(-1_000, "tip", "tips"), "-1,000 tips");
+    }
+
+    #[test]
+    fn sizes_are_binary() {
+        assert_eq!(format_bytes(0), "0 bytes");
+        assert_eq!(format_bytes(1), "1 byte");
+        assert_eq!(format_bytes(1023), "1,023 bytes");
+        assert_eq!(format_bytes(1024), "1 KiB");
+        assert_eq!(format_bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(format_bytes(500 * 1024 * 1024), "500 MiB");
+        assert_eq!(format_bytes(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(format_bytes(3 * 1024 * 1024 * 1024), "3 GiB");
+    }
 }

@@ -198,3 +198,136 @@ async fn on_s3_the_browser_uploads_parts_straight_to_the_bucket() {
     assert!(stored.as_ref() == bytes.as_slice(), "the bucket holds the file");
     app.stop().await;
 }
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Signs `email` in through the login form and lands on `next`.
+async fn sign_in(driver: &Driver, app: &crate::helpers::TestApp, email: &str, next: &str) {
+    driver.goto(&app.url(&format!("/login?next={next}"))).await;
+    driver.type_into("#email", email).await;
+    driver.type_into("#password", crate::browser::PASSWORD).await;
+    driver.click("form[action='/login'] button[type=submit]").await;
+    driver.wait_for_path(next).await;
+}
+
+#[tokio::test]
+async fn the_fan_app_shows_the_whole_vertical_video_in_a_desktop_window() {
+    let app = spawn_app().await;
+    let (_studio, artist_token) = crate::bops::artist(&app, "fit@example.com", "Fit Check").await;
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "fits").await;
+    assert_eq!(status, 201, "{bop}");
+    crate::bops::fan(&app, "wide@example.com");
+
+    let fan = Driver::start(1366, 900).await;
+    fan.goto(&app.url("/app")).await;
+    fan.type_into("#login-email", "wide@example.com").await;
+    fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.wait_until("const v = document.querySelector('.bop video'); return !!v && v.videoWidth > 0", "the video").await;
+    // Where the picture is drawn: the element's box, scaled per object-fit.
+    let drawn = fan
+        .execute(
+            "const v = document.querySelector('.bop video'); const r = v.getBoundingClientRect();
+             const fit = getComputedStyle(v).objectFit;
+             const scale = (fit === 'cover' ? Math.max : Math.min)(r.width / v.videoWidth, r.height / v.videoHeight);
+             const w = v.videoWidth * scale, h = v.videoHeight * scale;
+             return {w, h, top: r.top + (r.height - h) / 2, left: r.left + (r.width - w) / 2,
+                     boxHeight: r.height, viewWidth: innerWidth, viewHeight: innerHeight};",
+        )
+        .await;
+    fan.screenshot(&screenshots().join("app-desktop.png")).await;
+    let n = |k: &str| drawn[k].as_f64().unwrap();
+    assert!(n("viewWidth") > n("viewHeight") && n("viewHeight") >= 700.0, "a landscape desktop window: {drawn}");
+    assert!(n("boxHeight") <= n("viewHeight") + 0.5, "the video box is the viewport: {drawn}");
+    assert!(n("h") <= n("viewHeight") + 0.5 && n("w") <= n("viewWidth") + 0.5, "all of it is drawn: {drawn}");
+    assert!(n("top") >= -0.5 && n("left") >= -0.5, "none of it is off screen: {drawn}");
+    assert!(n("h") >= n("viewHeight") - 1.0, "and it fills the height: {drawn}");
+    drop(fan);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_upload_page_refuses_horizontal_and_too_long_videos_before_sending_them() {
+    let app = spawn_app().await;
+    crate::browser::onboarded_artist(&app.address, "early@example.com", "Early Bird").await;
+    let driver = Driver::start(1280, 900).await;
+    sign_in(&driver, &app, "early@example.com", "/studio/bops/new").await;
+    // Counts the uploads the page starts.
+    driver
+        .execute(
+            "window.uploadsStarted = 0; const send = window.fetch;
+             window.fetch = (url, options) => {
+               if (String(url).startsWith('/studio/uploads?') && options && options.method === 'POST') window.uploadsStarted += 1;
+               return send(url, options);
+             };",
+        )
+        .await;
+
+    // A vertical video: progress, poster frames and the cancel button show.
+    driver.type_into("#video", &fixture_path("vertical.mp4")).await;
+    driver.wait_until("return !document.getElementById('publish').disabled", "the upload to finish").await;
+    driver.wait_until("return document.querySelectorAll('#frames img').length === 4", "poster frames").await;
+    assert_eq!(app.state.uploads.open_count(), 1);
+
+    let cleared = "const $ = (id) => document.getElementById(id);
+        return $('upload-progress').hidden && $('upload-cancel').hidden && $('poster-field').hidden
+          && $('frames').children.length === 0 && $('upload-bar').value === 0 && $('publish').disabled
+          && $('upload-status').textContent === '' && $('video').value === '';";
+    for (name, why) in [("horizontal.mp4", "640×360 (landscape): Bops are vertical"), ("long.mp4", "200 seconds long")]
+    {
+        driver.type_into("#video", &fixture_path(name)).await;
+        driver
+            .wait_until("return !document.getElementById('video-error').hidden", &format!("{name} to be refused"))
+            .await;
+        let error = driver.execute("return document.getElementById('video-error').textContent").await;
+        assert!(error.as_str().unwrap().contains(why), "{name}: {error}");
+        assert_eq!(driver.execute(cleared).await, true, "{name}: progress, posters and cancel are cleared");
+        // Posters captured for the earlier file must not come back late.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(driver.execute(cleared).await, true, "{name}: still cleared");
+    }
+    driver.screenshot(&screenshots().join("upload-refused.png")).await;
+    assert_eq!(driver.execute("return window.uploadsStarted").await, 1, "only the vertical video was sent");
+    let gone = || app.state.uploads.open_count() == 0;
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(10), gone).await,
+        "the earlier upload is deleted"
+    );
+    drop(driver);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_setup_page_refuses_an_over_size_photo_before_sending_it() {
+    let app = spawn_app().await;
+    let mut browser = crate::browser::Browser::new(&app.address);
+    let checkout = crate::browser::signed_up(&mut browser, "heavy@example.com").await;
+    crate::browser::pay(&mut browser, &checkout).await;
+    let mut photo = png(64, 64);
+    photo.resize(boptone::identity::photo::MAX_BYTES + 1, 0);
+    let path = app.dir.path().join("heavy.png");
+    std::fs::write(&path, photo).unwrap();
+
+    let driver = Driver::start(1280, 900).await;
+    sign_in(&driver, &app, "heavy@example.com", "/artist/setup").await;
+    driver.type_into("#stage_name", "Heavy Frame").await;
+    driver.type_into("#photo", path.to_str().unwrap()).await;
+    driver.wait_until("return !document.getElementById('photo-error').hidden", "the size error").await;
+    let error = driver.execute("return document.getElementById('photo-error').textContent").await;
+    assert!(error.as_str().unwrap().contains("at most 10 MiB"), "{error}");
+    driver.execute("window.samePage = true").await;
+    driver.click("form[enctype='multipart/form-data'] button[type=submit]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(driver.execute("return window.samePage === true").await, true, "the form was not sent");
+    assert!(driver.current_url().await.ends_with("/artist/setup"));
+    let saved: bool = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT onboarding_completed FROM artist_profiles", [], |r| r.get(0)))
+        .unwrap();
+    assert!(!saved, "nothing was saved");
+    drop(driver);
+    app.stop().await;
+}

@@ -15,5 +15,6 @@ mod s3;
 mod server;
 mod smtp_sink;
 mod stripe;
+mod ux;
 mod web;
 mod webdriver;

@@ -10,8 +10,8 @@ use super::auth::home_for;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::{Role, SOCIAL_NETWORKS};
-use crate::identity::gate::first_incomplete_step;
-use crate::identity::repo;
+use crate::identity::gate::{Step, first_incomplete_step, is_step_done};
+use crate::identity::repo::{self, ArtistRow};
 use crate::identity::session::CurrentUser;
 use crate::media::MediaKey;
 use crate::notify::repo::{NotificationRow, list_notifications_for_user};
@@ -48,7 +48,8 @@ pub async fn show_dashboard(
     }
     let user_id = user.id;
     let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?.ok_or(AppError::NotFound)?;
-    let notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
+    let mut notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
+    notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
         ChecklistItem {
@@ -75,7 +76,8 @@ pub async fn show_dashboard(
     let view = DashboardView {
         title: "Dashboard",
         stage_name: artist.stage_name.clone(),
-        all_done: first_incomplete_step(&artist).is_none(),
+        // Suspended, an artist with every step done still cannot earn.
+        all_done: first_incomplete_step(&artist).is_none() && !artist.suspended,
         checklist,
         suspended: artist.suspended,
         qr_svg: profile_url.as_deref().map(qr_svg).transpose()?,
@@ -84,6 +86,19 @@ pub async fn show_dashboard(
         notifications,
     };
     Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
+}
+
+/// A notice whose link is an onboarding step the artist has since finished
+/// (the welcome notice's "Connect payouts next") would send them back to
+/// done work.
+fn asks_for_finished_step(notification: &NotificationRow, artist: &ArtistRow) -> bool {
+    notification.link.as_deref().and_then(Step::at_url).is_some_and(|step| is_step_done(artist, step))
+}
+
+/// Keeps the notice's title (what happened) and drops the stale request.
+fn drop_call_to_action(notification: &mut NotificationRow) {
+    notification.body.clear();
+    notification.link = None;
 }
 
 /// An SVG QR code, made in the binary.

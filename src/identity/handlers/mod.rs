@@ -24,9 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/artist/subscription/checkout", post(signup::restart_checkout))
         .route(
             "/artist/setup",
-            get(setup::show_setup)
-                .post(setup::save_setup)
-                .layer(DefaultBodyLimit::max(crate::identity::photo::MAX_BYTES + 256 * 1024)),
+            get(setup::show_setup).post(setup::save_setup).layer(DefaultBodyLimit::max(setup::MAX_FORM_BYTES)),
         )
         .route("/artist/payout", get(payout::show_payout))
         .route("/artist/payout/start", post(payout::start_payout))

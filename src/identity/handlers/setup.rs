@@ -2,17 +2,18 @@
 
 use std::collections::BTreeMap;
 
+use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde::Serialize;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::{GENRES, Handle, ProfileDraft, ProfileInput, SOCIAL_NETWORKS};
 use crate::identity::gate::{Step, first_incomplete_step};
-use crate::identity::photo;
+use crate::identity::photo::{self, PhotoError};
 use crate::identity::service;
 use crate::identity::session::ArtistScope;
 use crate::media::MediaKey;
@@ -36,6 +37,7 @@ struct SetupView {
     all_genres: &'static [&'static str],
     networks: Vec<NetworkView>,
     photo_url: Option<String>,
+    photo_max_bytes: usize,
     errors: BTreeMap<String, String>,
 }
 
@@ -57,6 +59,7 @@ fn setup_view(input: &ProfileInput, photo_key: Option<&str>, errors: BTreeMap<St
             })
             .collect(),
         photo_url: photo_key.and_then(MediaKey::parse).map(|k| k.url_path()),
+        photo_max_bytes: photo::MAX_BYTES,
         errors,
     }
 }
@@ -93,22 +96,30 @@ pub async fn save_setup(
     if let Some(redirect) = earlier_step(&scope) {
         return Ok(redirect);
     }
-    let (mut input, photo_bytes) = read_form(multipart).await?;
+    let (mut input, photo_part) = read_form(multipart).await?;
     if input.handle.trim().is_empty() && !input.stage_name.trim().is_empty() {
         input.handle = Handle::suggest(&input.stage_name);
     }
+    let status = match photo_part {
+        Some(Err(PhotoError::TooLarge)) => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
     let rerender = |errors: BTreeMap<String, String>| -> AppResult<Response> {
         let view = setup_view(&input, scope.artist.photo_key.as_deref(), errors);
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/setup.html", view)?).into_response())
+        Ok((status, page.render(&state, "identity/setup.html", view)?).into_response())
     };
     let mut errors = BTreeMap::new();
     let draft = ProfileDraft::parse(&input).map_err(|e| errors.extend(e)).ok();
-    let photo = match photo_bytes {
-        Some(bytes) => tokio::task::spawn_blocking(move || photo::process(&bytes))
+    let photo = match photo_part {
+        Some(Ok(bytes)) => tokio::task::spawn_blocking(move || photo::process(&bytes))
             .await
             .map_err(|e| AppError::Internal(e.into()))?
             .map_err(|e| errors.insert("photo".into(), e.to_string()))
             .ok(),
+        Some(Err(e)) => {
+            errors.insert("photo".into(), e.to_string());
+            None
+        }
         None => None,
     };
     let Some(draft) = draft.filter(|_| errors.is_empty()) else { return rerender(errors) };
@@ -132,20 +143,38 @@ pub async fn save_setup(
     }
 }
 
-/// Reads the multipart form: text fields into `ProfileInput`, the photo as bytes.
-async fn read_form(mut multipart: Multipart) -> AppResult<(ProfileInput, Option<Bytes>)> {
+/// The whole form may be this large: an over-size photo is drained, not
+/// kept, so the fields sent after it still arrive and the form comes back
+/// with the artist's input and a field error instead of a bare 400.
+pub const MAX_FORM_BYTES: usize = 64 * 1024 * 1024;
+/// All text fields together: far above any real profile, small enough that
+/// the raised form limit cannot be used to make the server hold text.
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// The photo part of the form: absent, its bytes, or refused for its size.
+type PhotoPart = Option<Result<Bytes, PhotoError>>;
+
+/// Reads the multipart form: text fields into `ProfileInput`, the photo as
+/// bytes (at most `photo::MAX_BYTES` of them).
+async fn read_form(mut multipart: Multipart) -> AppResult<(ProfileInput, PhotoPart)> {
     let mut input = ProfileInput::default();
     let mut photo = None;
-    while let Some(field) = multipart.next_field().await.map_err(bad_form)? {
+    let mut text_budget = MAX_TEXT_BYTES;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // The body outgrew even the form limit behind an over-size
+            // photo: answer with what arrived and the photo's error.
+            Err(_) if matches!(photo, Some(Err(_))) => break,
+            Err(err) => return Err(bad_form(err)),
+        };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "photo" {
-            let bytes = field.bytes().await.map_err(bad_form)?;
-            if !bytes.is_empty() {
-                photo = Some(bytes);
-            }
+            photo = read_photo(field).await?;
             continue;
         }
-        let value = field.text().await.map_err(bad_form)?;
+        let value = read_text(field, &mut text_budget).await?;
         match name.as_str() {
             "stage_name" => input.stage_name = value,
             "handle" => input.handle = value,
@@ -160,6 +189,45 @@ async fn read_form(mut multipart: Multipart) -> AppResult<(ProfileInput, Option<
         }
     }
     Ok((input, photo))
+}
+
+/// Keeps up to `photo::MAX_BYTES`; past that, drops what it kept and reads
+/// on without keeping, so the rest of the form can still be read.
+async fn read_photo(mut field: Field<'_>) -> AppResult<PhotoPart> {
+    let mut kept = BytesMut::new();
+    let mut too_large = false;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) if !too_large && kept.len() + chunk.len() <= photo::MAX_BYTES => {
+                kept.extend_from_slice(&chunk);
+            }
+            Ok(Some(_)) => {
+                too_large = true;
+                kept = BytesMut::new();
+            }
+            Ok(None) => break,
+            Err(err) if too_large || err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Ok(Some(Err(PhotoError::TooLarge)));
+            }
+            Err(err) => return Err(bad_form(err)),
+        }
+    }
+    Ok(match too_large {
+        true => Some(Err(PhotoError::TooLarge)),
+        false => (!kept.is_empty()).then(|| Ok(kept.freeze())),
+    })
+}
+
+/// A text field, counted against what all text fields may take together.
+async fn read_text(mut field: Field<'_>, budget: &mut usize) -> AppResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
+        *budget =
+            budget.checked_sub(chunk.len()).ok_or_else(|| AppError::BadRequest("The form is too large.".into()))?;
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::BadRequest("The form could not be read: a field is not UTF-8.".into()))
 }
 
 fn bad_form(err: axum::extract::multipart::MultipartError) -> AppError {

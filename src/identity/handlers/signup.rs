@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::TierId;
+use crate::identity::gate::first_incomplete_step;
 use crate::identity::service::{self, SignupInput};
 use crate::identity::session::{ArtistScope, MaybeUser, session_cookies};
 use crate::web::money::format_money;
@@ -111,6 +112,10 @@ struct SubscriptionView {
     tier: Option<String>,
     status: Option<&'static str>,
     active: bool,
+    /// Where an artist with an open plan goes on: the next unfinished step,
+    /// or the dashboard once every step is done.
+    continue_url: &'static str,
+    continue_label: String,
     returned: Option<String>,
     sandbox: bool,
 }
@@ -123,12 +128,18 @@ pub async fn show_subscription(
 ) -> AppResult<Response> {
     let status = scope.artist.subscription_status;
     let active = status.is_some_and(|s| s.is_open());
+    let (continue_url, continue_label) = match first_incomplete_step(&scope.artist) {
+        Some(step) => (step.url(), format!("Continue: {}", step.action().to_lowercase())),
+        None => ("/dashboard", "Go to your dashboard".to_owned()),
+    };
     let view = SubscriptionView {
         title: "Your plan",
         tiers: tier_views(&state),
         tier: scope.artist.tier.clone(),
         status: status.map(|s| s.as_str()),
         active,
+        continue_url,
+        continue_label,
         returned: query.checkout,
         sandbox: state.payments.is_sandbox(),
     };
