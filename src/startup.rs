@@ -21,7 +21,7 @@ use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::identity::IdentityState;
 use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
-use crate::media::Media;
+use crate::media::{Media, UrlSigner};
 use crate::notify::Mailer;
 use crate::ops::Metrics;
 use crate::payments::Payments;
@@ -60,10 +60,12 @@ impl Application {
         let started = Instant::now();
         let lock = DataDirLock::acquire(config.data_dir())?;
         let db = Db::open_migrated(&config.database_path())?;
-        let media = match media {
+        let mut media = match media {
             Some(media) => media,
             None => Media::from_config(&config)?,
         };
+        let link_key = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "media_links", now_ms()))?;
+        media.set_link_signer(UrlSigner::new(link_key, Duration::from_secs(config.media.signed_url_ttl_secs)));
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let payments = Payments::from_config(&config)?;
         let registry = registry.unwrap_or_else(|| self::registry(&mailer, &config));
@@ -82,7 +84,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
         let metrics = Metrics::new();
-        let uploads = Uploads::new();
+        let uploads = Uploads::new(&config.bops);
         let tip_limits = TipLimits::new(&config.tips);
         let app = App { config, db, media, views, metrics, events, payments, mailer, identity, uploads, tip_limits };
         let state = AppState(Arc::new(app));
@@ -104,6 +106,7 @@ impl Application {
     /// worker and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { state, router, listener, worker, _lock } = self;
+        let jobs = crate::bops::jobs::spawn(&state);
         let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -122,6 +125,9 @@ impl Application {
         tokio::select! {
             result = server => result.context("the HTTP server failed")?,
             () = forced => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time"),
+        }
+        for job in jobs {
+            job.abort();
         }
         let db = state.db.clone();
         tokio::task::spawn_blocking(move || {
