@@ -180,7 +180,11 @@ fn unpack(archive: &Path, into: &Path) -> anyhow::Result<()> {
             );
         }
         // `unpack_in` refuses names that climb out of `into` (`..`, absolute paths).
-        ensure!(entry.unpack_in(into).with_context(unreadable)?, "{} holds an entry outside the backup", archive.display());
+        ensure!(
+            entry.unpack_in(into).with_context(unreadable)?,
+            "{} holds an entry outside the backup",
+            archive.display()
+        );
     }
     Ok(())
 }
