@@ -137,10 +137,7 @@ pub fn restore(archive: &Path, data_dir: &Path, force: bool) -> anyhow::Result<M
     fs::create_dir_all(&parent)?;
     let staging =
         tempfile::TempDir::new_in(&parent).context("cannot create a staging directory beside the data directory")?;
-    let file = File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
-    tar::Archive::new(GzDecoder::new(BufReader::new(file)))
-        .unpack(staging.path())
-        .with_context(|| format!("{} is not a readable boptone backup", archive.display()))?;
+    unpack(archive, staging.path())?;
     let manifest = verify_unpacked(staging.path())?;
 
     // Hold the lock across the swap so no server starts on a half-moved directory.
@@ -162,6 +159,34 @@ pub fn restore(archive: &Path, data_dir: &Path, force: bool) -> anyhow::Result<M
             .with_context(|| format!("restored, but could not remove {}", replaced.display()))?;
     }
     Ok(manifest)
+}
+
+/// Unpacks plain files and directories only. A backup never holds links:
+/// a symbolic or hard link would point the restored media directory at any
+/// file of the host (a crafted backup served `/etc/passwd`), so an archive
+/// with one is refused before anything is used.
+fn unpack(archive: &Path, into: &Path) -> anyhow::Result<()> {
+    let unreadable = || format!("{} is not a readable boptone backup", archive.display());
+    let file = File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
+    let mut tar = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
+    for entry in tar.entries().with_context(unreadable)? {
+        let mut entry = entry.with_context(unreadable)?;
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_dir()) {
+            let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            bail!(
+                "{} holds {name:?}, which is not a plain file or directory ({kind:?}); refusing to restore it",
+                archive.display()
+            );
+        }
+        // `unpack_in` refuses names that climb out of `into` (`..`, absolute paths).
+        ensure!(
+            entry.unpack_in(into).with_context(unreadable)?,
+            "{} holds an entry outside the backup",
+            archive.display()
+        );
+    }
+    Ok(())
 }
 
 /// Checks an unpacked backup: its manifest, and the database's integrity

@@ -62,6 +62,9 @@ pub struct BopsConfig {
     pub max_upload_bytes: u64,
     pub max_duration_secs: u64,
     pub upload_chunk_bytes: u64,
+    pub max_open_uploads: u64,
+    pub upload_idle_secs: u64,
+    pub upload_sweep_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +217,9 @@ pub enum MediaBackend {
 pub struct MediaConfig {
     pub backend: MediaBackend,
     pub local_path: String,
+    pub signed_url_ttl_secs: u64,
+    pub deleted_retention_days: u64,
+    pub purge_interval_secs: u64,
     pub s3: S3Config,
 }
 
@@ -365,10 +371,22 @@ impl Config {
             ("bops.max_upload_bytes", self.bops.max_upload_bytes),
             ("bops.max_duration_secs", self.bops.max_duration_secs),
             ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),
+            ("bops.max_open_uploads", self.bops.max_open_uploads),
+            ("bops.upload_idle_secs", self.bops.upload_idle_secs),
+            ("bops.upload_sweep_secs", self.bops.upload_sweep_secs),
+            ("media.signed_url_ttl_secs", self.media.signed_url_ttl_secs),
+            ("media.purge_interval_secs", self.media.purge_interval_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));
             }
+        }
+        if self.media.deleted_retention_days > 36_500 {
+            return Err(invalid(
+                "media.deleted_retention_days",
+                self.media.deleted_retention_days,
+                "must be at most 36500",
+            ));
         }
         if self.events.backoff_max_ms < self.events.backoff_base_ms {
             return Err(invalid(
@@ -781,6 +799,25 @@ mod tests {
         assert!(err.contains("payments.stripe.secret_key"), "{err}");
         let err = load(&[("BOPTONE_MEDIA__BACKEND", "s3")], Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("media.s3.bucket"), "{err}");
+    }
+
+    #[test]
+    fn media_and_upload_limits_are_checked() {
+        let config = Config::defaults();
+        assert_eq!(config.media.deleted_retention_days, 30);
+        for (name, key) in [
+            ("BOPTONE_BOPS__MAX_OPEN_UPLOADS", "`bops.max_open_uploads` = \"0\""),
+            ("BOPTONE_BOPS__UPLOAD_IDLE_SECS", "`bops.upload_idle_secs` = \"0\""),
+            ("BOPTONE_MEDIA__SIGNED_URL_TTL_SECS", "`media.signed_url_ttl_secs` = \"0\""),
+        ] {
+            let err = load(&[(name, "0")], Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let err =
+            load(&[("BOPTONE_MEDIA__DELETED_RETENTION_DAYS", "99999")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`media.deleted_retention_days` = \"99999\""), "{err}");
+        let config = load(&[("BOPTONE_MEDIA__DELETED_RETENTION_DAYS", "0")], Overrides::default()).unwrap();
+        assert_eq!(config.media.deleted_retention_days, 0);
     }
 
     #[test]

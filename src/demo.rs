@@ -121,7 +121,10 @@ async fn store_media(media: &Media) -> anyhow::Result<(Vec<String>, Vec<String>,
     let mut clips = Vec::new();
     for clip in CLIPS {
         let media_key = MediaKey::parse(clip.key).expect("valid demo key");
-        media.put_bytes(&media_key, Bytes::from_static(clip.bytes)).await.context("cannot store the demo clips")?;
+        media
+            .put_bytes_as(&media_key, Bytes::from_static(clip.bytes), "video/mp4")
+            .await
+            .context("cannot store the demo clips")?;
         clips.push(clip.key.to_owned());
     }
     let (mut posters, mut avatars) = (Vec::new(), Vec::new());
@@ -139,7 +142,7 @@ async fn store_gradient(media: &Media, key: &str, colour: [u8; 3], width: u32, h
         image::Rgb([shade(colour[0]), shade(colour[1]), shade(colour[2])])
     });
     let jpeg = crate::identity::photo::encode_jpeg(&image).map_err(|e| anyhow::anyhow!("{e}"))?;
-    media.put_bytes(&MediaKey::parse(key).expect("valid demo key"), jpeg.into()).await?;
+    media.put_bytes_as(&MediaKey::parse(key).expect("valid demo key"), jpeg.into(), "image/jpeg").await?;
     Ok(key.to_owned())
 }
 

@@ -1,13 +1,12 @@
 //! The whole HTTP surface: pillar routers merged, then the layers every
 //! request passes through.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,8 +17,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::media::MediaKey;
-use crate::{api, identity, ops, payments, web};
+use crate::media::access::Signature;
+use crate::media::{Audience, Grant, MediaKey};
+use crate::{api, bops, identity, ops, payments, web};
 
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
@@ -68,15 +68,35 @@ fn request_span(trusted: Vec<ipnet::IpNet>) -> impl Fn(&Request) -> tracing::Spa
     }
 }
 
-/// Media by key: presigned redirect on S3, range-served otherwise.
+/// Media by key, for those its content allows: public media to anyone,
+/// the rest only through a valid signed link; media of deleted, hidden or
+/// unknown content is not found. Then a presigned redirect on S3 (never
+/// cached: it expires), range-served otherwise.
 async fn serve_media(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    Query(signature): Query<Signature>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let key = MediaKey::parse(&key).ok_or(AppError::NotFound)?;
-    if let Some(url) = state.media.presigned_get(&key).await? {
-        return Ok(Redirect::temporary(url.as_str()).into_response());
+    let grant = find_media_grant(&state, &key).await?.ok_or(AppError::NotFound)?;
+    if grant.audience == Audience::Signed && !state.media.verify_link(&key, &signature) {
+        return Err(AppError::NotFound);
     }
-    state.media.serve(&key, &headers).await
+    if let Some(url) = state.media.presigned_get_as(&key, &grant.content_type).await? {
+        let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"))];
+        return Ok((no_store, Redirect::temporary(url.as_str())).into_response());
+    }
+    state.media.serve(&key, &grant, &headers).await
+}
+
+/// The content that owns `key` says how it may be served: a Bop's video or
+/// poster, or an artist's current profile photo (public).
+async fn find_media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<Grant>> {
+    if let Some(grant) = bops::access::media_grant(state, key).await? {
+        return Ok(Some(grant));
+    }
+    let photo = key.as_str().to_owned();
+    let is_photo = state.db.read(move |c| identity::repo::is_profile_photo(c, &photo)).await?;
+    Ok(is_photo.then(|| Grant { audience: Audience::Public, content_type: "image/jpeg".into() }))
 }

@@ -22,7 +22,7 @@ use crate::http_server::ConnectionLimits;
 use crate::identity::IdentityState;
 use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
-use crate::media::Media;
+use crate::media::{Media, UrlSigner};
 use crate::notify::{MailOutbox, MailSender, Mailer};
 use crate::ops::Metrics;
 use crate::payments::Payments;
@@ -72,10 +72,12 @@ impl Application {
             );
         }
         let db = Db::open_migrated(&config.database_path())?;
-        let media = match media {
+        let mut media = match media {
             Some(media) => media,
             None => Media::from_config(&config)?,
         };
+        let link_key = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "media_links", now_ms()))?;
+        media.set_link_signer(UrlSigner::new(link_key, Duration::from_secs(config.media.signed_url_ttl_secs)));
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let payments = Payments::from_config(&config)?;
         let registry = registry.unwrap_or_else(|| self::registry(&config));
@@ -93,7 +95,7 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
         });
         let metrics = Metrics::new();
-        let uploads = Uploads::new();
+        let uploads = Uploads::new(&config.bops);
         let tip_limits = TipLimits::new(&config.tips);
         let app = App {
             config,
@@ -128,6 +130,7 @@ impl Application {
     /// worker and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { state, router, listener, worker, mail_sender, _lock } = self;
+        let jobs = crate::bops::jobs::spawn(&state);
         let server = &state.config.server;
         let grace = Duration::from_secs(server.shutdown_grace_secs);
         let limits = ConnectionLimits {
@@ -137,6 +140,9 @@ impl Application {
         };
         if !crate::http_server::serve(listener, router, limits, shutdown, grace).await {
             tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
+        }
+        for job in jobs {
+            job.abort();
         }
         let db = state.db.clone();
         tokio::task::spawn_blocking(move || {

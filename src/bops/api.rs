@@ -132,7 +132,7 @@ async fn create_bop(
     let input = PublishInput { upload_id: body.upload_id, caption: body.caption, visibility: body.visibility, poster };
     let uid = service::publish(&state, &scope.artist, input).await?;
     let bop = service::find_bop(&state, &uid, Some(scope.user.id.0)).await?;
-    Ok((StatusCode::CREATED, Json(bop.into())))
+    Ok((StatusCode::CREATED, Json(BopView::new(bop, &state.media))))
 }
 
 #[derive(Deserialize)]
@@ -154,7 +154,7 @@ async fn show_bop(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<BopView>> {
-    Ok(Json(service::find_bop(&state, &id, Some(user.id.0)).await?.into()))
+    Ok(Json(BopView::new(service::find_bop(&state, &id, Some(user.id.0)).await?, &state.media)))
 }
 
 async fn like_bop(

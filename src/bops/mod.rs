@@ -1,8 +1,10 @@
 //! Bops: short vertical videos — posting, playback, likes, comments, views.
 
+pub mod access;
 pub mod api;
 pub mod domain;
 pub mod events;
+pub mod jobs;
 mod poster;
 pub mod probe;
 pub mod repo;

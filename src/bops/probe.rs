@@ -39,6 +39,21 @@ pub enum ProbeError {
     Storage,
 }
 
+impl VideoInfo {
+    /// The type the video is served with. QuickTime files are announced as
+    /// MP4: browsers play H.264/HEVC in either, but some refuse
+    /// `video/quicktime`.
+    pub fn content_type(&self) -> &'static str {
+        if self.container == "webm" { "video/webm" } else { "video/mp4" }
+    }
+}
+
+/// The type an upload's first bytes announce (EBML magic: WebM), to label
+/// the object as it is written; the probe at publish has the last word.
+pub fn sniff_content_type(head: &[u8]) -> &'static str {
+    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) { "video/webm" } else { "video/mp4" }
+}
+
 /// The largest `moov` box read into memory (a few minutes of video need well under 1 MB).
 const MAX_MOOV: u64 = 16 * 1024 * 1024;
 /// WebM keeps its Info and Tracks near the start.

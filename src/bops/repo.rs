@@ -80,6 +80,7 @@ pub struct NewBop<'a> {
     pub height: u32,
     pub duration_ms: u64,
     pub codec: &'a str,
+    pub video_type: &'a str,
     pub size_bytes: u64,
 }
 
@@ -87,8 +88,8 @@ pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Re
     let uid = crate::identity::repo::new_uid();
     conn.execute(
         "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height,
-             duration_ms, codec, size_bytes, published_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+             duration_ms, codec, size_bytes, published_at, updated_at, video_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
         params![
             uid,
             new.artist.0,
@@ -102,7 +103,8 @@ pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Re
             new.duration_ms as i64,
             new.codec,
             new.size_bytes as i64,
-            now
+            now,
+            new.video_type
         ],
     )?;
     Ok(uid)
@@ -221,6 +223,65 @@ pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64)
         params![artist.0, uid, now],
     )?;
     Ok(changed == 1)
+}
+
+/// The visibility and type of the live Bop whose video is `key`; `None`
+/// when it is deleted, its artist suspended, or no Bop has it.
+pub fn find_video_access(conn: &Connection, key: &str) -> rusqlite::Result<Option<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT b.visibility, b.video_type FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
+         WHERE b.video_key = ?1 AND b.deleted_at IS NULL AND a.suspended_at IS NULL",
+    )?
+    .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+/// The widest visibility among the live Bops that show poster `key`
+/// (posters are content-addressed, so two Bops may share one).
+pub fn find_poster_visibility(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT b.visibility FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
+         WHERE b.poster_key = ?1 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+         ORDER BY b.visibility = 'public' DESC LIMIT 1",
+    )?
+    .query_row([key], |r| r.get(0))
+    .optional()
+}
+
+/// A soft-deleted Bop whose files are still in the store.
+#[derive(Debug, Clone)]
+pub struct PurgeableBop {
+    pub id: i64,
+    pub video_key: String,
+    pub poster_key: Option<String>,
+}
+
+/// Bops deleted before `deleted_before` whose files are not purged yet, oldest first.
+pub fn list_purgeable_bops(
+    conn: &Connection,
+    deleted_before: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<PurgeableBop>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, video_key, poster_key FROM bops_videos
+         WHERE deleted_at IS NOT NULL AND media_purged_at IS NULL AND deleted_at <= ?1
+         ORDER BY deleted_at LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![deleted_before, limit as i64], |r| {
+        Ok(PurgeableBop { id: r.get(0)?, video_key: r.get(1)?, poster_key: r.get(2)? })
+    })?;
+    rows.collect()
+}
+
+/// Does any Bop but `except` still need poster `key` (live, or deleted but not yet purged)?
+pub fn poster_in_use(conn: &Connection, key: &str, except: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM bops_videos WHERE poster_key = ?1 AND id != ?2 AND media_purged_at IS NULL")?
+        .exists(params![key, except])
+}
+
+pub fn mark_media_purged(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
+    Ok(())
 }
 
 /// Adds a like; false when it was already there (likes are idempotent).

@@ -53,7 +53,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
         {
             Ok(poster) => {
                 let key = MediaKey::parse(&poster.key).expect("poster keys are valid");
-                state.media.put_bytes(&key, poster.jpeg.into()).await?;
+                state.media.put_bytes_as(&key, poster.jpeg.into(), "image/jpeg").await?;
                 Some(poster.key)
             }
             Err(err) => {
@@ -79,6 +79,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                 height: info.height,
                 duration_ms: info.duration_ms,
                 codec: info.codec,
+                video_type: info.content_type(),
                 size_bytes: finished.size,
             };
             let uid = repo::insert_bop(tx, &new, now_ms())?;
@@ -160,7 +161,7 @@ pub async fn feed(state: &AppState, viewer: i64, cursor: Option<&str>, limit: us
     } else {
         None
     };
-    Ok(FeedPage { items: rows.into_iter().map(|(_, row)| BopView::from(row)).collect(), next_cursor })
+    Ok(FeedPage { items: rows.into_iter().map(|(_, row)| BopView::new(row, &state.media)).collect(), next_cursor })
 }
 
 /// Likes or unlikes; idempotent. Returns the Bop's like count.

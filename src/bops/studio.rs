@@ -55,7 +55,7 @@ async fn show_studio(State(state): State<AppState>, page: Page, scope: ArtistSco
         .into_iter()
         .map(|row| {
             let tips = format_money(row.tip_total_minor, "USD");
-            StudioBop { bop: row.into(), tips }
+            StudioBop { bop: BopView::new(row, &state.media), tips }
         })
         .collect();
     Ok(page.render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops })?.into_response())

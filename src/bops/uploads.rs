@@ -15,6 +15,7 @@ use object_store::buffered::BufWriter;
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
+use super::probe::sniff_content_type;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::ArtistId;
 use crate::media::{Media, MediaKey};
@@ -25,15 +26,15 @@ const PART_SIZE: usize = 5 * 1024 * 1024;
 /// Parts in flight at once per upload: one keeps an upload's memory to about
 /// two parts whatever the file size.
 const PARTS_IN_FLIGHT: usize = 1;
-/// An upload nobody touched for this long is abandoned and cleaned up.
-const IDLE_LIMIT: Duration = Duration::from_secs(3600);
 
 struct Upload {
-    artist: ArtistId,
     key: MediaKey,
     size: u64,
     received: u64,
     writer: Option<BufWriter>,
+    /// A relayed upload before its first bytes: the writer is made then,
+    /// labelled with the type those bytes announce.
+    relay: Option<Media>,
     direct: Option<Direct>,
     touched: Instant,
 }
@@ -46,12 +47,19 @@ struct Direct {
     parts: u32,
 }
 
+/// An upload and its artist, readable without waiting for a running append.
+type Session = (ArtistId, Arc<tokio::sync::Mutex<Upload>>);
+
 /// S3 allows at most this many parts, each (but the last) at least 5 MiB.
 const MAX_PARTS: u64 = 10_000;
 
-#[derive(Default)]
+/// Uploads in progress. Each relayed one holds up to a part in memory, so
+/// an artist may keep only a few open, and a timer aborts those left idle
+/// (see [`Uploads::sweep`]): abandoned uploads cannot pile up.
 pub struct Uploads {
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Upload>>>>,
+    sessions: Mutex<HashMap<String, Session>>,
+    max_open_per_artist: usize,
+    idle_limit: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,8 +85,12 @@ pub struct Finished {
 }
 
 impl Uploads {
-    pub fn new() -> Uploads {
-        Uploads::default()
+    pub fn new(config: &crate::config::BopsConfig) -> Uploads {
+        Uploads {
+            sessions: Mutex::default(),
+            max_open_per_artist: usize::try_from(config.max_open_uploads).unwrap_or(usize::MAX),
+            idle_limit: Duration::from_secs(config.upload_idle_secs),
+        }
     }
 
     fn status(id: &str, upload: &Upload, chunk_size: u64) -> UploadStatus {
@@ -117,6 +129,7 @@ impl Uploads {
             return Err(AppError::invalid("size", format!("Videos can be at most {}.", format_bytes(limit))));
         }
         self.sweep().await;
+        self.check_open_uploads(artist)?;
         let id = crate::identity::repo::new_uid();
         let key = MediaKey::parse(&format!("bops/{id}/video")).expect("generated keys are valid");
         let upload = if direct && media.supports_direct_upload() {
@@ -124,25 +137,54 @@ impl Uploads {
             let upload_id = media.start_direct_upload(&key).await?;
             let parts = u32::try_from(size.div_ceil(part_size)).unwrap_or(u32::MAX);
             let direct = Direct { media: media.clone(), upload_id, part_size, parts };
-            Upload { artist, key, size, received: 0, writer: None, direct: Some(direct), touched: Instant::now() }
+            Upload { key, size, received: 0, writer: None, relay: None, direct: Some(direct), touched: Instant::now() }
         } else {
-            let writer = BufWriter::with_capacity(media.store().clone(), key.path(), PART_SIZE)
-                .with_max_concurrency(PARTS_IN_FLIGHT);
-            Upload { artist, key, size, received: 0, writer: Some(writer), direct: None, touched: Instant::now() }
+            let relay = Some(media.clone());
+            Upload { key, size, received: 0, writer: None, relay, direct: None, touched: Instant::now() }
         };
         let status = Self::status(&id, &upload, chunk_size);
-        self.lock().insert(id, Arc::new(tokio::sync::Mutex::new(upload)));
+        // Checked again under the lock: concurrent requests cannot both
+        // take the last place.
+        let refused = {
+            let mut sessions = self.lock();
+            let open = sessions.values().filter(|(owner, _)| *owner == artist).count();
+            if open >= self.max_open_per_artist {
+                Some(upload)
+            } else {
+                sessions.insert(id, (artist, Arc::new(tokio::sync::Mutex::new(upload))));
+                None
+            }
+        };
+        if let Some(mut upload) = refused {
+            abort(&mut upload).await;
+            return Err(self.too_many(self.max_open_per_artist));
+        }
         Ok(status)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<Upload>>>> {
+    /// Refuses a new upload while the artist has the most allowed in progress.
+    fn check_open_uploads(&self, artist: ArtistId) -> AppResult<()> {
+        let open = self.lock().values().filter(|(owner, _)| *owner == artist).count();
+        if open >= self.max_open_per_artist {
+            return Err(self.too_many(open));
+        }
+        Ok(())
+    }
+
+    fn too_many(&self, open: usize) -> AppError {
+        AppError::Conflict(format!(
+            "You already have {open} uploads in progress; finish or cancel one before starting another."
+        ))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The artist's own upload `id`; another artist's is as good as missing.
     async fn get(&self, artist: ArtistId, id: &str) -> AppResult<Arc<tokio::sync::Mutex<Upload>>> {
-        let session = self.lock().get(id).cloned().ok_or(AppError::NotFound)?;
-        if session.lock().await.artist != artist {
+        let (owner, session) = self.lock().get(id).cloned().ok_or(AppError::NotFound)?;
+        if owner != artist {
             return Err(AppError::NotFound);
         }
         Ok(session)
@@ -183,10 +225,20 @@ impl Uploads {
                 self.cancel(artist, id).await?;
                 return Err(AppError::invalid("size", "The file is larger than announced; the upload was stopped."));
             }
+            if chunk.is_empty() {
+                continue;
+            }
+            if let Some(media) = upload.relay.take() {
+                let writer = media
+                    .writer(&upload.key, sniff_content_type(&chunk), PART_SIZE)
+                    .with_max_concurrency(PARTS_IN_FLIGHT);
+                upload.writer = Some(writer);
+            }
             upload.received += chunk.len() as u64;
             let writer = upload.writer.as_mut().ok_or(AppError::NotFound)?;
             writer.put(chunk).await?;
         }
+        upload.touched = Instant::now();
         Ok(Self::status(id, &upload, chunk_size))
     }
 
@@ -267,22 +319,27 @@ impl Uploads {
         Ok(Finished { key: upload.key.clone(), size: upload.size })
     }
 
-    /// Aborts uploads left idle past the limit.
-    async fn sweep(&self) {
+    /// Aborts uploads left idle past the limit; runs on a timer (see
+    /// `bops::jobs`) and before each new upload. Returns how many it aborted.
+    pub async fn sweep(&self) -> usize {
+        let mut swept = 0;
         let sessions: Vec<(String, Arc<tokio::sync::Mutex<Upload>>)> =
-            self.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            self.lock().iter().map(|(k, (_, v))| (k.clone(), v.clone())).collect();
         for (id, session) in sessions {
             let Ok(mut upload) = session.try_lock() else { continue };
-            if upload.touched.elapsed() > IDLE_LIMIT {
+            if upload.touched.elapsed() > self.idle_limit {
                 abort(&mut upload).await;
                 self.lock().remove(&id);
+                swept += 1;
             }
         }
+        swept
     }
 }
 
 /// Aborts whatever the store holds of an upload (relayed or direct).
 async fn abort(upload: &mut Upload) {
+    upload.relay = None;
     if let Some(mut writer) = upload.writer.take() {
         let _ = writer.abort().await;
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::repo::BopRow;
-use crate::media::MediaKey;
+use crate::media::{Audience, Media, MediaKey};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ArtistSummary {
@@ -34,20 +34,25 @@ pub struct BopView {
     pub liked_by_me: bool,
 }
 
-fn url(key: Option<&str>) -> Option<String> {
-    key.and_then(MediaKey::parse).map(|k| k.url_path())
+/// Whom a Bop's video and poster are for: the stable URL when public, a
+/// short-lived signed link for followers-only and private Bops (whoever got
+/// this view passed the Bop's visibility check).
+pub fn audience(visibility: &str) -> Audience {
+    if visibility == "public" { Audience::Public } else { Audience::Signed }
 }
 
-impl From<BopRow> for BopView {
-    fn from(row: BopRow) -> BopView {
+impl BopView {
+    pub fn new(row: BopRow, media: &Media) -> BopView {
+        let audience = audience(&row.visibility);
+        let url = |key: Option<&str>, audience| key.and_then(MediaKey::parse).map(|k| media.link(&k, audience));
         BopView {
-            video_url: url(Some(&row.video_key)).unwrap_or_default(),
-            poster_url: url(row.poster_key.as_deref()),
+            video_url: url(Some(&row.video_key), audience).unwrap_or_default(),
+            poster_url: url(row.poster_key.as_deref(), audience),
             artist: ArtistSummary {
                 id: row.artist_uid,
                 handle: row.artist_handle,
                 name: row.artist_name,
-                photo_url: url(row.artist_photo_key.as_deref()),
+                photo_url: url(row.artist_photo_key.as_deref(), Audience::Public),
             },
             id: row.uid,
             caption: row.caption,

@@ -4,13 +4,16 @@
 use std::io::Cursor;
 
 use image::imageops::FilterType;
-use image::{ImageFormat, ImageReader, Limits};
+use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 pub const SIDE: u32 = 512;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 const MAX_DIMENSION: u32 = 8_000;
 const MAX_PIXELS: u64 = 40_000_000;
+/// Decoded size limit: a 24-megapixel RGB photo (72 MiB) fits, a 16-bit
+/// RGBA bomb of the same pixel count does not.
+const MAX_DECODED_BYTES: u64 = 96 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
@@ -18,7 +21,7 @@ pub enum PhotoError {
     TooLarge,
     #[error("Upload a JPEG, PNG or WebP image.")]
     NotAnImage,
-    #[error("The photo is too large in pixels (at most 8000 on a side).")]
+    #[error("The photo is too large in pixels (at most 8000 on a side and about 30 megapixels).")]
     TooManyPixels,
     #[error("The photo could not be read; it may be damaged.")]
     Unreadable,
@@ -46,8 +49,11 @@ pub fn encode_jpeg(image: &image::RgbImage) -> Result<Vec<u8>, PhotoError> {
     Ok(jpeg)
 }
 
-/// Decodes an uploaded JPEG, PNG or WebP within byte, dimension and pixel
-/// limits, checked before any pixel is decoded.
+/// Decodes an uploaded JPEG, PNG or WebP within byte, dimension, pixel and
+/// memory limits, all checked from the header before any pixel is decoded:
+/// a few hundred KB of PNG can claim 16-bit RGBA at 6320×6320, 300 MiB once
+/// decoded. At most [`MAX_DECODES`] images decode at once, so concurrent
+/// uploads cannot multiply that budget without bound.
 pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
     if bytes.len() > MAX_BYTES {
         return Err(PhotoError::TooLarge);
@@ -57,22 +63,74 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
         return Err(PhotoError::NotAnImage);
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // Checked before decoding: a tiny file can claim enormous dimensions.
-    let (width, height) = reader.into_dimensions().map_err(|_| PhotoError::Unreadable)?;
+    reader.limits(limits());
+    let decoder = reader.into_decoder().map_err(|e| refusal(&e))?;
+    let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(PhotoError::Unreadable);
     }
     if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(PhotoError::TooManyPixels);
     }
-    reader = ImageReader::with_format(Cursor::new(bytes), format);
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(PhotoError::TooManyPixels);
+    }
+    let _permit = DECODES.acquire();
+    let image = image::DynamicImage::from_decoder(decoder).map_err(|e| refusal(&e))?;
+    // Deeper colour than 8 bits per channel only doubles what the resize holds.
+    Ok(match image {
+        image::DynamicImage::ImageRgb8(_) | image::DynamicImage::ImageRgba8(_) => image,
+        other if other.color().has_alpha() => other.to_rgba8().into(),
+        other => other.to_rgb8().into(),
+    })
+}
+
+/// The decoder's own allocation limits: a second line behind the header checks.
+fn limits() -> Limits {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    reader.decode().map_err(|_| PhotoError::Unreadable)
+    limits.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
+    limits
 }
+
+fn refusal(err: &image::ImageError) -> PhotoError {
+    match err {
+        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        _ => PhotoError::Unreadable,
+    }
+}
+
+/// Images decoding at once, across all requests.
+const MAX_DECODES: usize = 2;
+
+/// A counting semaphore for the blocking threads that decode images.
+struct Decodes {
+    running: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+struct DecodePermit(&'static Decodes);
+
+impl Decodes {
+    fn acquire(&'static self) -> DecodePermit {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        while *running >= MAX_DECODES {
+            running = self.freed.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        *running += 1;
+        DecodePermit(self)
+    }
+}
+
+impl Drop for DecodePermit {
+    fn drop(&mut self) {
+        *self.0.running.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+static DECODES: Decodes = Decodes { running: std::sync::Mutex::new(0), freed: std::sync::Condvar::new() };
 
 #[cfg(test)]
 mod tests {

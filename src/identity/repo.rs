@@ -375,6 +375,11 @@ pub fn find_connect_artist(conn: &Connection, account_ref: &str) -> rusqlite::Re
 }
 
 /// The installation's secret called `name`, created on first use.
+/// Is `key` the current photo of an artist who is not suspended?
+pub fn is_profile_photo(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE photo_key = ?1 AND suspended_at IS NULL")?.exists([key])
+}
+
 pub fn server_secret(conn: &Connection, name: &str, now: i64) -> rusqlite::Result<Vec<u8>> {
     let fresh: [u8; 32] = rand::random();
     conn.execute(

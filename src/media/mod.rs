@@ -2,6 +2,7 @@
 //! S3-compatible bucket, or memory (tests). Writes stream in bounded memory;
 //! reads are served with HTTP ranges (see [`serve`]) or, on S3, presigned URLs.
 
+pub mod access;
 mod key;
 pub mod presign;
 mod serve;
@@ -18,12 +19,13 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::signer::Signer;
-use object_store::{ObjectMeta, ObjectStore, PutPayload};
+use object_store::{Attribute, Attributes, ObjectMeta, ObjectStore, PutOptions, PutPayload};
 use tokio::io::AsyncWriteExt;
 
 use crate::config::{Config, MediaBackend};
 use crate::error::{AppError, AppResult};
 
+pub use access::{Audience, Grant, UrlSigner};
 pub use key::MediaKey;
 pub use serve::{ByteRange, RangeError, parse_range};
 
@@ -40,6 +42,11 @@ pub struct Media {
     direct: Option<presign::S3Presigner>,
     presign_ttl: Duration,
     description: String,
+    /// The local store's directory, resolved: nothing outside it is served,
+    /// whatever links a restored or tampered directory holds.
+    local_root: Option<std::path::PathBuf>,
+    /// Signs links to media not everyone may see (set at startup).
+    links: Option<UrlSigner>,
 }
 
 /// What a finished write stored.
@@ -81,7 +88,11 @@ impl Media {
                     .with_context(|| format!("cannot create media directory {}", dir.display()))?;
                 let store = LocalFileSystem::new_with_prefix(&dir)
                     .with_context(|| format!("cannot use media directory {}", dir.display()))?;
-                Ok(Media::new(Arc::new(store), None, ttl, format!("local directory {}", dir.display())))
+                let mut media = Media::new(Arc::new(store), None, ttl, format!("local directory {}", dir.display()));
+                media.local_root = Some(
+                    dir.canonicalize().with_context(|| format!("cannot resolve media directory {}", dir.display()))?,
+                );
+                Ok(media)
             }
             MediaBackend::Memory => Ok(Media::in_memory()),
             MediaBackend::S3 => {
@@ -119,7 +130,63 @@ impl Media {
         presign_ttl: Duration,
         description: String,
     ) -> Media {
-        Media { store, signer, direct: None, presign_ttl, description }
+        Media { store, signer, direct: None, presign_ttl, description, local_root: None, links: None }
+    }
+
+    /// Signs media links with `signer` from now on.
+    pub fn set_link_signer(&mut self, signer: UrlSigner) {
+        self.links = Some(signer);
+    }
+
+    /// The URL path that serves `key` to `audience`: stable when public,
+    /// a short-lived signed link otherwise.
+    pub fn link(&self, key: &MediaKey, audience: Audience) -> String {
+        match &self.links {
+            Some(links) => links.url(key, audience, now_secs()),
+            // Without a signer nothing restricted can be opened: the plain
+            // path is refused by the media route.
+            None => key.url_path(),
+        }
+    }
+
+    /// Does `signature` open `key` now?
+    pub fn verify_link(&self, key: &MediaKey, signature: &access::Signature) -> bool {
+        self.links.as_ref().is_some_and(|links| links.verify(key, signature, now_secs()))
+    }
+
+    /// A writer that streams into `key`, labelled with `content_type` where
+    /// the store keeps types (S3 serves it back as `Content-Type`).
+    pub fn writer(&self, key: &MediaKey, content_type: &str, capacity: usize) -> BufWriter {
+        let writer = BufWriter::with_capacity(self.store.clone(), key.path(), capacity);
+        match self.type_attributes(content_type) {
+            Some(attributes) => writer.with_attributes(attributes),
+            None => writer,
+        }
+    }
+
+    /// The store's attributes for `content_type`: S3 and memory keep them;
+    /// the local store refuses any, and is served by the recorded type.
+    fn type_attributes(&self, content_type: &str) -> Option<Attributes> {
+        if self.local_root.is_some() {
+            return None;
+        }
+        Some(Attributes::from_iter([(
+            Attribute::ContentType,
+            object_store::AttributeValue::from(content_type.to_owned()),
+        )]))
+    }
+
+    /// Refuses keys that resolve outside the local store's directory
+    /// (a symbolic link planted there); missing files are the store's to report.
+    async fn ensure_inside(&self, key: &MediaKey) -> AppResult<()> {
+        let Some(root) = &self.local_root else { return Ok(()) };
+        match tokio::fs::canonicalize(root.join(key.as_str())).await {
+            Ok(real) if !real.starts_with(root) => {
+                tracing::warn!(key = %key, "a media key resolves outside the media directory; refused");
+                Err(AppError::NotFound)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Can clients upload straight to the store (S3 with static keys)?
@@ -195,21 +262,36 @@ impl Media {
     }
 
     pub async fn put_bytes(&self, key: &MediaKey, bytes: Bytes) -> AppResult<Stored> {
+        self.put_typed(key, bytes, None).await
+    }
+
+    /// As [`Media::put_bytes`], labelled with `content_type` where the store keeps types.
+    pub async fn put_bytes_as(&self, key: &MediaKey, bytes: Bytes, content_type: &str) -> AppResult<Stored> {
+        self.put_typed(key, bytes, Some(content_type)).await
+    }
+
+    async fn put_typed(&self, key: &MediaKey, bytes: Bytes, content_type: Option<&str>) -> AppResult<Stored> {
+        self.ensure_inside(key).await?;
         let size = bytes.len() as u64;
-        self.store.put(&key.path(), PutPayload::from_bytes(bytes)).await?;
+        let attributes = content_type.and_then(|t| self.type_attributes(t)).unwrap_or_default();
+        let options = PutOptions { attributes, ..PutOptions::default() };
+        self.store.put_opts(&key.path(), PutPayload::from_bytes(bytes), options).await?;
         Ok(Stored { size })
     }
 
     pub async fn head(&self, key: &MediaKey) -> AppResult<ObjectMeta> {
+        self.ensure_inside(key).await?;
         Ok(self.store.head(&key.path()).await?)
     }
 
     /// Bytes `range` of an object (clamped to its end by the store).
     pub async fn get_range(&self, key: &MediaKey, range: std::ops::Range<u64>) -> AppResult<Bytes> {
+        self.ensure_inside(key).await?;
         Ok(self.store.get_range(&key.path(), range).await?)
     }
 
     pub async fn get_bytes(&self, key: &MediaKey) -> AppResult<Bytes> {
+        self.ensure_inside(key).await?;
         Ok(self.store.get(&key.path()).await?.bytes().await?)
     }
 
@@ -224,6 +306,22 @@ impl Media {
     /// A presigned GET URL, where the store can make one (S3).
     pub async fn presigned_get(&self, key: &MediaKey) -> AppResult<Option<url::Url>> {
         self.presign(http::Method::GET, key).await
+    }
+
+    /// A presigned GET URL whose response carries `content_type` (S3 with
+    /// static keys; with instance credentials the object's own type, set
+    /// when it was written, is served).
+    pub async fn presigned_get_as(&self, key: &MediaKey, content_type: &str) -> AppResult<Option<url::Url>> {
+        match (&self.direct, &self.signer) {
+            (Some(presigner), Some(_)) => Ok(Some(presigner.presign(
+                "GET",
+                key.as_str(),
+                &[("response-content-type", content_type)],
+                self.presign_ttl,
+                chrono::Utc::now(),
+            ))),
+            _ => self.presigned_get(key).await,
+        }
     }
 
     /// A presigned PUT URL, where the store can make one (S3).
@@ -247,6 +345,10 @@ impl Media {
         self.store.delete(&key.path()).await.context("cannot delete from the media store")?;
         Ok(())
     }
+}
+
+fn now_secs() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
 }
 
 /// The presigner for direct uploads, when the S3 keys are configured (with

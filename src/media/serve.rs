@@ -7,12 +7,15 @@ use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use object_store::{GetOptions, GetRange};
 
-use super::{Media, MediaKey};
+use super::{Audience, Grant, Media, MediaKey};
 use crate::error::AppResult;
 
-/// Objects are write-once (a new upload gets a new key), so clients may keep
-/// them for a year.
+/// Objects are write-once (a new upload gets a new key), so public ones may
+/// be kept for a year.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Media behind a signed link: no cache keeps it, so access stays the
+/// content's to decide on every fetch.
+const RESTRICTED: &str = "private, no-store";
 
 /// A satisfiable range, resolved against the object size: `start..=end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,22 +69,23 @@ pub fn parse_range(value: &str, size: u64) -> Result<Option<ByteRange>, RangeErr
 }
 
 impl Media {
-    /// Answers a GET (or HEAD) for the object at `key`.
-    pub async fn serve(&self, key: &MediaKey, request: &HeaderMap) -> AppResult<Response> {
+    /// Answers a GET (or HEAD) for the object at `key`, which `grant` allows.
+    pub async fn serve(&self, key: &MediaKey, grant: &Grant, request: &HeaderMap) -> AppResult<Response> {
         let meta = self.head(key).await?;
         let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+        let cache = if grant.audience == Audience::Public { IMMUTABLE } else { RESTRICTED };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         if let Ok(value) = HeaderValue::from_str(&etag) {
             headers.insert(header::ETAG, value);
         }
         if if_none_match(request, &etag) {
             return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
         }
-        let mime = mime_guess::from_path(key.as_str()).first_or_octet_stream();
-        headers
-            .insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).expect("a mime type is a valid header"));
+        let content_type = HeaderValue::from_str(&grant.content_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+        headers.insert(header::CONTENT_TYPE, content_type);
 
         let range = match requested_range(request, &etag, meta.size) {
             Ok(range) => range,

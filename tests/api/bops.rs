@@ -52,7 +52,7 @@ pub async fn call(
 }
 
 /// Uploads `bytes` in `chunk`-sized pieces; returns the upload id.
-async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> String {
+pub async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> String {
     let (status, created) =
         call(app, Some(token), Method::POST, "/api/v1/uploads", Some(json!({"size": bytes.len()}))).await;
     assert_eq!(status, 201, "{created}");
@@ -92,7 +92,7 @@ fn stored_videos(app: &TestApp) -> usize {
     files(&app.data_dir().join("media/bops"))
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+pub fn count(app: &TestApp, sql: &str) -> i64 {
     let sql = sql.to_owned();
     app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()
 }

@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod identity;
 mod media;
+mod media_access;
 mod probe;
 mod s3;
 mod server;

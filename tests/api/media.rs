@@ -6,7 +6,35 @@ use reqwest::header;
 
 use boptone::media::{Media, MediaKey, PutError};
 
-use crate::helpers::{pattern, spawn_app};
+use crate::helpers::{TestApp, pattern, spawn_app};
+
+/// Makes `key` the video of a public Bop, so the media route serves it
+/// (media is served only for the content that owns it).
+pub async fn owned_by_a_public_bop(app: &TestApp, key: &MediaKey, video_type: &'static str) {
+    crate::browser::onboarded_artist(&app.address, "owner@example.com", "Owner").await;
+    let key = key.as_str().to_owned();
+    app.state
+        .db
+        .write_blocking(boptone::db::Durability::Normal, move |tx| {
+            let artist: i64 = tx.query_row("SELECT id FROM artist_profiles", [], |r| r.get(0))?;
+            let new = boptone::bops::repo::NewBop {
+                artist: boptone::identity::domain::ArtistId(artist),
+                caption: "",
+                hashtags: &[],
+                visibility: "public",
+                video_key: &key,
+                poster_key: None,
+                width: 360,
+                height: 640,
+                duration_ms: 1000,
+                codec: "h264",
+                video_type,
+                size_bytes: 1,
+            };
+            boptone::bops::repo::insert_bop(tx, &new, 0).map(|_| ())
+        })
+        .unwrap();
+}
 
 fn chunks(data: &[u8], size: usize) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let parts: Vec<Result<Bytes, std::io::Error>> = data.chunks(size).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
@@ -25,6 +53,7 @@ async fn media_is_served_whole_and_in_ranges() {
     let app = spawn_app().await;
     let data = pattern(300_000);
     let key = store(&app.state.media, "test/clip.mp4", &data).await;
+    owned_by_a_public_bop(&app, &key, "video/mp4").await;
     let url = app.url(&key.url_path());
 
     let whole = app.client.get(&url).send().await.unwrap();
@@ -63,6 +92,7 @@ async fn media_is_served_whole_and_in_ranges() {
 async fn etag_revalidation_and_if_range() {
     let app = spawn_app().await;
     let key = store(&app.state.media, "test/poster.jpg", &pattern(5000)).await;
+    owned_by_a_public_bop(&app, &key, "video/mp4").await;
     let url = app.url(&key.url_path());
     let first = app.client.get(&url).send().await.unwrap();
     let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();

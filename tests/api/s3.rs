@@ -94,6 +94,7 @@ async fn media_route_redirects_to_a_presigned_url() {
     media.put_bytes(&key, Bytes::from(pattern(1000))).await.unwrap();
 
     let app = spawn_app_with(|c| c.media = config.media.clone(), Default::default(), None).await;
+    crate::media::owned_by_a_public_bop(&app, &key, "image/jpeg").await;
     let response = app.get(&key.url_path()).await;
     assert_eq!(response.status(), 307);
     let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
@@ -144,4 +145,41 @@ pub async fn spawn_s3_app() -> (crate::helpers::TestApp, String, String) {
     with_secret(&mut config);
     let app = spawn_app_with(move |c| c.media = config.media.clone(), Default::default(), None).await;
     (app, bucket, endpoint())
+}
+
+/// On S3 too: objects carry their real type, and the presigned redirect is
+/// issued only after the content's access check.
+#[tokio::test]
+async fn bucket_objects_carry_their_type_and_redirects_follow_access() {
+    use crate::bops::{artist, call, fixture, upload};
+    use reqwest::Method;
+    let (app, _bucket, _endpoint) = spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "s3types@example.com", "Bucketeer").await;
+    let mut bops = Vec::new();
+    for visibility in ["public", "followers"] {
+        let id = upload(&app, &token, &fixture("vertical.webm"), 64 * 1024).await;
+        let body = serde_json::json!({"upload_id": id, "visibility": visibility});
+        let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(body)).await;
+        assert_eq!(status, 201, "{bop}");
+        bops.push(bop);
+    }
+    for bop in &bops {
+        let url = bop["video_url"].as_str().unwrap();
+        let redirect = app.get(url).await;
+        assert_eq!(redirect.status(), 307, "{url}");
+        assert_eq!(redirect.headers()[header::CACHE_CONTROL], "private, no-store");
+        let location = redirect.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let object = client().get(location).send().await.unwrap();
+        assert_eq!(object.status(), 200);
+        assert_eq!(object.headers()[header::CONTENT_TYPE], "video/webm");
+        // The object itself is stored with its type, not only the presigned answer.
+        let key = MediaKey::parse(url.trim_start_matches("/media/").split('?').next().unwrap()).unwrap();
+        let stored = app.state.media.store().get(&key.path()).await.unwrap();
+        let content_type = stored.attributes.get(&object_store::Attribute::ContentType).map(|v| v.to_string());
+        assert_eq!(content_type.as_deref(), Some("video/webm"));
+    }
+    let signed = bops[1]["video_url"].as_str().unwrap();
+    let bare = signed.split('?').next().unwrap();
+    assert_eq!(app.get(bare).await.status(), 404, "no presigned URL without the signed link");
+    app.stop().await;
 }

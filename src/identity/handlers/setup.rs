@@ -126,7 +126,7 @@ pub async fn save_setup(
     let photo_key = match photo {
         Some(photo) => {
             let key = MediaKey::parse(&photo.key).expect("photo keys are valid media keys");
-            state.media.put_bytes(&key, Bytes::from(photo.jpeg)).await?;
+            state.media.put_bytes_as(&key, Bytes::from(photo.jpeg), "image/jpeg").await?;
             Some(photo.key)
         }
         None => None,
