@@ -9,6 +9,10 @@ use reqwest::header;
 use boptone::config::{Config, MediaBackend, Secret};
 use boptone::media::{Media, MediaKey};
 
+use reqwest::Method;
+use serde_json::json;
+
+use crate::bops::{artist, call, upload};
 use crate::helpers::{boptone, client, pattern, run, spawn_app_with, stderr, stdout};
 
 fn endpoint() -> String {
@@ -181,5 +185,94 @@ async fn bucket_objects_carry_their_type_and_redirects_follow_access() {
     let signed = bops[1]["video_url"].as_str().unwrap();
     let bare = signed.split('?').next().unwrap();
     assert_eq!(app.get(bare).await.status(), 404, "no presigned URL without the signed link");
+    app.stop().await;
+}
+
+// Bops on a bucket: uploads relayed and direct, playback by presigned URL.
+
+#[tokio::test]
+async fn bops_upload_to_and_play_from_an_s3_bucket() {
+    let (app, _bucket, _endpoint) = crate::s3::spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "cloud@example.com", "Cloud").await;
+    // 12 MiB: more than two 5 MiB parts, so the bucket gets a real multipart upload.
+    let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
+    let id = upload(&app, &token, &video, 4 * 1024 * 1024).await;
+    let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
+    assert_eq!(status, 201, "{bop}");
+    let redirect = client().get(app.url(bop["video_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(redirect.status(), 307, "served from the bucket by presigned URL");
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let ranged = client().get(location).header("range", "bytes=0-7").send().await.unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), &video[..8]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn direct_uploads_send_parts_straight_to_the_bucket() {
+    let (app, _bucket, _endpoint) = crate::s3::spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "direct@example.com", "Direct").await;
+    let video = crate::helpers::padded_vertical_mp4(11 * 1024 * 1024);
+
+    let (status, created) =
+        call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": video.len(), "direct": true})))
+            .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["mode"], "direct");
+    let id = created["upload_id"].as_str().unwrap().to_owned();
+    let part_size = created["part_size"].as_u64().unwrap() as usize;
+    let urls: Vec<String> =
+        created["part_urls"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+    assert_eq!(urls.len(), video.len().div_ceil(part_size));
+    assert!(
+        urls.iter().all(|u| u.contains("X-Amz-Signature=") && u.contains("partNumber=") && u.contains("uploadId="))
+    );
+
+    // The server does not relay a direct upload.
+    let relayed = client()
+        .put(app.url(&format!("/api/v1/uploads/{id}?offset=0")))
+        .bearer_auth(&token)
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(relayed.status(), 409);
+
+    let mut etags = Vec::new();
+    for (url, part) in urls.iter().zip(video.chunks(part_size)) {
+        let response = client().put(url).body(part.to_vec()).send().await.unwrap();
+        assert!(response.status().is_success(), "part upload: {}", response.status());
+        etags.push(response.headers()["etag"].to_str().unwrap().to_owned());
+    }
+    let (status, body) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/uploads/{id}/complete"),
+        Some(json!({"etags": &etags[..1]})),
+    )
+    .await;
+    assert_eq!(status, 422, "every part's ETag is needed: {body}");
+    let (status, done) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/uploads/{id}/complete"),
+        Some(json!({"etags": etags})),
+    )
+    .await;
+    assert_eq!((status.as_u16(), done["complete"].as_bool()), (200, Some(true)), "{done}");
+    let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
+    assert_eq!(status, 201, "{bop}");
+    let key =
+        boptone::media::MediaKey::parse(bop["video_url"].as_str().unwrap().trim_start_matches("/media/")).unwrap();
+    assert!(
+        app.state.media.get_bytes(&key).await.unwrap().as_ref() == video.as_slice(),
+        "the bucket holds the original"
+    );
+
+    // Without the ask, or on a store that cannot, uploads are relayed.
+    let (_, relay) = call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": 10}))).await;
+    assert_eq!(relay["mode"], "relay");
     app.stop().await;
 }
