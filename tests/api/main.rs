@@ -11,6 +11,7 @@ mod helpers;
 mod identity;
 mod media;
 mod probe;
+mod retention;
 mod s3;
 mod server;
 mod smtp_sink;
