@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check`, `default-config`,
-//! `backup`, `restore`, `events`. Errors here are `anyhow`: they end the
+//! `backup`, `restore`, `prune`, `events`. Errors here are `anyhow`: they end the
 //! process with a message, not an HTTP response.
 
 use std::path::PathBuf;
@@ -62,6 +62,13 @@ pub enum Command {
         /// Replace a data directory that already holds data.
         #[arg(long)]
         force: bool,
+    },
+    /// Delete delivered events, expired sessions, tokens and reset links,
+    /// old webhook ids and sent mail now (serve does this every
+    /// retention.interval_secs).
+    Prune {
+        #[command(flatten)]
+        config: ConfigArgs,
     },
     /// Inspect and retry platform events.
     #[command(subcommand)]
@@ -156,6 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { out, config } => run_backup(&config.load(None)?, &out),
         Command::Restore { file, config, force } => run_restore(&config.load(None)?, &file, force),
+        Command::Prune { config } => run_prune(&config.load(None)?),
         Command::Events(command) => run_events(command),
         Command::Demo { config, artists, fans, bops, password } => {
             quiet_logs();
@@ -277,6 +285,24 @@ fn run_restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow::
         manifest.schema_version,
         manifest.boptone_version
     );
+    Ok(())
+}
+
+/// One janitor pass. It takes no lock: like the running server's own
+/// janitor, it only deletes in short transactions, so it may run beside it.
+fn run_prune(config: &Config) -> anyhow::Result<()> {
+    quiet_logs();
+    let path = config.database_path();
+    if !path.exists() {
+        println!("no database at {}: nothing to prune", path.display());
+        return Ok(());
+    }
+    let db = Db::open_migrated(&path)?;
+    let report = crate::janitor::prune_once(&db, &config.retention, now_ms())?;
+    for (count, what) in report.lines(&config.retention) {
+        println!("{count:>8}  {what}");
+    }
+    println!("removed {} rows from {}", report.total(), path.display());
     Ok(())
 }
 

@@ -42,6 +42,17 @@ pub struct Config {
     pub tiers: TiersConfig,
     pub bops: BopsConfig,
     pub tips: TipsConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long finished rows are kept, and how often the janitor looks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub interval_secs: u64,
+    pub done_events_days: u64,
+    pub webhook_ids_days: u64,
+    pub sent_mail_days: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -416,6 +427,7 @@ impl Config {
         }
         self.validate_tiers()?;
         self.validate_tips()?;
+        self.validate_retention()?;
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
                 "mail.from",
@@ -502,6 +514,39 @@ impl Config {
         }
         if tips.currency.len() != 3 || !tips.currency.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(invalid("tips.currency", &tips.currency, "must be an ISO 4217 code like \"USD\""));
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn validate_retention(&self) -> Result<(), ConfigError> {
+        let retention = &self.retention;
+        // A week at most: a longer pause means the janitor effectively never runs.
+        if !(1..=7 * 86_400).contains(&retention.interval_secs) {
+            return Err(invalid(
+                "retention.interval_secs",
+                retention.interval_secs,
+                "must be between 1 and 604800 (a week)",
+            ));
+        }
+        for (key, days) in [
+            ("retention.done_events_days", retention.done_events_days),
+            ("retention.webhook_ids_days", retention.webhook_ids_days),
+            ("retention.sent_mail_days", retention.sent_mail_days),
+        ] {
+            if !(1..=36_500).contains(&days) {
+                return Err(invalid(key, days, "must be between 1 and 36500 days"));
+            }
+        }
+        // Stripe redelivers an event for up to three days; its id must still
+        // be known then, or the event would be applied twice.
+        if retention.webhook_ids_days < 3 {
+            return Err(invalid(
+                "retention.webhook_ids_days",
+                retention.webhook_ids_days,
+                "must be at least 3: Stripe retries a webhook for up to three days",
+            ));
         }
         Ok(())
     }
@@ -818,6 +863,29 @@ mod tests {
         assert!(err.contains("`media.deleted_retention_days` = \"99999\""), "{err}");
         let config = load(&[("BOPTONE_MEDIA__DELETED_RETENTION_DAYS", "0")], Overrides::default()).unwrap();
         assert_eq!(config.media.deleted_retention_days, 0);
+    }
+
+    #[test]
+    fn retention_values_are_checked() {
+        for (var, key) in [
+            ("BOPTONE_RETENTION__INTERVAL_SECS", "`retention.interval_secs` = \"0\""),
+            ("BOPTONE_RETENTION__DONE_EVENTS_DAYS", "`retention.done_events_days` = \"0\""),
+            ("BOPTONE_RETENTION__WEBHOOK_IDS_DAYS", "`retention.webhook_ids_days` = \"0\""),
+            ("BOPTONE_RETENTION__SENT_MAIL_DAYS", "`retention.sent_mail_days` = \"0\""),
+        ] {
+            let err = load(&[(var, "0")], Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let err = load(&[("BOPTONE_RETENTION__WEBHOOK_IDS_DAYS", "2")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`retention.webhook_ids_days` = \"2\"") && err.contains("three days"), "{err}");
+        let err = load(&[("BOPTONE_RETENTION__DONE_EVENTS_DAYS", "-1")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`retention.done_events_days`"), "{err}");
+        let err =
+            load(&[("BOPTONE_RETENTION__INTERVAL_SECS", "99999999")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("`retention.interval_secs` = \"99999999\""), "{err}");
+        let config = load(&[("BOPTONE_RETENTION__DONE_EVENTS_DAYS", "2")], Overrides::default()).unwrap();
+        assert_eq!(config.retention.done_events_days, 2);
+        assert_eq!(Config::defaults().retention.interval_secs, 3600);
     }
 
     #[test]

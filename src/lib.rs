@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod http_server;
 pub mod identity;
+pub mod janitor;
 pub mod media;
 pub mod notify;
 pub mod ops;

@@ -22,6 +22,7 @@ use crate::http_server::ConnectionLimits;
 use crate::identity::IdentityState;
 use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
+use crate::janitor::Janitor;
 use crate::media::{Media, UrlSigner};
 use crate::notify::{MailOutbox, MailSender, Mailer};
 use crate::ops::Metrics;
@@ -36,6 +37,7 @@ pub struct Application {
     listener: TcpListener,
     worker: Worker,
     mail_sender: MailSender,
+    janitor: Janitor,
     _lock: DataDirLock,
 }
 
@@ -89,6 +91,7 @@ impl Application {
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
         let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));
         let mail_sender = MailSender::start(mail_outbox.clone()).context("cannot start the mail sender")?;
+        let janitor = Janitor::start(db.clone(), config.retention.clone()).context("cannot start the janitor")?;
         let views = Views::new(Globals {
             public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
             sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
@@ -114,7 +117,7 @@ impl Application {
         let state = AppState(Arc::new(app));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
-        Ok(Application { state, router, listener, worker, mail_sender, _lock: lock })
+        Ok(Application { state, router, listener, worker, mail_sender, janitor, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -127,9 +130,9 @@ impl Application {
 
     /// Serves until `shutdown` resolves; then stops accepting, gives
     /// in-flight requests `server.shutdown_grace_secs`, drains the event
-    /// worker and checkpoints the WAL.
+    /// worker, stops the janitor and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { state, router, listener, worker, mail_sender, _lock } = self;
+        let Application { state, router, listener, worker, mail_sender, janitor, _lock } = self;
         let jobs = crate::bops::jobs::spawn(&state);
         let server = &state.config.server;
         let grace = Duration::from_secs(server.shutdown_grace_secs);
@@ -146,6 +149,7 @@ impl Application {
         }
         let db = state.db.clone();
         tokio::task::spawn_blocking(move || {
+            janitor.shutdown();
             worker.shutdown(grace);
             mail_sender.shutdown(grace);
             db.checkpoint()

@@ -124,3 +124,17 @@ pub fn requeue_dead_events(conn: &Connection, id: Option<i64>, now: i64) -> rusq
         params![now, id],
     )
 }
+
+/// Deletes up to `limit` events that finished before `before`, with their
+/// handler records. Pending and dead events are never touched. Both
+/// statements pick the same batch: the same query over the same rows, in a
+/// total order, inside one transaction.
+pub fn prune_done_events(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
+    const BATCH: &str = "SELECT id FROM platform_events WHERE status = 'done' AND completed_at < ?1
+                         ORDER BY completed_at, id LIMIT ?2";
+    conn.execute(
+        &format!("DELETE FROM platform_event_handlers WHERE event_id IN ({BATCH})"),
+        params![before, limit as i64],
+    )?;
+    conn.execute(&format!("DELETE FROM platform_events WHERE id IN ({BATCH})"), params![before, limit as i64])
+}

@@ -436,3 +436,14 @@ pub fn find_token_user(
     );
     conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
 }
+
+/// Deletes up to `limit` tokens that expired at or before `now`; a token is
+/// only valid while `expires_at > now`, so nothing that still opens a
+/// session, an API call or a password reset goes.
+pub fn prune_expired_tokens(conn: &Connection, table: TokenTable, now: i64, limit: usize) -> rusqlite::Result<usize> {
+    let sql = format!(
+        "DELETE FROM {0} WHERE token_hash IN (SELECT token_hash FROM {0} WHERE expires_at <= ?1 LIMIT ?2)",
+        table.name()
+    );
+    conn.prepare_cached(&sql)?.execute(params![now, limit as i64])
+}

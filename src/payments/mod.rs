@@ -3,6 +3,7 @@
 //! with Stripe-hosted onboarding for payouts, and signed webhooks.
 //! **Sandbox** (the default): the same flows settled locally as test money.
 
+pub mod repo;
 mod sandbox;
 mod stripe;
 pub mod webhook;

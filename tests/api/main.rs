@@ -19,6 +19,7 @@ mod identity;
 mod media;
 mod media_access;
 mod probe;
+mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
 mod server;
