@@ -40,6 +40,35 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
 }
 
+/// File descriptors kept back from connections: the database, the media
+/// store, the mail sender, logs.
+const RESERVED_FDS: u64 = 256;
+
+/// Raises the open-file limit to its hard maximum (the usual soft default of
+/// 1024 is far below what a server needs) and returns how many connections
+/// fit: `configured`, or less when the limit does not allow that many.
+pub fn fit_connections(configured: usize) -> usize {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit { current: limit.maximum, maximum: limit.maximum };
+        if let Err(err) = setrlimit(Resource::Nofile, raised) {
+            tracing::debug!(error = %err, "cannot raise the open-file limit");
+        }
+    }
+    let Some(soft) = getrlimit(Resource::Nofile).current else { return configured };
+    let fit = usize::try_from(soft.saturating_sub(RESERVED_FDS).max(16)).unwrap_or(usize::MAX);
+    if fit < configured {
+        tracing::warn!(
+            configured,
+            open_file_limit = soft,
+            using = fit,
+            "server.max_connections is above what the open-file limit allows; raise `ulimit -n`"
+        );
+    }
+    configured.min(fit)
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves; then stops
 /// accepting, lets open connections finish their requests, and returns once
 /// every connection is closed or `grace` has passed.

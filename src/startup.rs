@@ -137,7 +137,9 @@ impl Application {
         let server = &state.config.server;
         let grace = Duration::from_secs(server.shutdown_grace_secs);
         let limits = ConnectionLimits {
-            max_connections: usize::try_from(server.max_connections).unwrap_or(usize::MAX),
+            max_connections: crate::http_server::fit_connections(
+                usize::try_from(server.max_connections).unwrap_or(usize::MAX),
+            ),
             header_read_timeout: Duration::from_secs(server.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(server.idle_timeout_secs),
         };
