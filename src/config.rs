@@ -469,7 +469,7 @@ impl Config {
             if tier.price_minor <= 0 {
                 return Err(invalid(&key("price_minor"), tier.price_minor, "must be a positive amount in minor units"));
             }
-            if tier.currency.len() != 3 || !tier.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            if crate::core::Currency::parse(&tier.currency).is_err() {
                 return Err(invalid(&key("currency"), &tier.currency, "must be an ISO 4217 code like \"USD\""));
             }
             if !matches!(tier.interval.as_str(), "month" | "year") {
@@ -512,7 +512,7 @@ impl Config {
                 "`tips.per_fan_per_artist_per_hour` and `tips.per_ip_per_hour` must be greater than 0".into(),
             ));
         }
-        if tips.currency.len() != 3 || !tips.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        if crate::core::Currency::parse(&tips.currency).is_err() {
             return Err(invalid("tips.currency", &tips.currency, "must be an ISO 4217 code like \"USD\""));
         }
         Ok(())

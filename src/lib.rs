@@ -7,6 +7,7 @@ pub mod backup;
 pub mod bops;
 pub mod cli;
 pub mod config;
+pub mod core;
 pub mod db;
 pub mod demo;
 pub mod error;

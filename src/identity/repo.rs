@@ -26,9 +26,7 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-pub fn new_uid() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
+pub use crate::core::new_uid;
 
 pub fn insert_user(
     conn: &Connection,

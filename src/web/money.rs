@@ -1,15 +1,13 @@
-//! Showing money: integer minor units plus an ISO currency, never floats.
+//! Showing money in templates and messages.
 
-/// `900, "USD"` → `$9.00`; currencies without a symbol here as `12.00 SEK`.
+use crate::core::{Currency, Money};
+
+/// `900, "USD"` → `$9.00`, by the currency's own exponent (`¥900`,
+/// `1.250 KWD`). A code that is not ISO 4217 is shown as given.
 pub fn format_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    let amount = format!("{}.{:02}", minor / 100, minor % 100);
-    match currency {
-        "USD" | "CAD" | "AUD" => format!("{sign}${amount}"),
-        "GBP" => format!("{sign}£{amount}"),
-        "EUR" => format!("{sign}€{amount}"),
-        other => format!("{sign}{amount} {other}"),
+    match Currency::parse(currency) {
+        Ok(currency) => Money::new(minor, currency).display(),
+        Err(_) => format!("{minor} {currency}"),
     }
 }
 
@@ -23,5 +21,6 @@ mod tests {
         assert_eq!(format_money(12345, "EUR"), "€123.45");
         assert_eq!(format_money(5, "SEK"), "0.05 SEK");
         assert_eq!(format_money(-250, "GBP"), "-£2.50");
+        assert_eq!(format_money(900, "JPY"), "¥900");
     }
 }

@@ -1,0 +1,11 @@
+//! Types every room shares: entity ids, opaque public ids, money, and the
+//! clock. Nothing here knows a pillar.
+
+pub mod clock;
+pub mod ids;
+pub mod money;
+pub mod uid;
+
+pub use clock::Clock;
+pub use money::{Currency, Money};
+pub use uid::new_uid;
