@@ -66,6 +66,12 @@ pub struct AccountsConfig {
     pub login_attempts_per_ip_per_minute: u32,
     pub login_attempts_per_account_per_hour: u32,
     pub reset_link_minutes: u64,
+    /// Signups, reset requests and resets per client IP per hour.
+    pub account_requests_per_ip_per_hour: u32,
+    /// The same, per email address (each may send an email to it).
+    pub account_requests_per_address_per_hour: u32,
+    /// Password hashes computed at once; 0 = one per CPU core.
+    pub password_hash_concurrency: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -296,6 +302,11 @@ impl Config {
                 u64::from(self.accounts.login_attempts_per_account_per_hour),
             ),
             ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
+            ("accounts.account_requests_per_ip_per_hour", u64::from(self.accounts.account_requests_per_ip_per_hour)),
+            (
+                "accounts.account_requests_per_address_per_hour",
+                u64::from(self.accounts.account_requests_per_address_per_hour),
+            ),
             ("bops.max_upload_bytes", self.bops.max_upload_bytes),
             ("bops.max_duration_secs", self.bops.max_duration_secs),
             ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),

@@ -2,6 +2,7 @@
 //! temporary data directory, real SQLite files, the real object stores (local
 //! directory, and an S3 server started by `scripts/test`).
 
+mod accounts;
 mod bops;
 mod browser;
 mod chromium;
