@@ -2,9 +2,9 @@
 //! and the bundled fan web app; owns consumption and engagement.
 
 use axum::extract::State;
-use axum_extra::extract::CookieJar;
 use axum::routing::post;
 use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -84,7 +84,10 @@ pub fn delete_api_tokens_for_user(conn: &Connection, user: UserId) -> rusqlite::
 
 /// Retires every reset link of an account that is still open.
 pub fn revoke_password_resets_for_user(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL", params![user.0, now])?;
+    conn.execute(
+        "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+        params![user.0, now],
+    )?;
     Ok(())
 }
 
@@ -145,7 +148,14 @@ pub fn consume_signup_request(
          WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
          RETURNING email, password_hash, display_name, tier",
         params![token_hash, now],
-        |r| Ok(SignupRequestRow { email: r.get(0)?, password_hash: r.get(1)?, display_name: r.get(2)?, tier: r.get(3)? }),
+        |r| {
+            Ok(SignupRequestRow {
+                email: r.get(0)?,
+                password_hash: r.get(1)?,
+                display_name: r.get(2)?,
+                tier: r.get(3)?,
+            })
+        },
     )
     .optional()
 }

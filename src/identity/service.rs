@@ -102,7 +102,8 @@ pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bo
 /// session, then the tier's checkout.
 pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<SignupResult> {
     let session = random_token();
-    let (token_hash, session_hash, days) = (hash_token(token), hash_token(&session), state.config.accounts.session_days);
+    let (token_hash, session_hash, days) =
+        (hash_token(token), hash_token(&session), state.config.accounts.session_days);
     let (artist_uid, email, tier) = state
         .db
         .write(move |tx| {
@@ -123,7 +124,8 @@ pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<SignupRe
             let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
             let artist = repo::insert_artist_profile(tx, user, now)?;
             repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
-            let uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+            let uid: String =
+                tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
             Ok((uid, request.email, request.tier))
         })
         .await?;

@@ -34,7 +34,12 @@ async fn reset_link(app: &TestApp, browser: &mut Browser, email: &str) -> String
 }
 
 async fn api_token(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    client().post(app.url("/api/v1/auth/token")).json(&json!({"email": email, "password": password})).send().await.unwrap()
+    client()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -107,8 +112,9 @@ async fn signup_forgot_and_reset_are_rate_limited_per_ip() {
         assert_eq!(page.status, 200);
     }
     assert_eq!(browser.post_form("/forgot-password", &[("email", "a0@example.com")]).await.status, 200);
-    let limited =
-        browser.post_form("/artist/signup", &[("email", "a9@example.com"), ("password", PASSWORD), ("tier", "pro")]).await;
+    let limited = browser
+        .post_form("/artist/signup", &[("email", "a9@example.com"), ("password", PASSWORD), ("tier", "pro")])
+        .await;
     assert_eq!(limited.status, 429);
     assert_eq!(browser.post_form("/forgot-password", &[("email", "a1@example.com")]).await.status, 429);
     assert_eq!(browser.post_form("/reset-password/whatever", &[("password", PASSWORD)]).await.status, 429);
@@ -235,10 +241,12 @@ async fn strangers_cannot_lock_the_owner_out() {
     // The owner's first sign-in took one attempt from the account's budget.
     let mut stranger = Browser::new(&app.address);
     for _ in 0..2 {
-        let guess = stranger.post_form("/login", &[("email", "owner@example.com"), ("password", "guess guess guess")]).await;
+        let guess =
+            stranger.post_form("/login", &[("email", "owner@example.com"), ("password", "guess guess guess")]).await;
         assert_eq!(guess.status, 422);
     }
-    let locked = stranger.post_form("/login", &[("email", "owner@example.com"), ("password", "guess guess guess")]).await;
+    let locked =
+        stranger.post_form("/login", &[("email", "owner@example.com"), ("password", "guess guess guess")]).await;
     assert_eq!(locked.status, 429, "the guessing limit still holds");
     let mut fresh = Browser::new(&app.address);
     let other = fresh.post_form("/login", &[("email", "owner@example.com"), ("password", FAN_PASSWORD)]).await;
@@ -326,7 +334,9 @@ async fn no_response_a_fan_sees_contains_another_users_email() {
     let generated: String = app
         .state
         .db
-        .read_blocking(|c| c.query_row("SELECT display_name FROM users WHERE email = 'bob.private@example.com'", [], |r| r.get(0)))
+        .read_blocking(|c| {
+            c.query_row("SELECT display_name FROM users WHERE email = 'bob.private@example.com'", [], |r| r.get(0))
+        })
         .unwrap();
     assert!(generated.starts_with("Listener "), "{generated}");
     app.stop().await;
@@ -339,7 +349,17 @@ async fn create_user_takes_a_display_name_and_checks_it() {
     let create = |email: &str, name: &str| {
         let mut command = boptone();
         command
-            .args(["admin", "create-user", "--email", email, "--role", "fan", "--password-stdin", "--display-name", name])
+            .args([
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--role",
+                "fan",
+                "--password-stdin",
+                "--display-name",
+                name,
+            ])
             .args(["--data-dir", data_dir.to_str().unwrap()])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

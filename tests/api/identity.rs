@@ -428,7 +428,9 @@ async fn sessions_are_secure_cookies_behind_https() {
     let app = spawn_app_with(|c| c.server.public_url = "https://label.example".parse().unwrap(), None, None).await;
     let mut browser = Browser::new(&app.address);
     browser.get("/artist/signup").await;
-    let sent = browser.post_form("/artist/signup", &[("email", "secure@example.com"), ("password", PASSWORD), ("tier", "pro")]).await;
+    let sent = browser
+        .post_form("/artist/signup", &[("email", "secure@example.com"), ("password", PASSWORD), ("tier", "pro")])
+        .await;
     assert_eq!(sent.status, 200);
     let link = crate::helpers::link_in_mail(&app.address, "secure@example.com", "/artist/signup/confirm/").unwrap();
     let token = browser.csrf().await;

@@ -113,7 +113,12 @@ pub async fn show_forgot_password(
     MaybeUser(user): MaybeUser,
 ) -> AppResult<Response> {
     let signed_in_as = user.map(|u| u.email);
-    let view = ForgotView { title: "Reset your password", email: signed_in_as.clone().unwrap_or_default(), signed_in_as, ..ForgotView::default() };
+    let view = ForgotView {
+        title: "Reset your password",
+        email: signed_in_as.clone().unwrap_or_default(),
+        signed_in_as,
+        ..ForgotView::default()
+    };
     Ok(page.render(&state, "identity/forgot_password.html", view)?.into_response())
 }
 
