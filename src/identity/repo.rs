@@ -160,6 +160,15 @@ pub fn consume_signup_request(
     .optional()
 }
 
+/// The password hash of an unused, unexpired signup link.
+pub fn find_signup_request_hash(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT password_hash FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+    )?
+    .query_row(params![token_hash, now], |r| r.get(0))
+    .optional()
+}
+
 pub fn signup_request_is_valid(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")?
         .exists(params![token_hash, now])

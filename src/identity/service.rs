@@ -98,19 +98,28 @@ pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bo
     state.db.read(move |c| repo::signup_request_is_valid(c, &hash, now_ms())).await
 }
 
-/// Step 1b: the emailed link was followed: account, artist profile and
-/// session, then the tier's checkout.
-pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<SignupResult> {
+/// Step 1b: the emailed link was followed, and the password chosen at
+/// signup typed again: account, artist profile and session, then the tier's
+/// checkout. Asking for the password means a signup someone else started
+/// for this address cannot become an account that they can open.
+pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> AppResult<SignupResult> {
+    let token_hash = hash_token(token);
+    let lookup = token_hash.clone();
+    let stored = state.db.read(move |c| repo::find_signup_request_hash(c, &lookup, now_ms())).await?;
+    let stored = stored.ok_or_else(signup_link_gone)?;
+    if !state.identity.hashing.verify(password, Some(stored)).await? {
+        return Err(AppError::invalid(
+            "password",
+            "That is not the password chosen at signup. If you did not sign up, ignore this page.",
+        ));
+    }
     let session = random_token();
-    let (token_hash, session_hash, days) =
-        (hash_token(token), hash_token(&session), state.config.accounts.session_days);
+    let (session_hash, days) = (hash_token(&session), state.config.accounts.session_days);
     let (artist_uid, email, tier) = state
         .db
         .write(move |tx| {
             let now = now_ms();
-            let request = repo::consume_signup_request(tx, &token_hash, now)?.ok_or_else(|| {
-                AppError::BadRequest("This link has expired or was already used. Sign up again.".into())
-            })?;
+            let request = repo::consume_signup_request(tx, &token_hash, now)?.ok_or_else(signup_link_gone)?;
             // Only whoever reads this inbox gets here, so saying so reveals nothing.
             if repo::email_taken(tx, &request.email)? {
                 return Err(email_in_use());
@@ -132,6 +141,10 @@ pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<SignupRe
     let tier = TierId::parse(&tier).ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tier {tier}")))?;
     let redirect_url = start_checkout(state, &artist_uid, &email, tier).await?;
     Ok(SignupResult { session_token: session, redirect_url })
+}
+
+fn signup_link_gone() -> AppError {
+    AppError::BadRequest("This link has expired or was already used. Sign up again.".into())
 }
 
 fn email_in_use() -> AppError {

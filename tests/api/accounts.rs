@@ -295,7 +295,31 @@ async fn signup_does_not_reveal_accounts_and_tells_the_owner() {
     assert!(checkout.starts_with("/sandbox/checkout/"), "{checkout}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 2);
     let link = link_in_mail(&app.address, "newcomer@example.com", "/artist/signup/confirm/").unwrap();
-    assert_eq!(newcomer.post_form(&link, &[]).await.status, 400, "a signup link works once");
+    assert_eq!(newcomer.post_form(&link, &[("password", PASSWORD)]).await.status, 400, "a signup link works once");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_signup_started_by_someone_else_cannot_be_completed_by_the_owner() {
+    let app = spawn_app().await;
+    let mut attacker = Browser::new(&app.address);
+    attacker.get("/artist/signup").await;
+    let started = attacker
+        .post_form(
+            "/artist/signup",
+            &[("email", "victim@example.com"), ("password", "attacker knows this"), ("tier", "pro")],
+        )
+        .await;
+    assert_eq!(started.status, 200);
+    // The victim follows the link they did not ask for, typing their own password.
+    let link = link_in_mail(&app.address, "victim@example.com", "/artist/signup/confirm/").unwrap();
+    let mut victim = Browser::new(&app.address);
+    assert_eq!(victim.get(&link).await.status, 200);
+    let refused = victim.post_form(&link, &[("password", "the victims own pass")]).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("not the password chosen at signup"), "{}", refused.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 0, "no account the attacker could open");
+    assert_eq!(victim.get(&link).await.status, 200, "the link is not used up by a wrong password");
     app.stop().await;
 }
 

@@ -147,7 +147,7 @@ pub async fn signed_up(browser: &mut Browser, email: &str) -> String {
     target
 }
 
-/// Signs up (tier Pro), follows the link in the email, confirms; returns
+/// Signs up (tier Pro), follows the link in the email, confirms with the password; returns
 /// where the confirmation redirects (the plan's checkout).
 pub async fn confirmed_signup(browser: &mut Browser, email: &str) -> String {
     browser.get("/artist/signup").await;
@@ -157,7 +157,7 @@ pub async fn confirmed_signup(browser: &mut Browser, email: &str) -> String {
     let link = crate::helpers::link_in_mail(&browser.base, &email.to_lowercase(), "/artist/signup/confirm/")
         .expect("a signup link was emailed");
     assert_eq!(browser.get(&link).await.status, 200);
-    browser.post_form(&link, &[]).await.redirect().to_owned()
+    browser.post_form(&link, &[("password", PASSWORD)]).await.redirect().to_owned()
 }
 
 pub async fn pay(browser: &mut Browser, checkout: &str) {

@@ -434,7 +434,8 @@ async fn sessions_are_secure_cookies_behind_https() {
     assert_eq!(sent.status, 200);
     let link = crate::helpers::link_in_mail(&app.address, "secure@example.com", "/artist/signup/confirm/").unwrap();
     let token = browser.csrf().await;
-    let response = browser.client.post(app.url(&link)).form(&[("csrf_token", &token)]).send().await.unwrap();
+    let form = [("csrf_token", token.as_str()), ("password", PASSWORD)];
+    let response = browser.client.post(app.url(&link)).form(&form).send().await.unwrap();
     let session = response
         .headers()
         .get_all(header::SET_COOKIE)

@@ -112,13 +112,14 @@ pub async fn create_artist(
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct ConfirmView {
     title: &'static str,
     valid: bool,
+    errors: BTreeMap<String, String>,
 }
 
-/// The emailed link shows a button rather than acting on GET: mail scanners
+/// The emailed link shows a form rather than acting on GET: mail scanners
 /// open links, and must not start an account.
 pub async fn show_confirm_signup(
     State(state): State<AppState>,
@@ -127,18 +128,35 @@ pub async fn show_confirm_signup(
 ) -> AppResult<Response> {
     let valid = service::signup_link_is_valid(&state, &token).await?;
     let status = if valid { StatusCode::OK } else { StatusCode::GONE };
-    let view = ConfirmView { title: "Confirm your email", valid };
+    let view = ConfirmView { title: "Confirm your email", valid, ..Default::default() };
     Ok((status, page.render(&state, "identity/signup_confirm.html", view)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
 }
 
 pub async fn confirm_signup(
     State(state): State<AppState>,
+    page: Page,
     jar: CookieJar,
     Path(token): Path<String>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
-    let result = service::confirm_signup(&state, &token).await?;
-    let jar = session_cookies(&state, jar, result.session_token);
-    Ok((jar, Redirect::to(&result.redirect_url)).into_response())
+    match service::confirm_signup(&state, &token, form.password).await {
+        Ok(result) => {
+            let jar = session_cookies(&state, jar, result.session_token);
+            Ok((jar, Redirect::to(&result.redirect_url)).into_response())
+        }
+        Err(AppError::Invalid { fields, .. }) => {
+            let view = ConfirmView { title: "Confirm your email", valid: true, errors: fields };
+            let html = page.render(&state, "identity/signup_confirm.html", view)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[derive(Deserialize)]
