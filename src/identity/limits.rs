@@ -28,8 +28,15 @@ fn keyed<K: std::hash::Hash + Eq + Clone>(per: u32, quota: fn(NonZeroU32) -> Quo
     RateLimiter::keyed(quota(NonZeroU32::new(per).unwrap_or(NonZeroU32::MIN)))
 }
 
+/// Keys kept before the limiter forgets those whose budget is full again:
+/// without it, a spray of made-up addresses would grow the map forever.
+const PRUNE_ABOVE: usize = 10_000;
+
 /// Takes one from `limiter`'s budget for `key`; `Err(seconds to wait)` when spent.
 fn take<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), u64> {
+    if limiter.len() > PRUNE_ABOVE {
+        limiter.retain_recent();
+    }
     let now = DefaultClock::default().now();
     limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(now).as_secs().max(1))
 }
@@ -147,5 +154,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("no peer address: {e}")))?;
         Ok(ClientIp(peer.ip()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jar_with(value: &str) -> CookieJar {
+        CookieJar::new().add(Cookie::new(DEVICE_COOKIE, value.to_owned()))
+    }
+
+    #[test]
+    fn device_cookies_are_bound_to_their_account_and_key() {
+        let key = DeviceKey::new(b"installation secret");
+        let cookie = key.cookie("Ada@Example.com", false);
+        let jar = jar_with(cookie.value());
+        assert!(key.known(&jar, "ada@example.com").is_some(), "same account, any letter case");
+        assert!(key.known(&jar, "bob@example.com").is_none(), "not moved to another account");
+        assert!(DeviceKey::new(b"another secret").known(&jar, "ada@example.com").is_none());
+        let (id, _) = cookie.value().split_once('.').unwrap();
+        assert!(key.known(&jar_with(&format!("{id}.forged")), "ada@example.com").is_none());
+        assert!(key.known(&jar_with("garbage"), "ada@example.com").is_none());
     }
 }
