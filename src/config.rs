@@ -315,6 +315,15 @@ impl Config {
                 return Err(invalid(key, value, "must be greater than 0"));
             }
         }
+        // Each hash holds ~19 MiB; far beyond the core count it only buys memory use.
+        if self.accounts.password_hash_concurrency > 1024 {
+            let value = self.accounts.password_hash_concurrency;
+            return Err(invalid(
+                "accounts.password_hash_concurrency",
+                value,
+                "must be at most 1024 (0 = one per core)",
+            ));
+        }
         if self.events.backoff_max_ms < self.events.backoff_base_ms {
             return Err(invalid(
                 "events.backoff_max_ms",
@@ -722,6 +731,16 @@ mod tests {
         assert!(err.contains("payments.stripe.secret_key"), "{err}");
         let err = load(&[("BOPTONE_MEDIA__BACKEND", "s3")], Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("media.s3.bucket"), "{err}");
+    }
+
+    #[test]
+    fn password_hash_concurrency_is_bounded() {
+        let mut config = Config::defaults();
+        config.accounts.password_hash_concurrency = 5000;
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("accounts.password_hash_concurrency") && err.contains("5000"), "{err}");
+        config.accounts.password_hash_concurrency = 0;
+        assert!(config.validate().is_ok());
     }
 
     #[test]
