@@ -130,6 +130,12 @@ pub fn insert_signup_request(
     Ok(())
 }
 
+/// Forgets signup links past their expiry (they hold password hashes of
+/// addresses that never confirmed).
+pub fn delete_expired_signup_requests(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM signup_requests WHERE expires_at <= ?1", [now])
+}
+
 pub struct SignupRequestRow {
     pub email: String,
     pub password_hash: String,

@@ -65,6 +65,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
                 return Ok(true);
             }
             let now = now_ms();
+            repo::delete_expired_signup_requests(tx, now)?;
             repo::insert_signup_request(tx, &request, now, now + SIGNUP_LINK_HOURS * 3_600_000)?;
             Ok(false)
         })
