@@ -107,6 +107,9 @@ pub enum AdminCommand {
         /// Read the password from standard input instead of prompting.
         #[arg(long)]
         password_stdin: bool,
+        /// The name other users see (comments, likes); generated when left out.
+        #[arg(long)]
+        display_name: Option<String>,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -169,8 +172,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             quiet_logs();
             crate::demo::run(&config.load(None)?, &crate::demo::DemoSize { artists, fans, bops, password })
         }
-        Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, config }) => {
-            create_user(&config.load(None)?, &email, &role, password_stdin)
+        Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, display_name, config }) => {
+            create_user(&config.load(None)?, &email, &role, display_name.as_deref(), password_stdin)
         }
     }
 }
@@ -355,7 +358,13 @@ fn run_events(command: EventsCommand) -> anyhow::Result<()> {
     }
 }
 
-fn create_user(config: &Config, email: &str, role: &str, password_stdin: bool) -> anyhow::Result<()> {
+fn create_user(
+    config: &Config,
+    email: &str,
+    role: &str,
+    display_name: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     quiet_logs();
     let role = Role::parse(role).context("--role must be artist, fan or admin")?;
     let password = if password_stdin {
@@ -369,7 +378,7 @@ fn create_user(config: &Config, email: &str, role: &str, password_stdin: bool) -
         first
     };
     let db = Db::open_migrated(&config.database_path())?;
-    crate::identity::service::create_user_blocking(&db, email, &password, role)?;
+    crate::identity::service::create_named_user_blocking(&db, email, &password, role, display_name)?;
     println!("created {} account {}", role.as_str(), email.trim().to_lowercase());
     Ok(())
 }

@@ -85,6 +85,12 @@ pub struct AccountsConfig {
     pub login_attempts_per_ip_per_minute: u32,
     pub login_attempts_per_account_per_hour: u32,
     pub reset_link_minutes: u64,
+    /// Signups, reset requests and resets per client IP per hour.
+    pub account_requests_per_ip_per_hour: u32,
+    /// The same, per email address (each may send an email to it).
+    pub account_requests_per_address_per_hour: u32,
+    /// Password hashes computed at once; 0 = one per CPU core.
+    pub password_hash_concurrency: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -379,6 +385,11 @@ impl Config {
                 u64::from(self.accounts.login_attempts_per_account_per_hour),
             ),
             ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
+            ("accounts.account_requests_per_ip_per_hour", u64::from(self.accounts.account_requests_per_ip_per_hour)),
+            (
+                "accounts.account_requests_per_address_per_hour",
+                u64::from(self.accounts.account_requests_per_address_per_hour),
+            ),
             ("bops.max_upload_bytes", self.bops.max_upload_bytes),
             ("bops.max_duration_secs", self.bops.max_duration_secs),
             ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),
@@ -397,6 +408,15 @@ impl Config {
                 "media.deleted_retention_days",
                 self.media.deleted_retention_days,
                 "must be at most 36500",
+            ));
+        }
+        // Each hash holds ~19 MiB; far beyond the core count it only buys memory use.
+        if self.accounts.password_hash_concurrency > 1024 {
+            let value = self.accounts.password_hash_concurrency;
+            return Err(invalid(
+                "accounts.password_hash_concurrency",
+                value,
+                "must be at most 1024 (0 = one per core)",
             ));
         }
         if self.events.backoff_max_ms < self.events.backoff_base_ms {
@@ -886,6 +906,16 @@ mod tests {
         let config = load(&[("BOPTONE_RETENTION__DONE_EVENTS_DAYS", "2")], Overrides::default()).unwrap();
         assert_eq!(config.retention.done_events_days, 2);
         assert_eq!(Config::defaults().retention.interval_secs, 3600);
+    }
+
+    #[test]
+    fn password_hash_concurrency_is_bounded() {
+        let mut config = Config::defaults();
+        config.accounts.password_hash_concurrency = 5000;
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("accounts.password_hash_concurrency") && err.contains("5000"), "{err}");
+        config.accounts.password_hash_concurrency = 0;
+        assert!(config.validate().is_ok());
     }
 
     #[test]

@@ -157,8 +157,8 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
     for n in 1..=count {
         let email = format!("artist{n}@demo.boptone.test");
         tx.execute(
-            "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, 'artist', ?4)",
-            params![uid(), email, hash, now],
+            "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'artist', ?4, ?5)",
+            params![uid(), email, hash, format!("Demo Artist {n}"), now],
         )?;
         let user = tx.last_insert_rowid();
         let genres =
@@ -187,10 +187,10 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
 fn insert_fans(tx: &Connection, count: u32, hash: &str) -> anyhow::Result<Vec<i64>> {
     let now = now_ms();
     let mut stmt =
-        tx.prepare("INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, 'fan', ?4)")?;
+        tx.prepare("INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'fan', ?4, ?5)")?;
     let mut fans = Vec::new();
     for n in 1..=count {
-        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, now])?;
+        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, format!("Demo Fan {n}"), now])?;
         fans.push(tx.last_insert_rowid());
     }
     Ok(fans)

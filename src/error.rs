@@ -130,8 +130,15 @@ impl IntoResponse for AppError {
             ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields, step, redirect }
         };
         let mut response = (status, report.message.clone()).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            AppError::RateLimited { retry_after_secs } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            // Busy moments pass quickly: a client may try again in a second.
+            AppError::Unavailable => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+            }
+            _ => {}
         }
         response.extensions_mut().insert(report);
         response

@@ -20,7 +20,6 @@ use crate::db::{Db, Durability, now_ms};
 use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::http_server::ConnectionLimits;
 use crate::identity::IdentityState;
-use crate::identity::limits::LoginLimits;
 use crate::identity::repo::server_secret;
 use crate::janitor::Janitor;
 use crate::media::{Media, UrlSigner};
@@ -28,7 +27,6 @@ use crate::notify::{MailOutbox, MailSender, Mailer};
 use crate::ops::Metrics;
 use crate::payments::Payments;
 use crate::web::Views;
-use crate::web::csrf::CsrfKey;
 use crate::web::views::Globals;
 
 pub struct Application {
@@ -83,10 +81,8 @@ impl Application {
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let payments = Payments::from_config(&config)?;
         let registry = registry.unwrap_or_else(|| self::registry(&config));
-        let identity = IdentityState {
-            csrf: CsrfKey::new(db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?),
-            login_limits: LoginLimits::new(&config.accounts),
-        };
+        let secret = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?;
+        let identity = IdentityState::new(secret, &config.accounts);
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
         let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));

@@ -4,11 +4,13 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::identity::limits::ClientIp;
 use crate::identity::service;
 
 pub fn router() -> Router<AppState> {
@@ -21,15 +23,21 @@ struct Credentials {
     password: String,
 }
 
-/// `{"email","password"}` → `{"token"}`; 401 when they do not match.
+/// `{"email","password"}` → `{"token"}`; 401 when they do not match. Like the
+/// web sign-in, a client that signed in before carries a device cookie and
+/// gets its own attempt budget (see `identity::limits`).
 async fn create_token(
     State(state): State<AppState>,
-    crate::web::client_ip::ClientIp(client): crate::web::client_ip::ClientIp,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
     Json(credentials): Json<Credentials>,
-) -> AppResult<Json<Value>> {
-    if let Err(retry_after_secs) = state.identity.login_limits.check(client, &credentials.email) {
+) -> AppResult<(CookieJar, Json<Value>)> {
+    let device = state.identity.devices.known(&jar, &credentials.email);
+    if let Err(retry_after_secs) = state.identity.login_limits.check(ip, &credentials.email, device.as_ref()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let token = service::issue_api_token(&state, &credentials.email, credentials.password).await?;
-    Ok(Json(json!({ "token": token })))
+    let secure = state.config.server.public_url.scheme() == "https";
+    let jar = jar.add(state.identity.devices.cookie(&credentials.email, secure));
+    Ok((jar, Json(json!({ "token": token }))))
 }

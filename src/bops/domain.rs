@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::web::text::{Lines, clean_text};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
@@ -41,7 +43,7 @@ const MAX_HASHTAGS: usize = 10;
 
 impl Caption {
     pub fn parse(raw: &str) -> Result<Caption, String> {
-        let text = raw.trim().to_owned();
+        let text = clean_text(raw, Lines::Multi)?;
         if text.chars().count() > MAX_CAPTION_CHARS {
             return Err(format!("Keep the caption to {MAX_CAPTION_CHARS} characters."));
         }
@@ -64,14 +66,14 @@ impl Caption {
 
 /// A comment body.
 pub fn parse_comment(raw: &str) -> Result<String, &'static str> {
-    let body = raw.trim();
+    let body = clean_text(raw, Lines::Multi)?;
     if body.is_empty() {
         return Err("Write something first.");
     }
     if body.chars().count() > 1000 {
         return Err("Keep comments to 1000 characters.");
     }
-    Ok(body.to_owned())
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -94,5 +96,7 @@ mod tests {
         assert_eq!(Visibility::parse("secret"), None);
         assert!(parse_comment("   ").is_err());
         assert_eq!(parse_comment(" great ").unwrap(), "great");
+        assert!(parse_comment("hi\0there").is_err());
+        assert!(Caption::parse("new \u{202E}4pm.exe").is_err());
     }
 }

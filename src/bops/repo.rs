@@ -329,7 +329,7 @@ pub struct CommentRow {
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.uid, c.user_id,
-        COALESCE(a.stage_name, substr(u.email, 1, instr(u.email, '@') - 1)), c.parent_id, p.uid, c.body, c.like_count,
+        COALESCE(a.stage_name, u.display_name), c.parent_id, p.uid, c.body, c.like_count,
         c.edited_at IS NOT NULL, c.created_at
      FROM bops_comments c JOIN users u ON u.id = c.user_id
      LEFT JOIN artist_profiles a ON a.user_id = u.id

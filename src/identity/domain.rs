@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::web::text::{Lines, clean_text};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct UserId(pub i64);
 
@@ -66,6 +68,86 @@ impl Password {
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(<hidden>)")
+    }
+}
+
+/// Where to go after signing in (`?next=`): a path on this site, never
+/// another origin. Anything else is dropped and the default page is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct NextPath(String);
+
+impl NextPath {
+    const MAX_LEN: usize = 2048;
+
+    pub fn parse(raw: &str) -> Option<NextPath> {
+        // Browsers drop tabs and newlines from URLs and read `\` as `/`, so
+        // `/\t/evil.example` or `/\evil.example` mean `//evil.example` to them;
+        // a newline would also break the Location header.
+        let suspicious = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+        if raw.len() > Self::MAX_LEN || raw.chars().any(suspicious) {
+            return None;
+        }
+        if !raw.starts_with('/') || raw.starts_with("//") {
+            return None;
+        }
+        let base = url::Url::parse("http://boptone.invalid/").expect("a valid base");
+        let url = base.join(raw).ok()?;
+        if url.origin() != base.origin() {
+            return None;
+        }
+        // Re-serialised from the parsed URL: dot segments resolved, every
+        // byte percent-encoded as needed. `/..//x` resolves to `//x`, which a
+        // browser reads as another host, so that is checked after resolving.
+        let mut path = url.path().to_owned();
+        if path.starts_with("//") {
+            return None;
+        }
+        if let Some(query) = url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        Some(NextPath(path))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name other people see on an account's comments and likes: chosen at
+/// signup or generated, never derived from the email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(raw: &str) -> Result<DisplayName, &'static str> {
+        let name = clean_text(raw, Lines::Single)?;
+        if name.is_empty() {
+            return Err("Enter the name others will see.");
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err("Use at most 40 characters.");
+        }
+        if name.contains('@') {
+            return Err("Leave out the @: a display name is not an email address or a handle.");
+        }
+        Ok(DisplayName(name))
+    }
+
+    /// An empty field means "make one up": "Listener 4821".
+    pub fn parse_or_generate(raw: &str) -> Result<DisplayName, &'static str> {
+        if raw.trim().is_empty() { Ok(DisplayName::generate()) } else { DisplayName::parse(raw) }
+    }
+
+    pub fn generate() -> DisplayName {
+        DisplayName(format!("Listener {:04}", rand::random_range(0..10_000)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -192,7 +274,7 @@ const RESERVED_HANDLES: &[&str] = &[
 
 impl Handle {
     pub fn parse(raw: &str) -> Result<Handle, &'static str> {
-        let handle = raw.trim().trim_start_matches('@').to_lowercase();
+        let handle = clean_text(raw, Lines::Single)?.trim_start_matches('@').to_lowercase();
         if handle.len() < 3 || handle.len() > 30 {
             return Err("Use 3 to 30 characters.");
         }
@@ -345,18 +427,24 @@ impl ProfileDraft {
     /// Parses the whole form, collecting every field's error.
     pub fn parse(input: &ProfileInput) -> Result<ProfileDraft, BTreeMap<String, String>> {
         let mut errors = BTreeMap::new();
-        let stage_name = input.stage_name.trim().to_owned();
-        if stage_name.is_empty() {
+        let mut text = |field: &str, raw: &str, lines: Lines| {
+            clean_text(raw, lines).unwrap_or_else(|e| {
+                errors.insert(field.into(), e.into());
+                String::new()
+            })
+        };
+        let stage_name = text("stage_name", &input.stage_name, Lines::Single);
+        let bio = text("bio", &input.bio, Lines::Multi);
+        let location = text("location", &input.location, Lines::Single);
+        if stage_name.is_empty() && !errors.contains_key("stage_name") {
             errors.insert("stage_name".into(), "Enter the name fans know you by.".into());
         } else if stage_name.chars().count() > 60 {
             errors.insert("stage_name".into(), "Use at most 60 characters.".into());
         }
         let handle = Handle::parse(&input.handle).map_err(|e| errors.insert("handle".into(), e.into())).ok();
-        let bio = input.bio.trim().to_owned();
         if bio.chars().count() > 500 {
             errors.insert("bio".into(), "Keep the bio to 500 characters.".into());
         }
-        let location = input.location.trim().to_owned();
         if location.chars().count() > 80 {
             errors.insert("location".into(), "Use at most 80 characters.".into());
         }
@@ -409,6 +497,49 @@ mod tests {
     }
 
     #[test]
+    fn next_paths_stay_on_this_site() {
+        for (raw, expected) in [
+            ("/dashboard", "/dashboard"),
+            ("/artist/setup?step=2", "/artist/setup?step=2"),
+            ("/a/../studio", "/studio"),
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("/@nova_lee", "/@nova_lee"),
+        ] {
+            assert_eq!(NextPath::parse(raw).unwrap().as_str(), expected, "{raw}");
+        }
+        for bad in [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/..//evil.example",
+            "/./%2e/..//evil.example",
+            "https://evil.example/x",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "%2F%2Fevil.example",
+            "dashboard",
+            "",
+            "/\u{3000}/evil.example",
+            &format!("/{}", "a".repeat(3000)),
+        ] {
+            assert_eq!(NextPath::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn display_names_are_checked_or_generated() {
+        assert_eq!(DisplayName::parse(" Ada L. ").unwrap().as_str(), "Ada L.");
+        assert!(DisplayName::parse_or_generate("").unwrap().as_str().starts_with("Listener "));
+        for bad in ["", "ada@example.com", "evil\u{202E}name", "nul\0", &"x".repeat(41)] {
+            assert!(DisplayName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn passwords_need_ten_characters() {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse("long enough!").is_ok());
@@ -420,7 +551,7 @@ mod tests {
         assert_eq!(Handle::suggest("DJ Ünïcorn 88"), "dj_unicorn_88");
         assert_eq!(Handle::suggest("!!"), "xxx");
         assert_eq!(Handle::parse("@Nova_Lee").unwrap().as_str(), "nova_lee");
-        for bad in ["ab", "has space", "admin", "dash-ed", &"x".repeat(31)] {
+        for bad in ["ab", "has space", "admin", "dash-ed", &"x".repeat(31), "nova\u{202E}", "no\0va"] {
             assert!(Handle::parse(bad).is_err(), "{bad}");
         }
     }

@@ -6,6 +6,7 @@ pub mod events;
 pub mod gate;
 mod handlers;
 pub mod limits;
+pub mod password;
 pub mod photo;
 pub mod repo;
 pub mod service;
@@ -23,6 +24,22 @@ pub use session::{ArtistScope, CurrentUser};
 pub struct IdentityState {
     pub csrf: CsrfKey,
     pub login_limits: limits::LoginLimits,
+    pub account_limits: limits::AccountLimits,
+    pub devices: limits::DeviceKey,
+    pub hashing: password::Hashing,
+}
+
+impl IdentityState {
+    /// `secret` is the installation's random key (CSRF tokens, device cookies).
+    pub fn new(secret: Vec<u8>, config: &crate::config::AccountsConfig) -> IdentityState {
+        IdentityState {
+            devices: limits::DeviceKey::new(&secret),
+            csrf: CsrfKey::new(secret),
+            login_limits: limits::LoginLimits::new(config),
+            account_limits: limits::AccountLimits::new(config),
+            hashing: password::Hashing::new(config),
+        }
+    }
 }
 
 pub fn router() -> Router<AppState> {

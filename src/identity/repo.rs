@@ -11,9 +11,10 @@ pub struct UserRow {
     pub email: String,
     pub password_hash: String,
     pub role: Role,
+    pub display_name: String,
 }
 
-const USER_COLUMNS: &str = "u.id, u.uid, u.email, u.password_hash, u.role";
+const USER_COLUMNS: &str = "u.id, u.uid, u.email, u.password_hash, u.role, u.display_name";
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     let role: String = r.get(4)?;
@@ -23,21 +24,23 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         email: r.get(2)?,
         password_hash: r.get(3)?,
         role: Role::parse(&role).unwrap_or(Role::Fan),
+        display_name: r.get(5)?,
     })
 }
 
 pub use crate::core::new_uid;
 
-pub fn insert_user(
-    conn: &Connection,
-    email: &str,
-    password_hash: &str,
-    role: Role,
-    now: i64,
-) -> rusqlite::Result<UserId> {
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub display_name: &'a str,
+}
+
+pub fn insert_user(conn: &Connection, user: &NewUser<'_>, now: i64) -> rusqlite::Result<UserId> {
     conn.execute(
-        "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![new_uid(), email, password_hash, role.as_str(), now],
+        "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![new_uid(), user.email, user.password_hash, user.role.as_str(), user.display_name, now],
     )?;
     Ok(UserId(conn.last_insert_rowid()))
 }
@@ -69,6 +72,110 @@ pub fn delete_session(conn: &Connection, token_hash: &str) -> rusqlite::Result<(
 pub fn delete_sessions_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.0])?;
     Ok(())
+}
+
+/// Signs an account out of the app surface everywhere.
+pub fn delete_api_tokens_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM api_tokens WHERE user_id = ?1", [user.0])?;
+    Ok(())
+}
+
+/// Retires every reset link of an account that is still open.
+pub fn revoke_password_resets_for_user(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+        params![user.0, now],
+    )?;
+    Ok(())
+}
+
+/// The account an unused, unexpired reset link belongs to.
+pub fn find_password_reset_user(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserRow>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM password_resets t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND t.used_at IS NULL AND t.expires_at > ?2 AND u.deleted_at IS NULL"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
+}
+
+pub struct NewSignupRequest {
+    pub token_hash: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub tier: &'static str,
+}
+
+pub fn insert_signup_request(
+    conn: &Connection,
+    request: &NewSignupRequest,
+    now: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            request.token_hash,
+            request.email,
+            request.password_hash,
+            request.display_name,
+            request.tier,
+            now,
+            expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets signup links past their expiry (they hold password hashes of
+/// addresses that never confirmed).
+pub fn delete_expired_signup_requests(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM signup_requests WHERE expires_at <= ?1", [now])
+}
+
+pub struct SignupRequestRow {
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub tier: String,
+}
+
+/// Marks an unused, unexpired signup link used; returns what was asked for.
+pub fn consume_signup_request(
+    conn: &Connection,
+    token_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Option<SignupRequestRow>> {
+    conn.query_row(
+        "UPDATE signup_requests SET used_at = ?2
+         WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+         RETURNING email, password_hash, display_name, tier",
+        params![token_hash, now],
+        |r| {
+            Ok(SignupRequestRow {
+                email: r.get(0)?,
+                password_hash: r.get(1)?,
+                display_name: r.get(2)?,
+                tier: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// The password hash of an unused, unexpired signup link.
+pub fn find_signup_request_hash(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT password_hash FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+    )?
+    .query_row(params![token_hash, now], |r| r.get(0))
+    .optional()
+}
+
+pub fn signup_request_is_valid(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")?
+        .exists(params![token_hash, now])
 }
 
 /// Marks an unused, unexpired reset token used; returns its user.

@@ -2,13 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::ErrorCode;
 
-use super::domain::{ArtistId, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
+use super::domain::{ArtistId, DisplayName, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
 use super::events::{ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated};
-use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, TokenTable, UserRow};
+use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, TokenTable, UserRow};
 use super::session::hash_token;
 use crate::app::AppState;
 use crate::db::{Tx, now_ms};
@@ -17,38 +15,11 @@ use crate::events::emit;
 use crate::payments::{AccountStatus, SubscriptionCheckout};
 use crate::web::csrf::random_token;
 
-/// Hashes with argon2id on a blocking thread (it is deliberately slow).
-pub async fn hash_password(password: Password) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-}
-
-async fn verify_password(password: String, hash: Option<String>) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        // Without an account, verify against a fixed hash anyway, so the
-        // answer takes as long as for a real one (no account enumeration).
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-}
-
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dTgzk7Pv3hBtwbiGWsF4P3E3OIOX3zYyl2wPMH7jkM";
-
 pub struct SignupInput {
     pub email: String,
     pub password: String,
     pub tier: String,
+    pub display_name: String,
 }
 
 pub struct SignupResult {
@@ -56,40 +27,125 @@ pub struct SignupResult {
     pub redirect_url: String,
 }
 
-/// Step 1: account, artist profile and session, then the tier's checkout.
-pub async fn signup_artist(state: &AppState, input: SignupInput) -> AppResult<SignupResult> {
+/// How long the link that confirms a signup works.
+const SIGNUP_LINK_HOURS: i64 = 24;
+
+/// Step 1: the signup form. Nothing tells a new address from a taken one:
+/// both are hashed, both get an email — a link to continue, or a note to
+/// the owner that someone tried — and the answer is "check your email".
+pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<()> {
     let mut fields = BTreeMap::new();
     let email = Email::parse(&input.email).map_err(|e| fields.insert("email".into(), e.into())).ok();
     let password = Password::parse(&input.password).map_err(|e| fields.insert("password".into(), e.into())).ok();
+    let display_name =
+        DisplayName::parse_or_generate(&input.display_name).map_err(|e| fields.insert("display_name".into(), e.into()));
     let tier = TierId::parse(&input.tier);
     if tier.is_none() {
         fields.insert("tier".into(), "Choose a plan.".into());
     }
-    let (Some(email), Some(password), Some(tier)) = (email, password, tier) else {
+    let (Some(email), Some(password), Ok(display_name), Some(tier)) = (email, password, display_name, tier) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
-    let hash = hash_password(password).await?;
+    if let Err(retry_after_secs) = state.identity.account_limits.check_address(email.as_str()) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let hash = state.identity.hashing.hash(password).await?;
     let token = random_token();
-    let (artist_uid, email_text) = {
-        let (token_hash, email, days) = (hash_token(&token), email.clone(), state.config.accounts.session_days);
-        state
-            .db
-            .write(move |tx| {
-                if repo::email_taken(tx, email.as_str())? {
-                    return Err(email_in_use());
-                }
-                let now = now_ms();
-                let user = repo::insert_user(tx, email.as_str(), &hash, Role::Artist, now).map_err(unique_email)?;
-                let artist = repo::insert_artist_profile(tx, user, now)?;
-                repo::insert_token(tx, TokenTable::Sessions, &token_hash, user, now, now + days_ms(days))?;
-                let uid: String =
-                    tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
-                Ok((uid, email.as_str().to_owned()))
-            })
-            .await?
+    let request = repo::NewSignupRequest {
+        token_hash: hash_token(&token),
+        email: email.as_str().to_owned(),
+        password_hash: hash,
+        display_name: display_name.as_str().to_owned(),
+        tier: tier.as_str(),
     };
-    let redirect_url = start_checkout(state, &artist_uid, &email_text, tier).await?;
-    Ok(SignupResult { session_token: token, redirect_url })
+    let taken = state
+        .db
+        .write(move |tx| {
+            if repo::email_taken(tx, &request.email)? {
+                return Ok(true);
+            }
+            let now = now_ms();
+            repo::delete_expired_signup_requests(tx, now)?;
+            repo::insert_signup_request(tx, &request, now, now + SIGNUP_LINK_HOURS * 3_600_000)?;
+            Ok(false)
+        })
+        .await?;
+    let base = &state.views.globals().public_url;
+    let (subject, body) = if taken {
+        (
+            "Someone tried to sign up with your email",
+            format!(
+                "Someone (maybe you) tried to create a Boptone account with this address, which already has one.\n\n\
+                 Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
+                 If it was not you, ignore this email: nothing was changed.\n"
+            ),
+        )
+    } else {
+        (
+            "Confirm your email to start on Boptone",
+            format!(
+                "Welcome! Confirm this address to continue to your plan's payment \
+                 (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/artist/signup/confirm/{token}\n\n\
+                 If it was not you, ignore this email: no account is created.\n"
+            ),
+        )
+    };
+    state.mailer.send(email.as_str(), subject, &body).await?;
+    Ok(())
+}
+
+pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
+    let hash = hash_token(token);
+    state.db.read(move |c| repo::signup_request_is_valid(c, &hash, now_ms())).await
+}
+
+/// Step 1b: the emailed link was followed, and the password chosen at
+/// signup typed again: account, artist profile and session, then the tier's
+/// checkout. Asking for the password means a signup someone else started
+/// for this address cannot become an account that they can open.
+pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> AppResult<SignupResult> {
+    let token_hash = hash_token(token);
+    let lookup = token_hash.clone();
+    let stored = state.db.read(move |c| repo::find_signup_request_hash(c, &lookup, now_ms())).await?;
+    let stored = stored.ok_or_else(signup_link_gone)?;
+    if !state.identity.hashing.verify(password, Some(stored)).await? {
+        return Err(AppError::invalid(
+            "password",
+            "That is not the password chosen at signup. If you did not sign up, ignore this page.",
+        ));
+    }
+    let session = random_token();
+    let (session_hash, days) = (hash_token(&session), state.config.accounts.session_days);
+    let (artist_uid, email, tier) = state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            let request = repo::consume_signup_request(tx, &token_hash, now)?.ok_or_else(signup_link_gone)?;
+            // Only whoever reads this inbox gets here, so saying so reveals nothing.
+            if repo::email_taken(tx, &request.email)? {
+                return Err(email_in_use());
+            }
+            let new = NewUser {
+                email: &request.email,
+                password_hash: &request.password_hash,
+                role: Role::Artist,
+                display_name: &request.display_name,
+            };
+            let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
+            let artist = repo::insert_artist_profile(tx, user, now)?;
+            repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
+            let uid: String =
+                tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+            Ok((uid, request.email, request.tier))
+        })
+        .await?;
+    let tier = TierId::parse(&tier).ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tier {tier}")))?;
+    let redirect_url = start_checkout(state, &artist_uid, &email, tier).await?;
+    Ok(SignupResult { session_token: session, redirect_url })
+}
+
+fn signup_link_gone() -> AppError {
+    AppError::BadRequest("This link has expired or was already used. Sign up again.".into())
 }
 
 fn email_in_use() -> AppError {
@@ -268,7 +324,7 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let lookup = email.as_str().to_owned();
     let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
-    let ok = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = state.identity.hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match (ok, user) {
         (true, Some(user)) => Ok(user),
         _ => Err(AppError::invalid("password", "That email and password do not match an account.")),
@@ -298,6 +354,10 @@ pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
 /// Sends a single-use reset link when the account exists; says nothing either way.
 pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    // Budgeted per typed address, existing or not, so a 429 reveals nothing.
+    if let Err(retry_after_secs) = state.identity.account_limits.check_address(email.as_str()) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
     let lookup = email.as_str().to_owned();
     let Some(user) = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await? else { return Ok(()) };
     let token = random_token();
@@ -325,35 +385,60 @@ pub async fn reset_link_is_valid(state: &AppState, token: &str) -> AppResult<boo
     state.db.read(move |c| repo::password_reset_is_valid(c, &hash, now_ms())).await
 }
 
-/// Uses a reset link: new password, every session signed out.
+/// Uses a reset link: new password; every session, API token and other
+/// reset link of the account is revoked. The link is checked before the
+/// (costly) hash, so bogus links cost nothing.
 pub async fn reset_password(state: &AppState, token: &str, password: &str) -> AppResult<()> {
     let password = Password::parse(password).map_err(|e| AppError::invalid("password", e))?;
-    let hash = hash_password(password).await?;
     let token_hash = hash_token(token);
+    let lookup = token_hash.clone();
+    let user = state.db.read(move |c| repo::find_password_reset_user(c, &lookup, now_ms())).await?;
+    let user = user.ok_or_else(reset_link_gone)?;
+    if let Err(retry_after_secs) = state.identity.account_limits.check_address(&user.email) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let hash = state.identity.hashing.hash(password).await?;
     state
         .db
         .write(move |tx| {
-            let user: UserId = repo::consume_password_reset(tx, &token_hash, now_ms())?
-                .ok_or_else(|| AppError::BadRequest("This reset link has expired or was already used.".into()))?;
+            let now = now_ms();
+            // Consumed here, atomically: of two racing uses only one wins.
+            let user: UserId = repo::consume_password_reset(tx, &token_hash, now)?.ok_or_else(reset_link_gone)?;
             repo::update_password_hash(tx, user, &hash)?;
             repo::delete_sessions_for_user(tx, user)?;
+            repo::delete_api_tokens_for_user(tx, user)?;
+            repo::revoke_password_resets_for_user(tx, user, now)?;
             Ok(())
         })
         .await
 }
 
-/// Creates an account from the command line (`boptone admin create-user`).
+fn reset_link_gone() -> AppError {
+    AppError::BadRequest("This reset link has expired or was already used.".into())
+}
+
+/// Creates an account with a generated display name.
 pub fn create_user_blocking(db: &crate::db::Db, email: &str, password: &str, role: Role) -> anyhow::Result<()> {
+    create_named_user_blocking(db, email, password, role, None)
+}
+
+/// Creates an account from the command line (`boptone admin create-user`).
+pub fn create_named_user_blocking(
+    db: &crate::db::Db,
+    email: &str,
+    password: &str,
+    role: Role,
+    display_name: Option<&str>,
+) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?
-        .to_string();
+    let display_name = DisplayName::parse_or_generate(display_name.unwrap_or(""))
+        .map_err(|e| anyhow::anyhow!("--display-name: {e}"))?;
+    let hash = super::password::hash_blocking(password.expose())?;
     db.write_blocking(crate::db::Durability::Normal, |tx| {
         anyhow::ensure!(!repo::email_taken(tx, email.as_str())?, "an account with {email} already exists");
-        let user = repo::insert_user(tx, email.as_str(), &hash, role, now_ms())?;
+        let new = NewUser { email: email.as_str(), password_hash: &hash, role, display_name: display_name.as_str() };
+        let user = repo::insert_user(tx, &new, now_ms())?;
         if role == Role::Artist {
             repo::insert_artist_profile(tx, user, now_ms())?;
         }

@@ -140,13 +140,24 @@ pub async fn onboarded_artist(base: &str, email: &str, stage_name: &str) -> Brow
     browser
 }
 
-/// Signs up (tier Pro); returns the sandbox checkout path.
+/// Signs up (tier Pro) and follows the emailed link; returns the sandbox checkout path.
 pub async fn signed_up(browser: &mut Browser, email: &str) -> String {
-    browser.get("/artist/signup").await;
-    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", "pro")]).await;
-    let target = page.redirect().to_owned();
+    let target = confirmed_signup(browser, email).await;
     assert!(target.starts_with("/sandbox/checkout/sbx_cs_"), "{target}");
     target
+}
+
+/// Signs up (tier Pro), follows the link in the email, confirms with the password; returns
+/// where the confirmation redirects (the plan's checkout).
+pub async fn confirmed_signup(browser: &mut Browser, email: &str) -> String {
+    browser.get("/artist/signup").await;
+    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", "pro")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Check your email"), "{}", page.body);
+    let link = crate::helpers::link_in_mail(&browser.base, &email.to_lowercase(), "/artist/signup/confirm/")
+        .expect("a signup link was emailed");
+    assert_eq!(browser.get(&link).await.status, 200);
+    browser.post_form(&link, &[("password", PASSWORD)]).await.redirect().to_owned()
 }
 
 pub async fn pay(browser: &mut Browser, checkout: &str) {

@@ -23,6 +23,11 @@ async fn an_artist_onboards_in_headless_chromium_on_a_phone() {
     driver.type_into("#password", "a long enough passphrase").await;
     driver.click("input[name=tier][value=starter]").await;
     driver.click("form[action='/artist/signup'] button[type=submit]").await;
+    driver.wait_until("return document.body.innerText.includes('Check your email')", "the signup is sent").await;
+    let link = crate::helpers::link_in_mail(&app.address, "browser@example.com", "/artist/signup/confirm/").unwrap();
+    driver.goto(&app.url(&link)).await;
+    driver.type_into("#password", "a long enough passphrase").await;
+    driver.click("main form[method=post] button[type=submit]").await;
 
     driver.wait_for_path("/sandbox/checkout/").await;
     assert!(driver.source().await.contains("TEST MONEY"));

@@ -57,11 +57,34 @@ pub async fn spawn_app_with(
     let app = Application::build_with(config, registry, media).await.expect("the application builds");
     let address = format!("http://{}", app.local_addr());
     let state = app.state();
+    MAILBOXES.lock().unwrap().insert(address.clone(), state.config.mail_dir());
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     TestApp { address, client: client(), state, dir, shutdown: Some(tx), server: Some(server) }
+}
+
+/// Each running app's mail folder, by address, so that helpers holding only
+/// a base URL (like `browser::signed_up`) can follow emailed links.
+static MAILBOXES: std::sync::Mutex<std::collections::BTreeMap<String, PathBuf>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// The newest link starting with `{base}{path_prefix}` in mail sent to `to`
+/// by the app at `base`; returned as a path.
+pub fn link_in_mail(base: &str, to: &str, path_prefix: &str) -> Option<String> {
+    let dir = MAILBOXES.lock().unwrap().get(base).cloned()?;
+    let mut files: Vec<_> = std::fs::read_dir(dir).ok()?.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.iter().rev().find_map(|path| {
+        // Undo quoted-printable soft line breaks, so links can be read whole.
+        let mail = std::fs::read_to_string(path).unwrap().replace("=\r\n", "");
+        if !mail.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}"))) {
+            return None;
+        }
+        let start = mail.find(path_prefix)?;
+        Some(mail[start..].chars().take_while(|c| !c.is_whitespace()).collect())
+    })
 }
 
 pub fn client() -> reqwest::Client {

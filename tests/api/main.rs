@@ -8,6 +8,7 @@
 //! starting those peers; there its tests fail rather than skip when a peer is
 //! missing.
 
+mod accounts;
 mod bops;
 mod browser;
 #[cfg(feature = "e2e")]

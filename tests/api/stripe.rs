@@ -177,11 +177,7 @@ fn subscription_status(app: &TestApp) -> String {
 /// Signs up through the web; returns the browser and the Checkout Session id.
 async fn sign_up_with_stripe(app: &TestApp, fake: &FakeStripe) -> (Browser, String) {
     let mut browser = Browser::new(&app.address);
-    browser.get("/artist/signup").await;
-    let page = browser
-        .post_form("/artist/signup", &[("email", "stripe@example.com"), ("password", PASSWORD), ("tier", "pro")])
-        .await;
-    let target = page.redirect().to_owned();
+    let target = crate::browser::confirmed_signup(&mut browser, "stripe@example.com").await;
     let session =
         target.strip_prefix("https://checkout.stripe.com/c/pay/").expect("sent to Stripe Checkout").to_owned();
     let sent = fake.requests_to("/v1/checkout/sessions").pop().unwrap();

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::safe_next;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::identity::domain::Role;
+use crate::identity::domain::{NextPath, Role};
 use crate::identity::service;
-use crate::identity::session::{SESSION_COOKIE, clear_session_cookie, session_cookies};
+use crate::identity::session::{MaybeUser, SESSION_COOKIE, clear_session_cookie, session_cookies};
 use crate::web::page::Page;
 
 #[derive(Deserialize)]
@@ -28,7 +28,7 @@ pub struct LoginQuery {
 struct LoginView {
     title: &'static str,
     email: String,
-    next: Option<String>,
+    next: Option<NextPath>,
     notice: Option<&'static str>,
     errors: BTreeMap<String, String>,
 }
@@ -52,18 +52,20 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
+    ClientIp(ip): ClientIp,
     page: Page,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = state.identity.login_limits.check(client, &form.email) {
+    let device = state.identity.devices.known(&jar, &form.email);
+    if let Err(retry_after_secs) = state.identity.login_limits.check(ip, &form.email, device.as_ref()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let next = safe_next(form.next.as_deref());
     match service::login(&state, &form.email, form.password).await {
         Ok((user, token)) => {
-            let target = next.unwrap_or_else(|| home_for(user.role).to_owned());
+            let target = next.map_or_else(|| home_for(user.role).to_owned(), |n| n.as_str().to_owned());
+            let jar = known_device(&state, jar, &user.email);
             Ok((session_cookies(&state, jar, token), Redirect::to(&target)).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
@@ -72,6 +74,12 @@ pub async fn login(
         }
         Err(other) => Err(other),
     }
+}
+
+/// Marks this browser as a known device of `email` (its own sign-in budget).
+pub fn known_device(state: &AppState, jar: CookieJar, email: &str) -> CookieJar {
+    let secure = state.config.server.public_url.scheme() == "https";
+    jar.add(state.identity.devices.cookie(email, secure))
 }
 
 pub fn home_for(role: Role) -> &'static str {
@@ -94,11 +102,23 @@ struct ForgotView {
     title: &'static str,
     email: String,
     sent: bool,
+    /// The signed-in account's address: the page offers to send the link there.
+    signed_in_as: Option<String>,
     errors: BTreeMap<String, String>,
 }
 
-pub async fn show_forgot_password(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let view = ForgotView { title: "Reset your password", ..ForgotView::default() };
+pub async fn show_forgot_password(
+    State(state): State<AppState>,
+    page: Page,
+    MaybeUser(user): MaybeUser,
+) -> AppResult<Response> {
+    let signed_in_as = user.map(|u| u.email);
+    let view = ForgotView {
+        title: "Reset your password",
+        email: signed_in_as.clone().unwrap_or_default(),
+        signed_in_as,
+        ..ForgotView::default()
+    };
     Ok(page.render(&state, "identity/forgot_password.html", view)?.into_response())
 }
 
@@ -109,16 +129,20 @@ pub struct ForgotForm {
 
 pub async fn request_reset(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     page: Page,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
     let title = "Reset your password";
+    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
     match service::request_password_reset(&state, &form.email).await {
         Ok(()) => Ok(page
             .render(&state, "identity/forgot_password.html", ForgotView { title, sent: true, ..Default::default() })?
             .into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let view = ForgotView { title, email: form.email, sent: false, errors: fields };
+            let view = ForgotView { title, email: form.email, errors: fields, ..Default::default() };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/forgot_password.html", view)?)
                 .into_response())
         }
@@ -151,10 +175,14 @@ pub struct ResetForm {
 
 pub async fn reset_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     page: Page,
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
+    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
     match service::reset_password(&state, &token, &form.password).await {
         Ok(()) => Ok(Redirect::to("/login?reset=1").into_response()),
         Err(AppError::Invalid { fields, .. }) => {

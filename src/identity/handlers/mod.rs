@@ -12,6 +12,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::identity::domain::NextPath;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/forgot-password", get(auth::show_forgot_password).post(auth::request_reset))
         .route("/reset-password/{token}", get(auth::show_reset_password).post(auth::reset_password))
         .route("/artist/signup", get(signup::show_signup).post(signup::create_artist))
+        .route("/artist/signup/confirm/{token}", get(signup::show_confirm_signup).post(signup::confirm_signup))
         .route("/artist/subscription", get(signup::show_subscription))
         .route("/artist/subscription/checkout", post(signup::restart_checkout))
         .route(
@@ -37,20 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/artists/{uid}/reinstate", post(admin::reinstate_artist))
 }
 
-/// Keeps a `next` target on this site: a path, never `//host` or a URL.
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_targets_stay_on_site() {
-        assert_eq!(safe_next(Some("/dashboard")), Some("/dashboard".into()));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "dashboard"] {
-            assert_eq!(safe_next(Some(bad)), None, "{bad}");
-        }
-    }
+/// Keeps a `next` target on this site (see [`NextPath`]).
+fn safe_next(next: Option<&str>) -> Option<NextPath> {
+    next.and_then(NextPath::parse)
 }

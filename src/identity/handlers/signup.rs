@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::TierId;
 use crate::identity::gate::first_incomplete_step;
+use crate::identity::limits::ClientIp;
 use crate::identity::service::{self, SignupInput};
 use crate::identity::session::{ArtistScope, MaybeUser, session_cookies};
 use crate::web::money::format_money;
@@ -43,26 +44,25 @@ pub fn tier_views(state: &AppState) -> Vec<TierView> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct SignupView {
     title: &'static str,
     tiers: Vec<TierView>,
     email: String,
+    display_name: String,
     tier: String,
+    /// The form went through: "check your email".
+    sent: bool,
     errors: BTreeMap<String, String>,
 }
+
+const SIGNUP_TITLE: &str = "Start earning from your art";
 
 pub async fn show_signup(State(state): State<AppState>, page: Page, MaybeUser(user): MaybeUser) -> AppResult<Response> {
     if user.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let view = SignupView {
-        title: "Start earning from your art",
-        tiers: tier_views(&state),
-        email: String::new(),
-        tier: "pro".into(),
-        errors: BTreeMap::new(),
-    };
+    let view = SignupView { title: SIGNUP_TITLE, tiers: tier_views(&state), tier: "pro".into(), ..Default::default() };
     Ok(page.render(&state, "identity/signup.html", view)?.into_response())
 }
 
@@ -72,29 +72,89 @@ pub struct SignupForm {
     password: String,
     #[serde(default)]
     tier: String,
+    #[serde(default)]
+    display_name: String,
 }
 
+/// Answers "check your email" whether or not the address has an account.
 pub async fn create_artist(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    page: Page,
+    Form(form): Form<SignupForm>,
+) -> AppResult<Response> {
+    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let input = SignupInput {
+        email: form.email.clone(),
+        password: form.password,
+        tier: form.tier.clone(),
+        display_name: form.display_name.clone(),
+    };
+    match service::request_signup(&state, input).await {
+        Ok(()) => {
+            let view = SignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() };
+            Ok(page.render(&state, "identity/signup.html", view)?.into_response())
+        }
+        Err(AppError::Invalid { fields, .. }) => {
+            let view = SignupView {
+                title: SIGNUP_TITLE,
+                tiers: tier_views(&state),
+                email: form.email,
+                display_name: form.display_name,
+                tier: form.tier,
+                sent: false,
+                errors: fields,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/signup.html", view)?).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Serialize, Default)]
+struct ConfirmView {
+    title: &'static str,
+    valid: bool,
+    errors: BTreeMap<String, String>,
+}
+
+/// The emailed link shows a form rather than acting on GET: mail scanners
+/// open links, and must not start an account.
+pub async fn show_confirm_signup(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let valid = service::signup_link_is_valid(&state, &token).await?;
+    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    let view = ConfirmView { title: "Confirm your email", valid, ..Default::default() };
+    Ok((status, page.render(&state, "identity/signup_confirm.html", view)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn confirm_signup(
     State(state): State<AppState>,
     page: Page,
     jar: CookieJar,
-    Form(form): Form<SignupForm>,
+    Path(token): Path<String>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
-    let input = SignupInput { email: form.email.clone(), password: form.password, tier: form.tier.clone() };
-    match service::signup_artist(&state, input).await {
+    match service::confirm_signup(&state, &token, form.password).await {
         Ok(result) => {
             let jar = session_cookies(&state, jar, result.session_token);
             Ok((jar, Redirect::to(&result.redirect_url)).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
-            let view = SignupView {
-                title: "Start earning from your art",
-                tiers: tier_views(&state),
-                email: form.email,
-                tier: form.tier,
-                errors: fields,
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/signup.html", view)?).into_response())
+            let view = ConfirmView { title: "Confirm your email", valid: true, errors: fields };
+            let html = page.render(&state, "identity/signup_confirm.html", view)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(other) => Err(other),
     }
