@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::emit;
+use crate::notify::queue_mail;
 use crate::payments::{AccountStatus, SubscriptionCheckout};
 use crate::web::csrf::random_token;
 
@@ -58,40 +59,33 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         display_name: display_name.as_str().to_owned(),
         tier: tier.as_str(),
     };
-    let taken = state
+    let base = &state.views.globals().public_url;
+    let taken_mail = format!(
+        "Someone (maybe you) tried to create a Boptone account with this address, which already has one.\n\n\
+         Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
+         If it was not you, ignore this email: nothing was changed.\n"
+    );
+    let confirm_mail = format!(
+        "Welcome! Confirm this address to continue to your plan's payment \
+         (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/artist/signup/confirm/{token}\n\n\
+         If it was not you, ignore this email: no account is created.\n"
+    );
+    // Either way one email is queued in the same transaction, so the answer
+    // (and its timing) is the same for new and existing addresses.
+    state
         .db
         .write(move |tx| {
             if repo::email_taken(tx, &request.email)? {
-                return Ok(true);
+                queue_mail(tx, &request.email, "Someone tried to sign up with your email", &taken_mail)?;
+                return Ok(());
             }
             let now = now_ms();
             repo::delete_expired_signup_requests(tx, now)?;
             repo::insert_signup_request(tx, &request, now, now + SIGNUP_LINK_HOURS * 3_600_000)?;
-            Ok(false)
+            queue_mail(tx, &request.email, "Confirm your email to start on Boptone", &confirm_mail)?;
+            Ok(())
         })
-        .await?;
-    let base = &state.views.globals().public_url;
-    let (subject, body) = if taken {
-        (
-            "Someone tried to sign up with your email",
-            format!(
-                "Someone (maybe you) tried to create a Boptone account with this address, which already has one.\n\n\
-                 Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
-                 If it was not you, ignore this email: nothing was changed.\n"
-            ),
-        )
-    } else {
-        (
-            "Confirm your email to start on Boptone",
-            format!(
-                "Welcome! Confirm this address to continue to your plan's payment \
-                 (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/artist/signup/confirm/{token}\n\n\
-                 If it was not you, ignore this email: no account is created.\n"
-            ),
-        )
-    };
-    state.mailer.send(email.as_str(), subject, &body).await?;
-    Ok(())
+        .await
 }
 
 pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
@@ -362,22 +356,22 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
     let Some(user) = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await? else { return Ok(()) };
     let token = random_token();
     let (hash, user_id, minutes) = (hash_token(&token), user.id, state.config.accounts.reset_link_minutes);
-    state
-        .db
-        .write(move |tx| {
-            let now = now_ms();
-            let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
-            Ok(repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?)
-        })
-        .await?;
     let link = format!("{}/reset-password/{token}", state.views.globals().public_url);
     let body = format!(
         "Someone asked to reset the password of your Boptone account.\n\n\
          Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n\
          If it was not you, ignore this email: your password stays as it is.\n"
     );
-    state.mailer.send(&user.email, "Reset your Boptone password", &body).await?;
-    Ok(())
+    state
+        .db
+        .write(move |tx| {
+            let now = now_ms();
+            let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
+            repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?;
+            queue_mail(tx, &user.email, "Reset your Boptone password", &body)?;
+            Ok(())
+        })
+        .await
 }
 
 pub async fn reset_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {

@@ -57,7 +57,8 @@ pub async fn spawn_app_with(
     let app = Application::build_with(config, registry, media).await.expect("the application builds");
     let address = format!("http://{}", app.local_addr());
     let state = app.state();
-    MAILBOXES.lock().unwrap().insert(address.clone(), state.config.mail_dir());
+    let mailbox = (state.config.mail_dir(), std::sync::Arc::downgrade(&state.mail_outbox));
+    MAILBOXES.lock().unwrap().insert(address.clone(), mailbox);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
@@ -65,15 +66,21 @@ pub async fn spawn_app_with(
     TestApp { address, client: client(), state, dir, shutdown: Some(tx), server: Some(server) }
 }
 
-/// Each running app's mail folder, by address, so that helpers holding only
-/// a base URL (like `browser::signed_up`) can follow emailed links.
-static MAILBOXES: std::sync::Mutex<std::collections::BTreeMap<String, PathBuf>> =
+type Mailbox = (PathBuf, std::sync::Weak<boptone::notify::MailOutbox>);
+
+/// Each running app's mail folder and outbox, by address, so that helpers
+/// holding only a base URL (like `browser::signed_up`) can follow emailed
+/// links. Weak, so the map keeps no stopped app alive.
+static MAILBOXES: std::sync::Mutex<std::collections::BTreeMap<String, Mailbox>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 /// The newest link starting with `{base}{path_prefix}` in mail sent to `to`
 /// by the app at `base`; returned as a path.
 pub fn link_in_mail(base: &str, to: &str, path_prefix: &str) -> Option<String> {
-    let dir = MAILBOXES.lock().unwrap().get(base).cloned()?;
+    let (dir, outbox) = MAILBOXES.lock().unwrap().get(base).cloned()?;
+    if let Some(outbox) = outbox.upgrade() {
+        while outbox.deliver_due().unwrap() > 0 {}
+    }
     let mut files: Vec<_> = std::fs::read_dir(dir).ok()?.map(|e| e.unwrap().path()).collect();
     files.sort();
     files.iter().rev().find_map(|path| {
