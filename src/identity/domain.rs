@@ -163,6 +163,30 @@ impl SubscriptionStatus {
     pub fn is_open(self) -> bool {
         matches!(self, SubscriptionStatus::Active | SubscriptionStatus::Trialing)
     }
+
+    /// How far along a subscription's life this status is.
+    fn lifecycle_rank(self) -> u8 {
+        match self {
+            SubscriptionStatus::Incomplete => 0,
+            SubscriptionStatus::Trialing => 1,
+            SubscriptionStatus::Active => 2,
+            SubscriptionStatus::PastDue => 3,
+            SubscriptionStatus::Unpaid => 4,
+            SubscriptionStatus::Canceled => 5,
+        }
+    }
+
+    /// May a status change that was true at `at` (unix ms) replace `self`,
+    /// true since `since`? Only a newer one may; at the same instant (Stripe
+    /// stamps events to the second) the status further along the life
+    /// wins, so a tie can end an open subscription but never revive a closed one.
+    pub fn superseded_by(self, since: Option<i64>, next: SubscriptionStatus, at: i64) -> bool {
+        match since {
+            None => true,
+            Some(since) if at != since => at > since,
+            Some(_) => next.lifecycle_rank() >= self.lifecycle_rank(),
+        }
+    }
 }
 
 /// A public profile handle: the `@handle` in `{public_url}/@handle`.

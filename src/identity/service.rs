@@ -126,6 +126,13 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
         .db
         .write(move |tx| {
             let artist = repo::find_artist_by_uid(tx, &uid)?.ok_or(AppError::NotFound)?;
+            let checkout = repo::NewCheckout {
+                checkout_ref: &checkout_ref,
+                artist: artist.id,
+                tier: tier.as_str(),
+                amount_minor: amount,
+                currency: &currency,
+            };
             match repo::find_subscription_by_artist(tx, artist.id)? {
                 Some(existing) if existing.status.is_open() => {
                     return Err(AppError::Conflict("Your subscription is already active.".into()));
@@ -143,45 +150,81 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
                     repo::insert_subscription(tx, &new, now_ms())?;
                 }
             }
+            repo::insert_checkout(tx, &checkout, now_ms())?;
             Ok(())
         })
         .await?;
     Ok(start.redirect_url)
 }
 
-/// A completed checkout (sandbox confirm, or Stripe's webhook): the
-/// subscription becomes active.
-pub fn apply_checkout_completed(
-    tx: &Tx,
-    checkout_ref: &str,
-    customer_ref: Option<&str>,
-    subscription_ref: Option<&str>,
-) -> AppResult<bool> {
-    let Some(subscription) = repo::find_subscription_by_checkout(tx, checkout_ref)? else {
-        tracing::warn!(checkout_ref, "completed checkout for an unknown subscription");
+/// What the provider says about a completed checkout.
+pub struct CompletedCheckout<'a> {
+    pub checkout_ref: &'a str,
+    pub customer_ref: Option<&'a str>,
+    pub subscription_ref: Option<&'a str>,
+    /// Paid, or nothing to pay: only then does the subscription open.
+    pub paid: bool,
+    /// When it completed at the provider (unix ms).
+    pub at: i64,
+}
+
+/// A completed checkout (sandbox confirm, or Stripe's webhook): once paid,
+/// the subscription becomes active on the plan this checkout charged.
+/// Returns whether the subscription opened.
+pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppResult<bool> {
+    let Some(checkout) = repo::find_checkout(tx, done.checkout_ref)? else {
+        tracing::warn!(checkout_ref = done.checkout_ref, "completed checkout for an unknown subscription");
         return Ok(false);
     };
-    set_subscription_status(tx, subscription.artist, SubscriptionStatus::Active, customer_ref, subscription_ref)?;
+    let Some(current) = repo::find_subscription_by_artist(tx, checkout.artist)? else { return Ok(false) };
+    let now = now_ms();
+    if !done.paid {
+        // A delayed payment method (a bank debit …): the subscription opens
+        // when the provider says it is paid. Knowing its ids lets that
+        // later status change find it; an open subscription keeps its own.
+        if !current.status.is_open() {
+            repo::update_subscription_refs(tx, checkout.artist, done.customer_ref, done.subscription_ref, now)?;
+        }
+        return Ok(false);
+    }
+    if !current.status.superseded_by(current.status_at, SubscriptionStatus::Active, done.at) {
+        tracing::info!(checkout_ref = done.checkout_ref, "stale checkout completion; not applied");
+        return Ok(false);
+    }
+    repo::update_subscription_refs(tx, checkout.artist, done.customer_ref, done.subscription_ref, now)?;
+    repo::update_subscription_plan(tx, checkout.artist, &checkout, now)?;
+    repo::mark_checkout_completed(tx, done.checkout_ref, now)?;
+    let change = repo::StatusChange { status: SubscriptionStatus::Active, status_at: done.at };
+    set_subscription_status(tx, checkout.artist, &change)?;
     Ok(true)
 }
 
-/// A subscription's status changed at the provider.
-pub fn apply_subscription_status(tx: &Tx, subscription_ref: &str, status: SubscriptionStatus) -> AppResult<bool> {
+/// A subscription's status changed at the provider at `at` (unix ms).
+/// Applied only if newer than the status stored (see
+/// [`SubscriptionStatus::superseded_by`]); returns whether it was.
+pub fn apply_subscription_status(
+    tx: &Tx,
+    subscription_ref: &str,
+    status: SubscriptionStatus,
+    at: i64,
+) -> AppResult<bool> {
     let Some(subscription) = repo::find_subscription_by_ref(tx, subscription_ref)? else {
         return Ok(false);
     };
-    set_subscription_status(tx, subscription.artist, status, None, None)?;
+    // Stripe never reopens a canceled subscription (a new one is a new
+    // checkout), so nothing said later about this one can revive it.
+    let reopens_canceled = subscription.status == SubscriptionStatus::Canceled && status.is_open();
+    if reopens_canceled || !subscription.status.superseded_by(subscription.status_at, status, at) {
+        tracing::info!(subscription_ref, status = status.as_str(), "stale subscription status; not applied");
+        return Ok(false);
+    }
+    set_subscription_status(tx, subscription.artist, &repo::StatusChange { status, status_at: at })?;
     Ok(true)
 }
 
-fn set_subscription_status(
-    tx: &Tx,
-    artist: ArtistId,
-    status: SubscriptionStatus,
-    customer_ref: Option<&str>,
-    subscription_ref: Option<&str>,
-) -> AppResult<()> {
-    repo::update_subscription(tx, artist, status, customer_ref, subscription_ref, now_ms())?;
+fn set_subscription_status(tx: &Tx, artist: ArtistId, change: &repo::StatusChange) -> AppResult<()> {
+    repo::update_subscription_status(tx, artist, change, now_ms())?;
+    let status = change.status;
     let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
     emit(tx, &ArtistSubscriptionUpdated { artist_uid, status: status.as_str().to_owned() })?;
     Ok(())
@@ -239,18 +282,31 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
     state.payments.payout_onboarding_url(&account_ref, &return_url, &refresh_url).await
 }
 
-/// The provider's view of a connected account (sandbox form, Stripe's
-/// `account.updated`, or a fresh read on return from onboarding).
-pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus) -> AppResult<bool> {
+/// The provider's view of a connected account at `at` (unix ms): the
+/// sandbox form, Stripe's `account.updated`, or a fresh read on return from
+/// onboarding. Applied only if newer than the view stored; at the same
+/// instant only if it enables nothing more (a tie never opens payouts).
+pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus, at: i64) -> AppResult<bool> {
     let flags = AccountFlags {
         charges_enabled: status.charges_enabled,
         payouts_enabled: status.payouts_enabled,
         details_submitted: status.details_submitted,
     };
-    let Some(artist) = repo::update_connect_flags(tx, account_ref, flags, now_ms())? else {
+    let Some(stored) = repo::find_connect_account(tx, account_ref)? else {
         tracing::warn!(account_ref, "update for an unknown connected account");
         return Ok(false);
     };
+    let newer = match stored.status_at {
+        None => true,
+        Some(since) if since != at => at > since,
+        Some(_) => !flags.opens_more_than(stored.flags),
+    };
+    if !newer {
+        tracing::info!(account_ref, "stale connected account status; not applied");
+        return Ok(false);
+    }
+    repo::update_connect_flags(tx, account_ref, flags, at, now_ms())?;
+    let artist = stored.artist;
     let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
     emit(
         tx,
@@ -372,16 +428,16 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
         .await
 }
 
-/// The pending checkout `checkout_ref` of this artist (sandbox checkout page).
+/// The checkout `checkout_ref` of this artist (sandbox checkout page).
 pub async fn pending_checkout(
     state: &AppState,
     artist: &ArtistRow,
     checkout_ref: &str,
-) -> AppResult<repo::SubscriptionRow> {
+) -> AppResult<repo::CheckoutRow> {
     let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
-    let subscription = state.db.read(move |c| repo::find_subscription_by_checkout(c, &lookup)).await?;
+    let checkout = state.db.read(move |c| repo::find_checkout(c, &lookup)).await?;
     // Another artist's checkout is as good as missing.
-    subscription.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
+    checkout.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
 }
 
 /// Issues an app-surface bearer token for valid credentials.

@@ -92,7 +92,7 @@ fn stored_videos(app: &TestApp) -> usize {
     files(&app.data_dir().join("media/bops"))
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) fn count(app: &TestApp, sql: &str) -> i64 {
     let sql = sql.to_owned();
     app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()
 }

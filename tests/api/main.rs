@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod identity;
 mod media;
+mod money_state;
 mod probe;
 mod s3;
 mod stripe;

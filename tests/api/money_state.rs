@@ -1,0 +1,66 @@
+//! Issue 8, money and state: the one revenue gate for tips, the plan a
+//! checkout charges, hidden comments, durations the headers cannot fake.
+
+use crate::bops::count;
+use crate::browser::{Browser, PASSWORD};
+use crate::helpers::spawn_app;
+
+/// Signs up on `tier` with the sandbox; returns the checkout path.
+async fn sign_up_on(browser: &mut Browser, email: &str, tier: &str) -> String {
+    browser.get("/artist/signup").await;
+    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", tier)]).await;
+    page.redirect().to_owned()
+}
+
+fn plan(app: &crate::helpers::TestApp) -> (String, i64, String) {
+    app.state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT tier, amount_minor, status FROM subscriptions", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_plan_chosen_after_a_cancelled_checkout_is_the_plan_charged_and_activated() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app.address);
+    let starter = sign_up_on(&mut browser, "mind@example.com", "starter").await;
+    assert!(browser.get(&starter).await.body.contains("$9.00"));
+    let cancelled = browser.post_form(&format!("{starter}/cancel"), &[]).await;
+    assert_eq!(cancelled.redirect(), "/artist/subscription?checkout=cancelled");
+    browser.get("/artist/subscription?checkout=cancelled").await;
+
+    // A plan that does not exist: the page again, with the error; nothing changes.
+    let bad = browser.post_form("/artist/subscription/checkout", &[("tier", "platinum")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Choose one of the plans below."), "{}", bad.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM subscription_checkouts"), 1);
+
+    let label = browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await.redirect().to_owned();
+    let page = browser.get(&label).await;
+    assert!(page.body.contains("Label") && page.body.contains("$99.00"), "the checkout charges Label: {}", page.body);
+    assert!(!page.body.contains("$9.00"));
+    assert_eq!(browser.post_form(&format!("{label}/complete"), &[]).await.redirect(), "/artist/setup");
+
+    assert_eq!(plan(&app), ("label".to_owned(), 9900, "active".to_owned()));
+    let page = browser.get("/artist/subscription").await;
+    assert!(page.body.contains("Your <strong>Label</strong> plan is active."), "{}", page.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_plan_activated_is_the_one_paid_for_even_from_an_older_checkout() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app.address);
+    let starter = sign_up_on(&mut browser, "tabs@example.com", "starter").await;
+    browser.get("/artist/subscription").await;
+    browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await;
+    // The artist pays the Starter checkout still open in another tab.
+    browser.get(&starter).await;
+    assert_eq!(browser.post_form(&format!("{starter}/complete"), &[]).await.redirect(), "/artist/setup");
+    assert_eq!(plan(&app), ("starter".to_owned(), 900, "active".to_owned()));
+    app.stop().await;
+}
