@@ -9,13 +9,13 @@ use boptone::identity::domain::Role;
 use crate::browser::{Browser, onboarded_artist, signed_up};
 use crate::helpers::{TestApp, client, spawn_app};
 
-const FAN_PASSWORD: &str = "fan passphrase 123";
+pub(crate) const FAN_PASSWORD: &str = "fan passphrase 123";
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-async fn token(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn token(app: &TestApp, email: &str, password: &str) -> String {
     let response = client()
         .post(app.url("/api/v1/auth/token"))
         .json(&json!({"email": email, "password": password}))
@@ -26,12 +26,12 @@ async fn token(app: &TestApp, email: &str, password: &str) -> String {
     response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
-fn fan(app: &TestApp, email: &str) -> String {
+pub(crate) fn fan(app: &TestApp, email: &str) -> String {
     boptone::identity::service::create_user_blocking(&app.state.db, email, FAN_PASSWORD, Role::Fan).unwrap();
     email.to_owned()
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     token: Option<&str>,
     method: Method,
@@ -70,13 +70,13 @@ async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> Strin
     id
 }
 
-async fn post_bop(app: &TestApp, token: &str, name: &str, caption: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_bop(app: &TestApp, token: &str, name: &str, caption: &str) -> (StatusCode, Value) {
     let id = upload(app, token, &fixture(name), 64 * 1024).await;
     call(app, Some(token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id, "caption": caption}))).await
 }
 
 /// An onboarded artist with an API token.
-async fn artist(app: &TestApp, email: &str, name: &str) -> (Browser, String) {
+pub(crate) async fn artist(app: &TestApp, email: &str, name: &str) -> (Browser, String) {
     let browser = onboarded_artist(&app.address, email, name).await;
     let token = token(app, email, crate::browser::PASSWORD).await;
     (browser, token)
@@ -527,7 +527,7 @@ async fn another_artist_cannot_edit_delete_or_continue_someones_bop() {
     app.stop().await;
 }
 
-async fn tip(app: &TestApp, token: &str, bop: &str, amount: i64) -> (StatusCode, Value) {
+pub(crate) async fn tip(app: &TestApp, token: &str, bop: &str, amount: i64) -> (StatusCode, Value) {
     call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/tips"), Some(json!({"amount_minor": amount})))
         .await
 }

@@ -1,9 +1,48 @@
 //! Issue 8, money and state: the one revenue gate for tips, the plan a
 //! checkout charges, hidden comments, durations the headers cannot fake.
 
-use crate::bops::count;
+use reqwest::Method;
+use serde_json::json;
+
+use boptone::identity::domain::SubscriptionStatus;
+
+use crate::bops::{FAN_PASSWORD, artist, call, count, fan, post_bop, tip, token};
 use crate::browser::{Browser, PASSWORD};
 use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_cancelled_artist_receives_no_tips_through_the_same_gate_as_uploads() {
+    let app = spawn_app().await;
+    let (_browser, artist_token) = artist(&app, "lapsed@example.com", "Lapsed").await;
+    let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "tip me").await;
+    let id = bop["id"].as_str().unwrap();
+    let ada = token(&app, &fan(&app, "loyal@example.com"), FAN_PASSWORD).await;
+    assert_eq!(tip(&app, &ada, id, 500).await.0, 201, "an artist in good standing is tipped");
+
+    // What `customer.subscription.deleted` writes.
+    let sub: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT subscription_ref FROM subscriptions", [], |r| r.get(0)))
+        .unwrap();
+    app.state
+        .db
+        .write(move |tx| {
+            let at = boptone::db::now_ms();
+            boptone::identity::service::apply_subscription_status(tx, &sub, SubscriptionStatus::Canceled, at)
+        })
+        .await
+        .unwrap();
+
+    let (status, body) =
+        call(&app, Some(&artist_token), Method::POST, "/api/v1/uploads", Some(json!({"size": 1000}))).await;
+    assert_eq!((status.as_u16(), body["step"].as_str()), (403, Some("subscription")), "uploads refused: {body}");
+    let (status, body) = tip(&app, &ada, id, 500).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["message"], "This artist cannot receive tips right now.");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_tips"), 1, "no second tip was started");
+    app.stop().await;
+}
 
 /// Signs up on `tier` with the sandbox; returns the checkout path.
 async fn sign_up_on(browser: &mut Browser, email: &str, tier: &str) -> String {
