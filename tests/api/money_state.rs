@@ -44,6 +44,34 @@ async fn a_cancelled_artist_receives_no_tips_through_the_same_gate_as_uploads() 
     app.stop().await;
 }
 
+#[tokio::test]
+async fn hidden_comments_cannot_be_replied_to_liked_or_edited() {
+    let app = spawn_app().await;
+    let (_browser, artist_token) = artist(&app, "mod@example.com", "Moderator").await;
+    let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "").await;
+    let comments = format!("/api/v1/bops/{}/comments", bop["id"].as_str().unwrap());
+    let troll = token(&app, &fan(&app, "troll@example.com"), FAN_PASSWORD).await;
+    let other = token(&app, &fan(&app, "other@example.com"), FAN_PASSWORD).await;
+    let (_, rude) = call(&app, Some(&troll), Method::POST, &comments, Some(json!({"body": "rude"}))).await;
+    let rude_id = rude["uid"].as_str().unwrap().to_owned();
+    let path = format!("{comments}/{rude_id}");
+    assert_eq!(call(&app, Some(&artist_token), Method::DELETE, &path, None).await.0, 204, "the artist hides it");
+
+    let (status, body) =
+        call(&app, Some(&other), Method::POST, &comments, Some(json!({"body": "+1", "parent_id": rude_id}))).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["fields"]["parent"], "That comment is gone.");
+    assert_eq!(call(&app, Some(&other), Method::POST, &format!("{path}/like"), None).await.0, 404);
+    let (status, _) = call(&app, Some(&troll), Method::PATCH, &path, Some(json!({"body": "ruder"}))).await;
+    assert_eq!(status, 404, "its author cannot edit it back into view");
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_comments"), 1, "no reply was added");
+    assert_eq!(count(&app, "SELECT like_count FROM bops_comments"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_comment_likes"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_comments WHERE body = 'rude' AND edited_at IS NULL"), 1);
+    app.stop().await;
+}
+
 /// Signs up on `tier` with the sandbox; returns the checkout path.
 async fn sign_up_on(browser: &mut Browser, email: &str, tier: &str) -> String {
     browser.get("/artist/signup").await;
