@@ -72,11 +72,12 @@ pub async fn probe(media: &Media, key: &MediaKey, size: u64) -> Result<VideoInfo
         }
         return Ok(VideoInfo { duration_ms, ..head.info });
     }
-    let (moov, container, after_moov) = find_moov(media, key, size).await?;
+    let mut reader = Window::new(media, key, size);
+    let (moov, container, after_moov) = find_moov(&mut reader).await?;
     let (info, fragments) = mp4::parse_moov(&moov, container)?;
     // A fragmented file keeps its samples in `moof` boxes after the `moov`.
     let fragments_ms = match fragments {
-        Some(tracks) => fragments_duration_ms(&mut Window::new(media, key, size), after_moov, &tracks).await?,
+        Some(tracks) => fragments_duration_ms(&mut reader, after_moov, &tracks).await?,
         None => 0,
     };
     let duration_ms = info.duration_ms.max(fragments_ms);
@@ -108,8 +109,8 @@ async fn fragments_duration_ms(
             if box_size > MAX_MOOF {
                 return Err(ProbeError::NotAVideo);
             }
-            let moof = read(reader.media, reader.key, offset + header_len, box_size - header_len).await?;
-            ends.add_moof(&moof, tracks);
+            // Through the window: many small fragments cost few reads.
+            ends.add_moof(reader.at(offset + header_len, box_size - header_len).await?, tracks);
         }
         offset += box_size;
     }
@@ -157,13 +158,15 @@ async fn read(media: &Media, key: &MediaKey, offset: u64, len: u64) -> Result<By
 
 /// Walks the top-level boxes (reading only their headers) to the `moov` box.
 /// Returns the `moov` payload, the container, and where the `moov` box ends.
-async fn find_moov(media: &Media, key: &MediaKey, size: u64) -> Result<(Bytes, &'static str, u64), ProbeError> {
+/// Headers are read through the window, so many small boxes cost few reads.
+async fn find_moov(reader: &mut Window<'_>) -> Result<(Bytes, &'static str, u64), ProbeError> {
+    let (media, key, size) = (reader.media, reader.key, reader.size);
     let mut offset = 0u64;
     let mut container = "mp4";
     let mut first = true;
     while offset < size {
-        let header = read(media, key, offset, (size - offset).min(16)).await?;
-        let (box_type, box_size, header_len) = mp4::box_header(&header, size - offset).ok_or(if first {
+        let header = reader.at(offset, 16).await?;
+        let (box_type, box_size, header_len) = mp4::box_header(header, size - offset).ok_or(if first {
             ProbeError::NotAVideo
         } else {
             ProbeError::Truncated
@@ -171,8 +174,8 @@ async fn find_moov(media: &Media, key: &MediaKey, size: u64) -> Result<(Bytes, &
         if first {
             match &box_type {
                 b"ftyp" => {
-                    let brand = read(media, key, offset + header_len, 4).await?;
-                    if brand.as_ref() == b"qt  " {
+                    let brand = reader.at(offset + header_len, 4).await?;
+                    if brand == b"qt  " {
                         container = "mov";
                     }
                 }
