@@ -274,11 +274,13 @@ pub struct CheckoutRow {
     pub tier: String,
     pub amount_minor: i64,
     pub currency: String,
+    pub completed: bool,
 }
 
 pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<CheckoutRow>> {
     conn.query_row(
-        "SELECT artist_id, tier, amount_minor, currency FROM subscription_checkouts WHERE checkout_ref = ?1",
+        "SELECT artist_id, tier, amount_minor, currency, completed_at IS NOT NULL
+         FROM subscription_checkouts WHERE checkout_ref = ?1",
         [checkout_ref],
         |r| {
             Ok(CheckoutRow {
@@ -286,6 +288,7 @@ pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<
                 tier: r.get(1)?,
                 amount_minor: r.get(2)?,
                 currency: r.get(3)?,
+                completed: r.get(4)?,
             })
         },
     )

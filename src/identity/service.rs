@@ -176,6 +176,12 @@ pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppRes
         tracing::warn!(checkout_ref = done.checkout_ref, "completed checkout for an unknown subscription");
         return Ok(false);
     };
+    // One payment opens a subscription once: completing the same checkout
+    // again (an old sandbox page) must not reopen a lapsed plan for free.
+    if checkout.completed {
+        tracing::info!(checkout_ref = done.checkout_ref, "checkout already completed; not applied again");
+        return Ok(false);
+    }
     let Some(current) = repo::find_subscription_by_artist(tx, checkout.artist)? else { return Ok(false) };
     let now = now_ms();
     if !done.paid {

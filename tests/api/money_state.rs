@@ -134,6 +134,31 @@ async fn the_plan_activated_is_the_one_paid_for_even_from_an_older_checkout() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_paid_checkout_cannot_be_completed_again_to_reopen_a_cancelled_plan() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app.address);
+    let checkout = sign_up_on(&mut browser, "again@example.com", "pro").await;
+    assert_eq!(browser.post_form(&format!("{checkout}/complete"), &[]).await.redirect(), "/artist/setup");
+    let sub: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT subscription_ref FROM subscriptions", [], |r| r.get(0)))
+        .unwrap();
+    app.state
+        .db
+        .write(move |tx| {
+            let at = boptone::db::now_ms();
+            boptone::identity::service::apply_subscription_status(tx, &sub, SubscriptionStatus::Canceled, at)
+        })
+        .await
+        .unwrap();
+    browser.get(&checkout).await;
+    browser.post_form(&format!("{checkout}/complete"), &[]).await;
+    assert_eq!(plan(&app).2, "canceled", "the old page does not pay twice");
+    app.stop().await;
+}
+
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
