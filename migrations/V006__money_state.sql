@@ -11,7 +11,9 @@ CREATE TABLE subscription_checkouts (
     amount_minor INTEGER NOT NULL,
     currency TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    completed_at INTEGER
+    completed_at INTEGER,
+    -- Replaced by a newer checkout: it can no longer be paid.
+    expired_at INTEGER
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX subscription_checkouts_artist ON subscription_checkouts (artist_id);
 

@@ -275,11 +275,12 @@ pub struct CheckoutRow {
     pub amount_minor: i64,
     pub currency: String,
     pub completed: bool,
+    pub expired: bool,
 }
 
 pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<CheckoutRow>> {
     conn.query_row(
-        "SELECT artist_id, tier, amount_minor, currency, completed_at IS NOT NULL
+        "SELECT artist_id, tier, amount_minor, currency, completed_at IS NOT NULL, expired_at IS NOT NULL
          FROM subscription_checkouts WHERE checkout_ref = ?1",
         [checkout_ref],
         |r| {
@@ -289,10 +290,31 @@ pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<
                 amount_minor: r.get(2)?,
                 currency: r.get(3)?,
                 completed: r.get(4)?,
+                expired: r.get(5)?,
             })
         },
     )
     .optional()
+}
+
+/// The checkouts of this artist that could still be paid.
+pub fn list_open_checkouts(conn: &Connection, artist_uid: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT k.checkout_ref FROM subscription_checkouts k JOIN artist_profiles a ON a.id = k.artist_id
+         WHERE a.uid = ?1 AND k.completed_at IS NULL AND k.expired_at IS NULL",
+    )?;
+    let refs = stmt.query_map([artist_uid], |r| r.get(0))?;
+    refs.collect()
+}
+
+/// Every open checkout of this artist but `keep` can no longer be paid.
+pub fn expire_checkouts(conn: &Connection, artist: ArtistId, keep: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscription_checkouts SET expired_at = ?3
+         WHERE artist_id = ?1 AND checkout_ref != ?2 AND completed_at IS NULL AND expired_at IS NULL",
+        params![artist.0, keep, now],
+    )?;
+    Ok(())
 }
 
 pub fn mark_checkout_completed(conn: &Connection, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {

@@ -119,6 +119,7 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
         cancel_url: format!("{base}/artist/subscription?checkout=cancelled"),
     };
     let start = state.payments.start_subscription(&request).await?;
+    expire_earlier_checkouts(state, artist_uid).await?;
     let (uid, provider) = (artist_uid.to_owned(), state.payments.provider_name());
     let (amount, currency) = (tier_config.price_minor, tier_config.currency.clone());
     let checkout_ref = start.checkout_ref.clone();
@@ -151,10 +152,22 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
                 }
             }
             repo::insert_checkout(tx, &checkout, now_ms())?;
+            repo::expire_checkouts(tx, artist.id, &checkout_ref, now_ms())?;
             Ok(())
         })
         .await?;
     Ok(start.redirect_url)
+}
+
+/// The plan chosen last is the plan charged: checkouts the artist opened
+/// before can no longer be paid (one paid meanwhile still counts: its
+/// webhook activates the plan it charged).
+async fn expire_earlier_checkouts(state: &AppState, artist_uid: &str) -> AppResult<()> {
+    let uid = artist_uid.to_owned();
+    for checkout_ref in state.db.read(move |c| repo::list_open_checkouts(c, &uid)).await? {
+        state.payments.expire_checkout(&checkout_ref).await;
+    }
+    Ok(())
 }
 
 /// What the provider says about a completed checkout.
@@ -434,7 +447,8 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
         .await
 }
 
-/// The checkout `checkout_ref` of this artist (sandbox checkout page).
+/// The checkout `checkout_ref` of this artist (sandbox checkout page),
+/// unless a newer one replaced it.
 pub async fn pending_checkout(
     state: &AppState,
     artist: &ArtistRow,
@@ -443,7 +457,11 @@ pub async fn pending_checkout(
     let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
     let checkout = state.db.read(move |c| repo::find_checkout(c, &lookup)).await?;
     // Another artist's checkout is as good as missing.
-    checkout.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
+    let checkout = checkout.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)?;
+    if checkout.expired {
+        return Err(AppError::Conflict("You chose another plan since: pay that one, or choose again.".into()));
+    }
+    Ok(checkout)
 }
 
 /// Issues an app-surface bearer token for valid credentials.

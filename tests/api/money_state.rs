@@ -121,16 +121,21 @@ async fn the_plan_chosen_after_a_cancelled_checkout_is_the_plan_charged_and_acti
 }
 
 #[tokio::test]
-async fn the_plan_activated_is_the_one_paid_for_even_from_an_older_checkout() {
+async fn an_earlier_checkout_cannot_be_paid_once_another_plan_is_chosen() {
     let app = spawn_app().await;
     let mut browser = Browser::new(&app.address);
     let starter = sign_up_on(&mut browser, "tabs@example.com", "starter").await;
     browser.get("/artist/subscription").await;
-    browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await;
-    // The artist pays the Starter checkout still open in another tab.
-    browser.get(&starter).await;
-    assert_eq!(browser.post_form(&format!("{starter}/complete"), &[]).await.redirect(), "/artist/setup");
-    assert_eq!(plan(&app), ("starter".to_owned(), 900, "active".to_owned()));
+    let label = browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await.redirect().to_owned();
+    // The Starter checkout, still open in another tab, is closed.
+    let page = browser.get(&starter).await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("You chose another plan since"), "{}", page.body);
+    browser.get(&label).await;
+    assert_eq!(browser.post_form(&format!("{starter}/complete"), &[]).await.status, 409);
+    assert_eq!(plan(&app).2, "incomplete", "nothing was paid");
+    assert_eq!(browser.post_form(&format!("{label}/complete"), &[]).await.redirect(), "/artist/setup");
+    assert_eq!(plan(&app), ("label".to_owned(), 9900, "active".to_owned()));
     app.stop().await;
 }
 

@@ -69,6 +69,14 @@ async fn create_checkout_session(State(state): State<Shared>, body: String) -> J
     Json(session)
 }
 
+async fn expire_checkout_session(State(state): State<Shared>, Path(id): Path<String>, body: String) -> Json<Value> {
+    record(&state, &format!("/v1/checkout/sessions/{id}/expire"), body);
+    let mut session = fixture("checkout.session");
+    session["id"] = json!(id);
+    session["status"] = json!("expired");
+    Json(session)
+}
+
 async fn create_account(State(state): State<Shared>, body: String) -> Json<Value> {
     record(&state, "/v1/accounts", body);
     let mut account = fixture("account");
@@ -113,6 +121,7 @@ async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
         .route("/v1/checkout/sessions", post(create_checkout_session))
+        .route("/v1/checkout/sessions/{id}/expire", post(expire_checkout_session))
         .route("/v1/accounts", post(create_account))
         .route("/v1/account_links", post(create_account_link))
         .route("/v1/accounts/{id}", get(retrieve_account))
@@ -586,12 +595,15 @@ async fn the_plan_chosen_after_a_cancelled_stripe_checkout_is_the_price_charged_
         form(&fake.requests_to("/v1/checkout/sessions").pop().unwrap())["line_items[0][price]"],
         "price_starter"
     );
+    let starter = page.redirect().strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
 
     // Back from Stripe without paying; the artist picks Label instead.
     browser.get("/artist/subscription?checkout=cancelled").await;
     let page = browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await;
     let label = page.redirect().strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
     assert_eq!(form(&fake.requests_to("/v1/checkout/sessions").pop().unwrap())["line_items[0][price]"], "price_label");
+    let expired = fake.requests_to(&format!("/v1/checkout/sessions/{starter}/expire"));
+    assert_eq!(expired.len(), 1, "the Starter checkout can no longer be paid");
 
     deliver_signed(&app, &event("checkout.session.completed", completed_session(&label))).await;
     let (tier, amount): (String, i64) = app
