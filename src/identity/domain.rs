@@ -425,6 +425,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_newer_statuses_apply_and_ties_move_forward_in_the_life() {
+        use SubscriptionStatus::{Active, Canceled, Incomplete, PastDue};
+        assert!(Incomplete.superseded_by(None, Active, 5));
+        assert!(Active.superseded_by(Some(5), PastDue, 6));
+        assert!(!Canceled.superseded_by(Some(6), Active, 5), "late");
+        assert!(Incomplete.superseded_by(Some(5), Active, 5), "a tie moves forward");
+        assert!(!PastDue.superseded_by(Some(5), Active, 5), "a tie never reopens");
+        assert!(Active.superseded_by(Some(5), Canceled, 5));
+    }
+
+    #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
         for bad in ["", "ada", "ada@", "@example.com", "a b@example.com", "ada@localhost"] {
