@@ -360,8 +360,11 @@ pub fn list_comments(conn: &Connection, bop_id: i64, after: i64, limit: usize) -
     rows.collect()
 }
 
+/// A visible comment: a deleted or hidden one is gone for every purpose
+/// (reply, like, edit, remove), as it is from the list.
 pub fn find_comment(conn: &Connection, bop_id: i64, uid: &str) -> rusqlite::Result<Option<CommentRow>> {
-    let sql = format!("{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.uid = ?2 AND c.deleted_at IS NULL");
+    let sql =
+        format!("{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.uid = ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL");
     conn.query_row(&sql, params![bop_id, uid], comment_row).optional()
 }
 

@@ -16,6 +16,7 @@ use crate::config::TipsConfig;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
+use crate::identity::gate::revenue_gate;
 use crate::identity::repo::{UserRow, find_artist_by_uid};
 use crate::payments::TipCharge;
 
@@ -92,9 +93,11 @@ pub async fn start_tip(
     let bop = find_bop(state, bop_uid, Some(fan.id.0)).await?;
     let artist_uid = bop.artist_uid.clone();
     let artist = state.db.read(move |c| find_artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
-    let destination = match (&artist.connect_account, artist.payouts_enabled && !artist.suspended) {
-        (Some(account), true) => account.clone(),
-        _ => return Err(AppError::Conflict("This artist cannot receive tips yet.".into())),
+    // Receiving money is a revenue action: the same gate as the artist's own
+    // uploads (subscription open, profile done, payouts on, not suspended).
+    let destination = match (revenue_gate(&artist), &artist.connect_account) {
+        (Ok(()), Some(account)) => account.clone(),
+        _ => return Err(AppError::Conflict("This artist cannot receive tips right now.".into())),
     };
     if artist.user_id == fan.id {
         return Err(AppError::invalid("amount_minor", "You cannot tip yourself."));

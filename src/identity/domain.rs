@@ -245,6 +245,30 @@ impl SubscriptionStatus {
     pub fn is_open(self) -> bool {
         matches!(self, SubscriptionStatus::Active | SubscriptionStatus::Trialing)
     }
+
+    /// How far along a subscription's life this status is.
+    fn lifecycle_rank(self) -> u8 {
+        match self {
+            SubscriptionStatus::Incomplete => 0,
+            SubscriptionStatus::Trialing => 1,
+            SubscriptionStatus::Active => 2,
+            SubscriptionStatus::PastDue => 3,
+            SubscriptionStatus::Unpaid => 4,
+            SubscriptionStatus::Canceled => 5,
+        }
+    }
+
+    /// May a status change that was true at `at` (unix ms) replace `self`,
+    /// true since `since`? Only a newer one may; at the same instant (Stripe
+    /// stamps events to the second) the status further along the life
+    /// wins, so a tie can end an open subscription but never revive a closed one.
+    pub fn superseded_by(self, since: Option<i64>, next: SubscriptionStatus, at: i64) -> bool {
+        match since {
+            None => true,
+            Some(since) if at != since => at > since,
+            Some(_) => next.lifecycle_rank() >= self.lifecycle_rank(),
+        }
+    }
 }
 
 /// A public profile handle: the `@handle` in `{public_url}/@handle`.
@@ -487,6 +511,17 @@ impl ProfileDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_newer_statuses_apply_and_ties_move_forward_in_the_life() {
+        use SubscriptionStatus::{Active, Canceled, Incomplete, PastDue};
+        assert!(Incomplete.superseded_by(None, Active, 5));
+        assert!(Active.superseded_by(Some(5), PastDue, 6));
+        assert!(!Canceled.superseded_by(Some(6), Active, 5), "late");
+        assert!(Incomplete.superseded_by(Some(5), Active, 5), "a tie moves forward");
+        assert!(!PastDue.superseded_by(Some(5), Active, 5), "a tie never reopens");
+        assert!(Active.superseded_by(Some(5), Canceled, 5));
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {

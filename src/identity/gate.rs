@@ -76,6 +76,25 @@ pub fn first_incomplete_step(artist: &ArtistRow) -> Option<Step> {
     }
 }
 
+/// Why an artist may not earn right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReady {
+    Suspended,
+    Incomplete(Step),
+}
+
+/// The one revenue gate: every way an artist earns — their own actions
+/// through [`RevenueReady`], and money sent to them (tips) — asks this.
+pub fn revenue_gate(artist: &ArtistRow) -> Result<(), NotReady> {
+    if artist.suspended {
+        return Err(NotReady::Suspended);
+    }
+    match first_incomplete_step(artist) {
+        Some(step) => Err(NotReady::Incomplete(step)),
+        None => Ok(()),
+    }
+}
+
 /// An artist who may earn: subscribed, profile complete, payouts enabled,
 /// not suspended.
 #[derive(Debug, Clone)]
@@ -85,12 +104,12 @@ impl FromRequestParts<AppState> for RevenueReady {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let scope = ArtistScope::from_request_parts(parts, state).await?;
-        if scope.artist.suspended {
-            return Err(AppError::Forbidden("This artist account is suspended. Contact your label.".into()));
-        }
-        match first_incomplete_step(&scope.artist) {
-            Some(step) => Err(AppError::Incomplete { step: step.as_str(), url: step.url() }),
-            None => Ok(RevenueReady(scope)),
+        match revenue_gate(&scope.artist) {
+            Ok(()) => Ok(RevenueReady(scope)),
+            Err(NotReady::Suspended) => {
+                Err(AppError::Forbidden("This artist account is suspended. Contact your label.".into()))
+            }
+            Err(NotReady::Incomplete(step)) => Err(AppError::Incomplete { step: step.as_str(), url: step.url() }),
         }
     }
 }

@@ -355,6 +355,81 @@ pub fn insert_subscription(conn: &Connection, new: &NewSubscription<'_>, now: i6
     Ok(())
 }
 
+/// A checkout for `tier` at this price: what completing it activates.
+pub struct NewCheckout<'a> {
+    pub checkout_ref: &'a str,
+    pub artist: ArtistId,
+    pub tier: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+}
+
+pub fn insert_checkout(conn: &Connection, new: &NewCheckout<'_>, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO subscription_checkouts (checkout_ref, artist_id, tier, amount_minor, currency, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![new.checkout_ref, new.artist.0, new.tier, new.amount_minor, new.currency, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckoutRow {
+    pub artist: ArtistId,
+    pub tier: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub completed: bool,
+    pub expired: bool,
+}
+
+pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<CheckoutRow>> {
+    conn.query_row(
+        "SELECT artist_id, tier, amount_minor, currency, completed_at IS NOT NULL, expired_at IS NOT NULL
+         FROM subscription_checkouts WHERE checkout_ref = ?1",
+        [checkout_ref],
+        |r| {
+            Ok(CheckoutRow {
+                artist: ArtistId(r.get(0)?),
+                tier: r.get(1)?,
+                amount_minor: r.get(2)?,
+                currency: r.get(3)?,
+                completed: r.get(4)?,
+                expired: r.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// The checkouts of this artist that could still be paid.
+pub fn list_open_checkouts(conn: &Connection, artist_uid: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT k.checkout_ref FROM subscription_checkouts k JOIN artist_profiles a ON a.id = k.artist_id
+         WHERE a.uid = ?1 AND k.completed_at IS NULL AND k.expired_at IS NULL",
+    )?;
+    let refs = stmt.query_map([artist_uid], |r| r.get(0))?;
+    refs.collect()
+}
+
+/// Every open checkout of this artist but `keep` can no longer be paid.
+pub fn expire_checkouts(conn: &Connection, artist: ArtistId, keep: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscription_checkouts SET expired_at = ?3
+         WHERE artist_id = ?1 AND checkout_ref != ?2 AND completed_at IS NULL AND expired_at IS NULL",
+        params![artist.0, keep, now],
+    )?;
+    Ok(())
+}
+
+pub fn mark_checkout_completed(conn: &Connection, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscription_checkouts SET completed_at = COALESCE(completed_at, ?2) WHERE checkout_ref = ?1",
+        params![checkout_ref, now],
+    )?;
+    Ok(())
+}
+
 /// Points an artist's subscription at a new checkout (after a cancelled one).
 pub fn restart_subscription_checkout(
     conn: &Connection,
@@ -379,6 +454,8 @@ pub struct SubscriptionRow {
     pub subscription_ref: Option<String>,
     pub amount_minor: i64,
     pub currency: String,
+    /// When the stored status was true at the provider (unix ms).
+    pub status_at: Option<i64>,
 }
 
 fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriptionRow> {
@@ -392,21 +469,14 @@ fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriptionRow> 
         subscription_ref: r.get(5)?,
         amount_minor: r.get(6)?,
         currency: r.get(7)?,
+        status_at: r.get(8)?,
     })
 }
 
-const SUBSCRIPTION_SELECT: &str = "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency FROM subscriptions";
+const SUBSCRIPTION_SELECT: &str = "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency, status_at FROM subscriptions";
 
 pub fn find_subscription_by_artist(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Option<SubscriptionRow>> {
     conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE artist_id = ?1"), [artist.0], subscription_row).optional()
-}
-
-pub fn find_subscription_by_checkout(
-    conn: &Connection,
-    checkout_ref: &str,
-) -> rusqlite::Result<Option<SubscriptionRow>> {
-    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE checkout_ref = ?1"), [checkout_ref], subscription_row)
-        .optional()
 }
 
 pub fn find_subscription_by_ref(
@@ -417,19 +487,52 @@ pub fn find_subscription_by_ref(
         .optional()
 }
 
-pub fn update_subscription(
+/// A status the provider reported, true since `status_at`.
+pub struct StatusChange {
+    pub status: SubscriptionStatus,
+    pub status_at: i64,
+}
+
+pub fn update_subscription_status(
     conn: &Connection,
     artist: ArtistId,
-    status: SubscriptionStatus,
+    change: &StatusChange,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscriptions SET status = ?2, status_at = ?3, updated_at = ?4 WHERE artist_id = ?1",
+        params![artist.0, change.status.as_str(), change.status_at, now],
+    )?;
+    Ok(())
+}
+
+/// The provider's customer and subscription behind a checkout, known before it is paid.
+pub fn update_subscription_refs(
+    conn: &Connection,
+    artist: ArtistId,
     customer_ref: Option<&str>,
     subscription_ref: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE subscriptions SET status = ?2, customer_ref = COALESCE(?3, customer_ref),
-             subscription_ref = COALESCE(?4, subscription_ref), updated_at = ?5
+        "UPDATE subscriptions SET customer_ref = COALESCE(?2, customer_ref),
+             subscription_ref = COALESCE(?3, subscription_ref), updated_at = ?4
          WHERE artist_id = ?1",
-        params![artist.0, status.as_str(), customer_ref, subscription_ref, now],
+        params![artist.0, customer_ref, subscription_ref, now],
+    )?;
+    Ok(())
+}
+
+/// The plan a paid checkout bought becomes the subscription's plan.
+pub fn update_subscription_plan(
+    conn: &Connection,
+    artist: ArtistId,
+    plan: &CheckoutRow,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE subscriptions SET tier = ?2, amount_minor = ?3, currency = ?4, updated_at = ?5 WHERE artist_id = ?1",
+        params![artist.0, plan.tier, plan.amount_minor, plan.currency, now],
     )?;
     Ok(())
 }
@@ -456,20 +559,57 @@ pub struct AccountFlags {
     pub details_submitted: bool,
 }
 
-/// Updates the flags of a connected account; returns its artist when known.
+impl AccountFlags {
+    /// Does `self` enable something `other` does not?
+    pub fn opens_more_than(self, other: AccountFlags) -> bool {
+        (self.charges_enabled && !other.charges_enabled)
+            || (self.payouts_enabled && !other.payouts_enabled)
+            || (self.details_submitted && !other.details_submitted)
+    }
+}
+
+/// A connected account as stored: its artist, flags, and since when (unix ms) they hold.
+pub struct ConnectRow {
+    pub artist: ArtistId,
+    pub flags: AccountFlags,
+    pub status_at: Option<i64>,
+}
+
+pub fn find_connect_account(conn: &Connection, account_ref: &str) -> rusqlite::Result<Option<ConnectRow>> {
+    conn.query_row(
+        "SELECT artist_id, charges_enabled, payouts_enabled, details_submitted, status_at
+         FROM stripe_connect_accounts WHERE account_ref = ?1",
+        [account_ref],
+        |r| {
+            Ok(ConnectRow {
+                artist: ArtistId(r.get(0)?),
+                flags: AccountFlags {
+                    charges_enabled: r.get(1)?,
+                    payouts_enabled: r.get(2)?,
+                    details_submitted: r.get(3)?,
+                },
+                status_at: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Updates the flags of a connected account, true since `status_at` (unix ms).
 pub fn update_connect_flags(
     conn: &Connection,
     account_ref: &str,
     flags: AccountFlags,
+    status_at: i64,
     now: i64,
-) -> rusqlite::Result<Option<ArtistId>> {
-    conn.query_row(
-        "UPDATE stripe_connect_accounts SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4, updated_at = ?5
-         WHERE account_ref = ?1 RETURNING artist_id",
-        params![account_ref, flags.charges_enabled, flags.payouts_enabled, flags.details_submitted, now],
-        |r| Ok(ArtistId(r.get(0)?)),
-    )
-    .optional()
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE stripe_connect_accounts SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4,
+             status_at = ?5, updated_at = ?6
+         WHERE account_ref = ?1",
+        params![account_ref, flags.charges_enabled, flags.payouts_enabled, flags.details_submitted, status_at, now],
+    )?;
+    Ok(())
 }
 
 pub fn find_connect_artist(conn: &Connection, account_ref: &str) -> rusqlite::Result<Option<ArtistId>> {

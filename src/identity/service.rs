@@ -169,6 +169,7 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
         cancel_url: format!("{base}/artist/subscription?checkout=cancelled"),
     };
     let start = state.payments.start_subscription(&request).await?;
+    expire_earlier_checkouts(state, artist_uid).await?;
     let (uid, provider) = (artist_uid.to_owned(), state.payments.provider_name());
     let (amount, currency) = (tier_config.price_minor, tier_config.currency.clone());
     let checkout_ref = start.checkout_ref.clone();
@@ -176,6 +177,13 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
         .db
         .write(move |tx| {
             let artist = repo::find_artist_by_uid(tx, &uid)?.ok_or(AppError::NotFound)?;
+            let checkout = repo::NewCheckout {
+                checkout_ref: &checkout_ref,
+                artist: artist.id,
+                tier: tier.as_str(),
+                amount_minor: amount,
+                currency: &currency,
+            };
             match repo::find_subscription_by_artist(tx, artist.id)? {
                 Some(existing) if existing.status.is_open() => {
                     return Err(AppError::Conflict("Your subscription is already active.".into()));
@@ -193,45 +201,99 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
                     repo::insert_subscription(tx, &new, now_ms())?;
                 }
             }
+            repo::insert_checkout(tx, &checkout, now_ms())?;
+            repo::expire_checkouts(tx, artist.id, &checkout_ref, now_ms())?;
             Ok(())
         })
         .await?;
     Ok(start.redirect_url)
 }
 
-/// A completed checkout (sandbox confirm, or Stripe's webhook): the
-/// subscription becomes active.
-pub fn apply_checkout_completed(
-    tx: &Tx,
-    checkout_ref: &str,
-    customer_ref: Option<&str>,
-    subscription_ref: Option<&str>,
-) -> AppResult<bool> {
-    let Some(subscription) = repo::find_subscription_by_checkout(tx, checkout_ref)? else {
-        tracing::warn!(checkout_ref, "completed checkout for an unknown subscription");
+/// The plan chosen last is the plan charged: checkouts the artist opened
+/// before can no longer be paid (one paid meanwhile still counts: its
+/// webhook activates the plan it charged).
+async fn expire_earlier_checkouts(state: &AppState, artist_uid: &str) -> AppResult<()> {
+    let uid = artist_uid.to_owned();
+    for checkout_ref in state.db.read(move |c| repo::list_open_checkouts(c, &uid)).await? {
+        state.payments.expire_checkout(&checkout_ref).await;
+    }
+    Ok(())
+}
+
+/// What the provider says about a completed checkout.
+pub struct CompletedCheckout<'a> {
+    pub checkout_ref: &'a str,
+    pub customer_ref: Option<&'a str>,
+    pub subscription_ref: Option<&'a str>,
+    /// Paid, or nothing to pay: only then does the subscription open.
+    pub paid: bool,
+    /// When it completed at the provider (unix ms).
+    pub at: i64,
+}
+
+/// A completed checkout (sandbox confirm, or Stripe's webhook): once paid,
+/// the subscription becomes active on the plan this checkout charged.
+/// Returns whether the subscription opened.
+pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppResult<bool> {
+    let Some(checkout) = repo::find_checkout(tx, done.checkout_ref)? else {
+        tracing::warn!(checkout_ref = done.checkout_ref, "completed checkout for an unknown subscription");
         return Ok(false);
     };
-    set_subscription_status(tx, subscription.artist, SubscriptionStatus::Active, customer_ref, subscription_ref)?;
+    // One payment opens a subscription once: completing the same checkout
+    // again (an old sandbox page) must not reopen a lapsed plan for free.
+    if checkout.completed {
+        tracing::info!(checkout_ref = done.checkout_ref, "checkout already completed; not applied again");
+        return Ok(false);
+    }
+    let Some(current) = repo::find_subscription_by_artist(tx, checkout.artist)? else { return Ok(false) };
+    let now = now_ms();
+    if !done.paid {
+        // A delayed payment method (a bank debit …): the subscription opens
+        // when the provider says it is paid. Knowing its ids lets that
+        // later status change find it; an open subscription keeps its own.
+        if !current.status.is_open() {
+            repo::update_subscription_refs(tx, checkout.artist, done.customer_ref, done.subscription_ref, now)?;
+        }
+        return Ok(false);
+    }
+    if !current.status.superseded_by(current.status_at, SubscriptionStatus::Active, done.at) {
+        tracing::info!(checkout_ref = done.checkout_ref, "stale checkout completion; not applied");
+        return Ok(false);
+    }
+    repo::update_subscription_refs(tx, checkout.artist, done.customer_ref, done.subscription_ref, now)?;
+    repo::update_subscription_plan(tx, checkout.artist, &checkout, now)?;
+    repo::mark_checkout_completed(tx, done.checkout_ref, now)?;
+    let change = repo::StatusChange { status: SubscriptionStatus::Active, status_at: done.at };
+    set_subscription_status(tx, checkout.artist, &change)?;
     Ok(true)
 }
 
-/// A subscription's status changed at the provider.
-pub fn apply_subscription_status(tx: &Tx, subscription_ref: &str, status: SubscriptionStatus) -> AppResult<bool> {
+/// A subscription's status changed at the provider at `at` (unix ms).
+/// Applied only if newer than the status stored (see
+/// [`SubscriptionStatus::superseded_by`]); returns whether it was.
+pub fn apply_subscription_status(
+    tx: &Tx,
+    subscription_ref: &str,
+    status: SubscriptionStatus,
+    at: i64,
+) -> AppResult<bool> {
     let Some(subscription) = repo::find_subscription_by_ref(tx, subscription_ref)? else {
         return Ok(false);
     };
-    set_subscription_status(tx, subscription.artist, status, None, None)?;
+    // Stripe never reopens a canceled subscription (a new one is a new
+    // checkout), so nothing said later about this one can revive it.
+    let reopens_canceled = subscription.status == SubscriptionStatus::Canceled && status.is_open();
+    if reopens_canceled || !subscription.status.superseded_by(subscription.status_at, status, at) {
+        tracing::info!(subscription_ref, status = status.as_str(), "stale subscription status; not applied");
+        return Ok(false);
+    }
+    set_subscription_status(tx, subscription.artist, &repo::StatusChange { status, status_at: at })?;
     Ok(true)
 }
 
-fn set_subscription_status(
-    tx: &Tx,
-    artist: ArtistId,
-    status: SubscriptionStatus,
-    customer_ref: Option<&str>,
-    subscription_ref: Option<&str>,
-) -> AppResult<()> {
-    repo::update_subscription(tx, artist, status, customer_ref, subscription_ref, now_ms())?;
+fn set_subscription_status(tx: &Tx, artist: ArtistId, change: &repo::StatusChange) -> AppResult<()> {
+    repo::update_subscription_status(tx, artist, change, now_ms())?;
+    let status = change.status;
     let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
     emit(tx, &ArtistSubscriptionUpdated { artist_uid, status: status.as_str().to_owned() })?;
     Ok(())
@@ -289,18 +351,31 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
     state.payments.payout_onboarding_url(&account_ref, &return_url, &refresh_url).await
 }
 
-/// The provider's view of a connected account (sandbox form, Stripe's
-/// `account.updated`, or a fresh read on return from onboarding).
-pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus) -> AppResult<bool> {
+/// The provider's view of a connected account at `at` (unix ms): the
+/// sandbox form, Stripe's `account.updated`, or a fresh read on return from
+/// onboarding. Applied only if newer than the view stored; at the same
+/// instant only if it enables nothing more (a tie never opens payouts).
+pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus, at: i64) -> AppResult<bool> {
     let flags = AccountFlags {
         charges_enabled: status.charges_enabled,
         payouts_enabled: status.payouts_enabled,
         details_submitted: status.details_submitted,
     };
-    let Some(artist) = repo::update_connect_flags(tx, account_ref, flags, now_ms())? else {
+    let Some(stored) = repo::find_connect_account(tx, account_ref)? else {
         tracing::warn!(account_ref, "update for an unknown connected account");
         return Ok(false);
     };
+    let newer = match stored.status_at {
+        None => true,
+        Some(since) if since != at => at > since,
+        Some(_) => !flags.opens_more_than(stored.flags),
+    };
+    if !newer {
+        tracing::info!(account_ref, "stale connected account status; not applied");
+        return Ok(false);
+    }
+    repo::update_connect_flags(tx, account_ref, flags, at, now_ms())?;
+    let artist = stored.artist;
     let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
     emit(
         tx,
@@ -451,16 +526,21 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
         .await
 }
 
-/// The pending checkout `checkout_ref` of this artist (sandbox checkout page).
+/// The checkout `checkout_ref` of this artist (sandbox checkout page),
+/// unless a newer one replaced it.
 pub async fn pending_checkout(
     state: &AppState,
     artist: &ArtistRow,
     checkout_ref: &str,
-) -> AppResult<repo::SubscriptionRow> {
+) -> AppResult<repo::CheckoutRow> {
     let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
-    let subscription = state.db.read(move |c| repo::find_subscription_by_checkout(c, &lookup)).await?;
+    let checkout = state.db.read(move |c| repo::find_checkout(c, &lookup)).await?;
     // Another artist's checkout is as good as missing.
-    subscription.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)
+    let checkout = checkout.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)?;
+    if checkout.expired {
+        return Err(AppError::Conflict("You chose another plan since: pay that one, or choose again.".into()));
+    }
+    Ok(checkout)
 }
 
 /// Issues an app-surface bearer token for valid credentials.

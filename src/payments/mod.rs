@@ -88,6 +88,16 @@ impl Payments {
         }
     }
 
+    /// Closes an unpaid checkout so it can no longer be paid. Best effort:
+    /// one completed meanwhile cannot be closed, and its webhook decides.
+    pub async fn expire_checkout(&self, checkout_ref: &str) {
+        if let Payments::Stripe(stripe) = self
+            && let Err(err) = stripe.expire_checkout(checkout_ref).await
+        {
+            tracing::warn!(checkout_ref, error = %err, "could not expire an earlier Checkout Session");
+        }
+    }
+
     pub async fn start_tip(&self, charge: &TipCharge<'_>) -> AppResult<TipPayment> {
         match self {
             Payments::Sandbox => {

@@ -60,13 +60,13 @@ async fn show_checkout(
     Path(checkout_ref): Path<String>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    let subscription = service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
-    let tier = state.config.tiers.get(&subscription.tier).ok_or(AppError::NotFound)?;
+    let checkout = service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
+    let tier = state.config.tiers.get(&checkout.tier).ok_or(AppError::NotFound)?;
     let view = CheckoutView {
         title: "Checkout (test money)",
         checkout_ref,
         tier_name: tier.name.clone(),
-        price: crate::web::money::format_money(subscription.amount_minor, &subscription.currency),
+        price: crate::web::money::format_money(checkout.amount_minor, &checkout.currency),
         interval: tier.interval.clone(),
         email: scope.artist.email.clone(),
     };
@@ -85,7 +85,14 @@ async fn complete_checkout(
     state
         .db
         .write_durable(move |tx| {
-            service::apply_checkout_completed(tx, &checkout_ref, Some(&customer), Some(&subscription))
+            let done = service::CompletedCheckout {
+                checkout_ref: &checkout_ref,
+                customer_ref: Some(&customer),
+                subscription_ref: Some(&subscription),
+                paid: true,
+                at: crate::db::now_ms(),
+            };
+            service::apply_checkout_completed(tx, &done)
         })
         .await?;
     Ok(Redirect::to("/artist/setup").into_response())
@@ -173,6 +180,9 @@ async fn submit_connect(
             .into_response());
     }
     let status = AccountStatus { charges_enabled: true, payouts_enabled: true, details_submitted: true };
-    state.db.write_durable(move |tx| service::apply_account_status(tx, &account_ref, status)).await?;
+    state
+        .db
+        .write_durable(move |tx| service::apply_account_status(tx, &account_ref, status, crate::db::now_ms()))
+        .await?;
     Ok(Redirect::to("/dashboard").into_response())
 }

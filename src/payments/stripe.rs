@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use stripe::{Client, ClientBuilder, StripeError};
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession,
 };
 use stripe_connect::account::{
     CreateAccount, CreateAccountCapabilities, CreateAccountCapabilitiesCardPayments,
@@ -54,6 +54,11 @@ impl StripeProvider {
             .map_err(stripe_error)?;
         let redirect_url = session.url.clone().ok_or_else(|| stripe_error("Checkout Session without a URL"))?;
         Ok(CheckoutStart { checkout_ref: session.id.to_string(), redirect_url })
+    }
+
+    pub async fn expire_checkout(&self, checkout_ref: &str) -> AppResult<()> {
+        ExpireCheckoutSession::new(checkout_ref).send(&self.client).await.map_err(stripe_error)?;
+        Ok(())
     }
 
     /// A PaymentIntent that pays the artist's connected account directly,

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use rusqlite::params;
+use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus};
 use stripe_webhook::{EventObject, Webhook};
 
 use super::AccountStatus;
@@ -39,6 +40,9 @@ async fn receive_stripe_webhook(
     })?;
     let event_id = event.id.to_string();
     let event_type = event.type_.as_str().to_owned();
+    // When the change happened at Stripe: deliveries arrive in any order,
+    // and a status older than the one stored is not applied.
+    let at = event.created.saturating_mul(1000);
     let object = event.data.object;
     let applied = state
         .db
@@ -46,7 +50,7 @@ async fn receive_stripe_webhook(
             if !first_delivery(tx, &event_id, &event_type)? {
                 return Ok(false);
             }
-            apply(tx, object)?;
+            apply(tx, object, at)?;
             Ok(true)
         })
         .await?;
@@ -66,20 +70,19 @@ fn first_delivery(tx: &Tx, event_id: &str, event_type: &str) -> rusqlite::Result
     Ok(inserted == 1)
 }
 
-fn apply(tx: &Tx, object: EventObject) -> AppResult<()> {
+/// Applies one event's object, as of `at` (unix ms).
+fn apply(tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
     match object {
-        EventObject::CheckoutSessionCompleted(session) => {
-            let customer = session.customer.as_ref().map(|c| c.id().to_string());
-            let subscription = session.subscription.as_ref().map(|s| s.id().to_string());
-            service::apply_checkout_completed(tx, session.id.as_str(), customer.as_deref(), subscription.as_deref())?;
+        EventObject::CheckoutSessionCompleted(session) | EventObject::CheckoutSessionAsyncPaymentSucceeded(session) => {
+            checkout_completed(tx, &session, at)?;
         }
         EventObject::CustomerSubscriptionCreated(sub) | EventObject::CustomerSubscriptionUpdated(sub) => {
             if let Some(status) = SubscriptionStatus::parse(sub.status.as_str()) {
-                service::apply_subscription_status(tx, sub.id.as_str(), status)?;
+                service::apply_subscription_status(tx, sub.id.as_str(), status, at)?;
             }
         }
         EventObject::CustomerSubscriptionDeleted(sub) => {
-            service::apply_subscription_status(tx, sub.id.as_str(), SubscriptionStatus::Canceled)?;
+            service::apply_subscription_status(tx, sub.id.as_str(), SubscriptionStatus::Canceled, at)?;
         }
         EventObject::InvoicePaymentFailed(invoice) => {
             let subscription = invoice
@@ -88,7 +91,7 @@ fn apply(tx: &Tx, object: EventObject) -> AppResult<()> {
                 .and_then(|p| p.subscription_details.as_ref())
                 .map(|d| d.subscription.id().to_string());
             if let Some(subscription) = subscription {
-                service::apply_subscription_status(tx, &subscription, SubscriptionStatus::PastDue)?;
+                service::apply_subscription_status(tx, &subscription, SubscriptionStatus::PastDue, at)?;
             }
         }
         EventObject::PaymentIntentSucceeded(intent) => {
@@ -101,10 +104,31 @@ fn apply(tx: &Tx, object: EventObject) -> AppResult<()> {
                 payouts_enabled: account.payouts_enabled.unwrap_or(false),
                 details_submitted: account.details_submitted.unwrap_or(false),
             };
-            service::apply_account_status(tx, account.id.as_str(), status)?;
+            service::apply_account_status(tx, account.id.as_str(), status, at)?;
         }
         // Every other type is acknowledged and ignored.
         _ => {}
     }
+    Ok(())
+}
+
+/// A Checkout Session completed: it opens the subscription only once paid
+/// (`paid`, or `no_payment_required` for a free first period); an `unpaid`
+/// one (a delayed payment method) waits for `async_payment_succeeded`.
+fn checkout_completed(tx: &Tx, session: &CheckoutSession, at: i64) -> AppResult<()> {
+    let customer = session.customer.as_ref().map(|c| c.id().to_string());
+    let subscription = session.subscription.as_ref().map(|s| s.id().to_string());
+    let paid = matches!(
+        session.payment_status,
+        CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
+    );
+    let done = service::CompletedCheckout {
+        checkout_ref: session.id.as_str(),
+        customer_ref: customer.as_deref(),
+        subscription_ref: subscription.as_deref(),
+        paid,
+        at,
+    };
+    service::apply_checkout_completed(tx, &done)?;
     Ok(())
 }

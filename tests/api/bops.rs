@@ -527,7 +527,7 @@ async fn another_artist_cannot_edit_delete_or_continue_someones_bop() {
     app.stop().await;
 }
 
-async fn tip(app: &TestApp, token: &str, bop: &str, amount: i64) -> (StatusCode, Value) {
+pub(crate) async fn tip(app: &TestApp, token: &str, bop: &str, amount: i64) -> (StatusCode, Value) {
     call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/tips"), Some(json!({"amount_minor": amount})))
         .await
 }

@@ -19,6 +19,7 @@ mod helpers;
 mod identity;
 mod media;
 mod media_access;
+mod money_state;
 mod probe;
 mod retention;
 #[cfg(feature = "e2e")]

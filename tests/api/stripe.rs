@@ -69,6 +69,14 @@ async fn create_checkout_session(State(state): State<Shared>, body: String) -> J
     Json(session)
 }
 
+async fn expire_checkout_session(State(state): State<Shared>, Path(id): Path<String>, body: String) -> Json<Value> {
+    record(&state, &format!("/v1/checkout/sessions/{id}/expire"), body);
+    let mut session = fixture("checkout.session");
+    session["id"] = json!(id);
+    session["status"] = json!("expired");
+    Json(session)
+}
+
 async fn create_account(State(state): State<Shared>, body: String) -> Json<Value> {
     record(&state, "/v1/accounts", body);
     let mut account = fixture("account");
@@ -113,6 +121,7 @@ async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
         .route("/v1/checkout/sessions", post(create_checkout_session))
+        .route("/v1/checkout/sessions/{id}/expire", post(expire_checkout_session))
         .route("/v1/accounts", post(create_account))
         .route("/v1/account_links", post(create_account_link))
         .route("/v1/accounts/{id}", get(retrieve_account))
@@ -143,9 +152,12 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
     .await
 }
 
-/// An `event` fixture of `event_type` carrying `object`.
+/// An `event` fixture of `event_type` carrying `object`, created a second
+/// after the one made before it (Stripe applies changes in creation order).
 fn event(event_type: &str, object: Value) -> String {
+    static MADE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
     let mut event = fixture("event");
+    event["created"] = json!(chrono_now() + MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     event["id"] = json!(format!("evt_{}", uuid::Uuid::new_v4().simple()));
     event["type"] = json!(event_type);
     event["data"] = json!({ "object": object });
@@ -467,4 +479,138 @@ async fn the_fan_app_gets_stripes_card_form_only_with_stripe() {
     assert!(!csp.contains("stripe"), "{csp}");
     assert!(!page.text().await.unwrap().contains("data-stripe-key"));
     sandbox.stop().await;
+}
+
+/// An `event` of `event_type` carrying `object`, created at `created` (unix seconds).
+fn event_at(event_type: &str, object: Value, created: i64) -> String {
+    let mut event: Value = serde_json::from_str(&event(event_type, object)).unwrap();
+    event["created"] = json!(created);
+    serde_json::to_string(&event).unwrap()
+}
+
+/// Delivers a signed event and checks Stripe is told it arrived.
+async fn deliver_signed(app: &TestApp, payload: &str) {
+    assert_eq!(deliver(app, payload, signed(payload)).await, 200);
+}
+
+fn subscription_with(status: &str) -> Value {
+    let mut subscription = fixture("subscription");
+    subscription["id"] = json!("sub_boptone");
+    subscription["status"] = json!(status);
+    subscription
+}
+
+#[tokio::test]
+async fn late_or_unpaid_webhooks_neither_revive_nor_open_a_subscription() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (_browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let t = chrono_now() - 1000;
+
+    let mut unpaid = completed_session(&session);
+    unpaid["payment_status"] = json!("unpaid");
+    deliver_signed(&app, &event_at("checkout.session.completed", unpaid, t)).await;
+    assert_eq!(subscription_status(&app), "incomplete", "an unpaid checkout opens nothing");
+    deliver_signed(&app, &event_at("checkout.session.async_payment_succeeded", completed_session(&session), t + 10))
+        .await;
+    assert_eq!(subscription_status(&app), "active", "the delayed payment arrived");
+
+    // Same second: the status further along the life wins, whatever the delivery order.
+    deliver_signed(&app, &event_at("customer.subscription.updated", subscription_with("past_due"), t + 15)).await;
+    deliver_signed(&app, &event_at("customer.subscription.updated", subscription_with("active"), t + 15)).await;
+    assert_eq!(subscription_status(&app), "past_due", "a tie does not reopen");
+    deliver_signed(&app, &event_at("customer.subscription.updated", subscription_with("active"), t + 16)).await;
+    assert_eq!(subscription_status(&app), "active");
+
+    deliver_signed(&app, &event_at("customer.subscription.deleted", subscription_with("canceled"), t + 30)).await;
+    assert_eq!(subscription_status(&app), "canceled");
+    let updates = "SELECT COUNT(*) FROM platform_events WHERE event_type = 'artist.subscription.updated'";
+    let applied = count(&app, updates);
+    // A late `active` (a new event id, older than the cancellation), and one
+    // claiming to be newer: Stripe never reopens a canceled subscription.
+    deliver_signed(&app, &event_at("customer.subscription.updated", subscription_with("active"), t + 20)).await;
+    deliver_signed(&app, &event_at("customer.subscription.updated", subscription_with("active"), t + 40)).await;
+    deliver_signed(&app, &event_at("checkout.session.completed", completed_session(&session), t + 10)).await;
+    assert_eq!(subscription_status(&app), "canceled");
+    assert_eq!(count(&app, updates), applied, "stale events change nothing");
+    app.stop().await;
+}
+
+/// A Stripe artist with a paid plan, a profile and a connected account; returns the account id.
+async fn artist_with_connect_account(app: &TestApp, fake: &FakeStripe) -> String {
+    let (mut browser, session) = sign_up_with_stripe(app, fake).await;
+    deliver_signed(app, &event("checkout.session.completed", completed_session(&session))).await;
+    browser
+        .post_multipart(
+            "/artist/setup",
+            &[("stage_name", "Order Star"), ("genres", "Jazz")],
+            Some(("photo", png(400, 400), "image/png")),
+        )
+        .await;
+    browser.post_form("/artist/payout/start", &[]).await;
+    app.state
+        .db
+        .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn connect_account_updates_apply_in_the_order_stripe_made_them() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let account = artist_with_connect_account(&app, &fake).await;
+    let t = chrono_now() - 1000;
+    let enabled = "SELECT payouts_enabled FROM stripe_connect_accounts";
+
+    deliver_signed(&app, &event_at("account.updated", account_object(&account, true), t + 10)).await;
+    assert_eq!(count(&app, enabled), 1);
+    deliver_signed(&app, &event_at("account.updated", account_object(&account, false), t + 5)).await;
+    assert_eq!(count(&app, enabled), 1, "an older update arriving late is not applied");
+
+    // Same second: an update that closes applies, one that opens does not.
+    deliver_signed(&app, &event_at("account.updated", account_object(&account, false), t + 10)).await;
+    assert_eq!(count(&app, enabled), 0);
+    deliver_signed(&app, &event_at("account.updated", account_object(&account, true), t + 10)).await;
+    assert_eq!(count(&app, enabled), 0, "a tie never opens payouts");
+    deliver_signed(&app, &event_at("account.updated", account_object(&account, true), t + 11)).await;
+    assert_eq!(count(&app, enabled), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_plan_chosen_after_a_cancelled_stripe_checkout_is_the_price_charged_and_the_plan_activated() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let mut browser = Browser::new(&app.address);
+    browser.get("/artist/signup").await;
+    let page = browser
+        .post_form("/artist/signup", &[("email", "mind@example.com"), ("password", PASSWORD), ("tier", "starter")])
+        .await;
+    assert!(page.redirect().starts_with("https://checkout.stripe.com/"));
+    assert_eq!(
+        form(&fake.requests_to("/v1/checkout/sessions").pop().unwrap())["line_items[0][price]"],
+        "price_starter"
+    );
+    let starter = page.redirect().strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
+
+    // Back from Stripe without paying; the artist picks Label instead.
+    browser.get("/artist/subscription?checkout=cancelled").await;
+    let page = browser.post_form("/artist/subscription/checkout", &[("tier", "label")]).await;
+    let label = page.redirect().strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
+    assert_eq!(form(&fake.requests_to("/v1/checkout/sessions").pop().unwrap())["line_items[0][price]"], "price_label");
+    let expired = fake.requests_to(&format!("/v1/checkout/sessions/{starter}/expire"));
+    assert_eq!(expired.len(), 1, "the Starter checkout can no longer be paid");
+
+    deliver_signed(&app, &event("checkout.session.completed", completed_session(&label))).await;
+    let (tier, amount): (String, i64) = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT tier, amount_minor FROM subscriptions", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        })
+        .unwrap();
+    assert_eq!((tier.as_str(), amount, subscription_status(&app).as_str()), ("label", 9900, "active"));
+    let page = browser.get("/artist/subscription").await;
+    assert!(page.body.contains("Your <strong>Label</strong> plan is active."), "{}", page.body);
+    app.stop().await;
 }

@@ -57,8 +57,11 @@ pub async fn return_from_payout(State(state): State<AppState>, scope: ArtistScop
         && let Some(status) = state.payments.account_status(&account).await?
     {
         let db = state.db.clone();
+        // Stripe stamps its events to the second: the read counts as of the
+        // second it was made, so an event from that same second is a tie.
+        let read_at = crate::db::now_ms() / 1000 * 1000;
         tokio::task::spawn_blocking(move || {
-            db.write_blocking(Durability::Full, |tx| service::apply_account_status(tx, &account, status))
+            db.write_blocking(Durability::Full, |tx| service::apply_account_status(tx, &account, status, read_at))
         })
         .await
         .map_err(|e| crate::error::AppError::Internal(e.into()))??;

@@ -178,6 +178,27 @@ struct SubscriptionView {
     continue_label: String,
     returned: Option<String>,
     sandbox: bool,
+    errors: BTreeMap<String, String>,
+}
+
+fn subscription_view(state: &AppState, scope: &ArtistScope, returned: Option<String>) -> SubscriptionView {
+    let status = scope.artist.subscription_status;
+    let (continue_url, continue_label) = match first_incomplete_step(&scope.artist) {
+        Some(step) => (step.url(), format!("Continue: {}", step.action().to_lowercase())),
+        None => ("/dashboard", "Go to your dashboard".to_owned()),
+    };
+    SubscriptionView {
+        title: "Your plan",
+        tiers: tier_views(state),
+        tier: scope.artist.tier.clone(),
+        status: status.map(|s| s.as_str()),
+        active: status.is_some_and(|s| s.is_open()),
+        continue_url,
+        continue_label,
+        returned,
+        sandbox: state.payments.is_sandbox(),
+        errors: BTreeMap::new(),
+    }
 }
 
 pub async fn show_subscription(
@@ -186,23 +207,7 @@ pub async fn show_subscription(
     scope: ArtistScope,
     Query(query): Query<SubscriptionQuery>,
 ) -> AppResult<Response> {
-    let status = scope.artist.subscription_status;
-    let active = status.is_some_and(|s| s.is_open());
-    let (continue_url, continue_label) = match first_incomplete_step(&scope.artist) {
-        Some(step) => (step.url(), format!("Continue: {}", step.action().to_lowercase())),
-        None => ("/dashboard", "Go to your dashboard".to_owned()),
-    };
-    let view = SubscriptionView {
-        title: "Your plan",
-        tiers: tier_views(&state),
-        tier: scope.artist.tier.clone(),
-        status: status.map(|s| s.as_str()),
-        active,
-        continue_url,
-        continue_label,
-        returned: query.checkout,
-        sandbox: state.payments.is_sandbox(),
-    };
+    let view = subscription_view(&state, &scope, query.checkout);
     Ok(page.render(&state, "identity/subscription.html", view)?.into_response())
 }
 
@@ -213,10 +218,16 @@ pub struct CheckoutForm {
 
 pub async fn restart_checkout(
     State(state): State<AppState>,
+    page: Page,
     scope: ArtistScope,
     Form(form): Form<CheckoutForm>,
 ) -> AppResult<Response> {
-    let tier = TierId::parse(&form.tier).ok_or_else(|| AppError::invalid("tier", "Choose a plan."))?;
+    let Some(tier) = TierId::parse(&form.tier) else {
+        let mut view = subscription_view(&state, &scope, None);
+        view.errors.insert("tier".into(), "Choose one of the plans below.".into());
+        let html = page.render(&state, "identity/subscription.html", view)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    };
     let url = service::start_checkout(&state, &scope.artist.uid, &scope.artist.email, tier).await?;
     Ok(Redirect::to(&url).into_response())
 }
