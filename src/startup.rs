@@ -42,6 +42,7 @@ pub fn registry(mailer: &Arc<Mailer>, config: &Config) -> Registry {
     let mut registry = Registry::new();
     let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
     crate::notify::register(&mut registry, mailer.clone(), public_url);
+    crate::bops::register(&mut registry);
     registry
 }
 

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod domain;
 pub mod events;
+pub mod fanout;
 mod poster;
 pub mod probe;
 pub mod repo;
@@ -15,6 +16,8 @@ pub mod views;
 use axum::Router;
 
 use crate::app::AppState;
+
+pub use fanout::register;
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(api::router()).merge(studio::router())
