@@ -148,14 +148,14 @@ pub fn start(
                     Err(_) => break,
                 }
             }
+            // Counted before anyone is answered, so a caller sees its write counted.
             let size = batch.len() as u64;
-            if commit_batch(&mut conn, batch) {
-                outbox.raise();
-            }
-            drop(conn);
             stats.commits.fetch_add(1, Ordering::Relaxed);
             stats.writes.fetch_add(size, Ordering::Relaxed);
             stats.queued.fetch_sub(size, Ordering::Relaxed);
+            if commit_batch(&mut conn, batch) {
+                outbox.raise();
+            }
         }
     })?;
     Ok(sender)

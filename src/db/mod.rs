@@ -45,7 +45,7 @@ struct DbInner {
     stats: Arc<group::Stats>,
 }
 
-/// How many write transactions committed and how many writes they carried
+/// How many group-commit transactions ran and how many writes they carried
 /// (writes ≥ commits; the difference is what group commit saved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {

@@ -9,13 +9,13 @@ use boptone::identity::domain::Role;
 use crate::browser::{Browser, onboarded_artist, signed_up};
 use crate::helpers::{TestApp, client, spawn_app};
 
-const FAN_PASSWORD: &str = "fan passphrase 123";
+pub const FAN_PASSWORD: &str = "fan passphrase 123";
 
-fn fixture(name: &str) -> Vec<u8> {
+pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-async fn token(app: &TestApp, email: &str, password: &str) -> String {
+pub async fn token(app: &TestApp, email: &str, password: &str) -> String {
     let response = client()
         .post(app.url("/api/v1/auth/token"))
         .json(&json!({"email": email, "password": password}))
@@ -26,12 +26,12 @@ async fn token(app: &TestApp, email: &str, password: &str) -> String {
     response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
-fn fan(app: &TestApp, email: &str) -> String {
+pub fn fan(app: &TestApp, email: &str) -> String {
     boptone::identity::service::create_user_blocking(&app.state.db, email, FAN_PASSWORD, Role::Fan).unwrap();
     email.to_owned()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     token: Option<&str>,
     method: Method,
@@ -52,7 +52,7 @@ async fn call(
 }
 
 /// Uploads `bytes` in `chunk`-sized pieces; returns the upload id.
-async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> String {
+pub async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> String {
     let (status, created) =
         call(app, Some(token), Method::POST, "/api/v1/uploads", Some(json!({"size": bytes.len()}))).await;
     assert_eq!(status, 201, "{created}");
@@ -70,13 +70,13 @@ async fn upload(app: &TestApp, token: &str, bytes: &[u8], chunk: usize) -> Strin
     id
 }
 
-async fn post_bop(app: &TestApp, token: &str, name: &str, caption: &str) -> (StatusCode, Value) {
+pub async fn post_bop(app: &TestApp, token: &str, name: &str, caption: &str) -> (StatusCode, Value) {
     let id = upload(app, token, &fixture(name), 64 * 1024).await;
     call(app, Some(token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id, "caption": caption}))).await
 }
 
 /// An onboarded artist with an API token.
-async fn artist(app: &TestApp, email: &str, name: &str) -> (Browser, String) {
+pub async fn artist(app: &TestApp, email: &str, name: &str) -> (Browser, String) {
     let browser = onboarded_artist(&app.address, email, name).await;
     let token = token(app, email, crate::browser::PASSWORD).await;
     (browser, token)
@@ -92,7 +92,7 @@ fn stored_videos(app: &TestApp) -> usize {
     files(&app.data_dir().join("media/bops"))
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+pub fn count(app: &TestApp, sql: &str) -> i64 {
     let sql = sql.to_owned();
     app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()
 }

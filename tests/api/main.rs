@@ -12,6 +12,7 @@ mod identity;
 mod media;
 mod probe;
 mod s3;
+mod scale;
 mod stripe;
 mod web;
 mod webdriver;
