@@ -369,3 +369,26 @@ async fn many_concurrent_likes_all_land() {
     assert_eq!((seen["like_count"].as_i64(), seen["liked_by_me"].as_bool()), (Some(fans as i64), Some(true)));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tiny_bodies_are_not_gzipped_and_probes_get_no_csrf_cookie() {
+    let app = spawn_app().await;
+    let gzip = |path: &str| app.client.get(app.url(path)).header("accept-encoding", "gzip").send();
+    let small = gzip("/api/v1/feed").await.unwrap();
+    assert_eq!(small.status(), 401);
+    assert!(small.headers().get("content-encoding").is_none(), "a short JSON error is sent as is");
+    let body = small.text().await.unwrap();
+    assert!(body.len() > 32 && body.len() < 1024 && body.contains("unauthorized"), "{body}");
+    let large = gzip("/assets/css/boptone.css").await.unwrap();
+    assert_eq!(large.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+
+    // A probe or an asset carries no forms: no CSRF cookie is minted for it.
+    for path in ["/healthz", "/assets/css/boptone.css"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers().get("set-cookie").is_none(), "{path}");
+    }
+    // A page with forms still gets one.
+    assert!(app.get("/login").await.headers().get("set-cookie").is_some());
+    app.stop().await;
+}

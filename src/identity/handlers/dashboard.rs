@@ -86,8 +86,28 @@ pub async fn show_dashboard(
     Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
 }
 
-/// An SVG QR code, made in the binary.
+/// Profile URLs whose QR code is kept; past this the memo starts over.
+const QR_MEMO_MAX: usize = 1024;
+
+/// An SVG QR code, made in the binary. Making one costs far more than the
+/// rest of the dashboard, and a profile URL rarely changes, so they are
+/// remembered (a bounded map: the profile URLs of this label's artists).
 fn qr_svg(url: &str) -> AppResult<String> {
+    static MEMO: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(svg) = MEMO.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+        return Ok(svg.clone());
+    }
+    let svg = make_qr_svg(url)?;
+    let mut memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= QR_MEMO_MAX {
+        memo.clear();
+    }
+    memo.insert(url.to_owned(), svg.clone());
+    Ok(svg)
+}
+
+fn make_qr_svg(url: &str) -> AppResult<String> {
     let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
     Ok(code
         .render::<svg::Color<'_>>()
