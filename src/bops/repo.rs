@@ -149,7 +149,8 @@ pub const FEED_SCAN_BUDGET: usize = 400;
 
 /// The columns of [`BOP_SELECT`] plus `shown` (column 22): may the viewer see
 /// this row in this segment?
-const FEED_TIMELINE: &str = "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
+const FEED_TIMELINE: &str =
+    "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
@@ -160,7 +161,8 @@ const FEED_TIMELINE: &str = "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.
 
 /// Everyone else: public Bops newest first, minus the followed artists' Bops
 /// that the timeline holds (those newer than its floor).
-const FEED_OTHERS: &str = "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
+const FEED_OTHERS: &str =
+    "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
@@ -176,7 +178,12 @@ const FEED_OTHERS: &str = "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.ha
 /// `want` rows, stepping over at most [`FEED_SCAN_BUDGET`] rows. Both
 /// segments are ordered index walks (the fan's timeline; `bops_feed`), so
 /// the cost does not depend on how many artists the fan follows.
-pub fn list_feed_segment(conn: &Connection, viewer: i64, cursor: FeedCursor, want: usize) -> rusqlite::Result<FeedSlice> {
+pub fn list_feed_segment(
+    conn: &Connection,
+    viewer: i64,
+    cursor: FeedCursor,
+    want: usize,
+) -> rusqlite::Result<FeedSlice> {
     let mut rows: Vec<BopRow> = Vec::with_capacity(want);
     let mut stmt;
     let mut walk = if cursor.segment == 0 {
@@ -335,10 +342,8 @@ pub fn remove_from_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusq
 
 /// Is the fan following the artist?
 pub fn is_following(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1",
-    )?
-    .exists(params![fan, artist_id])
+    conn.prepare_cached("SELECT 1 FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1")?
+        .exists(params![fan, artist_id])
 }
 
 /// A page of the artist's own Bops, newest first, strictly older than
@@ -361,9 +366,11 @@ pub fn list_bops_for_artist(
 
 /// Where the artist's own (not deleted) Bop `uid` sits in their list.
 pub fn find_bop_position(conn: &Connection, artist: ArtistId, uid: &str) -> rusqlite::Result<Option<(i64, i64)>> {
-    conn.prepare_cached("SELECT published_at, id FROM bops_videos WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL")?
-        .query_row(params![artist.0, uid], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+    conn.prepare_cached(
+        "SELECT published_at, id FROM bops_videos WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+    )?
+    .query_row(params![artist.0, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
 }
 
 /// Changes a caption of the artist's own Bop; false when it is not theirs.

@@ -368,7 +368,9 @@ pub async fn studio_list(state: &AppState, artist: &ArtistRow, after: Option<Str
             Ok(Some(StudioPage { rows, next }))
         })
         .await?
-        .ok_or_else(|| AppError::invalid("after", "This page link is out of date: that Bop is gone. Start from the first page."))
+        .ok_or_else(|| {
+            AppError::invalid("after", "This page link is out of date: that Bop is gone. Start from the first page.")
+        })
 }
 
 pub async fn edit_caption(state: &AppState, artist: &ArtistRow, uid: String, caption: &str) -> AppResult<()> {

@@ -72,7 +72,9 @@ async fn show_studio(
             StudioBop { bop: row.into(), tips }
         })
         .collect();
-    Ok(page.render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops, older_url, first_page })?.into_response())
+    Ok(page
+        .render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops, older_url, first_page })?
+        .into_response())
 }
 
 #[derive(Serialize)]

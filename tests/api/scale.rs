@@ -27,7 +27,9 @@ fn artist_uid(app: &TestApp, name: &str) -> String {
     let name = name.to_owned();
     app.state
         .db
-        .read_blocking(move |c| c.query_row("SELECT uid FROM artist_profiles WHERE stage_name = ?1", [name], |r| r.get(0)))
+        .read_blocking(move |c| {
+            c.query_row("SELECT uid FROM artist_profiles WHERE stage_name = ?1", [name], |r| r.get(0))
+        })
         .unwrap()
 }
 
@@ -81,7 +83,10 @@ async fn the_feed_reads_the_fans_timeline_and_follows_deletes_and_suspensions_ch
     // A Bop published later reaches the timeline through the fan-out.
     let a4 = post(&app, &ada, "a4", "public").await;
     app.drain_events().await;
-    assert_eq!(whole_feed(&app, &fan_token, 3).await, [a4.as_str(), a2.as_str(), a1.as_str(), c1.as_str(), b1.as_str()]);
+    assert_eq!(
+        whole_feed(&app, &fan_token, 3).await,
+        [a4.as_str(), a2.as_str(), a1.as_str(), c1.as_str(), b1.as_str()]
+    );
 
     // Deleted Bops leave the feed at once (checked when read).
     let deleted = ada_web.post_form(&format!("/studio/bops/{a2}/delete"), &[]).await;
@@ -140,7 +145,9 @@ fn artist_id(app: &TestApp, name: &str) -> i64 {
     let name = name.to_owned();
     app.state
         .db
-        .read_blocking(move |c| c.query_row("SELECT id FROM artist_profiles WHERE stage_name = ?1", [name], |r| r.get(0)))
+        .read_blocking(move |c| {
+            c.query_row("SELECT id FROM artist_profiles WHERE stage_name = ?1", [name], |r| r.get(0))
+        })
         .unwrap()
 }
 
@@ -154,7 +161,12 @@ async fn a_bop_reaches_a_large_following_in_batches() {
     let private = post(&app, &star, "for me", "private").await;
     app.drain_events().await;
     let in_timelines = |uid: &str| {
-        count(&app, &format!("SELECT COUNT(*) FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id WHERE b.uid = '{uid}'"))
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id WHERE b.uid = '{uid}'"
+            ),
+        )
     };
     assert_eq!(in_timelines(&public), fans as i64);
     assert_eq!(in_timelines(&private), 0);
@@ -296,7 +308,10 @@ async fn writes_queued_together_commit_together_and_a_failing_one_loses_only_its
         let db = db.clone();
         writes.push(tokio::spawn(async move {
             db.write(move |tx| {
-                tx.execute("INSERT INTO server_secrets (name, value, created_at) VALUES (?1, x'00', 0)", [format!("g{n}")])?;
+                tx.execute(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, x'00', 0)",
+                    [format!("g{n}")],
+                )?;
                 match n {
                     3 => Err(AppError::invalid("n", "three fails after writing")),
                     5 => Ok(tx.execute("INSERT INTO bops_likes (bop_id, user_id, created_at) VALUES (-1, -1, 0)", [])?),
