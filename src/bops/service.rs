@@ -161,12 +161,15 @@ fn feed_rows(
     Ok((rows.rows, next))
 }
 
-/// Likes or unlikes; idempotent. Returns the Bop's like count.
+/// Likes or unlikes; idempotent. Returns the Bop's like count. The Bop is
+/// looked up inside the write (a unique-index probe): one trip to the
+/// database instead of two, and visibility is checked atomically with it.
 pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) -> AppResult<i64> {
-    let bop = find_bop(state, bop_uid, Some(fan)).await?;
+    let uid = bop_uid.to_owned();
     state
         .db
         .write(move |tx| {
+            let bop = repo::find_visible_bop(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
             if liked {
                 if repo::insert_like(tx, bop.id, fan, now_ms())? {
                     emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id, fan_user_id: fan })?;
@@ -179,6 +182,7 @@ pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) ->
         .await
 }
 
+/// A Bop's visible comments; the Bop and its comments in one read.
 pub async fn list_comments(
     state: &AppState,
     viewer: i64,
@@ -186,9 +190,16 @@ pub async fn list_comments(
     after: i64,
     limit: usize,
 ) -> AppResult<Vec<CommentRow>> {
-    let bop = find_bop(state, bop_uid, Some(viewer)).await?;
+    let uid = bop_uid.to_owned();
     let limit = limit.clamp(1, 100);
-    state.db.read(move |c| repo::list_comments(c, bop.id, after, limit)).await
+    state
+        .db
+        .read(move |c| match repo::find_visible_bop(c, &uid, Some(viewer))? {
+            Some(bop) => repo::list_comments(c, bop.id, after, limit).map(Some),
+            None => Ok(None),
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A comment, or a reply to a top-level comment (one level of replies).

@@ -47,8 +47,12 @@ pub async fn show_dashboard(
         return Ok(Redirect::to(home_for(user.role)).into_response());
     }
     let user_id = user.id;
-    let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?.ok_or(AppError::NotFound)?;
-    let notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
+    // One trip to the database for both.
+    let (artist, notifications) = state
+        .db
+        .read(move |c| Ok((repo::find_artist_by_user(c, user_id)?, list_notifications_for_user(c, user_id.0, 5)?)))
+        .await?;
+    let artist = artist.ok_or(AppError::NotFound)?;
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
         ChecklistItem {
