@@ -107,6 +107,8 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
 
     let bops = insert_bops(&mut conn, size.bops, &artists, &clip_keys, &poster_keys)?;
     println!("{bops} Bops in {:.1?}", started.elapsed());
+    let timelines = fill_timelines(&mut conn)?;
+    println!("{timelines} timeline rows in {:.1?}", started.elapsed());
     let (likes, views) = insert_engagement(&mut conn, &fans, &artists)?;
     println!("{likes} likes and {views} views in {:.1?}", started.elapsed());
     conn.execute_batch("PRAGMA synchronous = NORMAL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
@@ -254,6 +256,23 @@ fn insert_bops(
         tx.commit()?;
     }
     Ok(count)
+}
+
+/// Each follow backfills its fan's timeline, as a follow in the app does
+/// (the feed reads these rows).
+fn fill_timelines(conn: &mut Connection) -> anyhow::Result<i64> {
+    let follows: Vec<(i64, i64)> = {
+        let mut stmt = conn.prepare("SELECT fan_user_id, artist_id FROM fan_relationships WHERE following = 1")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    };
+    for chunk in follows.chunks(1_000) {
+        let tx = conn.transaction()?;
+        for &(fan, artist) in chunk {
+            crate::bops::repo::backfill_timeline(&tx, fan, artist)?;
+        }
+        tx.commit()?;
+    }
+    Ok(conn.query_row("SELECT COALESCE(SUM(len), 0) FROM bops_timeline_state", [], |r| r.get(0))?)
 }
 
 /// Likes and views (five of each per Bop where there are enough fans), a

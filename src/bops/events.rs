@@ -25,3 +25,16 @@ pub struct BopLiked {
 impl PlatformEvent for BopLiked {
     const TYPE: &'static str = "bop.liked";
 }
+
+/// The rest of a Bop's fan-out: its followers after `after_fan` still need
+/// it in their timelines. Each batch is its own event, so its own short
+/// transaction: a big following never holds the single writer for long.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopFanOutContinued {
+    pub bop_uid: String,
+    pub after_fan: i64,
+}
+
+impl PlatformEvent for BopFanOutContinued {
+    const TYPE: &'static str = "bop.fan_out.continued";
+}

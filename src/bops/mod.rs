@@ -4,6 +4,7 @@ pub mod access;
 pub mod api;
 pub mod domain;
 pub mod events;
+pub mod fanout;
 pub mod jobs;
 mod poster;
 pub mod probe;
@@ -17,6 +18,8 @@ pub mod views;
 use axum::Router;
 
 use crate::app::AppState;
+
+pub use fanout::register;
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(api::router()).merge(studio::router())

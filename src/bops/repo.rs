@@ -123,7 +123,7 @@ pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<i64>) -> ru
 }
 
 /// Where a feed page starts: after `(published_at, id)` in `segment`
-/// (0: followed artists, 1: everyone else).
+/// (0: the fan's timeline, 1: everyone else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedCursor {
     pub segment: u8,
@@ -135,69 +135,244 @@ impl FeedCursor {
     pub const START: FeedCursor = FeedCursor { segment: 0, published_at: i64::MAX, id: i64::MAX };
 }
 
-/// One segment's next rows, newest first, strictly after the cursor.
-///
-/// Followed artists: the newest `limit` rows of each followed artist (an
-/// ordered walk of `bops_by_artist`), merged here; a single query would sort
-/// every Bop of those artists. Everyone else: an ordered walk of `bops_feed`,
-/// skipping followed artists.
+/// One segment's rows for a page, and where the next page resumes in that
+/// segment (`None`: the segment is exhausted).
+pub struct FeedSlice {
+    pub rows: Vec<BopRow>,
+    pub resume: Option<(i64, i64)>,
+}
+
+/// Most rows one feed request steps over, shown or skipped. Rows are
+/// skipped when they were deleted, made private or their artist suspended
+/// after the timeline was written, or (everyone else's) belong to a followed
+/// artist; stopping here keeps a request's cost bounded however many there
+/// are, and the cursor resumes after the last row looked at.
+pub const FEED_SCAN_BUDGET: usize = 400;
+
+/// The columns of [`BOP_SELECT`] plus `shown` (column 22): may the viewer see
+/// this row in this segment?
+const FEED_TIMELINE: &str =
+    "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
+        b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
+        b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
+        b.deleted_at IS NULL AND a.suspended_at IS NULL AND b.visibility IN ('public', 'followers')
+     FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
+     WHERE t.fan_user_id = ?1 AND (t.published_at, t.bop_id) < (?2, ?3)
+     ORDER BY t.published_at DESC, t.bop_id DESC";
+
+/// Everyone else: public Bops newest first, minus the followed artists' Bops
+/// that the timeline holds (those newer than its floor).
+const FEED_OTHERS: &str =
+    "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
+        b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
+        b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
+        a.suspended_at IS NULL
+          AND ((b.published_at, b.id) <= (?4, ?5)
+               OR NOT EXISTS (SELECT 1 FROM fan_relationships f
+                              WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1))
+     FROM bops_videos b INDEXED BY bops_feed JOIN artist_profiles a ON a.id = b.artist_id
+     WHERE b.deleted_at IS NULL AND b.visibility = 'public' AND (b.published_at, b.id) < (?2, ?3)
+     ORDER BY b.published_at DESC, b.id DESC";
+
+/// One segment's next rows, newest first, strictly after the cursor: up to
+/// `want` rows, stepping over at most [`FEED_SCAN_BUDGET`] rows. Both
+/// segments are ordered index walks (the fan's timeline; `bops_feed`), so
+/// the cost does not depend on how many artists the fan follows.
 pub fn list_feed_segment(
     conn: &Connection,
-    viewer: Option<i64>,
+    viewer: i64,
     cursor: FeedCursor,
-    limit: usize,
-) -> rusqlite::Result<Vec<BopRow>> {
-    if cursor.segment == 0 {
-        let mut rows = Vec::new();
-        for artist in list_followed_artists(conn, viewer)? {
-            rows.extend(list_artist_feed(conn, viewer, artist, cursor, limit)?);
+    want: usize,
+) -> rusqlite::Result<FeedSlice> {
+    let mut rows: Vec<BopRow> = Vec::with_capacity(want);
+    let mut stmt;
+    let mut walk = if cursor.segment == 0 {
+        stmt = conn.prepare_cached(FEED_TIMELINE)?;
+        stmt.query(params![viewer, cursor.published_at, cursor.id])?
+    } else {
+        let floor = timeline_floor(conn, viewer)?;
+        stmt = conn.prepare_cached(FEED_OTHERS)?;
+        stmt.query(params![viewer, cursor.published_at, cursor.id, floor.0, floor.1])?
+    };
+    let mut stepped = 0;
+    while let Some(r) = walk.next()? {
+        stepped += 1;
+        let position = (r.get::<_, i64>(20)?, r.get::<_, i64>(0)?);
+        if r.get::<_, bool>(22)? {
+            if rows.len() == want {
+                // One more row to show: the segment goes on after the last one shown.
+                let resume = rows.last().map(|last| (last.published_at, last.id));
+                return Ok(FeedSlice { rows, resume });
+            }
+            rows.push(bop_row(r)?);
         }
-        rows.sort_by_key(|row| std::cmp::Reverse((row.published_at, row.id)));
-        rows.truncate(limit);
-        return Ok(rows);
+        if stepped >= FEED_SCAN_BUDGET {
+            return Ok(FeedSlice { rows, resume: Some(position) });
+        }
     }
-    let sql = format!(
-        "{BOP_SELECT} WHERE b.deleted_at IS NULL AND b.visibility = 'public' AND a.suspended_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM fan_relationships f WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)
-           AND (b.published_at, b.id) < (?2, ?3)
-         ORDER BY b.published_at DESC, b.id DESC LIMIT ?4"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![viewer, cursor.published_at, cursor.id, limit as i64], bop_row)?;
-    rows.collect()
+    Ok(FeedSlice { rows, resume: None })
 }
 
-fn list_followed_artists(conn: &Connection, viewer: Option<i64>) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT artist_id FROM fan_relationships WHERE fan_user_id = ?1 AND following = 1")?;
-    let rows = stmt.query_map([viewer], |r| r.get(0))?;
-    rows.collect()
+/// Timelines keep their newest `TIMELINE_CAP` rows; they are trimmed back
+/// to it once they pass it by `TIMELINE_SLACK`, so trimming is amortised.
+pub const TIMELINE_CAP: i64 = 1000;
+const TIMELINE_SLACK: i64 = 100;
+
+/// `(published_at, bop_id)` at or below which the fan's timeline is not
+/// complete; `(-1, -1)` when it never was trimmed.
+pub fn timeline_floor(conn: &Connection, fan: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.prepare_cached("SELECT floor_published_at, floor_bop_id FROM bops_timeline_state WHERE fan_user_id = ?1")?
+        .query_row([fan], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map(|floor| floor.unwrap_or((-1, -1)))
 }
 
-fn list_artist_feed(
+/// Adds `added` (possibly negative) to the fan's timeline length and trims
+/// the oldest rows once it is over the cap, raising the floor past them.
+fn timeline_grew(conn: &Connection, fan: i64, added: i64) -> rusqlite::Result<()> {
+    let len: i64 = conn
+        .prepare_cached(
+            "INSERT INTO bops_timeline_state (fan_user_id, len) VALUES (?1, max(?2, 0))
+             ON CONFLICT (fan_user_id) DO UPDATE SET len = max(len + ?2, 0) RETURNING len",
+        )?
+        .query_row(params![fan, added], |r| r.get(0))?;
+    if len <= TIMELINE_CAP + TIMELINE_SLACK {
+        return Ok(());
+    }
+    // The newest of the `len - cap` oldest rows: everything up to it goes.
+    let cut: (i64, i64) = conn
+        .prepare_cached(
+            "SELECT published_at, bop_id FROM (SELECT published_at, bop_id FROM bops_timeline WHERE fan_user_id = ?1
+                 ORDER BY published_at, bop_id LIMIT ?2) ORDER BY published_at DESC, bop_id DESC LIMIT 1",
+        )?
+        .query_row(params![fan, len - TIMELINE_CAP], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    raise_floor(conn, fan, cut)
+}
+
+/// From now on the fan's timeline only vouches for followed Bops newer than
+/// `floor`: rows at or below it leave (the feed's second segment serves
+/// those), and the floor never moves down.
+fn raise_floor(conn: &Connection, fan: i64, floor: (i64, i64)) -> rusqlite::Result<()> {
+    let floor = timeline_floor(conn, fan)?.max(floor);
+    let removed = conn
+        .prepare_cached("DELETE FROM bops_timeline WHERE fan_user_id = ?1 AND (published_at, bop_id) <= (?2, ?3)")?
+        .execute(params![fan, floor.0, floor.1])?;
+    conn.prepare_cached(
+        "INSERT INTO bops_timeline_state (fan_user_id, len, floor_published_at, floor_bop_id) VALUES (?1, 0, ?2, ?3)
+         ON CONFLICT (fan_user_id) DO UPDATE SET len = max(len - ?4, 0), floor_published_at = ?2, floor_bop_id = ?3",
+    )?
+    .execute(params![fan, floor.0, floor.1, removed as i64])?;
+    Ok(())
+}
+
+/// Puts one Bop into one fan's timeline (if newer than its floor).
+fn insert_timeline_row(conn: &Connection, fan: i64, bop_id: i64) -> rusqlite::Result<()> {
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO bops_timeline (fan_user_id, published_at, bop_id, artist_id)
+             SELECT ?1, b.published_at, b.id, b.artist_id FROM bops_videos b
+             WHERE b.id = ?2 AND b.deleted_at IS NULL AND b.visibility IN ('public', 'followers')
+               AND (b.published_at, b.id) > (SELECT COALESCE(MAX(floor_published_at), -1), COALESCE(MAX(floor_bop_id), -1)
+                                             FROM bops_timeline_state WHERE fan_user_id = ?1)",
+        )?
+        .execute(params![fan, bop_id])?;
+    if added > 0 { timeline_grew(conn, fan, added as i64) } else { Ok(()) }
+}
+
+/// Writes a Bop into the timelines of the next `batch` followers of its
+/// artist after follower `after` (fan ids ascending). Returns the last
+/// follower written when there may be more, `None` when this was the last batch.
+pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -> rusqlite::Result<Option<i64>> {
+    let Some((bop_id, artist_id)) = conn
+        .prepare_cached("SELECT id, artist_id FROM bops_videos WHERE uid = ?1")?
+        .query_row([bop_uid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let followers: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT fan_user_id FROM fan_relationships INDEXED BY fan_relationships_artist
+             WHERE artist_id = ?1 AND following = 1 AND fan_user_id > ?2 ORDER BY fan_user_id LIMIT ?3",
+        )?
+        .query_map(params![artist_id, after, batch as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for &fan in &followers {
+        insert_timeline_row(conn, fan, bop_id)?;
+    }
+    Ok(if followers.len() == batch { followers.last().copied() } else { None })
+}
+
+/// A new follow: the artist's newest Bops (as many as a timeline holds, and
+/// only those newer than its floor) go into the fan's timeline. When the
+/// artist has older Bops still, the floor rises to the newest of those, so
+/// they are served with everyone else's instead of being lost.
+pub fn backfill_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<()> {
+    let floor = timeline_floor(conn, fan)?;
+    let newest: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT b.published_at, b.id FROM bops_videos b INDEXED BY bops_by_artist
+             WHERE b.artist_id = ?1 AND b.deleted_at IS NULL AND b.visibility IN ('public', 'followers')
+               AND (b.published_at, b.id) > (?2, ?3)
+             ORDER BY b.published_at DESC, b.id DESC LIMIT ?4",
+        )?
+        .query_map(params![artist_id, floor.0, floor.1, TIMELINE_CAP + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO bops_timeline (fan_user_id, published_at, bop_id, artist_id) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut added = 0;
+    for &(published_at, id) in newest.iter().take(TIMELINE_CAP as usize) {
+        added += insert.execute(params![fan, published_at, id, artist_id])?;
+    }
+    timeline_grew(conn, fan, added as i64)?;
+    match newest.get(TIMELINE_CAP as usize) {
+        Some(&older) => raise_floor(conn, fan, older),
+        None => Ok(()),
+    }
+}
+
+/// An unfollow: the artist's Bops leave the fan's timeline.
+pub fn remove_from_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<()> {
+    let removed = conn
+        .prepare_cached("DELETE FROM bops_timeline WHERE fan_user_id = ?1 AND artist_id = ?2")?
+        .execute(params![fan, artist_id])?;
+    if removed > 0 { timeline_grew(conn, fan, -(removed as i64)) } else { Ok(()) }
+}
+
+/// Is the fan following the artist?
+pub fn is_following(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1")?
+        .exists(params![fan, artist_id])
+}
+
+/// A page of the artist's own Bops, newest first, strictly older than
+/// `before` (`(published_at, id)`): an ordered walk of `bops_by_artist`.
+pub fn list_bops_for_artist(
     conn: &Connection,
-    viewer: Option<i64>,
-    artist: i64,
-    cursor: FeedCursor,
+    artist: ArtistId,
+    before: Option<(i64, i64)>,
     limit: usize,
 ) -> rusqlite::Result<Vec<BopRow>> {
     let sql = format!(
-        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL AND b.visibility IN ('public', 'followers')
-           AND a.suspended_at IS NULL AND (b.published_at, b.id) < (?3, ?4)
+        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL AND (b.published_at, b.id) < (?3, ?4)
          ORDER BY b.published_at DESC, b.id DESC LIMIT ?5"
     );
+    let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![viewer, artist, cursor.published_at, cursor.id, limit as i64], bop_row)?;
+    let rows = stmt.query_map(params![None::<i64>, artist.0, published_at, id, limit as i64], bop_row)?;
     rows.collect()
 }
 
-pub fn list_bops_for_artist(conn: &Connection, artist: ArtistId, limit: usize) -> rusqlite::Result<Vec<BopRow>> {
-    let sql = format!(
-        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL ORDER BY b.published_at DESC, b.id DESC LIMIT ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![None::<i64>, artist.0, limit as i64], bop_row)?;
-    rows.collect()
+/// Where the artist's own (not deleted) Bop `uid` sits in their list.
+pub fn find_bop_position(conn: &Connection, artist: ArtistId, uid: &str) -> rusqlite::Result<Option<(i64, i64)>> {
+    conn.prepare_cached(
+        "SELECT published_at, id FROM bops_videos WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+    )?
+    .query_row(params![artist.0, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
 }
 
 /// Changes a caption of the artist's own Bop; false when it is not theirs.

@@ -125,51 +125,52 @@ fn parse_cursor(raw: Option<&str>) -> AppResult<FeedCursor> {
     })
 }
 
-/// Newest first from followed artists, then everyone else; a keyset cursor
-/// names where the next page starts, so every Bop appears exactly once.
+/// Newest first from the fan's timeline (followed artists), then everyone
+/// else; a keyset cursor names where the next page starts, so every Bop
+/// appears once. A page may come back short when many rows in its way were
+/// skipped (see [`repo::FEED_SCAN_BUDGET`]); `next_cursor` still goes on.
 pub async fn feed(state: &AppState, viewer: i64, cursor: Option<&str>, limit: usize) -> AppResult<FeedPage> {
     if limit == 0 || limit > MAX_FEED_PAGE {
         return Err(AppError::invalid("limit", format!("Ask for 1 to {MAX_FEED_PAGE} items.")));
     }
     let start = parse_cursor(cursor)?;
-    let rows = state
-        .db
-        .read(move |c| {
-            let mut rows: Vec<(u8, BopRow)> = Vec::with_capacity(limit);
-            let mut position = start;
-            loop {
-                let want = limit - rows.len();
-                let segment = repo::list_feed_segment(c, Some(viewer), position, want + 1)?;
-                let more_here = segment.len() > want;
-                rows.extend(segment.into_iter().take(want).map(|row| (position.segment, row)));
-                let others = FeedCursor { segment: 1, ..FeedCursor::START };
-                if rows.len() == limit {
-                    let more = more_here
-                        || (position.segment == 0 && !repo::list_feed_segment(c, Some(viewer), others, 1)?.is_empty());
-                    return Ok((rows, more));
-                }
-                if position.segment == 1 {
-                    return Ok((rows, false));
-                }
-                position = others;
-            }
-        })
-        .await?;
-    let (rows, more) = rows;
-    let next_cursor = if more {
-        rows.last().map(|(segment, row)| format!("{segment}.{}.{}", row.published_at, row.id))
-    } else {
-        None
-    };
-    Ok(FeedPage { items: rows.into_iter().map(|(_, row)| BopView::new(row, &state.media)).collect(), next_cursor })
+    let (rows, next) = state.db.read(move |c| feed_rows(c, viewer, start, limit)).await?;
+    let next_cursor = next.map(|at| format!("{}.{}.{}", at.segment, at.published_at, at.id));
+    Ok(FeedPage { items: rows.into_iter().map(|row| BopView::new(row, &state.media)).collect(), next_cursor })
 }
 
-/// Likes or unlikes; idempotent. Returns the Bop's like count.
+fn feed_rows(
+    conn: &rusqlite::Connection,
+    viewer: i64,
+    start: FeedCursor,
+    limit: usize,
+) -> rusqlite::Result<(Vec<BopRow>, Option<FeedCursor>)> {
+    let mut rows = repo::list_feed_segment(conn, viewer, start, limit)?;
+    if let Some((published_at, id)) = rows.resume {
+        return Ok((rows.rows, Some(FeedCursor { segment: start.segment, published_at, id })));
+    }
+    let others = FeedCursor { segment: 1, ..FeedCursor::START };
+    if start.segment == 1 {
+        return Ok((rows.rows, None));
+    }
+    if rows.rows.len() == limit {
+        return Ok((rows.rows, Some(others)));
+    }
+    let more = repo::list_feed_segment(conn, viewer, others, limit - rows.rows.len())?;
+    rows.rows.extend(more.rows);
+    let next = more.resume.map(|(published_at, id)| FeedCursor { segment: 1, published_at, id });
+    Ok((rows.rows, next))
+}
+
+/// Likes or unlikes; idempotent. Returns the Bop's like count. The Bop is
+/// looked up inside the write (a unique-index probe): one trip to the
+/// database instead of two, and visibility is checked atomically with it.
 pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) -> AppResult<i64> {
-    let bop = find_bop(state, bop_uid, Some(fan)).await?;
+    let uid = bop_uid.to_owned();
     state
         .db
         .write(move |tx| {
+            let bop = repo::find_visible_bop(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
             if liked {
                 if repo::insert_like(tx, bop.id, fan, now_ms())? {
                     emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id, fan_user_id: fan })?;
@@ -182,6 +183,7 @@ pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) ->
         .await
 }
 
+/// A Bop's visible comments; the Bop and its comments in one read.
 pub async fn list_comments(
     state: &AppState,
     viewer: i64,
@@ -189,9 +191,16 @@ pub async fn list_comments(
     after: i64,
     limit: usize,
 ) -> AppResult<Vec<CommentRow>> {
-    let bop = find_bop(state, bop_uid, Some(viewer)).await?;
+    let uid = bop_uid.to_owned();
     let limit = limit.clamp(1, 100);
-    state.db.read(move |c| repo::list_comments(c, bop.id, after, limit)).await
+    state
+        .db
+        .read(move |c| match repo::find_visible_bop(c, &uid, Some(viewer))? {
+            Some(bop) => repo::list_comments(c, bop.id, after, limit).map(Some),
+            None => Ok(None),
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A comment, or a reply to a top-level comment (one level of replies).
@@ -321,20 +330,59 @@ pub async fn record_view(
         .await
 }
 
+/// Follows or unfollows; idempotent. A follow backfills the fan's timeline
+/// with the artist's recent Bops and an unfollow takes them out, in the same
+/// transaction, so the next feed page already reflects it.
 pub async fn set_following(state: &AppState, fan: i64, artist_uid: String, following: bool) -> AppResult<()> {
     state
         .db
         .write(move |tx| {
             let artist = crate::identity::repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
-            Ok(repo::set_following(tx, fan, artist.id.0, following, now_ms())?)
+            let was = repo::is_following(tx, fan, artist.id.0)?;
+            repo::set_following(tx, fan, artist.id.0, following, now_ms())?;
+            match (was, following) {
+                (false, true) => repo::backfill_timeline(tx, fan, artist.id.0)?,
+                (true, false) => repo::remove_from_timeline(tx, fan, artist.id.0)?,
+                _ => {}
+            }
+            Ok(())
         })
         .await
 }
 
-/// The artist's own Bops for the studio.
-pub async fn studio_list(state: &AppState, artist: &ArtistRow) -> AppResult<Vec<BopRow>> {
+/// Bops per studio page.
+pub const STUDIO_PAGE: usize = 24;
+
+pub struct StudioPage {
+    pub rows: Vec<BopRow>,
+    /// The `after` of the next page: the last Bop's id, when there are more.
+    pub next: Option<String>,
+}
+
+/// A page of the artist's own Bops for the studio, after the Bop `after`
+/// (a keyset cursor: one index walk, whatever the artist's number of Bops).
+pub async fn studio_list(state: &AppState, artist: &ArtistRow, after: Option<String>) -> AppResult<StudioPage> {
     let id = artist.id;
-    state.db.read(move |c| repo::list_bops_for_artist(c, id, 200)).await
+    state
+        .db
+        .read(move |c| {
+            let before = match after.filter(|a| !a.is_empty()) {
+                Some(uid) => match repo::find_bop_position(c, id, &uid)? {
+                    Some(position) => Some(position),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            let mut rows = repo::list_bops_for_artist(c, id, before, STUDIO_PAGE + 1)?;
+            let more = rows.len() > STUDIO_PAGE;
+            rows.truncate(STUDIO_PAGE);
+            let next = if more { rows.last().map(|r| r.uid.clone()) } else { None };
+            Ok(Some(StudioPage { rows, next }))
+        })
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("after", "This page link is out of date: that Bop is gone. Start from the first page.")
+        })
 }
 
 pub async fn edit_caption(state: &AppState, artist: &ArtistRow, uid: String, caption: &str) -> AppResult<()> {

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use crate::web::client_ip::ClientIp;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -47,18 +47,36 @@ struct StudioBop {
 struct StudioView {
     title: &'static str,
     bops: Vec<StudioBop>,
+    /// The link to the next (older) page, if any.
+    older_url: Option<String>,
+    first_page: bool,
 }
 
-async fn show_studio(State(state): State<AppState>, page: Page, scope: ArtistScope) -> AppResult<Response> {
-    let rows = service::studio_list(&state, &scope.artist).await?;
-    let bops = rows
+#[derive(Deserialize)]
+struct StudioQuery {
+    after: Option<String>,
+}
+
+async fn show_studio(
+    State(state): State<AppState>,
+    page: Page,
+    scope: ArtistScope,
+    Query(query): Query<StudioQuery>,
+) -> AppResult<Response> {
+    let first_page = query.after.as_deref().is_none_or(str::is_empty);
+    let listed = service::studio_list(&state, &scope.artist, query.after).await?;
+    let older_url = listed.next.map(|uid| format!("/studio/bops?after={uid}"));
+    let bops = listed
+        .rows
         .into_iter()
         .map(|row| {
             let tips = format_money(row.tip_total_minor, "USD");
             StudioBop { bop: BopView::new(row, &state.media), tips }
         })
         .collect();
-    Ok(page.render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops })?.into_response())
+    Ok(page
+        .render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops, older_url, first_page })?
+        .into_response())
 }
 
 #[derive(Serialize)]

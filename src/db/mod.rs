@@ -4,13 +4,14 @@
 //! return `rusqlite::Result`.
 
 mod connection;
+mod group;
 pub mod lock;
 pub mod migrate;
 
 use std::cell::Cell;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -37,8 +38,21 @@ pub struct Db {
 struct DbInner {
     path: PathBuf,
     readers: Pool<SqliteConnectionManager>,
-    writer: Mutex<Connection>,
-    outbox: OutboxSignal,
+    writer: Arc<Mutex<Connection>>,
+    outbox: Arc<OutboxSignal>,
+    /// Async writes queue here for the group-commit thread (see [`group`]).
+    jobs: mpsc::Sender<Box<dyn group::WriteJob>>,
+    stats: Arc<group::Stats>,
+}
+
+/// How many group-commit transactions ran and how many writes they carried
+/// (writes ≥ commits; the difference is what group commit saved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub commits: u64,
+    pub writes: u64,
+    /// Writes queued and not yet run.
+    pub queued: u64,
 }
 
 /// Raised after a transaction that emitted events commits, so the event
@@ -101,14 +115,12 @@ impl Db {
         let writer =
             connection::open_writer(path).with_context(|| format!("cannot open database {}", path.display()))?;
         let readers = connection::reader_pool(path)?;
-        Ok(Db {
-            inner: Arc::new(DbInner {
-                path: path.to_path_buf(),
-                readers,
-                writer: Mutex::new(writer),
-                outbox: OutboxSignal::default(),
-            }),
-        })
+        let writer = Arc::new(Mutex::new(writer));
+        let outbox = Arc::new(OutboxSignal::default());
+        let stats = Arc::new(group::Stats::default());
+        let jobs = group::start(writer.clone(), outbox.clone(), stats.clone())
+            .context("cannot start the database writer thread")?;
+        Ok(Db { inner: Arc::new(DbInner { path: path.to_path_buf(), readers, writer, outbox, jobs, stats }) })
     }
 
     /// Opens the database and applies pending migrations; refuses a database
@@ -133,9 +145,11 @@ impl Db {
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic inside a write closure rolls its transaction back while
-        // unwinding, so the connection behind a poisoned lock is still sound.
-        self.inner.writer.lock().unwrap_or_else(|e| e.into_inner())
+        lock_writer(&self.inner.writer)
+    }
+
+    pub fn write_stats(&self) -> WriteStats {
+        self.inner.stats.snapshot()
     }
 
     /// Runs `f` on a read-only pooled connection, on a blocking thread.
@@ -159,25 +173,43 @@ impl Db {
         Ok(f(&conn)?)
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits
-    /// when it returns `Ok`, rolls back otherwise.
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer; its
+    /// changes commit when it returns `Ok` and are undone otherwise.
+    ///
+    /// Group commit: writes that queue up while the writer is busy run
+    /// together in one transaction, each inside its own savepoint (a failing
+    /// write is rolled back alone), so they share one commit and one fsync.
+    /// The result is only handed back once the transaction has committed.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        run_blocking(move || db.write_blocking(Durability::Normal, f)).await
+        self.submit(Durability::Normal, f).await
     }
 
-    /// As [`Db::write`], committed with `synchronous=FULL` (money).
+    /// As [`Db::write`], committed with `synchronous=FULL` (money). A batch
+    /// holding one such write is committed with FULL as a whole.
     pub async fn write_durable<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        run_blocking(move || db.write_blocking(Durability::Full, f)).await
+        self.submit(Durability::Full, f).await
+    }
+
+    async fn submit<T, F>(&self, durability: Durability, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, reply) = group::job(durability, f);
+        self.inner.stats.queued();
+        if self.inner.jobs.send(job).is_err() {
+            tracing::error!("the database writer thread is gone");
+            return Err(AppError::Unavailable);
+        }
+        reply.await.map_err(|_| AppError::Internal(anyhow::anyhow!("database write failed")))?
     }
 
     pub fn write_blocking<T, E, F>(&self, durability: Durability, f: F) -> Result<T, E>
@@ -238,6 +270,12 @@ impl Db {
         self.writer().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
+}
+
+/// A panic inside a write closure rolls its transaction back while
+/// unwinding, so the connection behind a poisoned lock is still sound.
+fn lock_writer(writer: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    writer.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 async fn run_blocking<T, F>(f: F) -> AppResult<T>

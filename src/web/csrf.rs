@@ -77,8 +77,15 @@ fn exempt(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/webhooks/")
 }
 
+/// Paths that serve no forms and take no writes (probes, metrics, static
+/// files, media): no token to make and no cookie to set on every response.
+fn formless(path: &str) -> bool {
+    matches!(path, "/healthz" | "/metrics") || path.starts_with("/assets/") || path.starts_with("/media/")
+}
+
 pub async fn protect(State(state): State<AppState>, jar: CookieJar, request: Request, next: Next) -> Response {
-    if exempt(request.uri().path()) {
+    let path = request.uri().path();
+    if exempt(path) || (formless(path) && !is_unsafe(request.method())) {
         return next.run(request).await;
     }
     let secure = state.config.server.public_url.scheme() == "https";

@@ -21,7 +21,8 @@ pub async fn not_found() -> AppError {
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let json = wants_json(request.headers(), request.uri().path());
-    let wanted = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    // Kept as the (cheaply cloned) URI: only a redirect needs it as a string.
+    let uri = request.uri().clone();
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -38,7 +39,8 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     if let (false, Some(target)) = (json, &report.redirect) {
-        return redirect_browser(target, &wanted, status);
+        let wanted = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        return redirect_browser(target, wanted, status);
     }
     let body = if json {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -71,19 +71,34 @@ fn html_formatter(
     if state.auto_escape() == minijinja::AutoEscape::None || value.is_safe() {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = if value.is_none() || value.is_undefined() { String::new() } else { value.to_string() };
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
+    // Strings (nearly every value) are escaped in place, without a copy.
+    let owned;
+    let text = match value.as_str() {
+        Some(text) => text,
+        None if value.is_none() || value.is_undefined() => "",
+        None => {
+            owned = value.to_string();
+            owned.as_str()
         }
+    };
+    let write = |out: &mut minijinja::Output<'_>, piece: &str| {
+        out.write_str(piece).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    };
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        write(out, &text[start..at])?;
+        write(out, entity)?;
+        start = at + 1;
     }
-    out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    write(out, &text[start..])
 }
 
 /// `{{ n | plural("view") }}` → "1 view", "1,204 views"; an irregular
@@ -139,7 +154,7 @@ fn template_error(err: minijinja::Error) -> AppError {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_bytes, plural};
+    use super::{Globals, environment, format_bytes, plural};
 
     #[test]
     fn counts_take_the_singular_only_for_one() {
@@ -160,5 +175,16 @@ mod tests {
         assert_eq!(format_bytes(500 * 1024 * 1024), "500 MiB");
         assert_eq!(format_bytes(10 * 1024 * 1024), "10 MiB");
         assert_eq!(format_bytes(3 * 1024 * 1024 * 1024), "3 GiB");
+    }
+
+    #[test]
+    fn html_values_are_escaped_and_urls_left_readable() {
+        let globals = Globals { public_url: "http://x".into(), sandbox_payments: true, version: "0" };
+        let mut env = environment(&globals);
+        env.add_template("t.html", "{{ s }}|{{ n }}|{{ u }}|{{ none }}").unwrap();
+        let context =
+            minijinja::context! { s => "<a href=\"/x?a=1&b='2'\">", n => 42, u => "/media/a/b.jpg", none => () };
+        let html = env.get_template("t.html").unwrap().render(context).unwrap();
+        assert_eq!(html, "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;|42|/media/a/b.jpg|");
     }
 }

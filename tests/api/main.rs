@@ -24,6 +24,7 @@ mod probe;
 mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
+mod scale;
 mod server;
 mod smtp_sink;
 mod stripe;

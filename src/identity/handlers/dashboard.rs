@@ -47,8 +47,12 @@ pub async fn show_dashboard(
         return Ok(Redirect::to(home_for(user.role)).into_response());
     }
     let user_id = user.id;
-    let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?.ok_or(AppError::NotFound)?;
-    let mut notifications = state.db.read(move |c| list_notifications_for_user(c, user_id.0, 5)).await?;
+    // One trip to the database for both.
+    let (artist, mut notifications) = state
+        .db
+        .read(move |c| Ok((repo::find_artist_by_user(c, user_id)?, list_notifications_for_user(c, user_id.0, 5)?)))
+        .await?;
+    let artist = artist.ok_or(AppError::NotFound)?;
     notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
@@ -101,8 +105,28 @@ fn drop_call_to_action(notification: &mut NotificationRow) {
     notification.link = None;
 }
 
-/// An SVG QR code, made in the binary.
+/// Profile URLs whose QR code is kept; past this the memo starts over.
+const QR_MEMO_MAX: usize = 1024;
+
+/// An SVG QR code, made in the binary. Making one costs far more than the
+/// rest of the dashboard, and a profile URL rarely changes, so they are
+/// remembered (a bounded map: the profile URLs of this label's artists).
 fn qr_svg(url: &str) -> AppResult<String> {
+    static MEMO: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(svg) = MEMO.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+        return Ok(svg.clone());
+    }
+    let svg = make_qr_svg(url)?;
+    let mut memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= QR_MEMO_MAX {
+        memo.clear();
+    }
+    memo.insert(url.to_owned(), svg.clone());
+    Ok(svg)
+}
+
+fn make_qr_svg(url: &str) -> AppResult<String> {
     let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
     Ok(code
         .render::<svg::Color<'_>>()
