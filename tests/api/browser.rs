@@ -150,8 +150,13 @@ pub async fn signed_up(browser: &mut Browser, email: &str) -> String {
 /// Signs up (tier Pro), follows the link in the email, confirms with the password; returns
 /// where the confirmation redirects (the plan's checkout).
 pub async fn confirmed_signup(browser: &mut Browser, email: &str) -> String {
+    confirmed_signup_on(browser, email, "pro").await
+}
+
+/// As [`confirmed_signup`], on the plan `tier`.
+pub async fn confirmed_signup_on(browser: &mut Browser, email: &str, tier: &str) -> String {
     browser.get("/artist/signup").await;
-    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", "pro")]).await;
+    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", tier)]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Check your email"), "{}", page.body);
     let link = crate::helpers::link_in_mail(&browser.base, &email.to_lowercase(), "/artist/signup/confirm/")

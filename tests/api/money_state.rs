@@ -9,7 +9,7 @@ use boptone::identity::domain::SubscriptionStatus;
 use boptone::media::{Media, MediaKey};
 
 use crate::bops::{FAN_PASSWORD, artist, call, count, fan, post_bop, tip, token};
-use crate::browser::{Browser, PASSWORD};
+use crate::browser::Browser;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -76,9 +76,7 @@ async fn hidden_comments_cannot_be_replied_to_liked_or_edited() {
 
 /// Signs up on `tier` with the sandbox; returns the checkout path.
 async fn sign_up_on(browser: &mut Browser, email: &str, tier: &str) -> String {
-    browser.get("/artist/signup").await;
-    let page = browser.post_form("/artist/signup", &[("email", email), ("password", PASSWORD), ("tier", tier)]).await;
-    page.redirect().to_owned()
+    crate::browser::confirmed_signup_on(browser, email, tier).await
 }
 
 fn plan(app: &crate::helpers::TestApp) -> (String, i64, String) {

@@ -582,16 +582,13 @@ async fn the_plan_chosen_after_a_cancelled_stripe_checkout_is_the_price_charged_
     let fake = spawn_fake_stripe().await;
     let app = stripe_app(&fake).await;
     let mut browser = Browser::new(&app.address);
-    browser.get("/artist/signup").await;
-    let page = browser
-        .post_form("/artist/signup", &[("email", "mind@example.com"), ("password", PASSWORD), ("tier", "starter")])
-        .await;
-    assert!(page.redirect().starts_with("https://checkout.stripe.com/"));
+    let checkout = crate::browser::confirmed_signup_on(&mut browser, "mind@example.com", "starter").await;
+    assert!(checkout.starts_with("https://checkout.stripe.com/"));
     assert_eq!(
         form(&fake.requests_to("/v1/checkout/sessions").pop().unwrap())["line_items[0][price]"],
         "price_starter"
     );
-    let starter = page.redirect().strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
+    let starter = checkout.strip_prefix("https://checkout.stripe.com/c/pay/").unwrap().to_owned();
 
     // Back from Stripe without paying; the artist picks Label instead.
     browser.get("/artist/subscription?checkout=cancelled").await;
