@@ -21,20 +21,7 @@ async fn a_cancelled_artist_receives_no_tips_through_the_same_gate_as_uploads() 
     let ada = token(&app, &fan(&app, "loyal@example.com"), FAN_PASSWORD).await;
     assert_eq!(tip(&app, &ada, id, 500).await.0, 201, "an artist in good standing is tipped");
 
-    // What `customer.subscription.deleted` writes.
-    let sub: String = app
-        .state
-        .db
-        .read_blocking(|c| c.query_row("SELECT subscription_ref FROM subscriptions", [], |r| r.get(0)))
-        .unwrap();
-    app.state
-        .db
-        .write(move |tx| {
-            let at = boptone::db::now_ms();
-            boptone::identity::service::apply_subscription_status(tx, &sub, SubscriptionStatus::Canceled, at)
-        })
-        .await
-        .unwrap();
+    cancel_the_subscription(&app).await;
 
     let (status, body) =
         call(&app, Some(&artist_token), Method::POST, "/api/v1/uploads", Some(json!({"size": 1000}))).await;
@@ -72,6 +59,23 @@ async fn hidden_comments_cannot_be_replied_to_liked_or_edited() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_comment_likes"), 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_comments WHERE body = 'rude' AND edited_at IS NULL"), 1);
     app.stop().await;
+}
+
+/// What `customer.subscription.deleted` writes, applied to the only subscription.
+async fn cancel_the_subscription(app: &crate::helpers::TestApp) {
+    let sub: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT subscription_ref FROM subscriptions", [], |r| r.get(0)))
+        .unwrap();
+    app.state
+        .db
+        .write(move |tx| {
+            let at = boptone::db::now_ms();
+            boptone::identity::service::apply_subscription_status(tx, &sub, SubscriptionStatus::Canceled, at)
+        })
+        .await
+        .unwrap();
 }
 
 /// Signs up on `tier` with the sandbox; returns the checkout path.
@@ -143,19 +147,7 @@ async fn a_paid_checkout_cannot_be_completed_again_to_reopen_a_cancelled_plan() 
     let mut browser = Browser::new(&app.address);
     let checkout = sign_up_on(&mut browser, "again@example.com", "pro").await;
     assert_eq!(browser.post_form(&format!("{checkout}/complete"), &[]).await.redirect(), "/artist/setup");
-    let sub: String = app
-        .state
-        .db
-        .read_blocking(|c| c.query_row("SELECT subscription_ref FROM subscriptions", [], |r| r.get(0)))
-        .unwrap();
-    app.state
-        .db
-        .write(move |tx| {
-            let at = boptone::db::now_ms();
-            boptone::identity::service::apply_subscription_status(tx, &sub, SubscriptionStatus::Canceled, at)
-        })
-        .await
-        .unwrap();
+    cancel_the_subscription(&app).await;
     browser.get(&checkout).await;
     browser.post_form(&format!("{checkout}/complete"), &[]).await;
     assert_eq!(plan(&app).2, "canceled", "the old page does not pay twice");

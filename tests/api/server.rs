@@ -167,18 +167,8 @@ async fn signed_in_pages_are_never_cached() {
     assert_eq!(dashboard.headers()["cache-control"], "no-store");
     let anonymous = app.get("/").await;
     assert!(anonymous.headers().get("cache-control").is_none_or(|v| v != "no-store"));
-    let token: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&serde_json::json!({"email": "private@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let feed =
-        app.client.get(app.url("/api/v1/feed")).bearer_auth(token["token"].as_str().unwrap()).send().await.unwrap();
+    let token = crate::bops::token(&app, "private@example.com", PASSWORD).await;
+    let feed = app.client.get(app.url("/api/v1/feed")).bearer_auth(token).send().await.unwrap();
     assert_eq!(feed.headers()["cache-control"], "no-store");
     let _ = artist.get("/logout").await;
     app.stop().await;
