@@ -17,8 +17,11 @@ use super::domain::Password;
 use crate::config::AccountsConfig;
 use crate::error::{AppError, AppResult};
 
-/// How many requests may wait for a hashing slot, per slot.
-const QUEUE_PER_SLOT: usize = 4;
+/// How many requests may wait for a hashing slot, per slot. A waiter holds
+/// no hashing memory, only its small request; with hashes of tens of
+/// milliseconds a full queue drains in about a second, so a legitimate burst
+/// (a crowd signing in at once) waits instead of getting 503.
+const QUEUE_PER_SLOT: usize = 32;
 
 pub struct Hashing {
     /// Requests admitted: running plus waiting.

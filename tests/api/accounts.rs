@@ -70,7 +70,7 @@ async fn password_hashing_beyond_the_queue_gets_503_with_retry_after() {
     let app = spawn_app_with(|c| c.accounts.password_hash_concurrency = 1, None, None).await;
     fan(&app, "fan@example.com");
     let held = fill_hashing_queue(&app);
-    assert_eq!(held.len(), 5, "one slot and four waiting places");
+    assert_eq!(held.len(), 33, "one slot and 32 waiting places");
 
     let mut browser = Browser::new(&app.address);
     let token = browser.csrf().await;
