@@ -537,19 +537,21 @@ pub fn update_subscription_plan(
     Ok(())
 }
 
+/// Stores the artist's connected account unless one is stored already;
+/// returns the one stored.
 pub fn insert_connect_account(
     conn: &Connection,
     artist: ArtistId,
     account_ref: &str,
     provider: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<String> {
     conn.execute(
         "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
+         VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (artist_id) DO NOTHING",
         params![artist.0, account_ref, provider, now],
     )?;
-    Ok(())
+    conn.query_row("SELECT account_ref FROM stripe_connect_accounts WHERE artist_id = ?1", [artist.0], |r| r.get(0))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -336,13 +336,15 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
     let account_ref = match &artist.connect_account {
         Some(account) => account.clone(),
         None => {
+            // Two of these at once (a double-click) may both get here: Stripe
+            // answers both with one account (idempotency key), and whichever
+            // insert comes second keeps the account stored first.
             let account = state.payments.create_payout_account(&artist.uid, &artist.email).await?;
-            let (artist_id, stored, provider) = (artist.id, account.clone(), state.payments.provider_name());
+            let (artist_id, provider) = (artist.id, state.payments.provider_name());
             state
                 .db
-                .write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &stored, provider, now_ms())?))
-                .await?;
-            account
+                .write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &account, provider, now_ms())?))
+                .await?
         }
     };
     let base = &state.views.globals().public_url;

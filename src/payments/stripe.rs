@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use stripe::{Client, ClientBuilder, StripeError};
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession,
 };
@@ -75,6 +75,8 @@ impl StripeProvider {
             .transfer_data(CreatePaymentIntentTransferData::new(charge.destination))
             .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods::new(true))
             .metadata(metadata)
+            .customize()
+            .request_strategy(once(&format!("boptone-tip-{}", charge.tip_uid))?)
             .send(&self.client)
             .await
             .map_err(stripe_error)?;
@@ -95,6 +97,8 @@ impl StripeProvider {
             .email(email)
             .capabilities(capabilities)
             .metadata(metadata)
+            .customize()
+            .request_strategy(once(&format!("boptone-account-{artist_uid}"))?)
             .send(&self.client)
             .await
             .map_err(stripe_error)?;
@@ -119,6 +123,14 @@ impl StripeProvider {
             details_submitted: account.details_submitted.unwrap_or(false),
         })
     }
+}
+
+/// Sent once under an idempotency key derived from the local record, so a
+/// retried or doubled request (a double-click) gets Stripe's first answer
+/// back instead of creating a second object.
+fn once(key: &str) -> AppResult<RequestStrategy> {
+    let key = IdempotencyKey::new(key).map_err(|e| stripe_error(format!("idempotency key: {e}").as_str()))?;
+    Ok(RequestStrategy::Idempotent(key))
 }
 
 fn stripe_error(err: impl Into<StripeFailure>) -> AppError {

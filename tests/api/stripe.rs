@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -30,6 +31,19 @@ fn fixture(kind: &str) -> Value {
 struct Recorded {
     requests: Vec<(String, String)>,
     enabled_accounts: HashMap<String, bool>,
+    /// Idempotency keys seen, in order, and Stripe's first answer to each.
+    keys: Vec<String>,
+    answers: HashMap<String, Value>,
+}
+
+/// Stripe's idempotency: a request whose `Idempotency-Key` was seen before
+/// gets the first answer again; otherwise `make` answers and is remembered.
+fn idempotent(state: &Shared, headers: &HeaderMap, make: impl FnOnce() -> Value) -> Json<Value> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut recorded = state.lock().unwrap();
+    let Some(key) = key else { return Json(make()) };
+    recorded.keys.push(key.clone());
+    Json(recorded.answers.entry(key).or_insert_with(make).clone())
 }
 
 #[derive(Clone)]
@@ -77,11 +91,13 @@ async fn expire_checkout_session(State(state): State<Shared>, Path(id): Path<Str
     Json(session)
 }
 
-async fn create_account(State(state): State<Shared>, body: String) -> Json<Value> {
+async fn create_account(State(state): State<Shared>, headers: HeaderMap, body: String) -> Json<Value> {
     record(&state, "/v1/accounts", body);
-    let mut account = fixture("account");
-    account["id"] = json!(format!("acct_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]));
-    Json(account)
+    idempotent(&state, &headers, || {
+        let mut account = fixture("account");
+        account["id"] = json!(format!("acct_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]));
+        account
+    })
 }
 
 async fn create_account_link(State(state): State<Shared>, body: String) -> Json<Value> {
@@ -106,15 +122,17 @@ fn account_object(id: &str, enabled: bool) -> Value {
     account
 }
 
-async fn create_payment_intent(State(state): State<Shared>, body: String) -> Json<Value> {
+async fn create_payment_intent(State(state): State<Shared>, headers: HeaderMap, body: String) -> Json<Value> {
     let form = record(&state, "/v1/payment_intents", body);
-    let mut intent = fixture("payment_intent");
-    let id = format!("pi_{}", uuid::Uuid::new_v4().simple());
-    intent["client_secret"] = json!(format!("{id}_secret_test"));
-    intent["id"] = json!(id);
-    intent["amount"] = json!(form["amount"].parse::<i64>().unwrap());
-    intent["status"] = json!("requires_payment_method");
-    Json(intent)
+    idempotent(&state, &headers, || {
+        let mut intent = fixture("payment_intent");
+        let id = format!("pi_{}", uuid::Uuid::new_v4().simple());
+        intent["client_secret"] = json!(format!("{id}_secret_test"));
+        intent["id"] = json!(id);
+        intent["amount"] = json!(form["amount"].parse::<i64>().unwrap());
+        intent["status"] = json!("requires_payment_method");
+        intent
+    })
 }
 
 async fn spawn_fake_stripe() -> FakeStripe {
@@ -315,9 +333,21 @@ async fn payouts_onboard_through_an_account_link_and_account_updated() {
         .await;
     assert_eq!(setup.redirect(), "/artist/payout");
 
-    let start = browser.post_form("/artist/payout/start", &[]).await;
-    let link = start.redirect().to_owned();
+    // A double-click: two starts at once get one account, and neither fails.
+    let token = browser.csrf().await;
+    let start = |client: reqwest::Client| {
+        let (url, token) = (app.url("/artist/payout/start"), token.clone());
+        async move { client.post(url).form(&[("csrf_token", token)]).send().await.unwrap() }
+    };
+    let (first, second) = tokio::join!(start(browser.client.clone()), start(browser.client.clone()));
+    let link = first.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(second.headers()["location"].to_str().unwrap(), link, "both clicks go to the one account");
     assert!(link.starts_with("https://connect.stripe.com/setup/s/acct_"), "{link}");
+    let keys = fake.recorded.lock().unwrap().keys.clone();
+    let artist_uid: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT uid FROM artist_profiles", [], |r| r.get(0))).unwrap();
+    let expected = format!("boptone-account-{artist_uid}");
+    assert!(!keys.is_empty() && keys.iter().all(|k| *k == expected), "{keys:?}");
     let account_request = form(&fake.requests_to("/v1/accounts").pop().unwrap());
     assert_eq!(
         (account_request["type"].as_str(), account_request["email"].as_str()),
@@ -438,6 +468,8 @@ async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
     assert_eq!(sent["application_fee_amount"], "50");
     assert_eq!(sent["transfer_data[destination]"], account);
     assert_eq!(sent["metadata[tip_uid]"], started["tip_id"].as_str().unwrap());
+    let tip_key = format!("boptone-tip-{}", started["tip_id"].as_str().unwrap());
+    assert_eq!(fake.recorded.lock().unwrap().keys.last(), Some(&tip_key), "the PaymentIntent is created once per tip");
     let confirm = client()
         .post(api(&format!("/api/v1/tips/{}/confirm", started["tip_id"].as_str().unwrap())))
         .bearer_auth(&fan_token)
