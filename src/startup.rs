@@ -43,7 +43,7 @@ pub struct Application {
 pub fn registry(config: &Config) -> Registry {
     let mut registry = Registry::new();
     let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
-    crate::notify::register(&mut registry, public_url);
+    crate::identity::events::register(&mut registry, public_url);
     crate::bops::register(&mut registry);
     registry
 }

@@ -9,6 +9,9 @@ pub struct BopPublished {
     pub bop_uid: String,
     pub artist_id: i64,
     pub visibility: String,
+    /// The stage name at publishing, for followers' notices.
+    #[serde(default)]
+    pub artist_name: String,
 }
 
 impl PlatformEvent for BopPublished {
@@ -32,6 +35,8 @@ impl PlatformEvent for BopLiked {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BopFanOutContinued {
     pub bop_uid: String,
+    #[serde(default)]
+    pub artist_name: String,
     pub after_fan: i64,
 }
 

@@ -1,11 +1,15 @@
-//! Fan-out on write: a published Bop goes into its followers' timelines, in
-//! batches of [`FAN_OUT_BATCH`] followers per transaction, each batch
-//! emitting the event for the next one. The feed then reads one index walk
-//! per page, whatever the number of artists a fan follows.
+//! Fan-out on write: a published Bop goes into its followers' timelines, and
+//! each of them gets a notice, in batches of [`FAN_OUT_BATCH`] followers per
+//! transaction, each batch emitting the event for the next one. The feed then
+//! reads one index walk per page, whatever the number of artists a fan
+//! follows, and an artist with many followers never holds the writer long.
 
 use super::events::{BopFanOutContinued, BopPublished};
 use super::repo;
+use super::tips::BopTipReceived;
 use crate::events::{PlatformEvent, Registry, emit};
+use crate::notify::{NewNotification, notify};
+use crate::web::money::format_money;
 
 /// Followers written per transaction. At tens of microseconds per follower,
 /// a batch holds the writer for milliseconds, not seconds.
@@ -17,17 +21,43 @@ pub fn register(registry: &mut Registry) {
         if published.visibility == "private" {
             return Ok(());
         }
-        fan_out(tx, published.bop_uid, 0)
+        fan_out(tx, published.bop_uid, published.artist_name, 0)
     });
     registry.on(BopFanOutContinued::TYPE, "bops.timeline_fan_out", |tx, event| {
         let next: BopFanOutContinued = serde_json::from_value(event.payload.clone())?;
-        fan_out(tx, next.bop_uid, next.after_fan)
+        fan_out(tx, next.bop_uid, next.artist_name, next.after_fan)
+    });
+    registry.on(BopTipReceived::TYPE, "notify.tip_notification", |tx, event| {
+        let tip: BopTipReceived = serde_json::from_value(event.payload.clone())?;
+        let title = format!("You got a {} tip", format_money(tip.amount_minor, &tip.currency));
+        let notice = NewNotification {
+            user_id: tip.artist_user_id,
+            kind: "tip",
+            title: &title,
+            body: "A fan tipped one of your Bops.",
+            link: Some("/studio/bops"),
+        };
+        notify(tx, &notice)?;
+        Ok(())
     });
 }
 
-fn fan_out(tx: &crate::db::Tx, bop_uid: String, after_fan: i64) -> anyhow::Result<()> {
-    if let Some(last) = repo::fan_out_bop(tx, &bop_uid, after_fan, FAN_OUT_BATCH)? {
-        emit(tx, &BopFanOutContinued { bop_uid, after_fan: last })?;
+fn fan_out(tx: &crate::db::Tx, bop_uid: String, artist_name: String, after_fan: i64) -> anyhow::Result<()> {
+    let batch = repo::fan_out_bop(tx, &bop_uid, after_fan, FAN_OUT_BATCH)?;
+    let name = if artist_name.is_empty() { "an artist you follow" } else { artist_name.as_str() };
+    let title = format!("New Bop from {name}");
+    for &fan in &batch.followers {
+        let notice = NewNotification {
+            user_id: fan,
+            kind: "new_bop",
+            title: &title,
+            body: "Watch it in the app.",
+            link: Some("/app"),
+        };
+        notify(tx, &notice)?;
+    }
+    if let Some(last) = batch.next_after {
+        emit(tx, &BopFanOutContinued { bop_uid, artist_name, after_fan: last })?;
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ pub struct NewBop<'a> {
 }
 
 pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Result<String> {
-    let uid = crate::identity::repo::new_uid();
+    let uid = crate::core::new_uid();
     conn.execute(
         "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height,
              duration_ms, codec, size_bytes, published_at, updated_at, video_type)
@@ -284,13 +284,20 @@ fn insert_timeline_row(conn: &Connection, fan: i64, bop_id: i64) -> rusqlite::Re
 /// Writes a Bop into the timelines of the next `batch` followers of its
 /// artist after follower `after` (fan ids ascending). Returns the last
 /// follower written when there may be more, `None` when this was the last batch.
-pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -> rusqlite::Result<Option<i64>> {
+/// One batch of a fan-out: the followers written, and where the next
+/// batch starts when there may be more.
+pub struct FanOutBatch {
+    pub followers: Vec<i64>,
+    pub next_after: Option<i64>,
+}
+
+pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -> rusqlite::Result<FanOutBatch> {
     let Some((bop_id, artist_id)) = conn
         .prepare_cached("SELECT id, artist_id FROM bops_videos WHERE uid = ?1")?
         .query_row([bop_uid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
         .optional()?
     else {
-        return Ok(None);
+        return Ok(FanOutBatch { followers: Vec::new(), next_after: None });
     };
     let followers: Vec<i64> = conn
         .prepare_cached(
@@ -302,7 +309,8 @@ pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -
     for &fan in &followers {
         insert_timeline_row(conn, fan, bop_id)?;
     }
-    Ok(if followers.len() == batch { followers.last().copied() } else { None })
+    let next_after = if followers.len() == batch { followers.last().copied() } else { None };
+    Ok(FanOutBatch { followers, next_after })
 }
 
 /// A new follow: the artist's newest Bops (as many as a timeline holds, and
@@ -551,7 +559,7 @@ pub fn insert_comment(
     body: &str,
     now: i64,
 ) -> rusqlite::Result<String> {
-    let uid = crate::identity::repo::new_uid();
+    let uid = crate::core::new_uid();
     conn.execute(
         "INSERT INTO bops_comments (uid, bop_id, user_id, parent_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![uid, bop_id, user, parent, body, now],

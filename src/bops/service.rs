@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::events::emit;
-use crate::identity::repo::ArtistRow;
+use crate::identity::ArtistRow;
 use crate::media::MediaKey;
 
 pub struct PublishInput {
@@ -64,6 +64,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
         None => None,
     };
     let artist_id = artist.id;
+    let artist_name = artist.stage_name.clone().unwrap_or_default();
     let video_key = finished.key.as_str().to_owned();
     state
         .db
@@ -89,6 +90,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     bop_uid: uid.clone(),
                     artist_id: artist_id.0,
                     visibility: visibility.as_str().to_owned(),
+                    artist_name,
                 },
             )?;
             Ok(uid)
@@ -337,7 +339,7 @@ pub async fn set_following(state: &AppState, fan: i64, artist_uid: String, follo
     state
         .db
         .write(move |tx| {
-            let artist = crate::identity::repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
+            let artist = crate::identity::artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
             let was = repo::is_following(tx, fan, artist.id.0)?;
             repo::set_following(tx, fan, artist.id.0, following, now_ms())?;
             match (was, following) {

@@ -17,7 +17,7 @@ use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
 use crate::identity::gate::revenue_gate;
-use crate::identity::repo::{UserRow, find_artist_by_uid};
+use crate::identity::{UserRow, artist_by_uid};
 use crate::payments::TipCharge;
 
 /// A fan's tip reached the artist.
@@ -92,7 +92,7 @@ pub async fn start_tip(
     }
     let bop = find_bop(state, bop_uid, Some(fan.id.0)).await?;
     let artist_uid = bop.artist_uid.clone();
-    let artist = state.db.read(move |c| find_artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
+    let artist = state.db.read(move |c| artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
     // Receiving money is a revenue action: the same gate as the artist's own
     // uploads (subscription open, profile done, payouts on, not suspended).
     let destination = match (revenue_gate(&artist), &artist.connect_account) {
@@ -103,7 +103,7 @@ pub async fn start_tip(
         return Err(AppError::invalid("amount_minor", "You cannot tip yourself."));
     }
     state.tip_limits.check(fan.id.0, artist.id.0, ip)?;
-    let tip_uid = crate::identity::repo::new_uid();
+    let tip_uid = crate::core::new_uid();
     let fee_minor = amount_minor * i64::from(config.platform_fee_percent) / 100;
     let charge =
         TipCharge { amount_minor, currency: &config.currency, fee_minor, destination: &destination, tip_uid: &tip_uid };

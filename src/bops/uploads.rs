@@ -130,7 +130,7 @@ impl Uploads {
         }
         self.sweep().await;
         self.check_open_uploads(artist)?;
-        let id = crate::identity::repo::new_uid();
+        let id = crate::core::new_uid();
         let key = MediaKey::parse(&format!("bops/{id}/video")).expect("generated keys are valid");
         let upload = if direct && media.supports_direct_upload() {
             let part_size = chunk_size.max(PART_SIZE as u64).max(size.div_ceil(MAX_PARTS));

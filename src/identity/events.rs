@@ -2,7 +2,35 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::PlatformEvent;
+use crate::events::{PlatformEvent, Registry};
+use crate::notify::{NewNotification, notify, queue_mail};
+
+/// Identity's reactions to its own events: the welcome email and notice.
+pub fn register(registry: &mut Registry, public_url: String) {
+    let welcome_url = format!("{public_url}/dashboard");
+    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |tx, event| {
+        let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
+        let body = format!(
+            "Hi {},\n\nYour Boptone profile is live at {public_url}/@{}.\n\n\
+             Next: connect payouts so fans can tip you and buy from your shop — {welcome_url}\n\n— Boptone\n",
+            completed.stage_name, completed.handle
+        );
+        queue_mail(tx, &completed.email, "Welcome to Boptone — your profile is live", &body)?;
+        Ok(())
+    });
+    registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_notification", |tx, event| {
+        let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
+        let notice = NewNotification {
+            user_id: completed.user_id,
+            kind: "welcome",
+            title: "Your profile is live",
+            body: "Connect payouts next, so you can receive tips and sell merch.",
+            link: Some("/artist/payout"),
+        };
+        notify(tx, &notice)?;
+        Ok(())
+    });
+}
 
 /// An artist finished their profile (onboarding step 2).
 #[derive(Debug, Clone, Serialize, Deserialize)]

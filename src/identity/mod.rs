@@ -18,6 +18,8 @@ use crate::app::AppState;
 use crate::web::csrf::CsrfKey;
 
 pub use gate::{RevenueReady, Step};
+pub use repo::{ArtistRow, UserRow};
+pub use service::artist_by_uid;
 pub use session::{ArtistScope, CurrentUser};
 
 /// Identity's share of the application state.

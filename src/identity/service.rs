@@ -566,3 +566,9 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
 }
 
 const API_TOKEN_DAYS: u64 = 90;
+
+/// An artist by public id, for other pillars (they reach identity's rows
+/// through here, never through its repo).
+pub fn artist_by_uid(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
+    repo::find_artist_by_uid(conn, uid)
+}

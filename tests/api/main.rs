@@ -9,6 +9,7 @@
 //! missing.
 
 mod accounts;
+mod architecture;
 mod bops;
 mod browser;
 #[cfg(feature = "e2e")]
