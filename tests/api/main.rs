@@ -9,6 +9,7 @@
 //! missing.
 
 mod accounts;
+mod api_shapes;
 mod architecture;
 mod bops;
 mod browser;
