@@ -364,13 +364,16 @@ pub fn list_bops_for_artist(
     before: Option<(i64, i64)>,
     limit: usize,
 ) -> rusqlite::Result<Vec<BopRow>> {
+    // The limit is written into the SQL, not bound: SQLite compiles a
+    // statement again whenever a bound LIMIT is rebound, even to the same
+    // value, which undid the statement cache on every page.
     let sql = format!(
         "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL AND (b.published_at, b.id) < (?3, ?4)
-         ORDER BY b.published_at DESC, b.id DESC LIMIT ?5"
+         ORDER BY b.published_at DESC, b.id DESC LIMIT {limit}"
     );
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![None::<i64>, artist.0, published_at, id, limit as i64], bop_row)?;
+    let rows = stmt.query_map(params![None::<i64>, artist.0, published_at, id], bop_row)?;
     rows.collect()
 }
 
@@ -536,10 +539,12 @@ fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
 /// Visible comments of a Bop, oldest first, after comment id `after`.
 pub fn list_comments(conn: &Connection, bop_id: i64, after: i64, limit: usize) -> rusqlite::Result<Vec<CommentRow>> {
     let sql = format!(
-        "{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.id > ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL ORDER BY c.id LIMIT ?3"
+        "{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.id > ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL ORDER BY c.id LIMIT {limit}"
     );
+    // A literal limit, as in `list_bops_for_artist`: a bound one makes
+    // SQLite compile the statement again on each use.
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![bop_id, after, limit as i64], comment_row)?;
+    let rows = stmt.query_map(params![bop_id, after], comment_row)?;
     rows.collect()
 }
 
