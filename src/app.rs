@@ -1,19 +1,20 @@
-//! `App`: everything a request needs, built once at startup.
+//! `App`: everything a request needs, built once at startup — the shared
+//! rooms, and each pillar's own part in [`Substates`].
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::bops::tips::TipLimits;
-use crate::bops::uploads::Uploads;
 use crate::config::Config;
+use crate::core::Clock;
 use crate::db::Db;
 use crate::events::EventBus;
-use crate::identity::IdentityState;
 use crate::media::Media;
 use crate::notify::{MailOutbox, Mailer};
 use crate::ops::Metrics;
-use crate::payments::Payments;
+use crate::payments::{Payments, Settlers};
+use crate::pillar::Substates;
 use crate::web::Views;
+use crate::web::csrf::CsrfKey;
 
 pub struct App {
     pub config: Config,
@@ -23,11 +24,12 @@ pub struct App {
     pub metrics: Metrics,
     pub events: Arc<EventBus>,
     pub payments: Payments,
+    pub settlers: Settlers,
     pub mailer: Arc<Mailer>,
     pub mail_outbox: Arc<MailOutbox>,
-    pub identity: IdentityState,
-    pub uploads: Uploads,
-    pub tip_limits: TipLimits,
+    pub csrf: CsrfKey,
+    pub clock: Clock,
+    pub substates: Substates,
 }
 
 #[derive(Clone)]

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_TOML, LogFormat, Overrides, PaymentsProvider};
+use crate::auth::Role;
+use crate::config::{Config, LogFormat, Overrides, PaymentsProvider};
 use crate::db::lock::DataDirLock;
 use crate::db::{Db, Durability, migrate, now_ms};
 use crate::events::repo as events_repo;
-use crate::identity::domain::Role;
 use crate::media::Media;
 use crate::startup::{Application, shutdown_signal};
 use crate::{backup, telemetry};
@@ -161,7 +161,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { config } => run_migrate(&config.load(None)?),
         Command::Check { config } => check(&config.load(None)?),
         Command::DefaultConfig => {
-            print!("{DEFAULT_TOML}");
+            print!("{}", crate::config::default_toml());
             Ok(())
         }
         Command::Backup { out, config } => run_backup(&config.load(None)?, &out),

@@ -14,10 +14,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::auth::repo::{self as auth_repo, TokenTable};
 use crate::config::RetentionConfig;
 use crate::db::{Db, Durability, Tx, now_ms};
 use crate::events::repo as events_repo;
-use crate::identity::repo::{self as identity_repo, TokenTable};
 use crate::notify::repo as notify_repo;
 use crate::payments::repo as payments_repo;
 
@@ -75,9 +75,9 @@ fn prune(db: &Db, retention: &RetentionConfig, now: i64, stopping: &dyn Fn() -> 
     let batches = |f: &dyn Fn(&Tx) -> rusqlite::Result<usize>| in_batches(db, stopping, f);
     Ok(PruneReport {
         done_events: batches(&|tx| events_repo::prune_done_events(tx, events_before, BATCH))?,
-        sessions: batches(&|tx| identity_repo::prune_expired_tokens(tx, TokenTable::Sessions, now, BATCH))?,
-        api_tokens: batches(&|tx| identity_repo::prune_expired_tokens(tx, TokenTable::ApiTokens, now, BATCH))?,
-        reset_links: batches(&|tx| identity_repo::prune_expired_tokens(tx, TokenTable::PasswordResets, now, BATCH))?,
+        sessions: batches(&|tx| auth_repo::prune_expired_tokens(tx, TokenTable::Sessions, now, BATCH))?,
+        api_tokens: batches(&|tx| auth_repo::prune_expired_tokens(tx, TokenTable::ApiTokens, now, BATCH))?,
+        reset_links: batches(&|tx| auth_repo::prune_expired_tokens(tx, TokenTable::PasswordResets, now, BATCH))?,
         webhook_ids: batches(&|tx| payments_repo::prune_processed_webhooks(tx, webhooks_before, BATCH))?,
         // notify's statement has its own batch size of a thousand rows.
         sent_mail: batches(&|tx| notify_repo::prune_sent_mail(tx, mail_before))?,

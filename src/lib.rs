@@ -1,8 +1,8 @@
 //! Boptone: one binary that gives an independent artist or small label its
 //! own creator platform. See ARCHITECTURE.md for the design.
 
-pub mod api;
 pub mod app;
+pub mod auth;
 pub mod backup;
 pub mod bops;
 pub mod cli;
@@ -19,6 +19,8 @@ pub mod media;
 pub mod notify;
 pub mod ops;
 pub mod payments;
+pub mod pillar;
+pub mod pillars;
 pub mod router;
 pub mod startup;
 pub mod telemetry;

@@ -20,24 +20,20 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::media::access::Signature;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::{api, bops, identity, ops, payments, web};
+use crate::{ops, payments, pillars, web};
 
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
     let body_limit = usize::try_from(config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(config.server.request_timeout_secs);
     let mut router = Router::new()
-        .merge(web::router())
-        .merge(ops::router())
-        .merge(identity::router())
-        .merge(payments::router())
-        .merge(api::router())
-        .route("/media/{*key}", get(serve_media))
+        .merge(web_surface(&state))
+        .nest("/api/v1", app_surface())
+        .merge(machine_endpoints())
         .fallback(web::errors::not_found)
         .layer(from_fn_with_state(state.clone(), ops::metrics::track))
         .layer(from_fn(web::headers::no_store_when_signed_in))
         .layer(TraceLayer::new_for_http().make_span_with(request_span(config.server.trusted_proxies.clone())))
-        .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::errors::render));
     for layer in web::headers::layers(config) {
         router = router.layer(layer);
@@ -48,6 +44,29 @@ pub fn build(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::new())
         .with_state(state)
+}
+
+/// The web studio and public pages of every pillar: session cookies, CSRF.
+fn web_surface(state: &AppState) -> Router<AppState> {
+    let mut web = Router::new().merge(web::router()).merge(payments::web_router());
+    for pillar in pillars::ALL {
+        web = web.merge(pillar.web());
+    }
+    web.route("/media/{*key}", get(serve_media)).layer(from_fn_with_state(state.clone(), web::csrf::protect))
+}
+
+/// `/api/v1` of every pillar: bearer tokens only, JSON, no CSRF.
+fn app_surface() -> Router<AppState> {
+    let mut api = Router::new();
+    for pillar in pillars::ALL {
+        api = api.merge(pillar.api());
+    }
+    api.fallback(web::errors::not_found).layer(from_fn(web::surface::mark_api))
+}
+
+/// Probes, metrics and provider webhooks: no credentials of either surface.
+fn machine_endpoints() -> Router<AppState> {
+    Router::new().merge(ops::router()).merge(payments::webhook_router().layer(from_fn(web::surface::mark_machine)))
 }
 
 /// Small bodies cost more to gzip (a fresh deflate state per response) than
@@ -103,13 +122,12 @@ async fn serve_media(
     state.media.serve(&key, &grant, &headers).await
 }
 
-/// The content that owns `key` says how it may be served: a Bop's video or
-/// poster, or an artist's current profile photo (public).
+/// The pillar whose content owns `key` says how it may be served.
 async fn find_media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<Grant>> {
-    if let Some(grant) = bops::access::media_grant(state, key).await? {
-        return Ok(Some(grant));
+    for pillar in pillars::ALL {
+        if let Some(grant) = pillar.media_grant(state, key).await? {
+            return Ok(Some(grant));
+        }
     }
-    let photo = key.as_str().to_owned();
-    let is_photo = state.db.read(move |c| identity::repo::is_profile_photo(c, &photo)).await?;
-    Ok(is_photo.then(|| Grant { audience: Audience::Public, content_type: "image/jpeg".into() }))
+    Ok(None)
 }

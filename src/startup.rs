@@ -12,21 +12,21 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
-use crate::bops::tips::TipLimits;
-use crate::bops::uploads::Uploads;
 use crate::config::{Config, PaymentsProvider};
+use crate::core::Clock;
 use crate::db::lock::DataDirLock;
-use crate::db::{Db, Durability, now_ms};
+use crate::db::{Db, Durability, now_ms, server_secret};
 use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::http_server::ConnectionLimits;
-use crate::identity::IdentityState;
-use crate::identity::repo::server_secret;
 use crate::janitor::Janitor;
 use crate::media::{Media, UrlSigner};
 use crate::notify::{MailOutbox, MailSender, Mailer};
 use crate::ops::Metrics;
-use crate::payments::Payments;
+use crate::payments::{Payments, Settlers};
+use crate::pillar::{Install, Substates};
+use crate::pillars;
 use crate::web::Views;
+use crate::web::csrf::CsrfKey;
 use crate::web::views::Globals;
 
 pub struct Application {
@@ -42,9 +42,9 @@ pub struct Application {
 /// The event handlers of every pillar.
 pub fn registry(config: &Config) -> Registry {
     let mut registry = Registry::new();
-    let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
-    crate::identity::events::register(&mut registry, public_url);
-    crate::bops::register(&mut registry);
+    for pillar in pillars::ALL {
+        pillar.events(&mut registry, config);
+    }
     registry
 }
 
@@ -83,7 +83,11 @@ impl Application {
         let payments = Payments::from_config(&config)?;
         let registry = registry.unwrap_or_else(|| self::registry(&config));
         let secret = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?;
-        let identity = IdentityState::new(secret, &config.accounts);
+        let (mut settlers, mut substates) = (Settlers::default(), Substates::default());
+        for pillar in pillars::ALL {
+            let mut install = Install { config: &config, db: &db, settlers: &mut settlers, substates: &mut substates };
+            pillar.install(&mut install).with_context(|| format!("cannot install the {} pillar", pillar.name()))?;
+        }
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
         let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));
@@ -95,8 +99,6 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
         });
         let metrics = Metrics::new();
-        let uploads = Uploads::new(&config.bops);
-        let tip_limits = TipLimits::new(&config.tips);
         let app = App {
             config,
             db,
@@ -105,11 +107,12 @@ impl Application {
             metrics,
             events,
             payments,
+            settlers,
             mailer,
             mail_outbox,
-            identity,
-            uploads,
-            tip_limits,
+            csrf: CsrfKey::new(secret),
+            clock: Clock::system(),
+            substates,
         };
         let state = AppState(Arc::new(app));
         let router = crate::router::build(state.clone());
@@ -130,7 +133,7 @@ impl Application {
     /// worker, stops the janitor and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { state, router, listener, worker, mail_sender, janitor, _lock } = self;
-        let jobs = crate::bops::jobs::spawn(&state);
+        let jobs: Vec<_> = pillars::ALL.iter().flat_map(|pillar| pillar.jobs(&state)).collect();
         let server = &state.config.server;
         let grace = Duration::from_secs(server.shutdown_grace_secs);
         let limits = ConnectionLimits {

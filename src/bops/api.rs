@@ -10,29 +10,30 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::service::{self, PublishInput};
+use super::uploading;
 use super::uploads::UploadStatus;
 use super::views::BopView;
 use crate::app::AppState;
+use crate::auth::ApiUser;
 use crate::error::{AppError, AppResult};
-use crate::identity::{CurrentUser, RevenueReady};
+use crate::identity::RevenueReady;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/uploads", post(create_upload))
-        .route("/api/v1/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
-        .route("/api/v1/uploads/{id}/complete", post(complete_upload))
-        .route("/api/v1/bops", post(create_bop))
-        .route("/api/v1/feed", get(show_feed))
-        .route("/api/v1/bops/{id}", get(show_bop))
-        .route("/api/v1/bops/{id}/like", post(like_bop).delete(unlike_bop))
-        .route("/api/v1/bops/{id}/comments", get(list_comments).post(create_comment))
-        .route("/api/v1/bops/{id}/comments/{comment}", axum::routing::patch(edit_comment).delete(delete_comment))
-        .route("/api/v1/bops/{id}/comments/{comment}/like", post(like_comment).delete(unlike_comment))
-        .route("/api/v1/bops/{id}/views", post(report_view))
-        .route("/api/v1/artists/{id}/follow", post(follow_artist).delete(unfollow_artist))
-        .route("/api/v1/bops/{id}/tips", post(create_tip))
-        .route("/api/v1/tips/{id}/confirm", post(confirm_tip))
-        .route("/api/v1/tips/options", get(show_tip_options))
+        .route("/uploads", post(create_upload))
+        .route("/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
+        .route("/uploads/{id}/complete", post(complete_upload))
+        .route("/bops", post(create_bop))
+        .route("/feed", get(show_feed))
+        .route("/bops/{id}", get(show_bop))
+        .route("/bops/{id}/like", post(like_bop).delete(unlike_bop))
+        .route("/bops/{id}/comments", get(list_comments).post(create_comment))
+        .route("/bops/{id}/comments/{comment}", axum::routing::patch(edit_comment).delete(delete_comment))
+        .route("/bops/{id}/comments/{comment}/like", post(like_comment).delete(unlike_comment))
+        .route("/bops/{id}/views", post(report_view))
+        .route("/bops/{id}/tips", post(create_tip))
+        .route("/tips/{id}/confirm", post(confirm_tip))
+        .route("/tips/options", get(show_tip_options))
 }
 
 #[derive(Deserialize)]
@@ -43,25 +44,21 @@ pub struct NewUpload {
     pub direct: bool,
 }
 
-pub async fn create_upload(
+async fn create_upload(
     State(state): State<AppState>,
     RevenueReady(scope): RevenueReady,
     Json(body): Json<NewUpload>,
 ) -> AppResult<(StatusCode, Json<UploadStatus>)> {
-    let bops = &state.config.bops;
-    let status = state
-        .uploads
-        .create(&state.media, scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes, body.direct)
-        .await?;
+    let status = uploading::start(&state, &scope.artist, body.size, body.direct).await?;
     Ok((StatusCode::CREATED, Json(status)))
 }
 
-pub async fn show_upload(
+async fn show_upload(
     State(state): State<AppState>,
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
 ) -> AppResult<Json<UploadStatus>> {
-    Ok(Json(state.uploads.progress(scope.artist.id, &id, state.config.bops.upload_chunk_bytes).await?))
+    Ok(Json(uploading::progress(&state, &scope.artist, &id).await?))
 }
 
 #[derive(Deserialize)]
@@ -69,14 +66,14 @@ pub struct Offset {
     pub offset: u64,
 }
 
-pub async fn append_upload(
+async fn append_upload(
     State(state): State<AppState>,
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
     Query(at): Query<Offset>,
     body: Body,
 ) -> AppResult<Json<UploadStatus>> {
-    Ok(Json(state.uploads.append(scope.artist.id, &id, at.offset, body, state.config.bops.upload_chunk_bytes).await?))
+    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body).await?))
 }
 
 #[derive(Deserialize)]
@@ -84,23 +81,21 @@ pub struct DirectParts {
     pub etags: Vec<String>,
 }
 
-pub async fn complete_upload(
+async fn complete_upload(
     State(state): State<AppState>,
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
     Json(body): Json<DirectParts>,
 ) -> AppResult<Json<UploadStatus>> {
-    Ok(Json(
-        state.uploads.complete_direct(scope.artist.id, &id, body.etags, state.config.bops.upload_chunk_bytes).await?,
-    ))
+    Ok(Json(uploading::complete(&state, &scope.artist, &id, body.etags).await?))
 }
 
-pub async fn cancel_upload(
+async fn cancel_upload(
     State(state): State<AppState>,
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    state.uploads.cancel(scope.artist.id, &id).await?;
+    uploading::cancel(&state, &scope.artist, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,7 +138,7 @@ struct FeedQuery {
 
 async fn show_feed(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Query(query): Query<FeedQuery>,
 ) -> AppResult<Json<service::FeedPage>> {
     Ok(Json(service::feed(&state, user.id.0, query.cursor.as_deref(), query.limit.unwrap_or(20)).await?))
@@ -151,7 +146,7 @@ async fn show_feed(
 
 async fn show_bop(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<BopView>> {
     Ok(Json(BopView::new(service::find_bop(&state, &id, Some(user.id.0)).await?, &state.media)))
@@ -159,7 +154,7 @@ async fn show_bop(
 
 async fn like_bop(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let count = service::set_like(&state, user.id.0, &id, true).await?;
@@ -168,7 +163,7 @@ async fn like_bop(
 
 async fn unlike_bop(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let count = service::set_like(&state, user.id.0, &id, false).await?;
@@ -183,7 +178,7 @@ struct CommentsQuery {
 
 async fn list_comments(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Query(query): Query<CommentsQuery>,
 ) -> AppResult<Json<Value>> {
@@ -201,7 +196,7 @@ struct NewComment {
 
 async fn create_comment(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(body): Json<NewComment>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -216,7 +211,7 @@ struct CommentEdit {
 
 async fn edit_comment(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
     Json(body): Json<CommentEdit>,
 ) -> AppResult<Json<Value>> {
@@ -225,7 +220,7 @@ async fn edit_comment(
 
 async fn delete_comment(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     service::remove_comment(&state, user.id.0, &id, comment).await?;
@@ -234,7 +229,7 @@ async fn delete_comment(
 
 async fn like_comment(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     service::set_comment_like(&state, user.id.0, &id, comment, true).await?;
@@ -243,7 +238,7 @@ async fn like_comment(
 
 async fn unlike_comment(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     service::set_comment_like(&state, user.id.0, &id, comment, false).await?;
@@ -257,31 +252,13 @@ pub struct ViewReport {
 
 async fn report_view(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(body): Json<ViewReport>,
 ) -> AppResult<Json<Value>> {
     let counted =
         service::record_view(&state, format!("u:{}", user.id.0), Some(user.id.0), &id, body.watched_ms).await?;
     Ok(Json(json!({ "counted": counted })))
-}
-
-async fn follow_artist(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
-    service::set_following(&state, user.id.0, id, true).await?;
-    Ok(Json(json!({ "following": true })))
-}
-
-async fn unfollow_artist(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
-    service::set_following(&state, user.id.0, id, false).await?;
-    Ok(Json(json!({ "following": false })))
 }
 
 #[derive(Deserialize)]
@@ -291,7 +268,7 @@ struct NewTip {
 
 async fn create_tip(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     crate::web::client_ip::ClientIp(client): crate::web::client_ip::ClientIp,
     Path(id): Path<String>,
     Json(body): Json<NewTip>,
@@ -302,15 +279,15 @@ async fn create_tip(
 
 async fn confirm_tip(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     super::tips::confirm_sandbox_tip(&state, &user, id).await?;
     Ok(Json(json!({ "status": "succeeded" })))
 }
 
-async fn show_tip_options(State(state): State<AppState>, CurrentUser(_user): CurrentUser) -> Json<Value> {
-    let tips = &state.config.tips;
+async fn show_tip_options(State(state): State<AppState>, ApiUser(_user): ApiUser) -> Json<Value> {
+    let tips = &super::state(&state).config.tips;
     Json(json!({
         "presets_minor": tips.presets_minor,
         "min_minor": tips.min_minor,

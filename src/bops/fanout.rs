@@ -7,7 +7,9 @@
 use super::events::{BopFanOutContinued, BopPublished};
 use super::repo;
 use super::tips::BopTipReceived;
+use crate::core::ids::{ArtistId, UserId};
 use crate::events::{PlatformEvent, Registry, emit};
+use crate::identity::events::{FanFollowed, FanUnfollowed};
 use crate::notify::{NewNotification, notify};
 use crate::web::money::format_money;
 
@@ -26,6 +28,25 @@ pub fn register(registry: &mut Registry) {
     registry.on(BopFanOutContinued::TYPE, "bops.timeline_fan_out", |tx, event| {
         let next: BopFanOutContinued = serde_json::from_value(event.payload.clone())?;
         fan_out(tx, next.bop_uid, next.artist_name, next.after_fan)
+    });
+    // A follow backfills the fan's timeline with the artist's recent Bops,
+    // an unfollow takes them out; each checks the follow as it is now, so
+    // a quick unfollow-and-follow ends as the fan left it.
+    registry.on(FanFollowed::TYPE, "bops.timeline_backfill", |tx, event| {
+        let followed: FanFollowed = serde_json::from_value(event.payload.clone())?;
+        let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
+        if crate::identity::service::is_following(tx, fan, artist)? {
+            repo::backfill_timeline(tx, fan.0, artist.0)?;
+        }
+        Ok(())
+    });
+    registry.on(FanUnfollowed::TYPE, "bops.timeline_removal", |tx, event| {
+        let FanUnfollowed(followed) = serde_json::from_value(event.payload.clone())?;
+        let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
+        if !crate::identity::service::is_following(tx, fan, artist)? {
+            repo::remove_from_timeline(tx, fan.0, artist.0)?;
+        }
+        Ok(())
     });
     registry.on(BopTipReceived::TYPE, "notify.tip_notification", |tx, event| {
         let tip: BopTipReceived = serde_json::from_value(event.payload.clone())?;

@@ -12,11 +12,11 @@ use crate::app::AppState;
 
 /// Starts the timers; the caller aborts the handles at shutdown.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
-    let sweep_every = Duration::from_secs(state.config.bops.upload_sweep_secs);
+    let sweep_every = Duration::from_secs(crate::bops::state(state).config.bops.upload_sweep_secs);
     let purge_every = Duration::from_secs(state.config.media.purge_interval_secs);
     vec![
         every(sweep_every, state.clone(), |state| async move {
-            let swept = state.uploads.sweep().await;
+            let swept = crate::bops::state(&state).uploads.sweep().await;
             if swept > 0 {
                 tracing::info!(swept, "abandoned uploads removed");
             }

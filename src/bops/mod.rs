@@ -1,7 +1,9 @@
-//! Bops: short vertical videos — posting, playback, likes, comments, views.
+//! Bops: short vertical videos — posting, playback, likes, comments, views,
+//! tips.
 
 pub mod access;
 pub mod api;
+pub mod config;
 pub mod domain;
 pub mod events;
 pub mod fanout;
@@ -12,15 +14,81 @@ pub mod repo;
 pub mod service;
 mod studio;
 pub mod tips;
+mod uploading;
 pub mod uploads;
 pub mod views;
 
 use axum::Router;
+use futures::future::BoxFuture;
+use tokio::task::JoinHandle;
 
 use crate::app::AppState;
+use crate::config::{Config, ConfigError};
+use crate::error::AppResult;
+use crate::events::Registry;
+use crate::media::{Grant, MediaKey};
+use crate::pillar::{Install, Pillar};
 
-pub use fanout::register;
+pub use config::BopsSettings;
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(api::router()).merge(studio::router())
+/// Bops' share of the application state.
+pub struct BopsState {
+    pub config: BopsSettings,
+    pub uploads: uploads::Uploads,
+    pub tip_limits: tips::TipLimits,
+}
+
+/// Bops' part of the state of `state`.
+pub fn state(state: &AppState) -> &BopsState {
+    state.substate::<BopsState>()
+}
+
+pub struct BopsPillar;
+
+pub static PILLAR: BopsPillar = BopsPillar;
+
+impl Pillar for BopsPillar {
+    fn name(&self) -> &'static str {
+        "bops"
+    }
+
+    fn config_defaults(&self) -> &'static str {
+        config::DEFAULTS
+    }
+
+    fn check_config(&self, config: &Config) -> Result<(), ConfigError> {
+        BopsSettings::from_config(config).map(|_| ())
+    }
+
+    fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
+        let config = BopsSettings::from_config(install.config)?;
+        let state = BopsState {
+            uploads: uploads::Uploads::new(&config.bops),
+            tip_limits: tips::TipLimits::new(&config.tips),
+            config,
+        };
+        install.substates.insert(state);
+        install.settlers.on_payment(tips::TIP, tips::settle_tip);
+        Ok(())
+    }
+
+    fn events(&self, registry: &mut Registry, _config: &Config) {
+        fanout::register(registry);
+    }
+
+    fn web(&self) -> Router<AppState> {
+        studio::router()
+    }
+
+    fn api(&self) -> Router<AppState> {
+        api::router()
+    }
+
+    fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
+        Box::pin(access::media_grant(state, key))
+    }
+
+    fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {
+        jobs::spawn(state)
+    }
 }

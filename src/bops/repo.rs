@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::identity::domain::ArtistId;
+use crate::core::ids::{ArtistId, UserId};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BopRow {
@@ -350,12 +350,6 @@ pub fn remove_from_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusq
     if removed > 0 { timeline_grew(conn, fan, -(removed as i64)) } else { Ok(()) }
 }
 
-/// Is the fan following the artist?
-pub fn is_following(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1")?
-        .exists(params![fan, artist_id])
-}
-
 /// A page of the artist's own Bops, newest first, strictly older than
 /// `before` (`(published_at, id)`): an ordered walk of `bops_by_artist`.
 pub fn list_bops_for_artist(
@@ -634,13 +628,85 @@ pub fn record_view(
     Ok(true)
 }
 
-pub fn set_following(conn: &Connection, fan: i64, artist_id: i64, following: bool, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, followed_at, updated_at)
-         VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4)
-         ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET following = ?3,
-             followed_at = CASE WHEN ?3 THEN COALESCE(followed_at, ?4) END, updated_at = ?4",
-        params![fan, artist_id, following, now],
-    )?;
+/// A tip as it starts: pending until the provider says it is paid.
+pub struct NewTip<'a> {
+    pub uid: &'a str,
+    pub bop: i64,
+    pub artist: i64,
+    pub fan: UserId,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub fee_minor: i64,
+    pub provider: &'a str,
+    pub payment_ref: &'a str,
+}
+
+pub fn insert_tip(conn: &Connection, tip: &NewTip<'_>, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider,
+                                payment_ref, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+    )?
+    .execute(params![
+        tip.uid,
+        tip.bop,
+        tip.artist,
+        tip.fan,
+        tip.amount_minor,
+        tip.currency,
+        tip.fee_minor,
+        tip.provider,
+        tip.payment_ref,
+        now
+    ])?;
     Ok(())
+}
+
+/// A tip that has just been settled.
+pub struct SettledTip {
+    pub uid: String,
+    pub bop: i64,
+    pub artist: ArtistId,
+    pub fan: UserId,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// Marks the pending tip paid by `payment_ref` as succeeded and counts it
+/// on its Bop; `None` when there is no such pending tip.
+pub fn settle_tip(conn: &Connection, payment_ref: &str, now: i64) -> rusqlite::Result<Option<SettledTip>> {
+    let settled = conn
+        .prepare_cached(
+            "UPDATE bops_tips SET status = 'succeeded', succeeded_at = ?2 WHERE payment_ref = ?1 AND status = 'pending'
+             RETURNING uid, bop_id, artist_id, fan_user_id, amount_minor, currency",
+        )?
+        .query_row(params![payment_ref, now], |r| {
+            Ok(SettledTip {
+                uid: r.get(0)?,
+                bop: r.get(1)?,
+                artist: r.get(2)?,
+                fan: r.get(3)?,
+                amount_minor: r.get(4)?,
+                currency: r.get(5)?,
+            })
+        })
+        .optional()?;
+    if let Some(tip) = &settled {
+        conn.prepare_cached(
+            "UPDATE bops_videos SET tip_count = tip_count + 1, tip_total_minor = tip_total_minor + ?2 WHERE id = ?1",
+        )?
+        .execute(params![tip.bop, tip.amount_minor])?;
+    }
+    Ok(settled)
+}
+
+pub fn find_bop_uid(conn: &Connection, bop: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT uid FROM bops_videos WHERE id = ?1")?.query_row([bop], |r| r.get(0))
+}
+
+/// The payment of the fan's own tip `tip_uid`.
+pub fn find_tip_payment_ref(conn: &Connection, tip_uid: &str, fan: UserId) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT payment_ref FROM bops_tips WHERE uid = ?1 AND fan_user_id = ?2")?
+        .query_row(params![tip_uid, fan], |r| r.get(0))
+        .optional()
 }

@@ -37,8 +37,8 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
     let (Some(caption), Some(visibility)) = (caption, visibility) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
-    let finished = state.uploads.finish(artist.id, &input.upload_id).await?;
-    let max_secs = state.config.bops.max_duration_secs;
+    let finished = crate::bops::state(state).uploads.finish(artist.id, &input.upload_id).await?;
+    let max_secs = crate::bops::state(state).config.bops.max_duration_secs;
     let info = match probe_bop(&state.media, &finished.key, finished.size, max_secs).await {
         Ok(info) => info,
         Err(err) => {
@@ -264,14 +264,10 @@ pub async fn edit_comment(
 /// Removes a comment: its author deletes it; the Bop's artist hides it.
 pub async fn remove_comment(state: &AppState, user: i64, bop_uid: &str, comment_uid: String) -> AppResult<()> {
     let bop = find_bop(state, bop_uid, Some(user)).await?;
-    let artist_user: i64 = {
+    let artist_user = {
         let artist_uid = bop.artist_uid.clone();
-        state
-            .db
-            .read(move |c| {
-                c.query_row("SELECT user_id FROM artist_profiles WHERE uid = ?1", [artist_uid], |r| r.get(0))
-            })
-            .await?
+        let artist = state.db.read(move |c| crate::identity::artist_by_uid(c, &artist_uid)).await?;
+        artist.ok_or(AppError::NotFound)?.user_id.0
     };
     state
         .db
@@ -323,32 +319,11 @@ pub async fn record_view(
     if watched_ms < needed {
         return Ok(false);
     }
+    // The state's clock: tests move it to cross the window.
+    let now = state.clock.now_ms();
     state
         .db
-        .write(move |tx| {
-            let now = now_ms();
-            Ok(repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?)
-        })
-        .await
-}
-
-/// Follows or unfollows; idempotent. A follow backfills the fan's timeline
-/// with the artist's recent Bops and an unfollow takes them out, in the same
-/// transaction, so the next feed page already reflects it.
-pub async fn set_following(state: &AppState, fan: i64, artist_uid: String, following: bool) -> AppResult<()> {
-    state
-        .db
-        .write(move |tx| {
-            let artist = crate::identity::artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
-            let was = repo::is_following(tx, fan, artist.id.0)?;
-            repo::set_following(tx, fan, artist.id.0, following, now_ms())?;
-            match (was, following) {
-                (false, true) => repo::backfill_timeline(tx, fan, artist.id.0)?,
-                (true, false) => repo::remove_from_timeline(tx, fan, artist.id.0)?,
-                _ => {}
-            }
-            Ok(())
-        })
+        .write(move |tx| Ok(repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?))
         .await
 }
 

@@ -17,11 +17,14 @@ use sha2::{Digest, Sha256};
 
 use super::api::{self, ViewReport};
 use super::service::{self, PublishInput};
+use super::uploading;
+use super::uploads::UploadStatus;
 use super::views::BopView;
 use crate::app::AppState;
+use crate::auth::MaybeUser;
 use crate::error::{AppError, AppResult};
+use crate::identity::ArtistScope;
 use crate::identity::RevenueReady;
-use crate::identity::session::{ArtistScope, MaybeUser};
 use crate::web::money::format_money;
 use crate::web::page::Page;
 
@@ -31,9 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/studio/bops/new", get(show_new_bop))
         .route("/studio/bops/{id}/caption", post(edit_caption))
         .route("/studio/bops/{id}/delete", post(delete_bop))
-        .route("/studio/uploads", post(api::create_upload))
-        .route("/studio/uploads/{id}", get(api::show_upload).put(api::append_upload).delete(api::cancel_upload))
-        .route("/studio/uploads/{id}/complete", post(api::complete_upload))
+        .route("/studio/uploads", post(create_upload))
+        .route("/studio/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
+        .route("/studio/uploads/{id}/complete", post(complete_upload))
         .route("/bops/{id}/views", post(report_view))
 }
 
@@ -93,8 +96,8 @@ async fn show_new_bop(
 ) -> AppResult<Response> {
     let view = NewBopView {
         title: "Post a Bop",
-        max_bytes: state.config.bops.max_upload_bytes,
-        max_secs: state.config.bops.max_duration_secs,
+        max_bytes: crate::bops::state(&state).config.bops.max_upload_bytes,
+        max_secs: crate::bops::state(&state).config.bops.max_duration_secs,
     };
     Ok(page.render(&state, "bops/new.html", view)?.into_response())
 }
@@ -168,4 +171,53 @@ fn anonymous_viewer_key(client: IpAddr, headers: &HeaderMap) -> String {
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let digest = Sha256::digest(format!("{client}|{agent}").as_bytes());
     format!("a:{}", hex::encode(&digest[..16]))
+}
+
+// The studio's upload calls (the upload page's script): the same use cases
+// as the app's, behind the session cookie and CSRF (the token rides in the
+// query string, as for every multipart or binary body).
+
+async fn create_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Json(body): Json<api::NewUpload>,
+) -> AppResult<(StatusCode, Json<UploadStatus>)> {
+    let status = uploading::start(&state, &scope.artist, body.size, body.direct).await?;
+    Ok((StatusCode::CREATED, Json(status)))
+}
+
+async fn show_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(uploading::progress(&state, &scope.artist, &id).await?))
+}
+
+async fn append_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+    Query(at): Query<api::Offset>,
+    body: axum::body::Body,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body).await?))
+}
+
+async fn complete_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+    Json(body): Json<api::DirectParts>,
+) -> AppResult<Json<UploadStatus>> {
+    Ok(Json(uploading::complete(&state, &scope.artist, &id, body.etags).await?))
+}
+
+async fn cancel_upload(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    uploading::cancel(&state, &scope.artist, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -7,18 +7,19 @@ use std::num::NonZeroU32;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::config::TipsConfig;
+use super::repo;
 use super::service::find_bop;
 use crate::app::AppState;
-use crate::config::TipsConfig;
+use crate::auth::AuthUser;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
+use crate::identity::artist_by_uid;
 use crate::identity::gate::revenue_gate;
-use crate::identity::{UserRow, artist_by_uid};
-use crate::payments::TipCharge;
+use crate::payments::{NewPayment, Outcome, PaymentRow, TipCharge, record_payment};
 
 /// A fan's tip reached the artist.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,12 +77,12 @@ pub struct TipStarted {
 /// Starts a tip; nothing is recorded as received until the payment succeeds.
 pub async fn start_tip(
     state: &AppState,
-    fan: &UserRow,
+    fan: &AuthUser,
     bop_uid: &str,
     amount_minor: i64,
     ip: IpAddr,
 ) -> AppResult<TipStarted> {
-    let config = &state.config.tips;
+    let config = &super::state(state).config.tips;
     if amount_minor < config.min_minor || amount_minor > config.max_minor {
         let range = format!(
             "Tips are between {} and {}.",
@@ -102,23 +103,43 @@ pub async fn start_tip(
     if artist.user_id == fan.id {
         return Err(AppError::invalid("amount_minor", "You cannot tip yourself."));
     }
-    state.tip_limits.check(fan.id.0, artist.id.0, ip)?;
+    super::state(state).tip_limits.check(fan.id.0, artist.id.0, ip)?;
     let tip_uid = crate::core::new_uid();
     let fee_minor = amount_minor * i64::from(config.platform_fee_percent) / 100;
     let charge =
         TipCharge { amount_minor, currency: &config.currency, fee_minor, destination: &destination, tip_uid: &tip_uid };
     let payment = state.payments.start_tip(&charge).await?;
     let (uid, fan_id, currency, provider) =
-        (tip_uid.clone(), fan.id.0, config.currency.clone(), state.payments.provider_name());
+        (tip_uid.clone(), fan.id, config.currency.clone(), state.payments.provider_name());
     let payment_ref = payment.payment_ref.clone();
     state
         .db
         .write(move |tx| {
-            tx.execute(
-                "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider, payment_ref, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
-                params![uid, bop.id, bop.artist_id, fan_id, amount_minor, currency, fee_minor, provider, payment_ref, now_ms()],
-            )?;
+            let tip = repo::NewTip {
+                uid: &uid,
+                bop: bop.id,
+                artist: bop.artist_id,
+                fan: fan_id,
+                amount_minor,
+                currency: &currency,
+                fee_minor,
+                provider,
+                payment_ref: &payment_ref,
+            };
+            repo::insert_tip(tx, &tip, now_ms())?;
+            let record = NewPayment {
+                provider,
+                provider_ref: &payment_ref,
+                purpose: TIP,
+                reference: &uid,
+                owner: fan_id,
+                amount_minor,
+                currency: &currency,
+                description: "Tip",
+                return_url: "",
+                cancel_url: "",
+            };
+            record_payment(tx, &record, now_ms())?;
             Ok(())
         })
         .await?;
@@ -133,60 +154,36 @@ pub async fn start_tip(
     })
 }
 
-/// Records the tip paid by `payment_ref`: counters and the event, once.
-/// Returns false for an unknown or already-settled payment.
-pub fn settle_tip(tx: &Tx, payment_ref: &str) -> AppResult<bool> {
-    let now = now_ms();
-    let settled = tx
-        .query_row(
-            "UPDATE bops_tips SET status = 'succeeded', succeeded_at = ?2 WHERE payment_ref = ?1 AND status = 'pending'
-             RETURNING uid, bop_id, artist_id, fan_user_id, amount_minor, currency",
-            params![payment_ref, now],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((tip_uid, bop_id, artist_id, fan_user_id, amount_minor, currency)) = settled else { return Ok(false) };
-    tx.execute(
-        "UPDATE bops_videos SET tip_count = tip_count + 1, tip_total_minor = tip_total_minor + ?2 WHERE id = ?1",
-        params![bop_id, amount_minor],
-    )?;
-    let (bop_uid, artist_user_id): (String, i64) = tx.query_row(
-        "SELECT b.uid, a.user_id FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id WHERE b.id = ?1",
-        [bop_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    emit(tx, &BopTipReceived { tip_uid, bop_uid, artist_id, artist_user_id, fan_user_id, amount_minor, currency })?;
-    Ok(true)
+/// The payment purpose of a tip.
+pub const TIP: &str = "tip";
+
+/// The settler of tips: records the tip paid by `payment`, its counters and
+/// the event, once. An unknown or already-settled tip changes nothing.
+pub fn settle_tip(tx: &Tx, payment: &PaymentRow, outcome: &Outcome) -> AppResult<()> {
+    if !outcome.paid {
+        return Ok(());
+    }
+    let Some(tip) = repo::settle_tip(tx, &payment.provider_ref, now_ms())? else { return Ok(()) };
+    let bop_uid = repo::find_bop_uid(tx, tip.bop)?;
+    let artist_user_id = crate::identity::service::artist_user_id(tx, tip.artist)?;
+    let event = BopTipReceived {
+        tip_uid: tip.uid,
+        bop_uid,
+        artist_id: tip.artist.0,
+        artist_user_id: artist_user_id.0,
+        fan_user_id: tip.fan.0,
+        amount_minor: tip.amount_minor,
+        currency: tip.currency,
+    };
+    emit(tx, &event)?;
+    Ok(())
 }
 
-/// The sandbox's confirm: the fan pays their own pending tip with test money.
-pub async fn confirm_sandbox_tip(state: &AppState, fan: &UserRow, tip_uid: String) -> AppResult<()> {
-    if !state.payments.is_sandbox() {
-        return Err(AppError::NotFound);
-    }
-    let fan_id = fan.id.0;
-    state
-        .db
-        .write_durable(move |tx| {
-            let payment_ref: String = tx
-                .query_row(
-                    "SELECT payment_ref FROM bops_tips WHERE uid = ?1 AND fan_user_id = ?2",
-                    params![tip_uid, fan_id],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or(AppError::NotFound)?;
-            settle_tip(tx, &payment_ref)?;
-            Ok(())
-        })
-        .await
+/// The sandbox's confirm: the fan pays their own pending tip with test
+/// money, settled through the payments room like a provider's word.
+pub async fn confirm_sandbox_tip(state: &AppState, fan: &AuthUser, tip_uid: String) -> AppResult<()> {
+    let fan_id = fan.id;
+    let payment_ref = state.db.read(move |c| repo::find_tip_payment_ref(c, &tip_uid, fan_id)).await?;
+    let payment_ref = payment_ref.ok_or(AppError::NotFound)?;
+    crate::payments::confirm_sandbox_payment(state, fan_id, payment_ref).await
 }

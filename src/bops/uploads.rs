@@ -85,7 +85,7 @@ pub struct Finished {
 }
 
 impl Uploads {
-    pub fn new(config: &crate::config::BopsConfig) -> Uploads {
+    pub fn new(config: &super::config::BopsConfig) -> Uploads {
         Uploads {
             sessions: Mutex::default(),
             max_open_per_artist: usize::try_from(config.max_open_uploads).unwrap_or(usize::MAX),

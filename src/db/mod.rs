@@ -288,6 +288,17 @@ where
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
 }
 
+/// The installation's secret `name` (32 random bytes), made on first use
+/// and kept in the database, so signatures outlive restarts.
+pub fn server_secret(conn: &rusqlite::Connection, name: &str, now: i64) -> rusqlite::Result<Vec<u8>> {
+    let fresh: [u8; 32] = rand::random();
+    conn.execute(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+        rusqlite::params![name, fresh.as_slice(), now],
+    )?;
+    conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
+}
+
 /// Milliseconds since the Unix epoch, UTC — the one time format in the database.
 pub fn now_ms() -> i64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();

@@ -9,11 +9,7 @@ use serde::Serialize;
 
 use crate::web::text::{Lines, clean_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct UserId(pub i64);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct ArtistId(pub i64);
+pub use crate::core::ids::{ArtistId, UserId};
 
 /// A normalised (trimmed, lower-cased) email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -151,32 +147,7 @@ impl DisplayName {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Artist,
-    Fan,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Artist => "artist",
-            Role::Fan => "fan",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Role> {
-        match raw {
-            "artist" => Some(Role::Artist),
-            "fan" => Some(Role::Fan),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+pub use crate::auth::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,71 +176,7 @@ impl TierId {
     }
 }
 
-/// Subscription states, as Stripe names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Incomplete,
-    Active,
-    Trialing,
-    PastDue,
-    Unpaid,
-    Canceled,
-}
-
-impl SubscriptionStatus {
-    pub fn parse(raw: &str) -> Option<SubscriptionStatus> {
-        Some(match raw {
-            "incomplete" | "incomplete_expired" => SubscriptionStatus::Incomplete,
-            "active" => SubscriptionStatus::Active,
-            "trialing" => SubscriptionStatus::Trialing,
-            "past_due" => SubscriptionStatus::PastDue,
-            "unpaid" | "paused" => SubscriptionStatus::Unpaid,
-            "canceled" => SubscriptionStatus::Canceled,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionStatus::Incomplete => "incomplete",
-            SubscriptionStatus::Active => "active",
-            SubscriptionStatus::Trialing => "trialing",
-            SubscriptionStatus::PastDue => "past_due",
-            SubscriptionStatus::Unpaid => "unpaid",
-            SubscriptionStatus::Canceled => "canceled",
-        }
-    }
-
-    /// Does this status let the artist earn?
-    pub fn is_open(self) -> bool {
-        matches!(self, SubscriptionStatus::Active | SubscriptionStatus::Trialing)
-    }
-
-    /// How far along a subscription's life this status is.
-    fn lifecycle_rank(self) -> u8 {
-        match self {
-            SubscriptionStatus::Incomplete => 0,
-            SubscriptionStatus::Trialing => 1,
-            SubscriptionStatus::Active => 2,
-            SubscriptionStatus::PastDue => 3,
-            SubscriptionStatus::Unpaid => 4,
-            SubscriptionStatus::Canceled => 5,
-        }
-    }
-
-    /// May a status change that was true at `at` (unix ms) replace `self`,
-    /// true since `since`? Only a newer one may; at the same instant (Stripe
-    /// stamps events to the second) the status further along the life
-    /// wins, so a tie can end an open subscription but never revive a closed one.
-    pub fn superseded_by(self, since: Option<i64>, next: SubscriptionStatus, at: i64) -> bool {
-        match since {
-            None => true,
-            Some(since) if at != since => at > since,
-            Some(_) => next.lifecycle_rank() >= self.lifecycle_rank(),
-        }
-    }
-}
+pub use crate::payments::SubscriptionStatus;
 
 /// A public profile handle: the `@handle` in `{public_url}/@handle`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

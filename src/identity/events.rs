@@ -68,3 +68,24 @@ pub struct ArtistPayoutsUpdated {
 impl PlatformEvent for ArtistPayoutsUpdated {
     const TYPE: &'static str = "artist.payouts.updated";
 }
+
+/// A fan started following an artist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FanFollowed {
+    pub fan_user_id: i64,
+    pub artist_id: i64,
+    pub artist_uid: String,
+}
+
+impl PlatformEvent for FanFollowed {
+    const TYPE: &'static str = "fan.followed";
+}
+
+/// A fan stopped following an artist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FanUnfollowed(pub FanFollowed);
+
+impl PlatformEvent for FanUnfollowed {
+    const TYPE: &'static str = "fan.unfollowed";
+}

@@ -19,7 +19,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::AccountsConfig;
+use super::config::AccountsConfig;
 
 fn keyed<K: std::hash::Hash + Eq + Clone>(per: u32, quota: fn(NonZeroU32) -> Quota) -> DefaultKeyedRateLimiter<K> {
     RateLimiter::keyed(quota(NonZeroU32::new(per).unwrap_or(NonZeroU32::MIN)))

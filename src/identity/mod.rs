@@ -1,6 +1,9 @@
-//! Identity: accounts, sessions, artist profiles, onboarding and the revenue
+//! Identity: accounts, artist profiles, onboarding, follows and the revenue
 //! gate. Every other pillar reaches the current artist through this one.
+//! Sessions and tokens are the shared `auth` room's; identity issues them.
 
+mod api;
+pub mod config;
 pub mod domain;
 pub mod events;
 pub mod gate;
@@ -11,20 +14,27 @@ pub mod photo;
 pub mod repo;
 pub mod service;
 pub mod session;
+mod settle;
 
 use axum::Router;
+use futures::future::BoxFuture;
 
 use crate::app::AppState;
-use crate::web::csrf::CsrfKey;
+use crate::config::{Config, ConfigError};
+use crate::error::AppResult;
+use crate::events::Registry;
+use crate::media::{Audience, Grant, MediaKey};
+use crate::pillar::{Install, Pillar};
 
+pub use config::IdentityConfig;
 pub use gate::{RevenueReady, Step};
 pub use repo::{ArtistRow, UserRow};
 pub use service::artist_by_uid;
-pub use session::{ArtistScope, CurrentUser};
+pub use session::ArtistScope;
 
 /// Identity's share of the application state.
 pub struct IdentityState {
-    pub csrf: CsrfKey,
+    pub config: IdentityConfig,
     pub login_limits: limits::LoginLimits,
     pub account_limits: limits::AccountLimits,
     pub devices: limits::DeviceKey,
@@ -32,18 +42,69 @@ pub struct IdentityState {
 }
 
 impl IdentityState {
-    /// `secret` is the installation's random key (CSRF tokens, device cookies).
-    pub fn new(secret: Vec<u8>, config: &crate::config::AccountsConfig) -> IdentityState {
+    /// `secret` is the installation's random key (device cookies).
+    pub fn new(secret: &[u8], config: IdentityConfig) -> IdentityState {
         IdentityState {
-            devices: limits::DeviceKey::new(&secret),
-            csrf: CsrfKey::new(secret),
-            login_limits: limits::LoginLimits::new(config),
-            account_limits: limits::AccountLimits::new(config),
-            hashing: password::Hashing::new(config),
+            devices: limits::DeviceKey::new(secret),
+            login_limits: limits::LoginLimits::new(&config.accounts),
+            account_limits: limits::AccountLimits::new(&config.accounts),
+            hashing: password::Hashing::new(&config.accounts),
+            config,
         }
     }
 }
 
-pub fn router() -> Router<AppState> {
-    handlers::router()
+/// Identity's part of the state of `state`.
+pub fn state(state: &AppState) -> &IdentityState {
+    state.substate::<IdentityState>()
+}
+
+pub struct IdentityPillar;
+
+pub static PILLAR: IdentityPillar = IdentityPillar;
+
+impl Pillar for IdentityPillar {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+
+    fn config_defaults(&self) -> &'static str {
+        config::DEFAULTS
+    }
+
+    fn check_config(&self, config: &Config) -> Result<(), ConfigError> {
+        IdentityConfig::from_config(config).map(|_| ())
+    }
+
+    fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
+        let config = IdentityConfig::from_config(install.config)?;
+        let secret = install.db.write_blocking(crate::db::Durability::Normal, |tx| {
+            crate::db::server_secret(tx, "csrf", crate::db::now_ms())
+        })?;
+        install.substates.insert(IdentityState::new(&secret, config));
+        settle::register(install.settlers);
+        Ok(())
+    }
+
+    fn events(&self, registry: &mut Registry, config: &Config) {
+        let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
+        events::register(registry, public_url);
+    }
+
+    fn web(&self) -> Router<AppState> {
+        handlers::router()
+    }
+
+    fn api(&self) -> Router<AppState> {
+        api::router()
+    }
+
+    /// An artist's current profile photo is public.
+    fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
+        Box::pin(async move {
+            let photo = key.as_str().to_owned();
+            let is_photo = state.db.read(move |c| repo::is_profile_photo(c, &photo)).await?;
+            Ok(is_photo.then(|| Grant { audience: Audience::Public, content_type: "image/jpeg".into() }))
+        })
+    }
 }

@@ -13,8 +13,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::config::AccountsConfig;
 use super::domain::Password;
-use crate::config::AccountsConfig;
 use crate::error::{AppError, AppResult};
 
 /// How many requests may wait for a hashing slot, per slot. A waiter holds

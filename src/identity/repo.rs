@@ -17,13 +17,12 @@ pub struct UserRow {
 const USER_COLUMNS: &str = "u.id, u.uid, u.email, u.password_hash, u.role, u.display_name";
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
-    let role: String = r.get(4)?;
     Ok(UserRow {
         id: UserId(r.get(0)?),
         uid: r.get(1)?,
         email: r.get(2)?,
         password_hash: r.get(3)?,
-        role: Role::parse(&role).unwrap_or(Role::Fan),
+        role: r.get(4)?,
         display_name: r.get(5)?,
     })
 }
@@ -61,22 +60,6 @@ pub fn email_taken(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
 
 pub fn update_password_hash(conn: &Connection, user: UserId, hash: &str) -> rusqlite::Result<()> {
     conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.0, hash])?;
-    Ok(())
-}
-
-pub fn delete_session(conn: &Connection, token_hash: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
-    Ok(())
-}
-
-pub fn delete_sessions_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.0])?;
-    Ok(())
-}
-
-/// Signs an account out of the app surface everywhere.
-pub fn delete_api_tokens_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM api_tokens WHERE user_id = ?1", [user.0])?;
     Ok(())
 }
 
@@ -412,14 +395,20 @@ pub fn list_open_checkouts(conn: &Connection, artist_uid: &str) -> rusqlite::Res
     refs.collect()
 }
 
-/// Every open checkout of this artist but `keep` can no longer be paid.
-pub fn expire_checkouts(conn: &Connection, artist: ArtistId, keep: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+/// Every open checkout of this artist but `keep` can no longer be paid;
+/// returns the checkouts closed.
+pub fn expire_checkouts(conn: &Connection, artist: ArtistId, keep: &str, now: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
         "UPDATE subscription_checkouts SET expired_at = ?3
-         WHERE artist_id = ?1 AND checkout_ref != ?2 AND completed_at IS NULL AND expired_at IS NULL",
-        params![artist.0, keep, now],
+         WHERE artist_id = ?1 AND checkout_ref != ?2 AND completed_at IS NULL AND expired_at IS NULL
+         RETURNING checkout_ref",
     )?;
-    Ok(())
+    let refs = stmt.query_map(params![artist.0, keep, now], |r| r.get(0))?;
+    refs.collect()
+}
+
+pub fn find_artist_uid(conn: &Connection, artist: ArtistId) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT uid FROM artist_profiles WHERE id = ?1")?.query_row([artist.0], |r| r.get(0))
 }
 
 pub fn mark_checkout_completed(conn: &Connection, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {
@@ -627,70 +616,29 @@ pub fn is_profile_photo(conn: &Connection, key: &str) -> rusqlite::Result<bool> 
     conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE photo_key = ?1 AND suspended_at IS NULL")?.exists([key])
 }
 
-pub fn server_secret(conn: &Connection, name: &str, now: i64) -> rusqlite::Result<Vec<u8>> {
-    let fresh: [u8; 32] = rand::random();
-    conn.execute(
-        "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
-        params![name, fresh.as_slice(), now],
-    )?;
-    conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
+pub fn find_artist_user_id(conn: &Connection, artist: ArtistId) -> rusqlite::Result<UserId> {
+    conn.prepare_cached("SELECT user_id FROM artist_profiles WHERE id = ?1")?.query_row([artist], |r| r.get(0))
 }
 
-/// The tables that map the hash of a secret token to a user: sign-in
-/// sessions, app-surface bearer tokens, password-reset links.
-#[derive(Debug, Clone, Copy)]
-pub enum TokenTable {
-    Sessions,
-    ApiTokens,
-    PasswordResets,
+/// Is the fan following the artist?
+pub fn is_following(conn: &Connection, fan: UserId, artist: ArtistId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1")?
+        .exists(params![fan, artist])
 }
 
-impl TokenTable {
-    fn name(self) -> &'static str {
-        match self {
-            TokenTable::Sessions => "sessions",
-            TokenTable::ApiTokens => "api_tokens",
-            TokenTable::PasswordResets => "password_resets",
-        }
-    }
-}
-
-pub fn insert_token(
+pub fn set_following(
     conn: &Connection,
-    table: TokenTable,
-    token_hash: &str,
-    user: UserId,
+    fan: UserId,
+    artist: ArtistId,
+    following: bool,
     now: i64,
-    expires_at: i64,
 ) -> rusqlite::Result<()> {
-    let sql =
-        format!("INSERT INTO {} (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", table.name());
-    conn.prepare_cached(&sql)?.execute(params![token_hash, user.0, now, expires_at])?;
+    conn.prepare_cached(
+        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, followed_at, updated_at)
+         VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4)
+         ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET following = ?3,
+             followed_at = CASE WHEN ?3 THEN COALESCE(followed_at, ?4) END, updated_at = ?4",
+    )?
+    .execute(params![fan, artist, following, now])?;
     Ok(())
-}
-
-/// The user an unexpired token opens (sessions and bearer tokens).
-pub fn find_token_user(
-    conn: &Connection,
-    table: TokenTable,
-    token_hash: &str,
-    now: i64,
-) -> rusqlite::Result<Option<UserRow>> {
-    let sql = format!(
-        "SELECT {USER_COLUMNS} FROM {} t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL",
-        table.name()
-    );
-    conn.prepare_cached(&sql)?.query_row(params![token_hash, now], user_row).optional()
-}
-
-/// Deletes up to `limit` tokens that expired at or before `now`; a token is
-/// only valid while `expires_at > now`, so nothing that still opens a
-/// session, an API call or a password reset goes.
-pub fn prune_expired_tokens(conn: &Connection, table: TokenTable, now: i64, limit: usize) -> rusqlite::Result<usize> {
-    let sql = format!(
-        "DELETE FROM {0} WHERE token_hash IN (SELECT token_hash FROM {0} WHERE expires_at <= ?1 LIMIT ?2)",
-        table.name()
-    );
-    conn.prepare_cached(&sql)?.execute(params![now, limit as i64])
 }

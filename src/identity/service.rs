@@ -5,15 +5,21 @@ use std::collections::BTreeMap;
 use rusqlite::ErrorCode;
 
 use super::domain::{ArtistId, DisplayName, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
-use super::events::{ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated};
-use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, TokenTable, UserRow};
-use super::session::hash_token;
+use super::events::{
+    ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated, FanFollowed, FanUnfollowed,
+};
+use super::gate::Step;
+use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, UserRow};
 use crate::app::AppState;
+use crate::auth::repo as auth_repo;
+use crate::auth::{TokenTable, hash_token};
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::emit;
 use crate::notify::queue_mail;
-use crate::payments::{AccountStatus, SubscriptionCheckout};
+use crate::payments::{
+    AccountStatus, NewPayment, SubscriptionCheckout, cancel_payment, record_account, record_payment,
+};
 use crate::web::csrf::random_token;
 
 pub struct SignupInput {
@@ -47,10 +53,10 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
     let (Some(email), Some(password), Ok(display_name), Some(tier)) = (email, password, display_name, tier) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
-    if let Err(retry_after_secs) = state.identity.account_limits.check_address(email.as_str()) {
+    if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let hash = state.identity.hashing.hash(password).await?;
+    let hash = super::state(state).hashing.hash(password).await?;
     let token = random_token();
     let request = repo::NewSignupRequest {
         token_hash: hash_token(&token),
@@ -102,14 +108,14 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
     let lookup = token_hash.clone();
     let stored = state.db.read(move |c| repo::find_signup_request_hash(c, &lookup, now_ms())).await?;
     let stored = stored.ok_or_else(signup_link_gone)?;
-    if !state.identity.hashing.verify(password, Some(stored)).await? {
+    if !super::state(state).hashing.verify(password, Some(stored)).await? {
         return Err(AppError::invalid(
             "password",
             "That is not the password chosen at signup. If you did not sign up, ignore this page.",
         ));
     }
     let session = random_token();
-    let (session_hash, days) = (hash_token(&session), state.config.accounts.session_days);
+    let (session_hash, days) = (hash_token(&session), super::state(state).config.accounts.session_days);
     let (artist_uid, email, tier) = state
         .db
         .write(move |tx| {
@@ -127,7 +133,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
             };
             let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
             let artist = repo::insert_artist_profile(tx, user, now)?;
-            repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
+            auth_repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
             let uid: String =
                 tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
             Ok((uid, request.email, request.tier))
@@ -159,12 +165,12 @@ fn days_ms(days: u64) -> i64 {
 
 /// Starts (or restarts) the subscription checkout for `tier`; returns where to send the artist.
 pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tier: TierId) -> AppResult<String> {
-    let tier_config = state.config.tiers.get(tier.as_str()).expect("every TierId is configured");
+    let tier_config = super::state(state).config.tiers.get(tier.as_str()).expect("every TierId is configured");
     let base = state.views.globals().public_url.clone();
     let request = SubscriptionCheckout {
         artist_uid,
         email,
-        tier: tier_config,
+        stripe_price_id: &tier_config.stripe_price_id,
         success_url: format!("{base}/artist/subscription?checkout=done"),
         cancel_url: format!("{base}/artist/subscription?checkout=cancelled"),
     };
@@ -172,6 +178,8 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
     expire_earlier_checkouts(state, artist_uid).await?;
     let (uid, provider) = (artist_uid.to_owned(), state.payments.provider_name());
     let (amount, currency) = (tier_config.price_minor, tier_config.currency.clone());
+    let interval = if tier_config.interval == "year" { "yearly" } else { "monthly" };
+    let description = format!("{} plan, billed {interval}", tier_config.name);
     let checkout_ref = start.checkout_ref.clone();
     state
         .db
@@ -202,7 +210,23 @@ pub async fn start_checkout(state: &AppState, artist_uid: &str, email: &str, tie
                 }
             }
             repo::insert_checkout(tx, &checkout, now_ms())?;
-            repo::expire_checkouts(tx, artist.id, &checkout_ref, now_ms())?;
+            let payment = NewPayment {
+                provider,
+                provider_ref: &checkout_ref,
+                purpose: super::settle::SUBSCRIPTION,
+                reference: &checkout_ref,
+                owner: artist.user_id,
+                amount_minor: amount,
+                currency: &currency,
+                description: &description,
+                // The sandbox settles at once: the next step is the profile.
+                return_url: Step::Profile.url(),
+                cancel_url: "/artist/subscription?checkout=cancelled",
+            };
+            record_payment(tx, &payment, now_ms())?;
+            for closed in repo::expire_checkouts(tx, artist.id, &checkout_ref, now_ms())? {
+                cancel_payment(tx, &closed, now_ms())?;
+            }
             Ok(())
         })
         .await?;
@@ -294,7 +318,7 @@ pub fn apply_subscription_status(
 fn set_subscription_status(tx: &Tx, artist: ArtistId, change: &repo::StatusChange) -> AppResult<()> {
     repo::update_subscription_status(tx, artist, change, now_ms())?;
     let status = change.status;
-    let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+    let artist_uid = repo::find_artist_uid(tx, artist)?;
     emit(tx, &ArtistSubscriptionUpdated { artist_uid, status: status.as_str().to_owned() })?;
     Ok(())
 }
@@ -340,10 +364,14 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
             // answers both with one account (idempotency key), and whichever
             // insert comes second keeps the account stored first.
             let account = state.payments.create_payout_account(&artist.uid, &artist.email).await?;
-            let (artist_id, provider) = (artist.id, state.payments.provider_name());
+            let (artist_id, owner, provider) = (artist.id, artist.user_id, state.payments.provider_name());
             state
                 .db
-                .write(move |tx| Ok(repo::insert_connect_account(tx, artist_id, &account, provider, now_ms())?))
+                .write(move |tx| {
+                    let stored = repo::insert_connect_account(tx, artist_id, &account, provider, now_ms())?;
+                    record_account(tx, &stored, owner, now_ms())?;
+                    Ok(stored)
+                })
                 .await?
         }
     };
@@ -377,8 +405,7 @@ pub fn apply_account_status(tx: &Tx, account_ref: &str, status: AccountStatus, a
         return Ok(false);
     }
     repo::update_connect_flags(tx, account_ref, flags, at, now_ms())?;
-    let artist = stored.artist;
-    let artist_uid: String = tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+    let artist_uid = repo::find_artist_uid(tx, stored.artist)?;
     emit(
         tx,
         &ArtistPayoutsUpdated {
@@ -395,7 +422,7 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let lookup = email.as_str().to_owned();
     let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
-    let ok = state.identity.hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = super::state(state).hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match (ok, user) {
         (true, Some(user)) => Ok(user),
         _ => Err(AppError::invalid("password", "That email and password do not match an account.")),
@@ -406,12 +433,12 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
 pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
     let user = verify_credentials(state, email, password).await?;
     let token = random_token();
-    let (token_hash, user_id, days) = (hash_token(&token), user.id, state.config.accounts.session_days);
+    let (token_hash, user_id, days) = (hash_token(&token), user.id, super::state(state).config.accounts.session_days);
     state
         .db
         .write(move |tx| {
             let now = now_ms();
-            Ok(repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
+            Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
         })
         .await?;
     Ok((user, token))
@@ -419,20 +446,21 @@ pub async fn login(state: &AppState, email: &str, password: String) -> AppResult
 
 pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
     let hash = hash_token(token);
-    state.db.write(move |tx| Ok(repo::delete_session(tx, &hash)?)).await
+    state.db.write(move |tx| Ok(auth_repo::delete_token(tx, TokenTable::Sessions, &hash)?)).await
 }
 
 /// Sends a single-use reset link when the account exists; says nothing either way.
 pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     // Budgeted per typed address, existing or not, so a 429 reveals nothing.
-    if let Err(retry_after_secs) = state.identity.account_limits.check_address(email.as_str()) {
+    if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let lookup = email.as_str().to_owned();
     let Some(user) = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await? else { return Ok(()) };
     let token = random_token();
-    let (hash, user_id, minutes) = (hash_token(&token), user.id, state.config.accounts.reset_link_minutes);
+    let (hash, user_id, minutes) =
+        (hash_token(&token), user.id, super::state(state).config.accounts.reset_link_minutes);
     let link = format!("{}/reset-password/{token}", state.views.globals().public_url);
     let body = format!(
         "Someone asked to reset the password of your Boptone account.\n\n\
@@ -444,7 +472,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
         .write(move |tx| {
             let now = now_ms();
             let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
-            repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?;
+            auth_repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?;
             queue_mail(tx, &user.email, "Reset your Boptone password", &body)?;
             Ok(())
         })
@@ -465,10 +493,10 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
     let lookup = token_hash.clone();
     let user = state.db.read(move |c| repo::find_password_reset_user(c, &lookup, now_ms())).await?;
     let user = user.ok_or_else(reset_link_gone)?;
-    if let Err(retry_after_secs) = state.identity.account_limits.check_address(&user.email) {
+    if let Err(retry_after_secs) = super::state(state).account_limits.check_address(&user.email) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let hash = state.identity.hashing.hash(password).await?;
+    let hash = super::state(state).hashing.hash(password).await?;
     state
         .db
         .write(move |tx| {
@@ -476,8 +504,8 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
             // Consumed here, atomically: of two racing uses only one wins.
             let user: UserId = repo::consume_password_reset(tx, &token_hash, now)?.ok_or_else(reset_link_gone)?;
             repo::update_password_hash(tx, user, &hash)?;
-            repo::delete_sessions_for_user(tx, user)?;
-            repo::delete_api_tokens_for_user(tx, user)?;
+            auth_repo::delete_tokens_for_user(tx, TokenTable::Sessions, user)?;
+            auth_repo::delete_tokens_for_user(tx, TokenTable::ApiTokens, user)?;
             repo::revoke_password_resets_for_user(tx, user, now)?;
             Ok(())
         })
@@ -528,23 +556,6 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
         .await
 }
 
-/// The checkout `checkout_ref` of this artist (sandbox checkout page),
-/// unless a newer one replaced it.
-pub async fn pending_checkout(
-    state: &AppState,
-    artist: &ArtistRow,
-    checkout_ref: &str,
-) -> AppResult<repo::CheckoutRow> {
-    let (lookup, artist_id) = (checkout_ref.to_owned(), artist.id);
-    let checkout = state.db.read(move |c| repo::find_checkout(c, &lookup)).await?;
-    // Another artist's checkout is as good as missing.
-    let checkout = checkout.filter(|s| s.artist == artist_id).ok_or(AppError::NotFound)?;
-    if checkout.expired {
-        return Err(AppError::Conflict("You chose another plan since: pay that one, or choose again.".into()));
-    }
-    Ok(checkout)
-}
-
 /// Issues an app-surface bearer token for valid credentials.
 pub async fn issue_api_token(state: &AppState, email: &str, password: String) -> AppResult<String> {
     let user = match verify_credentials(state, email, password).await {
@@ -558,7 +569,7 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
         .db
         .write(move |tx| {
             let now = now_ms();
-            repo::insert_token(tx, TokenTable::ApiTokens, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
+            auth_repo::insert_token(tx, TokenTable::ApiTokens, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
             Ok(())
         })
         .await?;
@@ -571,4 +582,41 @@ const API_TOKEN_DAYS: u64 = 90;
 /// through here, never through its repo).
 pub fn artist_by_uid(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
     repo::find_artist_by_uid(conn, uid)
+}
+
+/// The account of an artist, for other pillars (notices to the artist).
+pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<UserId> {
+    repo::find_artist_user_id(conn, artist)
+}
+
+/// Follows or unfollows an artist; idempotent. A change emits
+/// `fan.followed` / `fan.unfollowed` in the same transaction, which other
+/// pillars handle (Bops' timeline, later loyalty and ranking).
+pub async fn set_following(state: &AppState, fan: UserId, artist_uid: String, following: bool) -> AppResult<()> {
+    state
+        .db
+        .write(move |tx| {
+            let artist = repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
+            if artist.user_id == fan {
+                return Err(AppError::invalid("artist", "You cannot follow yourself."));
+            }
+            let was = repo::is_following(tx, fan, artist.id)?;
+            if was == following {
+                return Ok(());
+            }
+            repo::set_following(tx, fan, artist.id, following, now_ms())?;
+            let event = FanFollowed { fan_user_id: fan.0, artist_id: artist.id.0, artist_uid };
+            if following {
+                emit(tx, &event)?
+            } else {
+                emit(tx, &FanUnfollowed(event))?
+            };
+            Ok(())
+        })
+        .await
+}
+
+/// Is the fan following the artist now? (For other pillars' handlers.)
+pub fn is_following(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) -> rusqlite::Result<bool> {
+    repo::is_following(conn, fan, artist)
 }

@@ -5,15 +5,20 @@
 
 pub mod repo;
 mod sandbox;
+mod settle;
+mod status;
 mod stripe;
 pub mod webhook;
 
 use axum::Router;
 
 use crate::app::AppState;
-use crate::config::{Config, PaymentsProvider, TierConfig};
+use crate::config::{Config, PaymentsProvider};
 use crate::error::AppResult;
 
+pub use repo::PaymentRow;
+pub use settle::{NewPayment, Outcome, Settlers, cancel_payment, record_account, record_payment};
+pub use status::SubscriptionStatus;
 pub use stripe::StripeProvider;
 
 pub enum Payments {
@@ -31,7 +36,8 @@ pub struct CheckoutStart {
 pub struct SubscriptionCheckout<'a> {
     pub artist_uid: &'a str,
     pub email: &'a str,
-    pub tier: &'a TierConfig,
+    /// The provider's recurring price of the plan (Stripe: `price_…`).
+    pub stripe_price_id: &'a str,
     pub success_url: String,
     pub cancel_url: String,
 }
@@ -138,6 +144,14 @@ impl Payments {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(sandbox::router()).merge(webhook::router())
+/// The sandbox's checkout and onboarding pages (web surface).
+pub fn web_router() -> Router<AppState> {
+    sandbox::router()
 }
+
+/// `POST /webhooks/stripe` (neither surface: the signature is the credential).
+pub fn webhook_router() -> Router<AppState> {
+    webhook::router()
+}
+
+pub use sandbox::confirm_payment as confirm_sandbox_payment;

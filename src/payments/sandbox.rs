@@ -11,11 +11,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{AccountStatus, CheckoutStart};
+use super::repo::{self, PaymentRow};
+use super::{AccountStatus, CheckoutStart, Outcome};
 use crate::app::AppState;
+use crate::auth::{AuthUser, SessionUser};
+use crate::core::ids::UserId;
 use crate::error::{AppError, AppResult};
-use crate::identity::service;
-use crate::identity::session::ArtistScope;
 use crate::web::page::Page;
 
 pub fn start_subscription() -> CheckoutStart {
@@ -47,65 +48,90 @@ fn require_sandbox(state: &AppState) -> AppResult<()> {
 struct CheckoutView {
     title: &'static str,
     checkout_ref: String,
-    tier_name: String,
+    description: String,
     price: String,
-    interval: String,
     email: String,
+}
+
+/// The signed-in payer's own pending payment `provider_ref`; anyone else's
+/// is as good as missing, and one replaced by a newer choice is closed.
+async fn own_pending_payment(state: &AppState, user: &AuthUser, provider_ref: &str) -> AppResult<PaymentRow> {
+    let lookup = provider_ref.to_owned();
+    let payment = state.db.read(move |c| repo::find_payment(c, &lookup)).await?;
+    let payment = payment.filter(|p| p.owner == user.id).ok_or(AppError::NotFound)?;
+    match payment.status.as_str() {
+        "canceled" => Err(AppError::Conflict("You chose another plan since: pay that one, or choose again.".into())),
+        _ => Ok(payment),
+    }
 }
 
 async fn show_checkout(
     State(state): State<AppState>,
     page: Page,
-    scope: ArtistScope,
+    SessionUser(user): SessionUser,
     Path(checkout_ref): Path<String>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    let checkout = service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
-    let tier = state.config.tiers.get(&checkout.tier).ok_or(AppError::NotFound)?;
+    let payment = own_pending_payment(&state, &user, &checkout_ref).await?;
     let view = CheckoutView {
         title: "Checkout (test money)",
         checkout_ref,
-        tier_name: tier.name.clone(),
-        price: crate::web::money::format_money(checkout.amount_minor, &checkout.currency),
-        interval: tier.interval.clone(),
-        email: scope.artist.email.clone(),
+        description: payment.description,
+        price: crate::web::money::format_money(payment.amount_minor, &payment.currency),
+        email: user.email,
     };
     Ok(page.render(&state, "payments/sandbox_checkout.html", view)?.into_response())
 }
 
 async fn complete_checkout(
     State(state): State<AppState>,
-    scope: ArtistScope,
+    SessionUser(user): SessionUser,
     Path(checkout_ref): Path<String>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
-    let customer = format!("sbx_cus_{}", scope.artist.uid);
-    let subscription = format!("sbx_sub_{}", uuid::Uuid::new_v4().simple());
-    state
-        .db
-        .write_durable(move |tx| {
-            let done = service::CompletedCheckout {
-                checkout_ref: &checkout_ref,
-                customer_ref: Some(&customer),
-                subscription_ref: Some(&subscription),
-                paid: true,
-                at: crate::db::now_ms(),
-            };
-            service::apply_checkout_completed(tx, &done)
-        })
-        .await?;
-    Ok(Redirect::to("/artist/setup").into_response())
+    let payment = own_pending_payment(&state, &user, &checkout_ref).await?;
+    let outcome = Outcome {
+        paid: true,
+        customer_ref: Some(format!("sbx_cus_{}", user.uid)),
+        subscription_ref: Some(format!("sbx_sub_{}", uuid::Uuid::new_v4().simple())),
+        at: crate::db::now_ms(),
+    };
+    let app = state.0.clone();
+    state.db.write_durable(move |tx| app.settlers.settle(tx, &checkout_ref, &outcome, crate::db::now_ms())).await?;
+    Ok(Redirect::to(&local_or_home(&payment.return_url)).into_response())
 }
 
 async fn cancel_checkout(
     State(state): State<AppState>,
-    scope: ArtistScope,
+    SessionUser(user): SessionUser,
     Path(checkout_ref): Path<String>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    service::pending_checkout(&state, &scope.artist, &checkout_ref).await?;
-    Ok(Redirect::to("/artist/subscription?checkout=cancelled").into_response())
+    let payment = own_pending_payment(&state, &user, &checkout_ref).await?;
+    Ok(Redirect::to(&local_or_home(&payment.cancel_url)).into_response())
+}
+
+/// Only paths on this site (what the starting pillar recorded).
+fn local_or_home(url: &str) -> String {
+    if url.starts_with('/') && !url.starts_with("//") { url.to_owned() } else { "/".to_owned() }
+}
+
+/// The sandbox's confirm on the app surface: the payer pays their own
+/// pending payment with test money, settled exactly as the provider's
+/// webhook would. Not found unless the sandbox is the provider.
+pub async fn confirm_payment(state: &AppState, payer: UserId, provider_ref: String) -> AppResult<()> {
+    require_sandbox(state)?;
+    let app = state.0.clone();
+    state
+        .db
+        .write_durable(move |tx| {
+            let payment = repo::find_payment(tx, &provider_ref)?.filter(|p| p.owner == payer);
+            let payment = payment.ok_or(AppError::NotFound)?;
+            let outcome = Outcome { paid: true, customer_ref: None, subscription_ref: None, at: crate::db::now_ms() };
+            app.settlers.settle(tx, &payment.provider_ref, &outcome, crate::db::now_ms())?;
+            Ok(())
+        })
+        .await
 }
 
 #[derive(Serialize, Default)]
@@ -118,18 +144,20 @@ struct ConnectView {
     errors: BTreeMap<String, String>,
 }
 
-fn own_account(scope: &ArtistScope, account_ref: &str) -> AppResult<()> {
-    if scope.artist.connect_account.as_deref() == Some(account_ref) { Ok(()) } else { Err(AppError::NotFound) }
+async fn own_account(state: &AppState, user: &AuthUser, account_ref: &str) -> AppResult<()> {
+    let lookup = account_ref.to_owned();
+    let owner = state.db.read(move |c| repo::find_account_owner(c, &lookup)).await?;
+    if owner == Some(user.id) { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 async fn show_connect(
     State(state): State<AppState>,
     page: Page,
-    scope: ArtistScope,
+    SessionUser(user): SessionUser,
     Path(account_ref): Path<String>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    own_account(&scope, &account_ref)?;
+    own_account(&state, &user, &account_ref).await?;
     let view = ConnectView {
         title: "Payouts (test money)",
         account_ref,
@@ -150,12 +178,12 @@ struct ConnectForm {
 async fn submit_connect(
     State(state): State<AppState>,
     page: Page,
-    scope: ArtistScope,
+    SessionUser(user): SessionUser,
     Path(account_ref): Path<String>,
     Form(form): Form<ConnectForm>,
 ) -> AppResult<Response> {
     require_sandbox(&state)?;
-    own_account(&scope, &account_ref)?;
+    own_account(&state, &user, &account_ref).await?;
     let mut errors = BTreeMap::new();
     if form.legal_name.trim().len() < 2 {
         errors.insert("legal_name".into(), "Enter the name on the bank account.".into());
@@ -180,9 +208,10 @@ async fn submit_connect(
             .into_response());
     }
     let status = AccountStatus { charges_enabled: true, payouts_enabled: true, details_submitted: true };
+    let app = state.0.clone();
     state
         .db
-        .write_durable(move |tx| service::apply_account_status(tx, &account_ref, status, crate::db::now_ms()))
+        .write_durable(move |tx| app.settlers.account_status(tx, &account_ref, status, crate::db::now_ms()))
         .await?;
     Ok(Redirect::to("/dashboard").into_response())
 }

@@ -35,7 +35,7 @@ impl StripeProvider {
 
     pub async fn start_subscription(&self, request: &SubscriptionCheckout<'_>) -> AppResult<CheckoutStart> {
         let mut item = CreateCheckoutSessionLineItems::new();
-        item.price = Some(request.tier.stripe_price_id.clone());
+        item.price = Some(request.stripe_price_id.to_owned());
         item.quantity = Some(1);
         let metadata = HashMap::from([("artist_uid".to_owned(), request.artist_uid.to_owned())]);
         let mut subscription = CreateCheckoutSessionSubscriptionData::new();

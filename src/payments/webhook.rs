@@ -10,12 +10,10 @@ use rusqlite::params;
 use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus};
 use stripe_webhook::{EventObject, Webhook};
 
-use super::AccountStatus;
+use super::{AccountStatus, Outcome, Settlers, SubscriptionStatus};
 use crate::app::AppState;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
-use crate::identity::domain::SubscriptionStatus;
-use crate::identity::service;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/stripe", post(receive_stripe_webhook))
@@ -44,13 +42,14 @@ async fn receive_stripe_webhook(
     // and a status older than the one stored is not applied.
     let at = event.created.saturating_mul(1000);
     let object = event.data.object;
+    let app = state.0.clone();
     let applied = state
         .db
         .write_durable(move |tx| {
             if !first_delivery(tx, &event_id, &event_type)? {
                 return Ok(false);
             }
-            apply(tx, object, at)?;
+            apply(&app.settlers, tx, object, at)?;
             Ok(true)
         })
         .await?;
@@ -70,19 +69,20 @@ fn first_delivery(tx: &Tx, event_id: &str, event_type: &str) -> rusqlite::Result
     Ok(inserted == 1)
 }
 
-/// Applies one event's object, as of `at` (unix ms).
-fn apply(tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
+/// Applies one event's object, as of `at` (unix ms), through the settlers
+/// and listeners the pillars registered.
+fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
     match object {
         EventObject::CheckoutSessionCompleted(session) | EventObject::CheckoutSessionAsyncPaymentSucceeded(session) => {
-            checkout_completed(tx, &session, at)?;
+            settlers.settle(tx, session.id.as_str(), &checkout_outcome(&session, at), now_ms())?;
         }
         EventObject::CustomerSubscriptionCreated(sub) | EventObject::CustomerSubscriptionUpdated(sub) => {
             if let Some(status) = SubscriptionStatus::parse(sub.status.as_str()) {
-                service::apply_subscription_status(tx, sub.id.as_str(), status, at)?;
+                settlers.subscription_status(tx, sub.id.as_str(), status, at)?;
             }
         }
         EventObject::CustomerSubscriptionDeleted(sub) => {
-            service::apply_subscription_status(tx, sub.id.as_str(), SubscriptionStatus::Canceled, at)?;
+            settlers.subscription_status(tx, sub.id.as_str(), SubscriptionStatus::Canceled, at)?;
         }
         EventObject::InvoicePaymentFailed(invoice) => {
             let subscription = invoice
@@ -91,12 +91,13 @@ fn apply(tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
                 .and_then(|p| p.subscription_details.as_ref())
                 .map(|d| d.subscription.id().to_string());
             if let Some(subscription) = subscription {
-                service::apply_subscription_status(tx, &subscription, SubscriptionStatus::PastDue, at)?;
+                settlers.subscription_status(tx, &subscription, SubscriptionStatus::PastDue, at)?;
             }
         }
         EventObject::PaymentIntentSucceeded(intent) => {
-            // Tips are recorded here, and only here, for Stripe.
-            crate::bops::tips::settle_tip(tx, intent.id.as_str())?;
+            // Payments (tips, orders) are recorded here, and only here, for Stripe.
+            let outcome = Outcome { paid: true, customer_ref: None, subscription_ref: None, at };
+            settlers.settle(tx, intent.id.as_str(), &outcome, now_ms())?;
         }
         EventObject::AccountUpdated(account) => {
             let status = AccountStatus {
@@ -104,7 +105,7 @@ fn apply(tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
                 payouts_enabled: account.payouts_enabled.unwrap_or(false),
                 details_submitted: account.details_submitted.unwrap_or(false),
             };
-            service::apply_account_status(tx, account.id.as_str(), status, at)?;
+            settlers.account_status(tx, account.id.as_str(), status, at)?;
         }
         // Every other type is acknowledged and ignored.
         _ => {}
@@ -112,23 +113,17 @@ fn apply(tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// A Checkout Session completed: it opens the subscription only once paid
-/// (`paid`, or `no_payment_required` for a free first period); an `unpaid`
-/// one (a delayed payment method) waits for `async_payment_succeeded`.
-fn checkout_completed(tx: &Tx, session: &CheckoutSession, at: i64) -> AppResult<()> {
-    let customer = session.customer.as_ref().map(|c| c.id().to_string());
-    let subscription = session.subscription.as_ref().map(|s| s.id().to_string());
-    let paid = matches!(
-        session.payment_status,
-        CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
-    );
-    let done = service::CompletedCheckout {
-        checkout_ref: session.id.as_str(),
-        customer_ref: customer.as_deref(),
-        subscription_ref: subscription.as_deref(),
-        paid,
+/// A Checkout Session completed: paid (`paid`, or `no_payment_required`
+/// for a free first period), or `unpaid` (a delayed payment method) that
+/// waits for `async_payment_succeeded`.
+fn checkout_outcome(session: &CheckoutSession, at: i64) -> Outcome {
+    Outcome {
+        paid: matches!(
+            session.payment_status,
+            CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
+        ),
+        customer_ref: session.customer.as_ref().map(|c| c.id().to_string()),
+        subscription_ref: session.subscription.as_ref().map(|s| s.id().to_string()),
         at,
-    };
-    service::apply_checkout_completed(tx, &done)?;
-    Ok(())
+    }
 }

@@ -4,7 +4,9 @@
 //! HMAC of that cookie under a per-installation key, so a token can neither
 //! be forged nor reused with another visitor's cookie. Forms send it as the
 //! `csrf_token` field (urlencoded bodies) or query parameter (multipart).
-//! The app surface (`/api/`, bearer tokens) and webhooks (signatures) are exempt.
+//! The layer wraps the web surface's router only: the app surface (bearer
+//! tokens) and webhooks (signatures) are other routers, so nothing here
+//! looks at the URL to decide who is exempt.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -73,10 +75,6 @@ pub fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-fn exempt(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/webhooks/")
-}
-
 /// Paths that serve no forms and take no writes (probes, metrics, static
 /// files, media): no token to make and no cookie to set on every response.
 fn formless(path: &str) -> bool {
@@ -85,13 +83,13 @@ fn formless(path: &str) -> bool {
 
 pub async fn protect(State(state): State<AppState>, jar: CookieJar, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if exempt(path) || (formless(path) && !is_unsafe(request.method())) {
+    if formless(path) && !is_unsafe(request.method()) {
         return next.run(request).await;
     }
     let secure = state.config.server.public_url.scheme() == "https";
     let existing = jar.get(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
     let cookie = existing.clone().unwrap_or_else(random_token);
-    let key = &state.identity.csrf;
+    let key = &state.csrf;
     let (parts, body) = request.into_parts();
     let mut request = if is_unsafe(&parts.method) {
         let limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);

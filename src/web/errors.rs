@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorReport};
+use crate::web::surface::Surface;
 
 /// Plain-text error bodies from the framework (a bad JSON body, a wrong
 /// method…) are small; anything larger is passed through untouched.
@@ -20,7 +21,7 @@ pub async fn not_found() -> AppError {
 }
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let json = wants_json(request.headers(), request.uri().path());
+    let accepts_json = accepts_json(request.headers());
     // Kept as the (cheaply cloned) URI: only a redirect needs it as a string.
     let uri = request.uri().clone();
     let response = next.run(request).await;
@@ -29,6 +30,7 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         return response;
     }
     let (mut parts, body) = response.into_parts();
+    let json = accepts_json || parts.extensions.get::<Surface>() == Some(&Surface::Api);
     let report = match parts.extensions.remove::<ErrorReport>() {
         Some(report) => report,
         None if is_plain_text(&parts.headers) => {
@@ -64,10 +66,9 @@ fn redirect_browser(target: &str, wanted: &str, status: StatusCode) -> Response 
     axum::response::Redirect::to(&location).into_response()
 }
 
-fn wants_json(headers: &HeaderMap, path: &str) -> bool {
-    if path.starts_with("/api/") || path.starts_with("/webhooks/") {
-        return true;
-    }
+/// A browser page unless the client asks for JSON only; the app surface
+/// always answers JSON (its router marks its responses).
+fn accepts_json(headers: &HeaderMap) -> bool {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     accept.contains("application/json") && !accept.contains("text/html")
 }

@@ -7,8 +7,8 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::auth::SESSION_COOKIE;
 use crate::config::{Config, MediaBackend, PaymentsProvider};
-use crate::identity::session::SESSION_COOKIE;
 
 /// The Content-Security-Policy: everything from this origin, media also from
 /// the S3 endpoint when presigned URLs point there; never framed.

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod money;
 pub mod page;
 mod pages;
+pub mod surface;
 pub mod text;
 pub mod views;
 

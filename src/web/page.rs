@@ -7,8 +7,8 @@ use axum::response::Html;
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::auth::MaybeUser;
 use crate::error::{AppError, AppResult};
-use crate::identity::session::MaybeUser;
 use crate::web::csrf::CsrfToken;
 
 pub struct Page {

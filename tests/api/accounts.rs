@@ -24,7 +24,7 @@ fn mail_count(app: &TestApp) -> usize {
 
 /// Takes every place in the password-hashing queue, as a flood would.
 fn fill_hashing_queue(app: &TestApp) -> Vec<HashTicket> {
-    std::iter::from_fn(|| app.state.identity.hashing.ticket().ok()).collect()
+    std::iter::from_fn(|| boptone::identity::state(&app.state).hashing.ticket().ok()).collect()
 }
 
 async fn reset_link(app: &TestApp, browser: &mut Browser, email: &str) -> String {
@@ -67,7 +67,7 @@ async fn a_bogus_reset_link_is_refused_before_any_hashing() {
 
 #[tokio::test]
 async fn password_hashing_beyond_the_queue_gets_503_with_retry_after() {
-    let app = spawn_app_with(|c| c.accounts.password_hash_concurrency = 1, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.password_hash_concurrency", 1), None, None).await;
     fan(&app, "fan@example.com");
     let held = fill_hashing_queue(&app);
     assert_eq!(held.len(), 33, "one slot and 32 waiting places");
@@ -102,7 +102,7 @@ async fn password_hashing_beyond_the_queue_gets_503_with_retry_after() {
 
 #[tokio::test]
 async fn signup_forgot_and_reset_are_rate_limited_per_ip() {
-    let app = spawn_app_with(|c| c.accounts.account_requests_per_ip_per_hour = 3, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.account_requests_per_ip_per_hour", 3), None, None).await;
     let mut browser = Browser::new(&app.address);
     browser.get("/artist/signup").await;
     for n in 0..2 {
@@ -124,7 +124,7 @@ async fn signup_forgot_and_reset_are_rate_limited_per_ip() {
 
 #[tokio::test]
 async fn account_emails_are_rate_limited_per_address() {
-    let app = spawn_app_with(|c| c.accounts.account_requests_per_address_per_hour = 2, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.account_requests_per_address_per_hour", 2), None, None).await;
     let mut browser = Browser::new(&app.address);
     for _ in 0..2 {
         assert_eq!(browser.post_form("/forgot-password", &[("email", "target@example.com")]).await.status, 200);
@@ -143,7 +143,7 @@ async fn account_emails_are_rate_limited_per_address() {
 
 #[tokio::test]
 async fn sign_in_never_leaves_the_site_whatever_next_says() {
-    let app = spawn_app_with(|c| c.accounts.login_attempts_per_ip_per_minute = 1000, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.login_attempts_per_ip_per_minute", 1000), None, None).await;
     fan(&app, "fan@example.com");
     let nasty = [
         "//evil.example",
@@ -225,8 +225,8 @@ async fn forgot_password_while_signed_in_sends_the_link_and_keeps_the_session() 
 async fn strangers_cannot_lock_the_owner_out() {
     let app = spawn_app_with(
         |c| {
-            c.accounts.login_attempts_per_account_per_hour = 3;
-            c.accounts.login_attempts_per_ip_per_minute = 1000;
+            c.set("accounts.login_attempts_per_account_per_hour", 3);
+            c.set("accounts.login_attempts_per_ip_per_minute", 1000);
         },
         None,
         None,

@@ -369,6 +369,13 @@ async fn views_count_once_per_viewer_per_half_hour_after_three_seconds() {
     }
     let (_, seen) = call(&app, Some(&bob), Method::GET, &format!("/api/v1/bops/{id}"), None).await;
     assert_eq!(seen["view_count"], 4);
+
+    // Past the half hour (the application's clock moved, not the rows), the
+    // same viewer counts again.
+    app.state.clock.advance(29 * 60 * 1000);
+    assert_eq!(report(ada.clone(), 4000).await, Some(false), "still within 30 minutes");
+    app.state.clock.advance(2 * 60 * 1000);
+    assert_eq!(report(ada.clone(), 4000).await, Some(true), "a new half hour");
     app.stop().await;
 }
 
@@ -567,7 +574,7 @@ async fn a_sandbox_tip_counts_once_it_is_paid_and_the_artist_hears_of_it() {
 
 #[tokio::test]
 async fn tips_are_refused_outside_limits_rates_and_the_gate() {
-    let app = crate::helpers::spawn_app_with(|c| c.tips.per_fan_per_artist_per_hour = 2, None, None).await;
+    let app = crate::helpers::spawn_app_with(|c| c.set("tips.per_fan_per_artist_per_hour", 2), None, None).await;
     let (_browser, artist_token) = artist(&app, "limits@example.com", "Limits").await;
     let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "").await;
     let id = bop["id"].as_str().unwrap();

@@ -274,7 +274,7 @@ async fn the_upload_page_refuses_horizontal_and_too_long_videos_before_sending_t
     driver.type_into("#video", &fixture_path("vertical.mp4")).await;
     driver.wait_until("return !document.getElementById('publish').disabled", "the upload to finish").await;
     driver.wait_until("return document.querySelectorAll('#frames img').length === 4", "poster frames").await;
-    assert_eq!(app.state.uploads.open_count(), 1);
+    assert_eq!(boptone::bops::state(&app.state).uploads.open_count(), 1);
 
     let cleared = "const $ = (id) => document.getElementById(id);
         return $('upload-progress').hidden && $('upload-cancel').hidden && $('poster-field').hidden
@@ -295,7 +295,7 @@ async fn the_upload_page_refuses_horizontal_and_too_long_videos_before_sending_t
     }
     driver.screenshot(&screenshots().join("upload-refused.png")).await;
     assert_eq!(driver.execute("return window.uploadsStarted").await, 1, "only the vertical video was sent");
-    let gone = || app.state.uploads.open_count() == 0;
+    let gone = || boptone::bops::state(&app.state).uploads.open_count() == 0;
     assert!(
         crate::helpers::eventually(std::time::Duration::from_secs(10), gone).await,
         "the earlier upload is deleted"

@@ -173,7 +173,7 @@ async fn sign_in_sessions_and_sign_out() {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
-    let app = spawn_app_with(|c| c.accounts.login_attempts_per_ip_per_minute = 3, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.login_attempts_per_ip_per_minute", 3), None, None).await;
     let mut browser = Browser::new(&app.address);
     for _ in 0..3 {
         let page =
@@ -445,7 +445,7 @@ async fn sessions_are_secure_cookies_behind_https() {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_account_too() {
-    let app = spawn_app_with(|c| c.accounts.login_attempts_per_account_per_hour = 2, None, None).await;
+    let app = spawn_app_with(|c| c.set("accounts.login_attempts_per_account_per_hour", 2), None, None).await;
     let mut browser = Browser::new(&app.address);
     for _ in 0..2 {
         let page =

@@ -28,8 +28,10 @@ mod retention;
 mod s3;
 mod scale;
 mod server;
+mod settlement;
 mod smtp_sink;
 mod stripe;
+mod surfaces;
 mod ux;
 mod web;
 #[cfg(feature = "e2e")]

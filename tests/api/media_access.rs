@@ -210,9 +210,9 @@ async fn image_decode_bombs_are_refused_before_decoding_and_nothing_is_stored() 
 async fn open_uploads_are_capped_and_idle_ones_are_swept_by_the_timer() {
     let app = spawn_app_with(
         |c| {
-            c.bops.max_open_uploads = 2;
-            c.bops.upload_idle_secs = 1;
-            c.bops.upload_sweep_secs = 1;
+            c.set("bops.max_open_uploads", 2);
+            c.set("bops.upload_idle_secs", 1);
+            c.set("bops.upload_sweep_secs", 1);
         },
         None,
         None,

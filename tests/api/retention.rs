@@ -6,9 +6,9 @@ use std::time::Duration;
 use reqwest::Method;
 use rusqlite::{Connection, params};
 
+use boptone::auth::repo::{TokenTable, prune_expired_tokens};
 use boptone::db::{Db, Durability, now_ms};
 use boptone::identity::domain::Role;
-use boptone::identity::repo::{TokenTable, prune_expired_tokens};
 use boptone::janitor::{self, BATCH, PruneReport};
 
 use crate::browser::{Browser, signed_up};

@@ -38,6 +38,9 @@ async fn follow(app: &TestApp, fan: &str, artist: &str, on: bool) {
     let path = format!("/api/v1/artists/{}/follow", artist_uid(app, artist));
     let (status, body) = call(app, Some(fan), method, &path, None).await;
     assert_eq!(status, 200, "{body}");
+    // Identity records the follow; Bops' timeline follows it through the
+    // `fan.followed` / `fan.unfollowed` events.
+    app.drain_events().await;
 }
 
 /// Every Bop id of the fan's feed, page by page of `limit`.
@@ -352,7 +355,7 @@ async fn many_concurrent_likes_all_land() {
     let fans = 40;
     followers(&app, artist_id(&app, "Liked"), fans);
     let tokens: Vec<String> = (0..fans).map(|i| format!("bulk-token-{i}")).collect();
-    let hashes: Vec<String> = tokens.iter().map(|t| boptone::identity::session::hash_token(t)).collect();
+    let hashes: Vec<String> = tokens.iter().map(|t| boptone::auth::hash_token(t)).collect();
     app.state
         .db
         .write_blocking(Durability::Normal, move |tx| {

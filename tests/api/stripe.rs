@@ -160,9 +160,9 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
             c.payments.stripe.secret_key = "sk_test_boptone".to_owned().into();
             c.payments.stripe.webhook_secret = WEBHOOK_SECRET.to_owned().into();
             c.payments.stripe.publishable_key = "pk_test_boptone".into();
-            c.tiers.starter.stripe_price_id = "price_starter".into();
-            c.tiers.pro.stripe_price_id = "price_pro".into();
-            c.tiers.label.stripe_price_id = "price_label".into();
+            c.set("tiers.starter.stripe_price_id", "price_starter");
+            c.set("tiers.pro.stripe_price_id", "price_pro");
+            c.set("tiers.label.stripe_price_id", "price_label");
         },
         None,
         None,

@@ -5,10 +5,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::auth::AdminUser;
 use crate::error::AppResult;
 use crate::identity::repo;
 use crate::identity::service;
-use crate::identity::session::AdminUser;
 use crate::web::page::Page;
 
 const PAGE_SIZE: usize = 50;

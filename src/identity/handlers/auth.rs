@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::safe_next;
 use crate::app::AppState;
+use crate::auth::{MaybeUser, SESSION_COOKIE, clear_session_cookie, session_cookies};
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::{NextPath, Role};
 use crate::identity::service;
-use crate::identity::session::{MaybeUser, SESSION_COOKIE, clear_session_cookie, session_cookies};
 use crate::web::page::Page;
 
 #[derive(Deserialize)]
@@ -57,8 +57,8 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let device = state.identity.devices.known(&jar, &form.email);
-    if let Err(retry_after_secs) = state.identity.login_limits.check(ip, &form.email, device.as_ref()) {
+    let device = crate::identity::state(&state).devices.known(&jar, &form.email);
+    if let Err(retry_after_secs) = crate::identity::state(&state).login_limits.check(ip, &form.email, device.as_ref()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let next = safe_next(form.next.as_deref());
@@ -66,7 +66,11 @@ pub async fn login(
         Ok((user, token)) => {
             let target = next.map_or_else(|| home_for(user.role).to_owned(), |n| n.as_str().to_owned());
             let jar = known_device(&state, jar, &user.email);
-            Ok((session_cookies(&state, jar, token), Redirect::to(&target)).into_response())
+            Ok((
+                session_cookies(&state, jar, token, crate::identity::state(&state).config.accounts.session_days),
+                Redirect::to(&target),
+            )
+                .into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
             let view = LoginView { title: "Sign in", email: form.email, next, errors: fields, notice: None };
@@ -79,7 +83,7 @@ pub async fn login(
 /// Marks this browser as a known device of `email` (its own sign-in budget).
 pub fn known_device(state: &AppState, jar: CookieJar, email: &str) -> CookieJar {
     let secure = state.config.server.public_url.scheme() == "https";
-    jar.add(state.identity.devices.cookie(email, secure))
+    jar.add(crate::identity::state(state).devices.cookie(email, secure))
 }
 
 pub fn home_for(role: Role) -> &'static str {
@@ -134,7 +138,7 @@ pub async fn request_reset(
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
     let title = "Reset your password";
-    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+    if let Err(retry_after_secs) = crate::identity::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     match service::request_password_reset(&state, &form.email).await {
@@ -180,7 +184,7 @@ pub async fn reset_password(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+    if let Err(retry_after_secs) = crate::identity::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     match service::reset_password(&state, &token, &form.password).await {

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::auth::home_for;
 use crate::app::AppState;
+use crate::auth::SessionUser;
 use crate::error::{AppError, AppResult};
 use crate::identity::domain::{Role, SOCIAL_NETWORKS};
 use crate::identity::gate::{Step, first_incomplete_step, is_step_done};
 use crate::identity::repo::{self, ArtistRow};
-use crate::identity::session::CurrentUser;
 use crate::media::MediaKey;
 use crate::notify::repo::{NotificationRow, list_notifications_for_user};
 use crate::web::page::Page;
@@ -41,7 +41,7 @@ struct DashboardView {
 pub async fn show_dashboard(
     State(state): State<AppState>,
     page: Page,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
 ) -> AppResult<Response> {
     if user.role != Role::Artist {
         return Ok(Redirect::to(home_for(user.role)).into_response());

@@ -7,9 +7,9 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::Durability;
 use crate::error::AppResult;
+use crate::identity::ArtistScope;
 use crate::identity::gate::{Step, first_incomplete_step};
 use crate::identity::service;
-use crate::identity::session::ArtistScope;
 use crate::web::page::Page;
 
 #[derive(Serialize)]

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::identity::ArtistScope;
 use crate::identity::domain::{GENRES, Handle, ProfileDraft, ProfileInput, SOCIAL_NETWORKS};
 use crate::identity::gate::{Step, first_incomplete_step};
 use crate::identity::photo::{self, PhotoError};
 use crate::identity::service;
-use crate::identity::session::ArtistScope;
 use crate::media::MediaKey;
 use crate::web::page::Page;
 

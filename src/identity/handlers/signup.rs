@@ -10,12 +10,13 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::auth::{MaybeUser, session_cookies};
 use crate::error::{AppError, AppResult};
+use crate::identity::ArtistScope;
 use crate::identity::domain::TierId;
 use crate::identity::gate::first_incomplete_step;
 use crate::identity::limits::ClientIp;
 use crate::identity::service::{self, SignupInput};
-use crate::identity::session::{ArtistScope, MaybeUser, session_cookies};
 use crate::web::money::format_money;
 use crate::web::page::Page;
 
@@ -29,7 +30,7 @@ pub struct TierView {
 }
 
 pub fn tier_views(state: &AppState) -> Vec<TierView> {
-    state
+    crate::identity::state(state)
         .config
         .tiers
         .all()
@@ -83,7 +84,7 @@ pub async fn create_artist(
     page: Page,
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = state.identity.account_limits.check_ip(ip) {
+    if let Err(retry_after_secs) = crate::identity::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let input = SignupInput {
@@ -148,7 +149,12 @@ pub async fn confirm_signup(
 ) -> AppResult<Response> {
     match service::confirm_signup(&state, &token, form.password).await {
         Ok(result) => {
-            let jar = session_cookies(&state, jar, result.session_token);
+            let jar = session_cookies(
+                &state,
+                jar,
+                result.session_token,
+                crate::identity::state(&state).config.accounts.session_days,
+            );
             Ok((jar, Redirect::to(&result.redirect_url)).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {

@@ -14,8 +14,24 @@ use serde::Deserialize;
 use toml::{Table, Value};
 use url::Url;
 
-/// The commented default configuration, embedded in the binary.
-pub const DEFAULT_TOML: &str = include_str!("../boptone.toml");
+/// The shared rooms' part of the commented default configuration; each
+/// pillar adds its own sections ([`crate::pillar::Pillar::config_defaults`]).
+const BASE_TOML: &str = include_str!("defaults.toml");
+
+/// The whole commented default configuration: what `boptone default-config`
+/// prints and the repository's `boptone.toml` holds.
+pub fn default_toml() -> String {
+    let mut text = BASE_TOML.trim_end().to_owned();
+    for pillar in crate::pillars::ALL {
+        let fragment = pillar.config_defaults().trim();
+        if !fragment.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(fragment);
+        }
+    }
+    text.push('\n');
+    text
+}
 
 const ENV_PREFIX: &str = "BOPTONE_";
 
@@ -37,12 +53,12 @@ pub struct Config {
     pub events: EventsConfig,
     pub payments: PaymentsConfig,
     pub media: MediaConfig,
-    pub accounts: AccountsConfig,
     pub mail: MailConfig,
-    pub tiers: TiersConfig,
-    pub bops: BopsConfig,
-    pub tips: TipsConfig,
     pub retention: RetentionConfig,
+    /// The pillars' sections, as merged from every layer; each pillar
+    /// reads and checks its own ([`Config::section`]).
+    #[serde(skip)]
+    pub sections: Table,
 }
 
 /// How long finished rows are kept, and how often the janitor looks.
@@ -57,67 +73,9 @@ pub struct RetentionConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TipsConfig {
-    pub presets_minor: Vec<i64>,
-    pub min_minor: i64,
-    pub max_minor: i64,
-    pub currency: String,
-    pub platform_fee_percent: u32,
-    pub per_fan_per_artist_per_hour: u32,
-    pub per_ip_per_hour: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BopsConfig {
-    pub max_upload_bytes: u64,
-    pub max_duration_secs: u64,
-    pub upload_chunk_bytes: u64,
-    pub max_open_uploads: u64,
-    pub upload_idle_secs: u64,
-    pub upload_sweep_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccountsConfig {
-    pub session_days: u64,
-    pub login_attempts_per_ip_per_minute: u32,
-    pub login_attempts_per_account_per_hour: u32,
-    pub reset_link_minutes: u64,
-    /// Signups, reset requests and resets per client IP per hour.
-    pub account_requests_per_ip_per_hour: u32,
-    /// The same, per email address (each may send an email to it).
-    pub account_requests_per_address_per_hour: u32,
-    /// Password hashes computed at once; 0 = one per CPU core.
-    pub password_hash_concurrency: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MailConfig {
     pub from: String,
     pub smtp_url: Secret,
-}
-
-/// The three artist tiers; their order is the order shown at sign-up.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TiersConfig {
-    pub starter: TierConfig,
-    pub pro: TierConfig,
-    pub label: TierConfig,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TierConfig {
-    pub name: String,
-    pub price_minor: i64,
-    pub currency: String,
-    pub interval: String,
-    pub features: Vec<String>,
-    pub stripe_price_id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -317,6 +275,9 @@ impl Config {
         merge(&mut merged, overrides_table(overrides));
         let config = deserialize(merged)?;
         config.validate()?;
+        for pillar in crate::pillars::ALL {
+            pillar.check_config(&config)?;
+        }
         Ok(config)
     }
 
@@ -378,24 +339,6 @@ impl Config {
             ("events.max_attempts", u64::from(self.events.max_attempts)),
             ("events.backoff_base_ms", self.events.backoff_base_ms),
             ("media.s3.presign_ttl_secs", self.media.s3.presign_ttl_secs),
-            ("accounts.session_days", self.accounts.session_days),
-            ("accounts.login_attempts_per_ip_per_minute", u64::from(self.accounts.login_attempts_per_ip_per_minute)),
-            (
-                "accounts.login_attempts_per_account_per_hour",
-                u64::from(self.accounts.login_attempts_per_account_per_hour),
-            ),
-            ("accounts.reset_link_minutes", self.accounts.reset_link_minutes),
-            ("accounts.account_requests_per_ip_per_hour", u64::from(self.accounts.account_requests_per_ip_per_hour)),
-            (
-                "accounts.account_requests_per_address_per_hour",
-                u64::from(self.accounts.account_requests_per_address_per_hour),
-            ),
-            ("bops.max_upload_bytes", self.bops.max_upload_bytes),
-            ("bops.max_duration_secs", self.bops.max_duration_secs),
-            ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),
-            ("bops.max_open_uploads", self.bops.max_open_uploads),
-            ("bops.upload_idle_secs", self.bops.upload_idle_secs),
-            ("bops.upload_sweep_secs", self.bops.upload_sweep_secs),
             ("media.signed_url_ttl_secs", self.media.signed_url_ttl_secs),
             ("media.purge_interval_secs", self.media.purge_interval_secs),
         ] {
@@ -408,15 +351,6 @@ impl Config {
                 "media.deleted_retention_days",
                 self.media.deleted_retention_days,
                 "must be at most 36500",
-            ));
-        }
-        // Each hash holds ~19 MiB; far beyond the core count it only buys memory use.
-        if self.accounts.password_hash_concurrency > 1024 {
-            let value = self.accounts.password_hash_concurrency;
-            return Err(invalid(
-                "accounts.password_hash_concurrency",
-                value,
-                "must be at most 1024 (0 = one per core)",
             ));
         }
         if self.events.backoff_max_ms < self.events.backoff_base_ms {
@@ -445,8 +379,6 @@ impl Config {
                 ));
             }
         }
-        self.validate_tiers()?;
-        self.validate_tips()?;
         self.validate_retention()?;
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
@@ -474,66 +406,6 @@ impl Config {
                     ));
                 }
             }
-        }
-        Ok(())
-    }
-}
-
-impl Config {
-    fn validate_tiers(&self) -> Result<(), ConfigError> {
-        for (id, tier) in self.tiers.all() {
-            let key = |field: &str| format!("tiers.{id}.{field}");
-            if tier.name.trim().is_empty() {
-                return Err(invalid(&key("name"), &tier.name, "must not be empty"));
-            }
-            if tier.price_minor <= 0 {
-                return Err(invalid(&key("price_minor"), tier.price_minor, "must be a positive amount in minor units"));
-            }
-            if crate::core::Currency::parse(&tier.currency).is_err() {
-                return Err(invalid(&key("currency"), &tier.currency, "must be an ISO 4217 code like \"USD\""));
-            }
-            if !matches!(tier.interval.as_str(), "month" | "year") {
-                return Err(invalid(&key("interval"), &tier.interval, "must be \"month\" or \"year\""));
-            }
-            if self.payments.provider == PaymentsProvider::Stripe && !tier.stripe_price_id.starts_with("price_") {
-                return Err(invalid(
-                    &key("stripe_price_id"),
-                    &tier.stripe_price_id,
-                    "must be a Stripe Price id (price_…) when payments.provider = \"stripe\"",
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Config {
-    fn validate_tips(&self) -> Result<(), ConfigError> {
-        let tips = &self.tips;
-        if tips.min_minor <= 0 || tips.max_minor < tips.min_minor {
-            return Err(invalid(
-                "tips.max_minor",
-                tips.max_minor,
-                "must be at least tips.min_minor, which must be positive",
-            ));
-        }
-        if let Some(bad) = tips.presets_minor.iter().find(|p| **p < tips.min_minor || **p > tips.max_minor) {
-            return Err(invalid(
-                "tips.presets_minor",
-                bad,
-                "each preset must lie between tips.min_minor and tips.max_minor",
-            ));
-        }
-        if tips.platform_fee_percent >= 100 {
-            return Err(invalid("tips.platform_fee_percent", tips.platform_fee_percent, "must be below 100"));
-        }
-        if tips.per_fan_per_artist_per_hour == 0 || tips.per_ip_per_hour == 0 {
-            return Err(ConfigError(
-                "`tips.per_fan_per_artist_per_hour` and `tips.per_ip_per_hour` must be greater than 0".into(),
-            ));
-        }
-        if crate::core::Currency::parse(&tips.currency).is_err() {
-            return Err(invalid("tips.currency", &tips.currency, "must be an ISO 4217 code like \"USD\""));
         }
         Ok(())
     }
@@ -572,18 +444,7 @@ impl Config {
     }
 }
 
-impl TiersConfig {
-    /// `(id, tier)` in display order.
-    pub fn all(&self) -> [(&'static str, &TierConfig); 3] {
-        [("starter", &self.starter), ("pro", &self.pro), ("label", &self.label)]
-    }
-
-    pub fn get(&self, id: &str) -> Option<&TierConfig> {
-        self.all().into_iter().find(|(tier_id, _)| *tier_id == id).map(|(_, tier)| tier)
-    }
-}
-
-fn invalid(key: &str, value: impl fmt::Display, why: &str) -> ConfigError {
+pub fn invalid(key: &str, value: impl fmt::Display, why: &str) -> ConfigError {
     ConfigError(format!("`{key}` = {}: {why}", shown(key, &value.to_string())))
 }
 
@@ -593,7 +454,17 @@ fn shown(key: &str, value: &str) -> String {
 }
 
 fn default_table() -> Table {
-    DEFAULT_TOML.parse().expect("the embedded boptone.toml is valid TOML")
+    default_toml().parse().expect("the embedded defaults are valid TOML")
+}
+
+/// The top-level sections the pillars own.
+fn pillar_section_names() -> Vec<String> {
+    let mut names = Vec::new();
+    for pillar in crate::pillars::ALL {
+        let fragment: Table = pillar.config_defaults().parse().expect("a pillar's defaults are valid TOML");
+        names.extend(fragment.keys().cloned());
+    }
+    names
 }
 
 /// The explicit `--config` file (which must exist), else `./boptone.toml` if present.
@@ -759,11 +630,53 @@ fn merge(base: &mut Table, over: Table) {
     }
 }
 
-fn deserialize(table: Table) -> Result<Config, ConfigError> {
+fn deserialize(mut table: Table) -> Result<Config, ConfigError> {
+    let mut sections = Table::new();
+    for name in pillar_section_names() {
+        if let Some(section) = table.remove(&name) {
+            sections.insert(name, section);
+        }
+    }
+    let mut config: Config = deserialize_at(table, "")?;
+    config.sections = sections;
+    Ok(config)
+}
+
+impl Config {
+    /// Sets the pillar key `path` (`"tips.min_minor"`), as a later layer
+    /// would: for tests and tools that build a configuration in code. The
+    /// key must exist; the value is checked when the pillar reads it.
+    pub fn set(&mut self, path: &str, value: impl Into<Value>) {
+        let parts: Vec<&str> = path.split('.').collect();
+        let (last, parents) = parts.split_last().expect("a key");
+        let mut table = &mut self.sections;
+        for part in parents {
+            table = match table.get_mut(*part) {
+                Some(Value::Table(inner)) => inner,
+                _ => panic!("no configuration section `{part}` in `{path}`"),
+            };
+        }
+        assert!(table.contains_key(*last), "unknown configuration key `{path}`");
+        table.insert((*last).to_owned(), value.into());
+    }
+
+    /// A pillar's section `name`, typed; a bad value names its key.
+    pub fn section<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, ConfigError> {
+        let table = match self.sections.get(name) {
+            Some(Value::Table(table)) => table.clone(),
+            _ => Table::new(),
+        };
+        deserialize_at(table, name)
+    }
+}
+
+/// Deserializes `table`, found at `prefix` in the configuration.
+fn deserialize_at<T: serde::de::DeserializeOwned>(table: Table, prefix: &str) -> Result<T, ConfigError> {
     let value = Value::Table(table.clone());
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+        let inner = err.path().to_string();
+        let path = if prefix.is_empty() { inner.clone() } else { format!("{prefix}.{inner}") };
+        let parts: Vec<String> = inner.split('.').map(str::to_owned).collect();
         let shown_value = lookup(&table, &parts)
             .map(|v| shown(&path, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()).as_str()))
             .unwrap_or_default();
@@ -855,7 +768,7 @@ mod tests {
         let err = load(&[("BOPTONE_TIERS__PRO__CURRENCY", "dollars")], Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("`tiers.pro.currency`") && err.contains("dollars"), "{err}");
         let config = load(&[("BOPTONE_TIERS__LABEL__PRICE_MINOR", "12000")], Overrides::default()).unwrap();
-        assert_eq!(config.tiers.get("label").unwrap().price_minor, 12000);
+        assert_eq!(config.sections["tiers"]["label"]["price_minor"].as_integer(), Some(12000));
     }
 
     #[test]
@@ -910,12 +823,35 @@ mod tests {
 
     #[test]
     fn password_hash_concurrency_is_bounded() {
-        let mut config = Config::defaults();
-        config.accounts.password_hash_concurrency = 5000;
-        let err = config.validate().unwrap_err().to_string();
+        let err = load(&[("BOPTONE_ACCOUNTS__PASSWORD_HASH_CONCURRENCY", "5000")], Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("accounts.password_hash_concurrency") && err.contains("5000"), "{err}");
-        config.accounts.password_hash_concurrency = 0;
-        assert!(config.validate().is_ok());
+        assert!(load(&[("BOPTONE_ACCOUNTS__PASSWORD_HASH_CONCURRENCY", "0")], Overrides::default()).is_ok());
+    }
+
+    #[test]
+    fn the_repository_file_is_the_composed_default() {
+        let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/boptone.toml")).unwrap();
+        assert!(
+            file == default_toml(),
+            "boptone.toml is out of date: run `cargo run -- default-config > boptone.toml`"
+        );
+    }
+
+    #[test]
+    fn pillar_sections_are_checked_like_the_rest() {
+        let err = load(&[("BOPTONE_BOPS__MAX_UPLOAD_BYTES", "lots")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("bops.max_upload_bytes"), "{err}");
+        let (_dir, overrides) = with_file(
+            "[tips]
+min_minr = 5
+",
+        );
+        let err = load(&[], overrides).unwrap_err().to_string();
+        assert!(err.contains("unknown key `tips.min_minr`") && err.contains("tips.min_minor"), "{err}");
+        let err = load(&[("BOPTONE_TIPS__PLATFORM_FEE_PERCENT", "100")], Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("tips.platform_fee_percent"), "{err}");
     }
 
     #[test]

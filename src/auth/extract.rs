@@ -1,0 +1,112 @@
+//! The extractors that name the requester. Which credential counts is
+//! decided by the router a route sits in, never by its URL: the app surface
+//! (nested at `/api/v1`, marked [`Surface::Api`]) reads bearer tokens only,
+//! the web surface session cookies only. A cookie never authorises an API
+//! call, which is what lets the app surface go without CSRF checks.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+
+use super::repo::{self, TokenTable};
+use super::tokens::{SESSION_COOKIE, hash_token};
+use super::{AuthUser, Role};
+use crate::app::AppState;
+use crate::db::now_ms;
+use crate::error::AppError;
+use crate::web::surface::Surface;
+
+fn session_token(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+async fn find_user(state: &AppState, table: TokenTable, token: Option<String>) -> Result<Option<AuthUser>, AppError> {
+    let Some(token) = token else { return Ok(None) };
+    let hash = hash_token(&token);
+    state.db.read(move |c| repo::find_token_user(c, table, &hash, now_ms())).await
+}
+
+/// The user of this request's surface, cached in the request so several
+/// extractors read the database once.
+async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<AuthUser>, AppError> {
+    if let Some(user) = parts.extensions.get::<AuthUser>() {
+        return Ok(Some(user.clone()));
+    }
+    let user = match Surface::of(parts) {
+        Surface::Api => find_user(state, TokenTable::ApiTokens, bearer_token(parts)).await?,
+        Surface::Web => find_user(state, TokenTable::Sessions, session_token(parts)).await?,
+    };
+    if let Some(user) = &user {
+        parts.extensions.insert(user.clone());
+    }
+    Ok(user)
+}
+
+/// The signed-in user of either surface, if any.
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(load_user(parts, state).await?))
+    }
+}
+
+/// The signed-in user of either surface; without one, 401 (browsers are
+/// sent to `/login`). For handlers a capability shares between surfaces.
+pub struct CurrentUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        load_user(parts, state).await?.map(CurrentUser).ok_or(AppError::Unauthorized)
+    }
+}
+
+/// A web-studio user (session cookie). On the app surface it rejects, so a
+/// studio handler mounted there by mistake answers 401 instead of
+/// accepting a cookie without CSRF.
+pub struct SessionUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for SessionUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if Surface::of(parts) != Surface::Web {
+            return Err(AppError::Unauthorized);
+        }
+        CurrentUser::from_request_parts(parts, state).await.map(|CurrentUser(user)| SessionUser(user))
+    }
+}
+
+/// An app-surface user (bearer token only).
+pub struct ApiUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if Surface::of(parts) != Surface::Api {
+            return Err(AppError::Unauthorized);
+        }
+        CurrentUser::from_request_parts(parts, state).await.map(|CurrentUser(user)| ApiUser(user))
+    }
+}
+
+/// The label's admin, in the web studio.
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SessionUser(user) = SessionUser::from_request_parts(parts, state).await?;
+        if user.role != Role::Admin {
+            return Err(AppError::Forbidden("This page is for the label's admins.".into()));
+        }
+        Ok(AdminUser(user))
+    }
+}

@@ -1,0 +1,40 @@
+//! The upload use cases both surfaces share: the app's `/api/v1/uploads…`
+//! and the studio's `/studio/uploads…` handlers are each thin over these.
+
+use axum::body::Body;
+
+use super::uploads::UploadStatus;
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::identity::ArtistRow;
+
+pub async fn start(state: &AppState, artist: &ArtistRow, size: u64, direct: bool) -> AppResult<UploadStatus> {
+    let bops = super::state(state);
+    let config = &bops.config.bops;
+    bops.uploads.create(&state.media, artist.id, size, config.max_upload_bytes, config.upload_chunk_bytes, direct).await
+}
+
+pub async fn progress(state: &AppState, artist: &ArtistRow, id: &str) -> AppResult<UploadStatus> {
+    let bops = super::state(state);
+    bops.uploads.progress(artist.id, id, bops.config.bops.upload_chunk_bytes).await
+}
+
+pub async fn append(
+    state: &AppState,
+    artist: &ArtistRow,
+    id: &str,
+    offset: u64,
+    body: Body,
+) -> AppResult<UploadStatus> {
+    let bops = super::state(state);
+    bops.uploads.append(artist.id, id, offset, body, bops.config.bops.upload_chunk_bytes).await
+}
+
+pub async fn complete(state: &AppState, artist: &ArtistRow, id: &str, etags: Vec<String>) -> AppResult<UploadStatus> {
+    let bops = super::state(state);
+    bops.uploads.complete_direct(artist.id, id, etags, bops.config.bops.upload_chunk_bytes).await
+}
+
+pub async fn cancel(state: &AppState, artist: &ArtistRow, id: &str) -> AppResult<()> {
+    super::state(state).uploads.cancel(artist.id, id).await
+}

@@ -1,0 +1,65 @@
+//! Identity on the app surface (`/api/v1`): bearer tokens for the mobile
+//! app and the fan web app.
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::limits::ClientIp;
+use super::service;
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::error::{AppError, AppResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(create_token))
+        .route("/artists/{id}/follow", post(follow_artist).delete(unfollow_artist))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// `{"email","password"}` → `{"token"}`; 401 when they do not match. Like the
+/// web sign-in, a client that signed in before carries a device cookie and
+/// gets its own attempt budget (see `identity::limits`).
+async fn create_token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Json(credentials): Json<Credentials>,
+) -> AppResult<(CookieJar, Json<Value>)> {
+    let identity = super::state(&state);
+    let device = identity.devices.known(&jar, &credentials.email);
+    if let Err(retry_after_secs) = identity.login_limits.check(ip, &credentials.email, device.as_ref()) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let token = service::issue_api_token(&state, &credentials.email, credentials.password).await?;
+    let secure = state.config.server.public_url.scheme() == "https";
+    let jar = jar.add(identity.devices.cookie(&credentials.email, secure));
+    Ok((jar, Json(json!({ "token": token }))))
+}
+
+async fn follow_artist(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    service::set_following(&state, user.id, id, true).await?;
+    Ok(Json(json!({ "following": true })))
+}
+
+async fn unfollow_artist(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    service::set_following(&state, user.id, id, false).await?;
+    Ok(Json(json!({ "following": false })))
+}

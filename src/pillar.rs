@@ -1,0 +1,96 @@
+//! How a pillar plugs into the application (ARCHITECTURE §1): one value per
+//! pillar that gives its configuration sections, its substate, its routers
+//! for both surfaces, its event handlers, its payment settlers, the media it
+//! owns and its timers. `startup`, `router` and `config` loop over
+//! [`crate::pillars::ALL`]; adding a pillar is its folder plus one line there.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use futures::future::BoxFuture;
+use tokio::task::JoinHandle;
+
+use crate::app::AppState;
+use crate::config::{Config, ConfigError};
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::events::Registry;
+use crate::media::{Grant, MediaKey};
+use crate::payments::Settlers;
+
+pub trait Pillar: Sync {
+    fn name(&self) -> &'static str;
+
+    /// The pillar's sections of `boptone.toml`, commented: the defaults and
+    /// the documentation of its keys.
+    fn config_defaults(&self) -> &'static str {
+        ""
+    }
+
+    /// Checks the pillar's sections of a loaded configuration, naming the
+    /// key and value of anything wrong.
+    fn check_config(&self, _config: &Config) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    /// Builds the pillar's substate and registers its settlers.
+    fn install(&self, _install: &mut Install<'_>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// The pillar's event handlers (tests may run the app with others).
+    fn events(&self, _registry: &mut Registry, _config: &Config) {}
+
+    /// Routes of the web surface: session cookies, CSRF, HTML.
+    fn web(&self) -> Router<AppState> {
+        Router::new()
+    }
+
+    /// Routes of the app surface, relative to `/api/v1`: bearer tokens, JSON.
+    fn api(&self) -> Router<AppState> {
+        Router::new()
+    }
+
+    /// How the media under `key` may be served, when this pillar owns it.
+    fn media_grant<'a>(&'a self, _state: &'a AppState, _key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Timers that run beside the server; aborted at shutdown.
+    fn jobs(&self, _state: &AppState) -> Vec<JoinHandle<()>> {
+        Vec::new()
+    }
+}
+
+/// What a pillar receives to install itself.
+pub struct Install<'a> {
+    pub config: &'a Config,
+    pub db: &'a Db,
+    pub settlers: &'a mut Settlers,
+    pub substates: &'a mut Substates,
+}
+
+/// The pillars' own parts of the application state, one value per type.
+/// A pillar reads its part with [`AppState::substate`] (or `FromRef`).
+#[derive(Default)]
+pub struct Substates(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Substates {
+    pub fn insert<T: Any + Send + Sync>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>()).and_then(|value| value.downcast_ref::<T>())
+    }
+}
+
+impl AppState {
+    /// A pillar's substate. Installed at startup, so a missing one is a
+    /// wiring mistake that no request could cause.
+    pub fn substate<T: Any + Send + Sync>(&self) -> &T {
+        self.substates.get::<T>().unwrap_or_else(|| panic!("substate {} is not installed", std::any::type_name::<T>()))
+    }
+}
