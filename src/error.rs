@@ -41,6 +41,16 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<crate::db::DbError> for AppError {
+    fn from(error: crate::db::DbError) -> AppError {
+        match error {
+            crate::db::DbError::Sqlite(error) => AppError::Db(error),
+            crate::db::DbError::Busy => AppError::Unavailable,
+            crate::db::DbError::Panicked => AppError::Internal(anyhow::anyhow!("a database task failed")),
+        }
+    }
+}
+
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         let message = message.into();

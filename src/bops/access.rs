@@ -7,7 +7,7 @@ use super::repo;
 use super::views::audience;
 use crate::app::AppState;
 use crate::db::now_ms;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::media::{Grant, MediaKey};
 
 /// How `key` may be served, if it is the video or poster of a live Bop.
@@ -23,6 +23,7 @@ pub async fn media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<G
             Ok(poster.map(|visibility| Grant { audience: audience(&visibility), content_type: "image/jpeg".into() }))
         })
         .await
+        .map_err(AppError::from)
 }
 
 /// Bops purged per batch: one read, then one store delete per file.

@@ -69,11 +69,13 @@ async fn show_studio(
     let first_page = query.after.as_deref().is_none_or(str::is_empty);
     let listed = service::studio_list(&state, &scope.artist, query.after).await?;
     let older_url = listed.next.map(|uid| format!("/studio/bops?after={uid}"));
+    // Tip totals are kept in the tips currency.
+    let currency = &super::state(&state).config.tips.currency;
     let bops = listed
         .rows
         .into_iter()
         .map(|row| {
-            let tips = format_money(row.tip_total_minor, "USD");
+            let tips = format_money(row.tip_total_minor, currency);
             StudioBop { bop: BopView::new(row, &state.media), tips }
         })
         .collect();

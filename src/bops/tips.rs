@@ -114,7 +114,7 @@ pub async fn start_tip(
     let payment_ref = payment.payment_ref.clone();
     state
         .db
-        .write(move |tx| {
+        .write::<_, AppError, _>(move |tx| {
             let tip = repo::NewTip {
                 uid: &uid,
                 bop: bop.id,

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::DbError;
 use super::{Durability, OutboxSignal, Tx, WriteStats, lock_writer};
-use crate::error::{AppError, AppResult};
 
 /// Most writes in one transaction: bounds how long one batch holds the
 /// writer and how much one failed commit takes down with it.
@@ -59,21 +59,21 @@ pub trait Answer: Send {
     fn send(self: Box<Self>, commit: Result<(), &rusqlite::Error>);
 }
 
-struct Job<T, F> {
+struct Job<T, E, F> {
     durability: Durability,
     f: F,
-    reply: oneshot::Sender<AppResult<T>>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-struct Reply<T> {
-    result: AppResult<T>,
-    reply: oneshot::Sender<AppResult<T>>,
+struct Reply<T, E> {
+    result: Result<T, E>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-impl<T: Send> Answer for Reply<T> {
+impl<T: Send, E: From<DbError> + Send> Answer for Reply<T, E> {
     fn send(self: Box<Self>, commit: Result<(), &rusqlite::Error>) {
         let result = match (self.result, commit) {
-            (Ok(_), Err(error)) => Err(AppError::from(copy_error(error))),
+            (Ok(_), Err(error)) => Err(E::from(DbError::Sqlite(copy_error(error)))),
             (result, _) => result,
         };
         // The caller may have gone (request cancelled); the write stands.
@@ -81,10 +81,11 @@ impl<T: Send> Answer for Reply<T> {
     }
 }
 
-impl<T, F> WriteJob for Job<T, F>
+impl<T, E, F> WriteJob for Job<T, E, F>
 where
-    F: FnOnce(&Tx) -> AppResult<T> + Send,
+    F: FnOnce(&Tx) -> Result<T, E> + Send,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     fn durability(&self) -> Durability {
         self.durability
@@ -94,23 +95,23 @@ where
         let Job { f, reply, .. } = *self;
         // A panicking write is a failing write: it must not take the writer
         // thread, or the other writes of its batch, down with it.
-        let result = catch_unwind(AssertUnwindSafe(|| f(tx)))
-            .unwrap_or_else(|_| Err(AppError::Internal(anyhow::anyhow!("a database write panicked"))));
+        let result = catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|_| Err(E::from(DbError::Panicked)));
         let ok = result.is_ok();
         let answer: Box<dyn Answer> = Box::new(Reply { result, reply });
         if ok { Ok(answer) } else { Err(answer) }
     }
 
     fn fail(self: Box<Self>, error: &rusqlite::Error) {
-        let _unused = self.reply.send(Err(AppError::from(copy_error(error))));
+        let _unused = self.reply.send(Err(E::from(DbError::Sqlite(copy_error(error)))));
     }
 }
 
 /// A job for `f`, and where its result will arrive.
-pub fn job<T, F>(durability: Durability, f: F) -> (Box<dyn WriteJob>, oneshot::Receiver<AppResult<T>>)
+pub fn job<T, E, F>(durability: Durability, f: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, E>>)
 where
-    F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&Tx) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let (reply, receiver) = oneshot::channel();
     (Box::new(Job { durability, f, reply }), receiver)

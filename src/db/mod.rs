@@ -19,8 +19,6 @@ use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::error::{AppError, AppResult};
-
 /// How a write transaction is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -153,22 +151,22 @@ impl Db {
     }
 
     /// Runs `f` on a read-only pooled connection, on a blocking thread.
-    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let db = self.clone();
-        run_blocking(move || db.read_blocking(f)).await
+        tokio::task::spawn_blocking(move || db.read_blocking(f)).await.map_err(|_| DbError::Panicked)?
     }
 
-    pub fn read_blocking<T, F>(&self, f: F) -> AppResult<T>
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
         let conn = self.inner.readers.get().map_err(|e| {
             tracing::error!(error = %e, "no database reader available");
-            AppError::Unavailable
+            DbError::Busy
         })?;
         Ok(f(&conn)?)
     }
@@ -180,36 +178,39 @@ impl Db {
     /// together in one transaction, each inside its own savepoint (a failing
     /// write is rolled back alone), so they share one commit and one fsync.
     /// The result is only handed back once the transaction has committed.
-    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         self.submit(Durability::Normal, f).await
     }
 
     /// As [`Db::write`], committed with `synchronous=FULL` (money). A batch
     /// holding one such write is committed with FULL as a whole.
-    pub async fn write_durable<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn write_durable<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         self.submit(Durability::Full, f).await
     }
 
-    async fn submit<T, F>(&self, durability: Durability, f: F) -> AppResult<T>
+    async fn submit<T, E, F>(&self, durability: Durability, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Tx) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let (job, reply) = group::job(durability, f);
         self.inner.stats.queued();
         if self.inner.jobs.send(job).is_err() {
             tracing::error!("the database writer thread is gone");
-            return Err(AppError::Unavailable);
+            return Err(DbError::Busy.into());
         }
-        reply.await.map_err(|_| AppError::Internal(anyhow::anyhow!("database write failed")))?
+        reply.await.map_err(|_| E::from(DbError::Panicked))?
     }
 
     pub fn write_blocking<T, E, F>(&self, durability: Durability, f: F) -> Result<T, E>
@@ -246,7 +247,7 @@ impl Db {
     }
 
     /// `SELECT 1` on a reader: is the database answering?
-    pub fn ping(&self) -> AppResult<()> {
+    pub fn ping(&self) -> Result<(), DbError> {
         self.read_blocking(|c| c.query_row("SELECT 1", [], |_| Ok(())))
     }
 
@@ -278,14 +279,18 @@ fn lock_writer(writer: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     writer.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-async fn run_blocking<T, F>(f: F) -> AppResult<T>
-where
-    F: FnOnce() -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+/// What can go wrong in the database layer; services turn it into their
+/// own errors (`AppError` implements `From<DbError>`).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// No connection could be had in time (pool exhausted, writer gone).
+    #[error("the database is busy")]
+    Busy,
+    /// A database task panicked or was cancelled.
+    #[error("a database task failed")]
+    Panicked,
 }
 
 /// The installation's secret `name` (32 random bytes), made on first use

@@ -96,7 +96,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
 
 pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
     let hash = hash_token(token);
-    state.db.read(move |c| repo::signup_request_is_valid(c, &hash, now_ms())).await
+    Ok(state.db.read(move |c| repo::signup_request_is_valid(c, &hash, now_ms())).await?)
 }
 
 /// Step 1b: the emailed link was followed, and the password chosen at
@@ -134,8 +134,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
             let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
             let artist = repo::insert_artist_profile(tx, user, now)?;
             auth_repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
-            let uid: String =
-                tx.query_row("SELECT uid FROM artist_profiles WHERE id = ?1", [artist.0], |r| r.get(0))?;
+            let uid = repo::find_artist_uid(tx, artist)?;
             Ok((uid, request.email, request.tier))
         })
         .await?;
@@ -367,7 +366,7 @@ pub async fn start_payouts(state: &AppState, artist: &ArtistRow) -> AppResult<St
             let (artist_id, owner, provider) = (artist.id, artist.user_id, state.payments.provider_name());
             state
                 .db
-                .write(move |tx| {
+                .write::<_, AppError, _>(move |tx| {
                     let stored = repo::insert_connect_account(tx, artist_id, &account, provider, now_ms())?;
                     record_account(tx, &stored, owner, now_ms())?;
                     Ok(stored)
@@ -436,7 +435,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> AppResult
     let (token_hash, user_id, days) = (hash_token(&token), user.id, super::state(state).config.accounts.session_days);
     state
         .db
-        .write(move |tx| {
+        .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
             Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
         })
@@ -481,7 +480,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
 
 pub async fn reset_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
     let hash = hash_token(token);
-    state.db.read(move |c| repo::password_reset_is_valid(c, &hash, now_ms())).await
+    Ok(state.db.read(move |c| repo::password_reset_is_valid(c, &hash, now_ms())).await?)
 }
 
 /// Uses a reset link: new password; every session, API token and other
@@ -567,7 +566,7 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
     let (hash, user_id) = (hash_token(&token), user.id);
     state
         .db
-        .write(move |tx| {
+        .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
             auth_repo::insert_token(tx, TokenTable::ApiTokens, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
             Ok(())

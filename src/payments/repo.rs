@@ -5,6 +5,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::settle::NewPayment;
 use crate::core::ids::UserId;
 
+/// Records a provider event id; false when it was seen before.
+pub fn record_webhook(conn: &Connection, event_id: &str, event_type: &str, now: i64) -> rusqlite::Result<bool> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO processed_webhooks (event_id, event_type, received_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (event_id) DO NOTHING",
+        )?
+        .execute(params![event_id, event_type, now])?;
+    Ok(inserted == 1)
+}
+
 /// Deletes up to `limit` processed-webhook ids received before `before`.
 /// Stripe retries an event for up to three days, so ids older than the
 /// retention period (at least that long) can no longer arrive again.

@@ -6,7 +6,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use rusqlite::params;
 use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus};
 use stripe_webhook::{EventObject, Webhook};
 
@@ -45,8 +44,8 @@ async fn receive_stripe_webhook(
     let app = state.0.clone();
     let applied = state
         .db
-        .write_durable(move |tx| {
-            if !first_delivery(tx, &event_id, &event_type)? {
+        .write_durable::<_, AppError, _>(move |tx| {
+            if !super::repo::record_webhook(tx, &event_id, &event_type, now_ms())? {
                 return Ok(false);
             }
             apply(&app.settlers, tx, object, at)?;
@@ -57,16 +56,6 @@ async fn receive_stripe_webhook(
         tracing::info!("Stripe webhook replayed; already processed");
     }
     Ok(StatusCode::OK)
-}
-
-/// Records the event id; false when it was seen before.
-fn first_delivery(tx: &Tx, event_id: &str, event_type: &str) -> rusqlite::Result<bool> {
-    let inserted = tx.execute(
-        "INSERT INTO processed_webhooks (event_id, event_type, received_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (event_id) DO NOTHING",
-        params![event_id, event_type, now_ms()],
-    )?;
-    Ok(inserted == 1)
 }
 
 /// Applies one event's object, as of `at` (unix ms), through the settlers

@@ -298,7 +298,11 @@ async fn signup_does_not_reveal_accounts_and_tells_the_owner() {
     assert_eq!(newcomer.post_form(&link, &[("password", PASSWORD)]).await.status, 400, "a signup link works once");
 
     // Expired links are forgotten at the next signup, and no longer work.
-    app.state.db.write(|tx| Ok(tx.execute("UPDATE signup_requests SET expires_at = 1", [])?)).await.unwrap();
+    app.state
+        .db
+        .write::<_, boptone::error::AppError, _>(|tx| Ok(tx.execute("UPDATE signup_requests SET expires_at = 1", [])?))
+        .await
+        .unwrap();
     assert_eq!(newcomer.get(&link).await.status, 410);
     visitor.post_form("/artist/signup", &form("later@example.com")).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM signup_requests"), 1, "only the new one is kept");

@@ -602,7 +602,9 @@ async fn tips_are_refused_outside_limits_rates_and_the_gate() {
     // An artist whose payouts are not enabled receives no tips.
     app.state
         .db
-        .write(|tx| Ok(tx.execute("UPDATE stripe_connect_accounts SET payouts_enabled = 0", [])?))
+        .write::<_, boptone::error::AppError, _>(|tx| {
+            Ok(tx.execute("UPDATE stripe_connect_accounts SET payouts_enabled = 0", [])?)
+        })
         .await
         .unwrap();
     let bob = token(&app, &fan(&app, "other-tipper@example.com"), FAN_PASSWORD).await;

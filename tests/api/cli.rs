@@ -139,9 +139,11 @@ async fn serve_creates_the_data_directory_and_stops_cleanly_on_sigterm() {
 async fn backup_while_writing_restores_every_committed_row() {
     let app = spawn_app().await;
     let db = app.state.db.clone();
-    db.write(|tx| Ok(tx.execute_batch("CREATE TABLE probe (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT")?))
-        .await
-        .unwrap();
+    db.write::<_, boptone::error::AppError, _>(|tx| {
+        Ok(tx.execute_batch("CREATE TABLE probe (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT")?)
+    })
+    .await
+    .unwrap();
     let media_key = boptone::media::MediaKey::parse("backup/clip.bin").unwrap();
     app.state.media.put_bytes(&media_key, pattern(100_000).into()).await.unwrap();
 
@@ -150,9 +152,11 @@ async fn backup_while_writing_restores_every_committed_row() {
         let (db, writing) = (db.clone(), writing.clone());
         async move {
             while writing.load(std::sync::atomic::Ordering::SeqCst) {
-                db.write(|tx| Ok(tx.execute("INSERT INTO probe (body) VALUES (hex(randomblob(64)))", [])?))
-                    .await
-                    .unwrap();
+                db.write::<_, boptone::error::AppError, _>(|tx| {
+                    Ok(tx.execute("INSERT INTO probe (body) VALUES (hex(randomblob(64)))", [])?)
+                })
+                .await
+                .unwrap();
             }
         }
     });

@@ -342,7 +342,13 @@ async fn the_gate_sends_each_incomplete_artist_to_the_right_step() {
     assert_eq!((web, api), (200, 201), "a ready artist passes: {body}");
 
     // A subscription that lapses closes the gate again.
-    app.state.db.write(|tx| Ok(tx.execute("UPDATE subscriptions SET status = 'past_due'", [])?)).await.unwrap();
+    app.state
+        .db
+        .write::<_, boptone::error::AppError, _>(|tx| {
+            Ok(tx.execute("UPDATE subscriptions SET status = 'past_due'", [])?)
+        })
+        .await
+        .unwrap();
     expect_step(&app, &mut browser, &token, "subscription", "/artist/subscription").await;
     app.stop().await;
 }
@@ -471,7 +477,11 @@ async fn an_expired_reset_link_is_refused() {
     let mail = mails(&app).pop().unwrap();
     let start = mail.find("/reset-password/").unwrap();
     let path: String = mail[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    app.state.db.write(|tx| Ok(tx.execute("UPDATE password_resets SET expires_at = 0", [])?)).await.unwrap();
+    app.state
+        .db
+        .write::<_, boptone::error::AppError, _>(|tx| Ok(tx.execute("UPDATE password_resets SET expires_at = 0", [])?))
+        .await
+        .unwrap();
     assert_eq!(browser.get(&path).await.status, 410);
     assert_eq!(browser.post_form(&path, &[("password", "too late passphrase")]).await.status, 400);
     let old = browser.post_form("/login", &[("email", "late@example.com"), ("password", PASSWORD)]).await;
