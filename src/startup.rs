@@ -95,7 +95,7 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
         });
         let metrics = Metrics::new();
-        let uploads = Uploads::new(&config.bops);
+        let uploads = Uploads::new(db.clone(), media.clone(), config.data_dir().join("uploads"), &config.bops);
         let tip_limits = TipLimits::new(&config.tips);
         let app = App {
             config,

@@ -51,7 +51,7 @@ pub async fn create_upload(
     let bops = &state.config.bops;
     let status = state
         .uploads
-        .create(&state.media, scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes, body.direct)
+        .create(scope.artist.id, body.size, bops.max_upload_bytes, bops.upload_chunk_bytes, body.direct)
         .await?;
     Ok((StatusCode::CREATED, Json(status)))
 }

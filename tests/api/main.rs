@@ -30,6 +30,7 @@ mod scale;
 mod server;
 mod smtp_sink;
 mod stripe;
+mod uploads;
 mod ux;
 mod web;
 #[cfg(feature = "e2e")]
