@@ -73,6 +73,9 @@ pub struct BopsConfig {
     pub max_upload_bytes: u64,
     pub max_duration_secs: u64,
     pub upload_chunk_bytes: u64,
+    /// An upload chunk's request may take `server.request_timeout_secs` plus
+    /// its length at this rate.
+    pub upload_min_bytes_per_sec: u64,
     pub max_open_uploads: u64,
     pub upload_idle_secs: u64,
     pub upload_sweep_secs: u64,
@@ -393,6 +396,7 @@ impl Config {
             ("bops.max_upload_bytes", self.bops.max_upload_bytes),
             ("bops.max_duration_secs", self.bops.max_duration_secs),
             ("bops.upload_chunk_bytes", self.bops.upload_chunk_bytes),
+            ("bops.upload_min_bytes_per_sec", self.bops.upload_min_bytes_per_sec),
             ("bops.max_open_uploads", self.bops.max_open_uploads),
             ("bops.upload_idle_secs", self.bops.upload_idle_secs),
             ("bops.upload_sweep_secs", self.bops.upload_sweep_secs),
@@ -873,6 +877,7 @@ mod tests {
         for (name, key) in [
             ("BOPTONE_BOPS__MAX_OPEN_UPLOADS", "`bops.max_open_uploads` = \"0\""),
             ("BOPTONE_BOPS__UPLOAD_IDLE_SECS", "`bops.upload_idle_secs` = \"0\""),
+            ("BOPTONE_BOPS__UPLOAD_MIN_BYTES_PER_SEC", "`bops.upload_min_bytes_per_sec` = \"0\""),
             ("BOPTONE_MEDIA__SIGNED_URL_TTL_SECS", "`media.signed_url_ttl_secs` = \"0\""),
         ] {
             let err = load(&[(name, "0")], Overrides::default()).unwrap_err().to_string();

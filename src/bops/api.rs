@@ -2,7 +2,9 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
@@ -15,11 +17,15 @@ use super::views::BopView;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::{CurrentUser, RevenueReady};
+use crate::web::deadline::scale_with_body;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/uploads", post(create_upload))
-        .route("/api/v1/uploads/{id}", get(show_upload).put(append_upload).delete(cancel_upload))
+        .route(
+            "/api/v1/uploads/{id}",
+            get(show_upload).put(append_upload.layer(from_fn(scale_with_body))).delete(cancel_upload),
+        )
         .route("/api/v1/uploads/{id}/complete", post(complete_upload))
         .route("/api/v1/bops", post(create_bop))
         .route("/api/v1/feed", get(show_feed))

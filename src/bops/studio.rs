@@ -5,9 +5,12 @@
 use std::net::IpAddr;
 
 use crate::web::client_ip::ClientIp;
+use crate::web::deadline::scale_with_body;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -32,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/studio/bops/{id}/caption", post(edit_caption))
         .route("/studio/bops/{id}/delete", post(delete_bop))
         .route("/studio/uploads", post(api::create_upload))
-        .route("/studio/uploads/{id}", get(api::show_upload).put(api::append_upload).delete(api::cancel_upload))
+        .route(
+            "/studio/uploads/{id}",
+            get(api::show_upload).put(api::append_upload.layer(from_fn(scale_with_body))).delete(api::cancel_upload),
+        )
         .route("/studio/uploads/{id}/complete", post(api::complete_upload))
         .route("/bops/{id}/views", post(report_view))
 }

@@ -1,15 +1,17 @@
 //! Uploads that survive restarts: sessions persisted, `received` advanced
 //! only once bytes are stored, abandoned uploads swept (also those of an
-//! earlier process). The S3 side of the same is in `s3.rs`.
+//! earlier process), and chunks timed by their size. The S3 side of the
+//! same is in `s3.rs`.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::bops::{artist, call, fixture};
-use crate::helpers::{TestApp, client, eventually, spawn_app};
+use crate::helpers::{TestApp, client, eventually, spawn_app, spawn_app_with};
 
 /// Starts an upload of `size` bytes; returns its status.
 pub async fn start_upload(app: &TestApp, token: &str, size: usize) -> Value {
@@ -145,5 +147,59 @@ async fn the_sweep_removes_abandoned_uploads_and_their_staging_files_also_after_
     let state = app.state.clone();
     assert!(eventually(Duration::from_secs(10), || state.uploads.open_count() == 0).await, "swept after the restart");
     assert!(!staging_file(&app, &fresh).exists());
+    app.stop().await;
+}
+
+/// A body of `pieces` pieces of `piece` bytes, one every `every`, with its
+/// length declared up front as a client sending a file does.
+fn throttled(pieces: usize, piece: usize, every: Duration) -> reqwest::Body {
+    let stream = futures::stream::unfold(0, move |sent| async move {
+        if sent == pieces {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+        Some((Ok::<_, std::io::Error>(Bytes::from(vec![1u8; piece])), sent + 1))
+    });
+    reqwest::Body::wrap_stream(stream)
+}
+
+async fn slow_put(app: &TestApp, token: &str, id: &str, offset: usize, body: (usize, usize, Duration)) -> StatusCode {
+    let (pieces, piece, every) = body;
+    client()
+        .put(app.url(&format!("/api/v1/uploads/{id}?offset={offset}")))
+        .bearer_auth(token)
+        .header(header::CONTENT_LENGTH, pieces * piece)
+        .body(throttled(pieces, piece, every))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_slow_chunk_has_time_in_proportion_to_its_size() {
+    let app = spawn_app_with(
+        |c| {
+            c.server.request_timeout_secs = 3;
+            c.bops.upload_min_bytes_per_sec = 16 * 1024;
+        },
+        None,
+        None,
+    )
+    .await;
+    let (_browser, token) = artist(&app, "slow@example.com", "Slow Line").await;
+    let id = start_upload(&app, &token, 80 * 1024).await["upload_id"].as_str().unwrap().to_owned();
+
+    // 64 KiB over about 5 s: longer than the 3 s every request gets, within
+    // the 3 + 4 s this chunk gets at 16 KiB/s.
+    let status = slow_put(&app, &token, &id, 0, (16, 4096, Duration::from_millis(300))).await;
+    assert_eq!(status, 200);
+    assert_eq!(received(&app, &token, &id).await, 64 * 1024);
+
+    // 16 KiB over about 6.5 s: beyond its 3 + 1 s, so it is cut off and
+    // counts for nothing.
+    let status = slow_put(&app, &token, &id, 64 * 1024, (16, 1024, Duration::from_millis(400))).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(received(&app, &token, &id).await, 64 * 1024);
     app.stop().await;
 }
