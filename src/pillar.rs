@@ -68,6 +68,7 @@ pub trait Pillar: Sync {
 pub struct Install<'a> {
     pub config: &'a Config,
     pub db: &'a Db,
+    pub media: &'a crate::media::Media,
     pub settlers: &'a mut Settlers,
     pub substates: &'a mut Substates,
 }

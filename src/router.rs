@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -25,7 +24,7 @@ use crate::{ops, payments, pillars, web};
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
     let body_limit = usize::try_from(config.server.body_limit_bytes).unwrap_or(usize::MAX);
-    let timeout = Duration::from_secs(config.server.request_timeout_secs);
+    let deadlines = web::deadline::DeadlinePolicy { flat: Duration::from_secs(config.server.request_timeout_secs) };
     let mut router = Router::new()
         .merge(web_surface(&state))
         .nest("/api/v1", app_surface())
@@ -40,7 +39,7 @@ pub fn build(state: AppState) -> Router {
     }
     router
         .layer(CompressionLayer::new().compress_when(worth_compressing()))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(from_fn_with_state(deadlines, web::deadline::enforce))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::new())
         .with_state(state)

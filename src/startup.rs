@@ -85,7 +85,8 @@ impl Application {
         let secret = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?;
         let (mut settlers, mut substates) = (Settlers::default(), Substates::default());
         for pillar in pillars::ALL {
-            let mut install = Install { config: &config, db: &db, settlers: &mut settlers, substates: &mut substates };
+            let mut install =
+                Install { config: &config, db: &db, media: &media, settlers: &mut settlers, substates: &mut substates };
             pillar.install(&mut install).with_context(|| format!("cannot install the {} pillar", pillar.name()))?;
         }
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));

@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::auth::ApiUser;
 use crate::error::{AppError, AppResult};
 use crate::identity::RevenueReady;
+use crate::web::deadline::Deadline;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,9 +72,10 @@ async fn append_upload(
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
     Query(at): Query<Offset>,
+    deadline: Deadline,
     body: Body,
 ) -> AppResult<Json<UploadStatus>> {
-    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body).await?))
+    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body, &deadline).await?))
 }
 
 #[derive(Deserialize)]

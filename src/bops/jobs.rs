@@ -1,6 +1,7 @@
-//! Bops' timers, run beside the server: the sweep of abandoned uploads (it
-//! must not wait for another upload to start, or idle uploads keep their
-//! memory for as long as nobody uploads) and the purge of deleted media.
+//! Bops' timers, run beside the server: the sweep of abandoned uploads (the
+//! first right at start, so uploads an earlier process left behind do not
+//! keep their staging files and multipart uploads until the next upload)
+//! and the purge of deleted media.
 
 use std::future::Future;
 use std::time::Duration;

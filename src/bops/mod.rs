@@ -63,7 +63,12 @@ impl Pillar for BopsPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = BopsSettings::from_config(install.config)?;
         let state = BopsState {
-            uploads: uploads::Uploads::new(&config.bops),
+            uploads: uploads::Uploads::new(
+                install.db.clone(),
+                install.media.clone(),
+                install.config.data_dir().join("uploads"),
+                &config.bops,
+            ),
             tip_limits: tips::TipLimits::new(&config.tips),
             config,
         };

@@ -722,3 +722,142 @@ pub fn find_tip_payment_ref(conn: &Connection, tip_uid: &str, fan: UserId) -> ru
         .query_row(params![tip_uid, fan], |r| r.get(0))
         .optional()
 }
+
+/// An upload in progress (`bops_uploads`).
+#[derive(Debug, Clone)]
+pub struct UploadRow {
+    pub uid: String,
+    pub artist_id: i64,
+    pub media_key: String,
+    pub size: u64,
+    pub received: u64,
+    pub mode: String,
+    pub content_type: Option<String>,
+    pub part_size: Option<u64>,
+    pub multipart_id: Option<String>,
+    pub touched_at: i64,
+}
+
+const UPLOAD_COLUMNS: &str =
+    "uid, artist_id, media_key, size, received, mode, content_type, part_size, multipart_id, touched_at";
+
+fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
+    Ok(UploadRow {
+        uid: r.get(0)?,
+        artist_id: r.get(1)?,
+        media_key: r.get(2)?,
+        size: r.get(3)?,
+        received: r.get(4)?,
+        mode: r.get(5)?,
+        content_type: r.get(6)?,
+        part_size: r.get(7)?,
+        multipart_id: r.get(8)?,
+        touched_at: r.get(9)?,
+    })
+}
+
+pub fn insert_upload(conn: &Connection, row: &UploadRow, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO bops_uploads (uid, artist_id, media_key, size, received, mode, content_type, part_size,
+             multipart_id, created_at, touched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        row.uid,
+        row.artist_id,
+        row.media_key,
+        row.size,
+        row.received,
+        row.mode,
+        row.content_type,
+        row.part_size,
+        row.multipart_id,
+        now
+    ])?;
+    Ok(())
+}
+
+/// The artist's upload `uid`; another artist's is as good as missing.
+pub fn find_upload(conn: &Connection, artist: ArtistId, uid: &str) -> rusqlite::Result<Option<UploadRow>> {
+    conn.prepare_cached(&format!("SELECT {UPLOAD_COLUMNS} FROM bops_uploads WHERE uid = ?1 AND artist_id = ?2"))?
+        .query_row(params![uid, artist.0], upload_row)
+        .optional()
+}
+
+pub fn find_upload_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<UploadRow>> {
+    conn.prepare_cached(&format!("SELECT {UPLOAD_COLUMNS} FROM bops_uploads WHERE uid = ?1"))?
+        .query_row([uid], upload_row)
+        .optional()
+}
+
+/// The artist's uploads touched at or after `since`: those still in progress.
+pub fn count_live_uploads_for_artist(conn: &Connection, artist: ArtistId, since: i64) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM bops_uploads WHERE artist_id = ?1 AND touched_at >= ?2")?
+        .query_row(params![artist.0, since], |r| r.get(0))
+}
+
+pub fn count_uploads(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM bops_uploads")?.query_row([], |r| r.get(0))
+}
+
+/// Uploads untouched since before `touched_before`, longest idle first.
+pub fn list_stale_uploads(conn: &Connection, touched_before: i64, limit: usize) -> rusqlite::Result<Vec<UploadRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {UPLOAD_COLUMNS} FROM bops_uploads WHERE touched_at < ?1 ORDER BY touched_at LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![touched_before, limit as i64], upload_row)?;
+    rows.collect()
+}
+
+pub fn set_upload_received(conn: &Connection, uid: &str, received: u64, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE bops_uploads SET received = ?2, touched_at = ?3 WHERE uid = ?1")?
+        .execute(params![uid, received, now])?;
+    Ok(())
+}
+
+/// Records the store's multipart upload of `uid`, and the key and type it writes to.
+pub fn set_upload_multipart(
+    conn: &Connection,
+    uid: &str,
+    media_key: &str,
+    content_type: &str,
+    multipart_id: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE bops_uploads SET media_key = ?2, content_type = ?3, multipart_id = ?4, touched_at = ?5 WHERE uid = ?1",
+    )?
+    .execute(params![uid, media_key, content_type, multipart_id, now])?;
+    Ok(())
+}
+
+/// Records a part the store accepted (a retried part replaces its ETag)
+/// together with the bytes now received.
+pub fn record_upload_part(
+    conn: &Connection,
+    uid: &str,
+    index: u64,
+    etag: &str,
+    received: u64,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO bops_upload_parts (upload_uid, part_index, etag) VALUES (?1, ?2, ?3)
+         ON CONFLICT (upload_uid, part_index) DO UPDATE SET etag = excluded.etag",
+    )?
+    .execute(params![uid, index, etag])?;
+    set_upload_received(conn, uid, received, now)
+}
+
+/// The ETags of the upload's parts, in part order.
+pub fn list_upload_parts(conn: &Connection, uid: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT etag FROM bops_upload_parts WHERE upload_uid = ?1 ORDER BY part_index")?;
+    let rows = stmt.query_map([uid], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Forgets an upload and its parts.
+pub fn delete_upload(conn: &Connection, uid: &str) -> rusqlite::Result<bool> {
+    Ok(conn.prepare_cached("DELETE FROM bops_uploads WHERE uid = ?1")?.execute([uid])? == 1)
+}

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use crate::web::client_ip::ClientIp;
+use crate::web::deadline::Deadline;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -201,9 +202,10 @@ async fn append_upload(
     RevenueReady(scope): RevenueReady,
     Path(id): Path<String>,
     Query(at): Query<api::Offset>,
+    deadline: Deadline,
     body: axum::body::Body,
 ) -> AppResult<Json<UploadStatus>> {
-    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body).await?))
+    Ok(Json(uploading::append(&state, &scope.artist, &id, at.offset, body, &deadline).await?))
 }
 
 async fn complete_upload(

@@ -786,6 +786,7 @@ mod tests {
         for (name, key) in [
             ("BOPTONE_BOPS__MAX_OPEN_UPLOADS", "`bops.max_open_uploads` = \"0\""),
             ("BOPTONE_BOPS__UPLOAD_IDLE_SECS", "`bops.upload_idle_secs` = \"0\""),
+            ("BOPTONE_BOPS__UPLOAD_MIN_BYTES_PER_SEC", "`bops.upload_min_bytes_per_sec` = \"0\""),
             ("BOPTONE_MEDIA__SIGNED_URL_TTL_SECS", "`media.signed_url_ttl_secs` = \"0\""),
         ] {
             let err = load(&[(name, "0")], Overrides::default()).unwrap_err().to_string();

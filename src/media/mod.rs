@@ -7,6 +7,7 @@ mod key;
 pub mod presign;
 mod serve;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,8 +20,9 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::signer::Signer;
-use object_store::{Attribute, Attributes, ObjectMeta, ObjectStore, PutOptions, PutPayload};
+use object_store::{Attribute, Attributes, ClientOptions, ObjectMeta, ObjectStore, PutOptions, PutPayload};
 use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
 
 use crate::config::{Config, MediaBackend};
 use crate::error::{AppError, AppResult};
@@ -38,6 +40,9 @@ const MAX_PARTS_IN_FLIGHT: usize = 2;
 pub struct Media {
     store: Arc<dyn ObjectStore>,
     signer: Option<Arc<AmazonS3>>,
+    /// Present for S3: multipart uploads whose ids and parts can be recorded
+    /// and finished by a later process (uploads that survive restarts).
+    multipart: Option<Arc<dyn MultipartStore>>,
     /// Present for S3 with static keys: browsers may upload parts directly.
     direct: Option<presign::S3Presigner>,
     presign_ttl: Duration,
@@ -98,6 +103,8 @@ impl Media {
             MediaBackend::S3 => {
                 let s3 = &config.media.s3;
                 let mut builder = AmazonS3Builder::new()
+                    // First: the later settings write into these options.
+                    .with_client_options(typed_suffixes())
                     .with_bucket_name(&s3.bucket)
                     .with_region(&s3.region)
                     .with_virtual_hosted_style_request(!s3.path_style)
@@ -113,7 +120,8 @@ impl Media {
                 let store = Arc::new(builder.build().context("invalid media.s3 settings")?);
                 let endpoint = if s3.endpoint.is_empty() { "AWS" } else { s3.endpoint.as_str() };
                 let description = format!("S3 bucket {} at {endpoint}", s3.bucket);
-                let mut media = Media::new(store.clone(), Some(store), ttl, description);
+                let mut media = Media::new(store.clone(), Some(store.clone()), ttl, description);
+                media.multipart = Some(store);
                 media.direct = direct_presigner(s3)?;
                 Ok(media)
             }
@@ -130,7 +138,7 @@ impl Media {
         presign_ttl: Duration,
         description: String,
     ) -> Media {
-        Media { store, signer, direct: None, presign_ttl, description, local_root: None, links: None }
+        Media { store, signer, multipart: None, direct: None, presign_ttl, description, local_root: None, links: None }
     }
 
     /// Signs media links with `signer` from now on.
@@ -191,13 +199,34 @@ impl Media {
 
     /// Can clients upload straight to the store (S3 with static keys)?
     pub fn supports_direct_upload(&self) -> bool {
-        self.direct.is_some() && self.signer.is_some()
+        self.direct.is_some() && self.multipart.is_some()
     }
 
-    /// Starts a multipart upload at the store; returns its id.
-    pub async fn start_direct_upload(&self, key: &MediaKey) -> AppResult<String> {
-        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
-        Ok(s3.create_multipart(&key.path()).await?)
+    /// Does the store take multipart uploads that a later process can go on
+    /// with and finish (S3)? Elsewhere uploads are staged in a file.
+    pub fn supports_multipart(&self) -> bool {
+        self.multipart.is_some()
+    }
+
+    fn multipart(&self) -> AppResult<&Arc<dyn MultipartStore>> {
+        self.multipart
+            .as_ref()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("{} has no multipart uploads", self.description)))
+    }
+
+    /// Starts a multipart upload at the store; returns its id. The object's
+    /// type follows the key's extension (see [`typed_suffixes`]): S3 takes
+    /// it when the upload starts, and a multipart upload started here
+    /// cannot name it otherwise.
+    pub async fn start_multipart(&self, key: &MediaKey) -> AppResult<String> {
+        Ok(self.multipart()?.create_multipart(&key.path()).await?)
+    }
+
+    /// Stores part `index` (from 0) of multipart upload `upload_id`; returns
+    /// the part's id (its ETag) for [`Media::complete_multipart`].
+    pub async fn put_part(&self, key: &MediaKey, upload_id: &str, index: usize, data: PutPayload) -> AppResult<String> {
+        let part = self.multipart()?.put_part(&key.path(), &upload_id.to_owned(), index, data).await?;
+        Ok(part.content_id)
     }
 
     /// A presigned URL that uploads part `number` (from 1) of `upload_id`.
@@ -208,18 +237,20 @@ impl Media {
         Some(presigner.presign("PUT", key.as_str(), &extra, self.presign_ttl, chrono::Utc::now()))
     }
 
-    /// Completes a direct upload from the parts' ETags, in part order.
-    pub async fn complete_direct_upload(&self, key: &MediaKey, upload_id: &str, etags: Vec<String>) -> AppResult<()> {
-        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
+    /// Completes a multipart upload from its parts' ETags, in part order.
+    pub async fn complete_multipart(&self, key: &MediaKey, upload_id: &str, etags: Vec<String>) -> AppResult<()> {
         let parts = etags.into_iter().map(|content_id| PartId { content_id }).collect();
-        s3.complete_multipart(&key.path(), &upload_id.to_owned(), parts).await?;
+        self.multipart()?.complete_multipart(&key.path(), &upload_id.to_owned(), parts).await?;
         Ok(())
     }
 
-    pub async fn abort_direct_upload(&self, key: &MediaKey, upload_id: &str) -> AppResult<()> {
-        let s3 = self.signer.as_ref().ok_or(AppError::NotFound)?;
-        s3.abort_multipart(&key.path(), &upload_id.to_owned()).await?;
-        Ok(())
+    /// Aborts a multipart upload, dropping its parts; one the store no
+    /// longer knows is as good as aborted.
+    pub async fn abort_multipart(&self, key: &MediaKey, upload_id: &str) -> AppResult<()> {
+        match self.multipart()?.abort_multipart(&key.path(), &upload_id.to_owned()).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub fn describe(&self) -> &str {
@@ -243,22 +274,24 @@ impl Media {
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
     {
-        let mut writer = BufWriter::with_capacity(self.store.clone(), key.path(), PART_SIZE)
+        let writer = BufWriter::with_capacity(self.store.clone(), key.path(), PART_SIZE)
             .with_max_concurrency(MAX_PARTS_IN_FLIGHT);
-        match copy_limited(&mut writer, body, limit).await {
-            Ok(size) => {
-                writer.shutdown().await?;
-                Ok(Stored { size })
-            }
-            Err(err) => {
-                // Nothing half-written stays behind: the multipart upload is
-                // aborted, and a small object was never written at all.
-                if let Err(abort) = writer.abort().await {
-                    tracing::warn!(key = %key, error = %abort, "could not abort a failed upload");
-                }
-                Err(err)
-            }
+        write_stream(key, writer, body, limit).await
+    }
+
+    /// Moves the finished file at `path` into the store as `key`: renamed
+    /// into a local store's directory when that is on the same filesystem
+    /// (no copy), streamed a few parts at a time otherwise.
+    pub async fn put_file(&self, key: &MediaKey, path: &Path, content_type: &str) -> AppResult<Stored> {
+        self.ensure_inside(key).await?;
+        if let Some(root) = &self.local_root
+            && let Some(stored) = rename_into(root, key, path).await
+        {
+            return Ok(stored);
         }
+        let file = tokio::fs::File::open(path).await.map_err(|e| AppError::Internal(e.into()))?;
+        let writer = self.writer(key, content_type, PART_SIZE).with_max_concurrency(MAX_PARTS_IN_FLIGHT);
+        Ok(write_stream(key, writer, ReaderStream::new(file), None).await?)
     }
 
     pub async fn put_bytes(&self, key: &MediaKey, bytes: Bytes) -> AppResult<Stored> {
@@ -369,6 +402,56 @@ fn direct_presigner(s3: &crate::config::S3Config) -> anyhow::Result<Option<presi
         access_key_id: s3.access_key_id.clone(),
         secret_access_key: s3.secret_access_key.expose().to_owned(),
     }))
+}
+
+/// Types S3 gives objects written without one, by the key's extension: a
+/// multipart upload started by [`Media::start_multipart`] cannot carry a
+/// type, so the keys of such uploads end in one of these.
+fn typed_suffixes() -> ClientOptions {
+    [("mp4", "video/mp4"), ("webm", "video/webm"), ("jpg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp")]
+        .into_iter()
+        .fold(ClientOptions::new(), |options, (suffix, mime)| options.with_content_type_for_suffix(suffix, mime))
+}
+
+/// Renames `path` to `key` in the local store at `root`; `None` when it
+/// cannot (another filesystem, say), so the caller copies instead.
+async fn rename_into(root: &Path, key: &MediaKey, path: &Path) -> Option<Stored> {
+    let target = root.join(key.as_str());
+    tokio::fs::create_dir_all(target.parent()?).await.ok()?;
+    if let Err(err) = tokio::fs::rename(path, &target).await {
+        tracing::debug!(key = %key, error = %err, "cannot rename into the media directory; copying");
+        return None;
+    }
+    let size = tokio::fs::metadata(&target).await.ok()?.len();
+    Some(Stored { size })
+}
+
+/// Writes `body` through `writer` and finishes it; on failure nothing
+/// half-written stays behind.
+async fn write_stream<S, E>(
+    key: &MediaKey,
+    mut writer: BufWriter,
+    body: S,
+    limit: Option<u64>,
+) -> Result<Stored, PutError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    match copy_limited(&mut writer, body, limit).await {
+        Ok(size) => {
+            writer.shutdown().await?;
+            Ok(Stored { size })
+        }
+        Err(err) => {
+            // The multipart upload is aborted, and a small object was never
+            // written at all.
+            if let Err(abort) = writer.abort().await {
+                tracing::warn!(key = %key, error = %abort, "could not abort a failed upload");
+            }
+            Err(err)
+        }
+    }
 }
 
 async fn copy_limited<S, E>(writer: &mut BufWriter, body: S, limit: Option<u64>) -> Result<u64, PutError>

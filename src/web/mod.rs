@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod client_ip;
 pub mod csrf;
+pub mod deadline;
 pub mod errors;
 pub mod headers;
 pub mod money;

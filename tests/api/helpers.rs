@@ -18,6 +18,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub dir: TempDir,
+    /// What the app was built with, so that [`TestApp::restart`] can build it again.
+    config: Config,
+    media: Option<Media>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -54,7 +57,12 @@ pub async fn spawn_app_with(
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&dir.path().join("data"));
     configure(&mut config);
-    let app = Application::build_with(config, registry, media).await.expect("the application builds");
+    start(dir, config, registry, media).await
+}
+
+/// Builds and starts the application on `config` over `dir`.
+async fn start(dir: TempDir, config: Config, registry: Option<Registry>, media: Option<Media>) -> TestApp {
+    let app = Application::build_with(config.clone(), registry, media.clone()).await.expect("the application builds");
     let address = format!("http://{}", app.local_addr());
     let state = app.state();
     let mailbox = (state.config.mail_dir(), std::sync::Arc::downgrade(&state.mail_outbox));
@@ -63,7 +71,7 @@ pub async fn spawn_app_with(
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { address, client: client(), state, dir, shutdown: Some(tx), server: Some(server) }
+    TestApp { address, client: client(), state, dir, config, media, shutdown: Some(tx), server: Some(server) }
 }
 
 type Mailbox = (PathBuf, std::sync::Weak<boptone::notify::MailOutbox>);
@@ -133,12 +141,28 @@ impl TestApp {
 
     /// Stops the server the way SIGTERM does, and waits for it.
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.unwrap().unwrap();
         }
+    }
+
+    /// Stops the server and starts a new one over the same data directory
+    /// (and the same media store), with `configure` applied on top of the
+    /// first one's configuration; it listens on a new port.
+    #[allow(dead_code)] // for the tests of what survives a restart
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        self.halt().await;
+        let TestApp { dir, mut config, media, state, .. } = self;
+        drop(state);
+        configure(&mut config);
+        start(dir, config, None, media).await
     }
 }
 

@@ -32,6 +32,7 @@ mod settlement;
 mod smtp_sink;
 mod stripe;
 mod surfaces;
+mod uploads;
 mod ux;
 mod visibility;
 mod web;

@@ -194,9 +194,10 @@ async fn bucket_objects_carry_their_type_and_redirects_follow_access() {
 async fn bops_upload_to_and_play_from_an_s3_bucket() {
     let (app, _bucket, _endpoint) = crate::s3::spawn_s3_app().await;
     let (_browser, token) = artist(&app, "cloud@example.com", "Cloud").await;
-    // 12 MiB: more than two 5 MiB parts, so the bucket gets a real multipart upload.
+    // 12 MiB in the 8 MiB chunks the server asks for on S3 (each one part),
+    // so the bucket gets a real multipart upload.
     let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
-    let id = upload(&app, &token, &video, 4 * 1024 * 1024).await;
+    let id = upload(&app, &token, &video, 8 * 1024 * 1024).await;
     let (status, bop) = call(&app, Some(&token), Method::POST, "/api/v1/bops", Some(json!({"upload_id": id}))).await;
     assert_eq!(status, 201, "{bop}");
     let redirect = client().get(app.url(bop["video_url"].as_str().unwrap())).send().await.unwrap();
@@ -274,5 +275,119 @@ async fn direct_uploads_send_parts_straight_to_the_bucket() {
     // Without the ask, or on a store that cannot, uploads are relayed.
     let (_, relay) = call(&app, Some(&token), Method::POST, "/api/v1/uploads", Some(json!({"size": 10}))).await;
     assert_eq!(relay["mode"], "relay");
+    app.stop().await;
+}
+
+// Uploads relayed to a bucket survive restarts: a chunk is one part of the
+// bucket's multipart upload, whose id and parts are persisted.
+
+/// The ids of the multipart uploads in progress in `bucket`, as S3 lists them.
+async fn multipart_uploads(endpoint: &str, bucket: &str) -> Vec<String> {
+    let listing = client().get(format!("{endpoint}/{bucket}?uploads")).send().await.unwrap().text().await.unwrap();
+    listing.split("<UploadId>").skip(1).filter_map(|rest| rest.split("</UploadId>").next()).map(str::to_owned).collect()
+}
+
+fn multipart_id(app: &crate::helpers::TestApp, upload: &str) -> String {
+    let upload = upload.to_owned();
+    app.state
+        .db
+        .read_blocking(move |c| {
+            c.query_row("SELECT multipart_id FROM bops_uploads WHERE uid = ?1", [upload], |r| r.get(0))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_to_s3_resumes_after_a_restart_and_plays() {
+    use crate::uploads::{publish_and_play, put_chunk, received, start_upload};
+    let (app, bucket, endpoint) = spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "s3restart@example.com", "Cloud Restart").await;
+    let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
+    let created = start_upload(&app, &token, video.len()).await;
+    let (id, chunk) = (created["upload_id"].as_str().unwrap().to_owned(), created["chunk_size"].as_u64().unwrap());
+    let chunk = chunk as usize;
+    assert_eq!(chunk, 8 * 1024 * 1024, "{created}");
+    let (status, body) = put_chunk(&app, &token, &id, 0, &video[..chunk]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(multipart_uploads(&endpoint, &bucket).await.contains(&multipart_id(&app, &id)));
+
+    // A chunk of another size than the part size is refused, and changes nothing.
+    let (status, body) = put_chunk(&app, &token, &id, chunk, &video[chunk..chunk + 1024]).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains(&format!("exactly {} bytes (chunks are {chunk} bytes", video.len() - chunk)), "{body}");
+
+    let app = app.restart_with(|_| {}).await;
+    assert_eq!(received(&app, &token, &id).await, chunk as u64, "the persisted offset");
+    let (status, body) = put_chunk(&app, &token, &id, chunk, &video[chunk..]).await;
+    assert_eq!((status.as_u16(), body["complete"].as_bool()), (200, Some(true)), "{body}");
+    publish_and_play(&app, &token, &id, &video).await;
+    let key: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT video_key FROM bops_videos", [], |r| r.get(0))).unwrap();
+    let stored = app.state.media.store().head(&MediaKey::parse(&key).unwrap().path()).await.unwrap();
+    assert_eq!(stored.size, video.len() as u64);
+    let object = app.state.media.store().get(&MediaKey::parse(&key).unwrap().path()).await.unwrap();
+    let content_type = object.attributes.get(&object_store::Attribute::ContentType).map(|v| v.to_string());
+    assert_eq!(content_type.as_deref(), Some("video/mp4"), "the object carries its type");
+    assert!(multipart_uploads(&endpoint, &bucket).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_part_the_bucket_refuses_does_not_advance_received() {
+    use crate::uploads::{put_chunk, received, start_upload};
+    let (app, _bucket, _endpoint) = spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "s3refused@example.com", "Refused Part").await;
+    let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
+    let id = start_upload(&app, &token, video.len()).await["upload_id"].as_str().unwrap().to_owned();
+    let chunk = 8 * 1024 * 1024;
+    assert_eq!(put_chunk(&app, &token, &id, 0, &video[..chunk]).await.0, 200);
+
+    // The bucket loses the multipart upload behind the server's back.
+    let key: String = {
+        let id = id.clone();
+        app.state
+            .db
+            .read_blocking(move |c| {
+                c.query_row("SELECT media_key FROM bops_uploads WHERE uid = ?1", [id], |r| r.get(0))
+            })
+            .unwrap()
+    };
+    app.state.media.abort_multipart(&MediaKey::parse(&key).unwrap(), &multipart_id(&app, &id)).await.unwrap();
+    let (status, body) = put_chunk(&app, &token, &id, chunk, &video[chunk..]).await;
+    assert!(status.is_server_error(), "{status}: {body}");
+    assert_eq!(received(&app, &token, &id).await, chunk as u64, "nothing counted that the bucket does not hold");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn abandoned_uploads_have_their_multipart_uploads_aborted_also_after_a_restart() {
+    use crate::uploads::{put_chunk, start_upload};
+    let (app, bucket, endpoint) = spawn_s3_app().await;
+    let (_browser, token) = artist(&app, "s3abandon@example.com", "Cloud Abandon").await;
+    let video = crate::helpers::padded_vertical_mp4(12 * 1024 * 1024);
+    let id = start_upload(&app, &token, video.len()).await["upload_id"].as_str().unwrap().to_owned();
+    assert_eq!(put_chunk(&app, &token, &id, 0, &video[..8 * 1024 * 1024]).await.0, 200);
+    let multipart = multipart_id(&app, &id);
+    assert!(multipart_uploads(&endpoint, &bucket).await.contains(&multipart));
+
+    // The server stops with the upload half done; the next one sweeps it.
+    let app = app
+        .restart_with(|c| {
+            c.set("bops.upload_idle_secs", 1);
+            c.set("bops.upload_sweep_secs", 1);
+        })
+        .await;
+    let mut aborted = false;
+    for _ in 0..100 {
+        if boptone::bops::state(&app.state).uploads.open_count() == 0
+            && !multipart_uploads(&endpoint, &bucket).await.contains(&multipart)
+        {
+            aborted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(aborted, "the row is removed and the bucket's multipart upload aborted");
     app.stop().await;
 }
