@@ -1,0 +1,1 @@
+//! The ledger: every movement of an artist's money in micro-units, and the splits engine.
