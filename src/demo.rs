@@ -261,7 +261,7 @@ fn insert_bops(
 /// Each follow backfills its fan's timeline, as a follow in the app does
 /// (the feed reads these rows).
 fn fill_timelines(conn: &mut Connection) -> anyhow::Result<i64> {
-    let follows: Vec<(i64, i64)> = {
+    let follows: Vec<(crate::core::ids::UserId, crate::core::ids::ArtistId)> = {
         let mut stmt = conn.prepare("SELECT fan_user_id, artist_id FROM fan_relationships WHERE following = 1")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
     };

@@ -126,7 +126,7 @@ async fn create_bop(
     };
     let input = PublishInput { upload_id: body.upload_id, caption: body.caption, visibility: body.visibility, poster };
     let uid = service::publish(&state, &scope.artist, input).await?;
-    let bop = service::find_bop(&state, &uid, Some(scope.user.id.0)).await?;
+    let bop = service::find_bop(&state, &uid, Some(scope.user.id)).await?;
     Ok((StatusCode::CREATED, Json(BopView::new(bop, &state.media))))
 }
 
@@ -141,7 +141,7 @@ async fn show_feed(
     ApiUser(user): ApiUser,
     Query(query): Query<FeedQuery>,
 ) -> AppResult<Json<service::FeedPage>> {
-    Ok(Json(service::feed(&state, user.id.0, query.cursor.as_deref(), query.limit.unwrap_or(20)).await?))
+    Ok(Json(service::feed(&state, user.id, query.cursor.as_deref(), query.limit.unwrap_or(20)).await?))
 }
 
 async fn show_bop(
@@ -149,7 +149,7 @@ async fn show_bop(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<BopView>> {
-    Ok(Json(BopView::new(service::find_bop(&state, &id, Some(user.id.0)).await?, &state.media)))
+    Ok(Json(BopView::new(service::find_bop(&state, &id, Some(user.id)).await?, &state.media)))
 }
 
 async fn like_bop(
@@ -157,7 +157,7 @@ async fn like_bop(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let count = service::set_like(&state, user.id.0, &id, true).await?;
+    let count = service::set_like(&state, user.id, &id, true).await?;
     Ok(Json(json!({ "liked": true, "like_count": count })))
 }
 
@@ -166,7 +166,7 @@ async fn unlike_bop(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let count = service::set_like(&state, user.id.0, &id, false).await?;
+    let count = service::set_like(&state, user.id, &id, false).await?;
     Ok(Json(json!({ "liked": false, "like_count": count })))
 }
 
@@ -183,7 +183,7 @@ async fn list_comments(
     Query(query): Query<CommentsQuery>,
 ) -> AppResult<Json<Value>> {
     let limit = query.limit.unwrap_or(50);
-    let comments = service::list_comments(&state, user.id.0, &id, query.after.unwrap_or(0), limit).await?;
+    let comments = service::list_comments(&state, user.id, &id, query.after.unwrap_or(0), limit).await?;
     let next = (comments.len() == limit.clamp(1, 100)).then(|| comments.last().map(|c| c.id)).flatten();
     Ok(Json(json!({ "items": comments, "next_after": next })))
 }
@@ -200,7 +200,7 @@ async fn create_comment(
     Path(id): Path<String>,
     Json(body): Json<NewComment>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let comment = service::add_comment(&state, user.id.0, &id, body.parent_id, &body.body).await?;
+    let comment = service::add_comment(&state, user.id, &id, body.parent_id, &body.body).await?;
     Ok((StatusCode::CREATED, Json(json!(comment))))
 }
 
@@ -215,7 +215,7 @@ async fn edit_comment(
     Path((id, comment)): Path<(String, String)>,
     Json(body): Json<CommentEdit>,
 ) -> AppResult<Json<Value>> {
-    Ok(Json(json!(service::edit_comment(&state, user.id.0, &id, comment, &body.body).await?)))
+    Ok(Json(json!(service::edit_comment(&state, user.id, &id, comment, &body.body).await?)))
 }
 
 async fn delete_comment(
@@ -223,7 +223,7 @@ async fn delete_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::remove_comment(&state, user.id.0, &id, comment).await?;
+    service::remove_comment(&state, user.id, &id, comment).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,7 +232,7 @@ async fn like_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::set_comment_like(&state, user.id.0, &id, comment, true).await?;
+    service::set_comment_like(&state, user.id, &id, comment, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -241,7 +241,7 @@ async fn unlike_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::set_comment_like(&state, user.id.0, &id, comment, false).await?;
+    service::set_comment_like(&state, user.id, &id, comment, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -256,8 +256,7 @@ async fn report_view(
     Path(id): Path<String>,
     Json(body): Json<ViewReport>,
 ) -> AppResult<Json<Value>> {
-    let counted =
-        service::record_view(&state, format!("u:{}", user.id.0), Some(user.id.0), &id, body.watched_ms).await?;
+    let counted = service::record_view(&state, format!("u:{}", user.id.0), Some(user.id), &id, body.watched_ms).await?;
     Ok(Json(json!({ "counted": counted })))
 }
 

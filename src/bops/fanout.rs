@@ -36,7 +36,7 @@ pub fn register(registry: &mut Registry) {
         let followed: FanFollowed = serde_json::from_value(event.payload.clone())?;
         let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
         if crate::identity::service::is_following(tx, fan, artist)? {
-            repo::backfill_timeline(tx, fan.0, artist.0)?;
+            repo::backfill_timeline(tx, fan, artist)?;
         }
         Ok(())
     });
@@ -44,7 +44,7 @@ pub fn register(registry: &mut Registry) {
         let FanUnfollowed(followed) = serde_json::from_value(event.payload.clone())?;
         let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
         if !crate::identity::service::is_following(tx, fan, artist)? {
-            repo::remove_from_timeline(tx, fan.0, artist.0)?;
+            repo::remove_from_timeline(tx, fan, artist)?;
         }
         Ok(())
     });
@@ -64,12 +64,12 @@ pub fn register(registry: &mut Registry) {
 }
 
 fn fan_out(tx: &crate::db::Tx, bop_uid: String, artist_name: String, after_fan: i64) -> anyhow::Result<()> {
-    let batch = repo::fan_out_bop(tx, &bop_uid, after_fan, FAN_OUT_BATCH)?;
+    let batch = repo::fan_out_bop(tx, &bop_uid, UserId(after_fan), FAN_OUT_BATCH)?;
     let name = if artist_name.is_empty() { "an artist you follow" } else { artist_name.as_str() };
     let title = format!("New Bop from {name}");
     for &fan in &batch.followers {
         let notice = NewNotification {
-            user_id: fan,
+            user_id: fan.0,
             kind: "new_bop",
             title: &title,
             body: "Watch it in the app.",
@@ -78,7 +78,7 @@ fn fan_out(tx: &crate::db::Tx, bop_uid: String, artist_name: String, after_fan: 
         notify(tx, &notice)?;
     }
     if let Some(last) = batch.next_after {
-        emit(tx, &BopFanOutContinued { bop_uid, artist_name, after_fan: last })?;
+        emit(tx, &BopFanOutContinued { bop_uid, artist_name, after_fan: last.0 })?;
     }
     Ok(())
 }

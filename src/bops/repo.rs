@@ -4,15 +4,15 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::core::ids::{ArtistId, UserId};
+use crate::core::ids::{ArtistId, BopId, CommentId, UserId};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BopRow {
     #[serde(skip)]
-    pub id: i64,
+    pub id: BopId,
     pub uid: String,
     #[serde(skip)]
-    pub artist_id: i64,
+    pub artist_id: ArtistId,
     pub artist_uid: String,
     pub artist_handle: String,
     pub artist_name: String,
@@ -111,7 +111,7 @@ pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Re
 }
 
 /// A Bop anyone may see (public, not deleted, its artist not suspended).
-pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<i64>) -> rusqlite::Result<Option<BopRow>> {
+pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<UserId>) -> rusqlite::Result<Option<BopRow>> {
     let sql = format!(
         "{BOP_SELECT} WHERE b.uid = ?2 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
            AND (b.visibility = 'public'
@@ -182,7 +182,7 @@ const FEED_OTHERS: &str =
 /// the cost does not depend on how many artists the fan follows.
 pub fn list_feed_segment(
     conn: &Connection,
-    viewer: i64,
+    viewer: UserId,
     cursor: FeedCursor,
     want: usize,
 ) -> rusqlite::Result<FeedSlice> {
@@ -203,7 +203,7 @@ pub fn list_feed_segment(
         if r.get::<_, bool>(22)? {
             if rows.len() == want {
                 // One more row to show: the segment goes on after the last one shown.
-                let resume = rows.last().map(|last| (last.published_at, last.id));
+                let resume = rows.last().map(|last| (last.published_at, last.id.0));
                 return Ok(FeedSlice { rows, resume });
             }
             rows.push(bop_row(r)?);
@@ -222,7 +222,7 @@ const TIMELINE_SLACK: i64 = 100;
 
 /// `(published_at, bop_id)` at or below which the fan's timeline is not
 /// complete; `(-1, -1)` when it never was trimmed.
-pub fn timeline_floor(conn: &Connection, fan: i64) -> rusqlite::Result<(i64, i64)> {
+pub fn timeline_floor(conn: &Connection, fan: UserId) -> rusqlite::Result<(i64, i64)> {
     conn.prepare_cached("SELECT floor_published_at, floor_bop_id FROM bops_timeline_state WHERE fan_user_id = ?1")?
         .query_row([fan], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
@@ -231,7 +231,7 @@ pub fn timeline_floor(conn: &Connection, fan: i64) -> rusqlite::Result<(i64, i64
 
 /// Adds `added` (possibly negative) to the fan's timeline length and trims
 /// the oldest rows once it is over the cap, raising the floor past them.
-fn timeline_grew(conn: &Connection, fan: i64, added: i64) -> rusqlite::Result<()> {
+fn timeline_grew(conn: &Connection, fan: UserId, added: i64) -> rusqlite::Result<()> {
     let len: i64 = conn
         .prepare_cached(
             "INSERT INTO bops_timeline_state (fan_user_id, len) VALUES (?1, max(?2, 0))
@@ -254,7 +254,7 @@ fn timeline_grew(conn: &Connection, fan: i64, added: i64) -> rusqlite::Result<()
 /// From now on the fan's timeline only vouches for followed Bops newer than
 /// `floor`: rows at or below it leave (the feed's second segment serves
 /// those), and the floor never moves down.
-fn raise_floor(conn: &Connection, fan: i64, floor: (i64, i64)) -> rusqlite::Result<()> {
+fn raise_floor(conn: &Connection, fan: UserId, floor: (i64, i64)) -> rusqlite::Result<()> {
     let floor = timeline_floor(conn, fan)?.max(floor);
     let removed = conn
         .prepare_cached("DELETE FROM bops_timeline WHERE fan_user_id = ?1 AND (published_at, bop_id) <= (?2, ?3)")?
@@ -268,7 +268,7 @@ fn raise_floor(conn: &Connection, fan: i64, floor: (i64, i64)) -> rusqlite::Resu
 }
 
 /// Puts one Bop into one fan's timeline (if newer than its floor).
-fn insert_timeline_row(conn: &Connection, fan: i64, bop_id: i64) -> rusqlite::Result<()> {
+fn insert_timeline_row(conn: &Connection, fan: UserId, bop_id: BopId) -> rusqlite::Result<()> {
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO bops_timeline (fan_user_id, published_at, bop_id, artist_id)
@@ -287,19 +287,19 @@ fn insert_timeline_row(conn: &Connection, fan: i64, bop_id: i64) -> rusqlite::Re
 /// One batch of a fan-out: the followers written, and where the next
 /// batch starts when there may be more.
 pub struct FanOutBatch {
-    pub followers: Vec<i64>,
-    pub next_after: Option<i64>,
+    pub followers: Vec<UserId>,
+    pub next_after: Option<UserId>,
 }
 
-pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -> rusqlite::Result<FanOutBatch> {
+pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: UserId, batch: usize) -> rusqlite::Result<FanOutBatch> {
     let Some((bop_id, artist_id)) = conn
         .prepare_cached("SELECT id, artist_id FROM bops_videos WHERE uid = ?1")?
-        .query_row([bop_uid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .query_row([bop_uid], |r| Ok((r.get::<_, BopId>(0)?, r.get::<_, ArtistId>(1)?)))
         .optional()?
     else {
         return Ok(FanOutBatch { followers: Vec::new(), next_after: None });
     };
-    let followers: Vec<i64> = conn
+    let followers: Vec<UserId> = conn
         .prepare_cached(
             "SELECT fan_user_id FROM fan_relationships INDEXED BY fan_relationships_artist
              WHERE artist_id = ?1 AND following = 1 AND fan_user_id > ?2 ORDER BY fan_user_id LIMIT ?3",
@@ -317,7 +317,7 @@ pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: i64, batch: usize) -
 /// only those newer than its floor) go into the fan's timeline. When the
 /// artist has older Bops still, the floor rises to the newest of those, so
 /// they are served with everyone else's instead of being lost.
-pub fn backfill_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<()> {
+pub fn backfill_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId) -> rusqlite::Result<()> {
     let floor = timeline_floor(conn, fan)?;
     let newest: Vec<(i64, i64)> = conn
         .prepare_cached(
@@ -343,7 +343,7 @@ pub fn backfill_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusqlit
 }
 
 /// An unfollow: the artist's Bops leave the fan's timeline.
-pub fn remove_from_timeline(conn: &Connection, fan: i64, artist_id: i64) -> rusqlite::Result<()> {
+pub fn remove_from_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId) -> rusqlite::Result<()> {
     let removed = conn
         .prepare_cached("DELETE FROM bops_timeline WHERE fan_user_id = ?1 AND artist_id = ?2")?
         .execute(params![fan, artist_id])?;
@@ -431,7 +431,7 @@ pub fn find_poster_visibility(conn: &Connection, key: &str) -> rusqlite::Result<
 /// A soft-deleted Bop whose files are still in the store.
 #[derive(Debug, Clone)]
 pub struct PurgeableBop {
-    pub id: i64,
+    pub id: BopId,
     pub video_key: String,
     pub poster_key: Option<String>,
 }
@@ -454,18 +454,18 @@ pub fn list_purgeable_bops(
 }
 
 /// Does any Bop but `except` still need poster `key` (live, or deleted but not yet purged)?
-pub fn poster_in_use(conn: &Connection, key: &str, except: i64) -> rusqlite::Result<bool> {
+pub fn poster_in_use(conn: &Connection, key: &str, except: BopId) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM bops_videos WHERE poster_key = ?1 AND id != ?2 AND media_purged_at IS NULL")?
         .exists(params![key, except])
 }
 
-pub fn mark_media_purged(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+pub fn mark_media_purged(conn: &Connection, id: BopId, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
     Ok(())
 }
 
 /// Adds a like; false when it was already there (likes are idempotent).
-pub fn insert_like(conn: &Connection, bop_id: i64, user: i64, now: i64) -> rusqlite::Result<bool> {
+pub fn insert_like(conn: &Connection, bop_id: BopId, user: UserId, now: i64) -> rusqlite::Result<bool> {
     let inserted = conn
         .prepare_cached(
             "INSERT INTO bops_likes (bop_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -477,7 +477,7 @@ pub fn insert_like(conn: &Connection, bop_id: i64, user: i64, now: i64) -> rusql
     Ok(inserted == 1)
 }
 
-pub fn delete_like(conn: &Connection, bop_id: i64, user: i64) -> rusqlite::Result<bool> {
+pub fn delete_like(conn: &Connection, bop_id: BopId, user: UserId) -> rusqlite::Result<bool> {
     let deleted = conn
         .prepare_cached("DELETE FROM bops_likes WHERE bop_id = ?1 AND user_id = ?2")?
         .execute(params![bop_id, user])?;
@@ -487,20 +487,20 @@ pub fn delete_like(conn: &Connection, bop_id: i64, user: i64) -> rusqlite::Resul
     Ok(deleted == 1)
 }
 
-pub fn like_count(conn: &Connection, bop_id: i64) -> rusqlite::Result<i64> {
+pub fn like_count(conn: &Connection, bop_id: BopId) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT like_count FROM bops_videos WHERE id = ?1")?.query_row([bop_id], |r| r.get(0))
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentRow {
     #[serde(skip)]
-    pub id: i64,
+    pub id: CommentId,
     pub uid: String,
     #[serde(skip)]
-    pub user_id: i64,
+    pub user_id: UserId,
     pub author: String,
     #[serde(skip)]
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<CommentId>,
     pub parent_uid: Option<String>,
     pub body: String,
     pub like_count: i64,
@@ -531,7 +531,7 @@ fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
 }
 
 /// Visible comments of a Bop, oldest first, after comment id `after`.
-pub fn list_comments(conn: &Connection, bop_id: i64, after: i64, limit: usize) -> rusqlite::Result<Vec<CommentRow>> {
+pub fn list_comments(conn: &Connection, bop_id: BopId, after: i64, limit: usize) -> rusqlite::Result<Vec<CommentRow>> {
     let sql = format!(
         "{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.id > ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL ORDER BY c.id LIMIT {limit}"
     );
@@ -544,7 +544,7 @@ pub fn list_comments(conn: &Connection, bop_id: i64, after: i64, limit: usize) -
 
 /// A visible comment: a deleted or hidden one is gone for every purpose
 /// (reply, like, edit, remove), as it is from the list.
-pub fn find_comment(conn: &Connection, bop_id: i64, uid: &str) -> rusqlite::Result<Option<CommentRow>> {
+pub fn find_comment(conn: &Connection, bop_id: BopId, uid: &str) -> rusqlite::Result<Option<CommentRow>> {
     let sql =
         format!("{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.uid = ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL");
     conn.query_row(&sql, params![bop_id, uid], comment_row).optional()
@@ -552,9 +552,9 @@ pub fn find_comment(conn: &Connection, bop_id: i64, uid: &str) -> rusqlite::Resu
 
 pub fn insert_comment(
     conn: &Connection,
-    bop_id: i64,
-    user: i64,
-    parent: Option<i64>,
+    bop_id: BopId,
+    user: UserId,
+    parent: Option<CommentId>,
     body: &str,
     now: i64,
 ) -> rusqlite::Result<String> {
@@ -567,13 +567,19 @@ pub fn insert_comment(
     Ok(uid)
 }
 
-pub fn update_comment(conn: &Connection, comment_id: i64, body: &str, now: i64) -> rusqlite::Result<()> {
+pub fn update_comment(conn: &Connection, comment_id: CommentId, body: &str, now: i64) -> rusqlite::Result<()> {
     conn.execute("UPDATE bops_comments SET body = ?2, edited_at = ?3 WHERE id = ?1", params![comment_id, body, now])?;
     Ok(())
 }
 
 /// Soft-deletes or hides a comment; the count drops once either way.
-pub fn remove_comment(conn: &Connection, bop_id: i64, comment_id: i64, hide: bool, now: i64) -> rusqlite::Result<()> {
+pub fn remove_comment(
+    conn: &Connection,
+    bop_id: BopId,
+    comment_id: CommentId,
+    hide: bool,
+    now: i64,
+) -> rusqlite::Result<()> {
     let column = if hide { "hidden_at" } else { "deleted_at" };
     let changed = conn.execute(
         &format!("UPDATE bops_comments SET {column} = ?2 WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"),
@@ -585,7 +591,13 @@ pub fn remove_comment(conn: &Connection, bop_id: i64, comment_id: i64, hide: boo
     Ok(())
 }
 
-pub fn set_comment_like(conn: &Connection, comment_id: i64, user: i64, liked: bool, now: i64) -> rusqlite::Result<()> {
+pub fn set_comment_like(
+    conn: &Connection,
+    comment_id: CommentId,
+    user: UserId,
+    liked: bool,
+    now: i64,
+) -> rusqlite::Result<()> {
     let changed = if liked {
         conn.execute(
             "INSERT INTO bops_comment_likes (comment_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -610,7 +622,7 @@ pub fn set_comment_like(conn: &Connection, comment_id: i64, user: i64, liked: bo
 /// Counts a view unless this viewer was counted for this Bop since `since`.
 pub fn record_view(
     conn: &Connection,
-    bop_id: i64,
+    bop_id: BopId,
     viewer_key: &str,
     watched_ms: i64,
     now: i64,
@@ -631,8 +643,8 @@ pub fn record_view(
 /// A tip as it starts: pending until the provider says it is paid.
 pub struct NewTip<'a> {
     pub uid: &'a str,
-    pub bop: i64,
-    pub artist: i64,
+    pub bop: BopId,
+    pub artist: ArtistId,
     pub fan: UserId,
     pub amount_minor: i64,
     pub currency: &'a str,
@@ -665,7 +677,7 @@ pub fn insert_tip(conn: &Connection, tip: &NewTip<'_>, now: i64) -> rusqlite::Re
 /// A tip that has just been settled.
 pub struct SettledTip {
     pub uid: String,
-    pub bop: i64,
+    pub bop: BopId,
     pub artist: ArtistId,
     pub fan: UserId,
     pub amount_minor: i64,
@@ -700,7 +712,7 @@ pub fn settle_tip(conn: &Connection, payment_ref: &str, now: i64) -> rusqlite::R
     Ok(settled)
 }
 
-pub fn find_bop_uid(conn: &Connection, bop: i64) -> rusqlite::Result<String> {
+pub fn find_bop_uid(conn: &Connection, bop: BopId) -> rusqlite::Result<String> {
     conn.prepare_cached("SELECT uid FROM bops_videos WHERE id = ?1")?.query_row([bop], |r| r.get(0))
 }
 

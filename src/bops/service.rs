@@ -11,6 +11,7 @@ use super::probe::probe_bop;
 use super::repo::{self, BopRow, CommentRow, FeedCursor, NewBop};
 use super::{poster, views::BopView};
 use crate::app::AppState;
+use crate::core::ids::UserId;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::events::emit;
@@ -98,7 +99,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
         .await
 }
 
-pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<i64>) -> AppResult<BopRow> {
+pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> AppResult<BopRow> {
     let uid = uid.to_owned();
     state.db.read(move |c| repo::find_visible_bop(c, &uid, viewer)).await?.ok_or(AppError::NotFound)
 }
@@ -131,7 +132,7 @@ fn parse_cursor(raw: Option<&str>) -> AppResult<FeedCursor> {
 /// else; a keyset cursor names where the next page starts, so every Bop
 /// appears once. A page may come back short when many rows in its way were
 /// skipped (see [`repo::FEED_SCAN_BUDGET`]); `next_cursor` still goes on.
-pub async fn feed(state: &AppState, viewer: i64, cursor: Option<&str>, limit: usize) -> AppResult<FeedPage> {
+pub async fn feed(state: &AppState, viewer: UserId, cursor: Option<&str>, limit: usize) -> AppResult<FeedPage> {
     if limit == 0 || limit > MAX_FEED_PAGE {
         return Err(AppError::invalid("limit", format!("Ask for 1 to {MAX_FEED_PAGE} items.")));
     }
@@ -143,7 +144,7 @@ pub async fn feed(state: &AppState, viewer: i64, cursor: Option<&str>, limit: us
 
 fn feed_rows(
     conn: &rusqlite::Connection,
-    viewer: i64,
+    viewer: UserId,
     start: FeedCursor,
     limit: usize,
 ) -> rusqlite::Result<(Vec<BopRow>, Option<FeedCursor>)> {
@@ -167,7 +168,7 @@ fn feed_rows(
 /// Likes or unlikes; idempotent. Returns the Bop's like count. The Bop is
 /// looked up inside the write (a unique-index probe): one trip to the
 /// database instead of two, and visibility is checked atomically with it.
-pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) -> AppResult<i64> {
+pub async fn set_like(state: &AppState, fan: UserId, bop_uid: &str, liked: bool) -> AppResult<i64> {
     let uid = bop_uid.to_owned();
     state
         .db
@@ -175,7 +176,7 @@ pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) ->
             let bop = repo::find_visible_bop(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
             if liked {
                 if repo::insert_like(tx, bop.id, fan, now_ms())? {
-                    emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id, fan_user_id: fan })?;
+                    emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id.0, fan_user_id: fan.0 })?;
                 }
             } else {
                 repo::delete_like(tx, bop.id, fan)?;
@@ -188,7 +189,7 @@ pub async fn set_like(state: &AppState, fan: i64, bop_uid: &str, liked: bool) ->
 /// A Bop's visible comments; the Bop and its comments in one read.
 pub async fn list_comments(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     bop_uid: &str,
     after: i64,
     limit: usize,
@@ -208,7 +209,7 @@ pub async fn list_comments(
 /// A comment, or a reply to a top-level comment (one level of replies).
 pub async fn add_comment(
     state: &AppState,
-    user: i64,
+    user: UserId,
     bop_uid: &str,
     parent_uid: Option<String>,
     body: &str,
@@ -241,7 +242,7 @@ pub async fn add_comment(
 /// Edits one's own comment.
 pub async fn edit_comment(
     state: &AppState,
-    user: i64,
+    user: UserId,
     bop_uid: &str,
     comment_uid: String,
     body: &str,
@@ -262,12 +263,12 @@ pub async fn edit_comment(
 }
 
 /// Removes a comment: its author deletes it; the Bop's artist hides it.
-pub async fn remove_comment(state: &AppState, user: i64, bop_uid: &str, comment_uid: String) -> AppResult<()> {
+pub async fn remove_comment(state: &AppState, user: UserId, bop_uid: &str, comment_uid: String) -> AppResult<()> {
     let bop = find_bop(state, bop_uid, Some(user)).await?;
     let artist_user = {
         let artist_uid = bop.artist_uid.clone();
         let artist = state.db.read(move |c| crate::identity::artist_by_uid(c, &artist_uid)).await?;
-        artist.ok_or(AppError::NotFound)?.user_id.0
+        artist.ok_or(AppError::NotFound)?.user_id
     };
     state
         .db
@@ -285,7 +286,7 @@ pub async fn remove_comment(state: &AppState, user: i64, bop_uid: &str, comment_
 
 pub async fn set_comment_like(
     state: &AppState,
-    user: i64,
+    user: UserId,
     bop_uid: &str,
     comment_uid: String,
     liked: bool,
@@ -307,7 +308,7 @@ pub const VIEW_WINDOW_MS: i64 = 30 * 60 * 1000;
 pub async fn record_view(
     state: &AppState,
     viewer_key: String,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     bop_uid: &str,
     watched_ms: i64,
 ) -> AppResult<bool> {

@@ -160,7 +160,7 @@ async fn report_view(
     Path(id): Path<String>,
     Json(body): Json<ViewReport>,
 ) -> AppResult<Json<Value>> {
-    let viewer = user.as_ref().map(|u| u.id.0);
+    let viewer = user.as_ref().map(|u| u.id);
     let key = match viewer {
         Some(id) => format!("u:{id}"),
         None => anonymous_viewer_key(client, &headers),

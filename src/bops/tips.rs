@@ -91,7 +91,7 @@ pub async fn start_tip(
         );
         return Err(AppError::invalid("amount_minor", range));
     }
-    let bop = find_bop(state, bop_uid, Some(fan.id.0)).await?;
+    let bop = find_bop(state, bop_uid, Some(fan.id)).await?;
     let artist_uid = bop.artist_uid.clone();
     let artist = state.db.read(move |c| artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
     // Receiving money is a revenue action: the same gate as the artist's own

@@ -92,6 +92,11 @@ fn stored_videos(app: &TestApp) -> usize {
     files(&app.data_dir().join("media/bops"))
 }
 
+pub fn count_text(app: &TestApp, sql: &str) -> String {
+    let sql = sql.to_owned();
+    app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()
+}
+
 pub fn count(app: &TestApp, sql: &str) -> i64 {
     let sql = sql.to_owned();
     app.state.db.read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0))).unwrap()

@@ -33,6 +33,7 @@ mod smtp_sink;
 mod stripe;
 mod surfaces;
 mod ux;
+mod visibility;
 mod web;
 #[cfg(feature = "e2e")]
 mod webdriver;
