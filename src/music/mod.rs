@@ -3,13 +3,10 @@
 
 mod api;
 pub mod artwork;
-pub mod audio;
 pub mod codes;
 pub mod config;
-pub mod ddex;
 pub mod domain;
 pub mod repo;
-pub mod royalties;
 pub mod service;
 mod studio;
 pub mod views;
