@@ -16,6 +16,7 @@ pub mod http_server;
 pub mod identity;
 pub mod janitor;
 pub mod media;
+pub mod music;
 pub mod notify;
 pub mod ops;
 pub mod payments;

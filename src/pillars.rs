@@ -2,4 +2,4 @@
 
 use crate::pillar::Pillar;
 
-pub static ALL: &[&dyn Pillar] = &[&crate::identity::PILLAR, &crate::bops::PILLAR];
+pub static ALL: &[&dyn Pillar] = &[&crate::identity::PILLAR, &crate::bops::PILLAR, &crate::music::PILLAR];

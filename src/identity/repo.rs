@@ -642,3 +642,7 @@ pub fn set_following(
     .execute(params![fan, artist, following, now])?;
     Ok(())
 }
+
+pub fn artist_is_visible(conn: &Connection, artist: ArtistId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE id = ?1 AND suspended_at IS NULL")?.exists([artist])
+}

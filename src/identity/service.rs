@@ -619,3 +619,8 @@ pub async fn set_following(state: &AppState, fan: UserId, artist_uid: String, fo
 pub fn is_following(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) -> rusqlite::Result<bool> {
     repo::is_following(conn, fan, artist)
 }
+
+/// May fans see this artist's work now (not suspended)? For other pillars.
+pub fn artist_is_visible(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<bool> {
+    repo::artist_is_visible(conn, artist)
+}

@@ -466,6 +466,14 @@ const REVENUE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/studio/uploads/x?offset=0"),
     ("DELETE", "/studio/uploads/x"),
     ("POST", "/studio/bops"),
+    ("GET", "/studio/music"),
+    ("GET", "/studio/music/new"),
+    ("POST", "/studio/music"),
+    ("GET", "/studio/music/x"),
+    ("POST", "/studio/music/x"),
+    ("POST", "/studio/music/x/artwork"),
+    ("POST", "/studio/music/x/publish"),
+    ("POST", "/studio/music/x/takedown"),
 ];
 
 #[tokio::test]

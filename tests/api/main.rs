@@ -22,6 +22,7 @@ mod identity;
 mod media;
 mod media_access;
 mod money_state;
+mod music;
 mod probe;
 mod retention;
 #[cfg(feature = "e2e")]

@@ -1,0 +1,38 @@
+//! Music's section of the configuration: `[music]`.
+
+use serde::Deserialize;
+
+use crate::config::{Config, ConfigError, invalid};
+
+/// The commented defaults of this section.
+pub const DEFAULTS: &str = include_str!("config.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MusicConfig {
+    pub label_name: String,
+    pub isrc_registrant: String,
+    pub gs1_prefix: String,
+}
+
+impl MusicConfig {
+    pub fn from_config(config: &Config) -> Result<MusicConfig, ConfigError> {
+        let music: MusicConfig = config.section("music")?;
+        if music.label_name.trim().is_empty() {
+            return Err(invalid("music.label_name", &music.label_name, "must not be empty"));
+        }
+        if !music.isrc_registrant.is_empty() && super::codes::parse_registrant(&music.isrc_registrant).is_none() {
+            return Err(invalid(
+                "music.isrc_registrant",
+                &music.isrc_registrant,
+                "must be a country code and a 3-character registrant, like \"QZ-K6P\"",
+            ));
+        }
+        let prefix = &music.gs1_prefix;
+        let prefix_ok = (6..=11).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_digit());
+        if !prefix.is_empty() && !prefix_ok {
+            return Err(invalid("music.gs1_prefix", prefix, "must be a GS1 company prefix of 6 to 11 digits"));
+        }
+        Ok(music)
+    }
+}

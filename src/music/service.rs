@@ -1,0 +1,293 @@
+//! Music's use cases: one write transaction per command, events inside it.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::artwork::{self, ArtworkError};
+use super::domain::{Date, FieldErrors, ReleaseDraft, ReleaseInput, ReleaseStatus};
+use super::repo::{self, ArtworkKeys, ReleaseRow};
+use crate::app::AppState;
+use crate::core::ids::UserId;
+use crate::db::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::events::{PlatformEvent, emit};
+use crate::identity::ArtistRow;
+use crate::identity::domain::GENRES;
+use crate::media::MediaKey;
+
+/// A release was published (by the artist, or by its date coming).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleasePublished {
+    pub release_uid: String,
+    pub artist_id: i64,
+    pub title: String,
+}
+
+impl PlatformEvent for ReleasePublished {
+    const TYPE: &'static str = "music.release.published";
+}
+
+/// A published release was taken down.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseTakenDown {
+    pub release_uid: String,
+    pub artist_id: i64,
+}
+
+impl PlatformEvent for ReleaseTakenDown {
+    const TYPE: &'static str = "music.release.taken_down";
+}
+
+fn invalid(errors: FieldErrors) -> AppError {
+    AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields: errors }
+}
+
+/// A new draft release of the artist's; returns its id.
+pub async fn create_release(state: &AppState, artist: &ArtistRow, input: &ReleaseInput) -> AppResult<String> {
+    let draft = ReleaseDraft::parse(input, GENRES).map_err(invalid)?;
+    let (artist_id, by) = (artist.id, artist.user_id);
+    state
+        .db
+        .write(move |tx| {
+            let uid = repo::insert_release(tx, artist_id, &draft, now_ms())?;
+            let id = repo::find_release_id(tx, artist_id, &uid)?.ok_or(AppError::NotFound)?;
+            repo::transition(tx, id, &[ReleaseStatus::Draft], ReleaseStatus::Draft, Some(by), "created", now_ms())?;
+            Ok(uid)
+        })
+        .await
+}
+
+pub async fn update_release(state: &AppState, artist: &ArtistRow, uid: String, input: &ReleaseInput) -> AppResult<()> {
+    let draft = ReleaseDraft::parse(input, GENRES).map_err(invalid)?;
+    let artist_id = artist.id;
+    state
+        .db
+        .write(move |tx| {
+            if repo::update_draft(tx, artist_id, &uid, &draft, now_ms())? {
+                return Ok(());
+            }
+            match repo::find_release_for_artist(tx, artist_id, &uid)? {
+                Some(_) => Err(AppError::Conflict("Only drafts can be edited.".into())),
+                None => Err(AppError::NotFound),
+            }
+        })
+        .await
+}
+
+pub async fn find_own_release(state: &AppState, artist: &ArtistRow, uid: String) -> AppResult<ReleaseRow> {
+    let artist_id = artist.id;
+    let release = state.db.read(move |c| repo::find_release_for_artist(c, artist_id, &uid)).await?;
+    release.ok_or(AppError::NotFound)
+}
+
+/// A release fans may see: published, and its artist not suspended.
+pub async fn find_public_release(state: &AppState, uid: String) -> AppResult<ReleaseRow> {
+    let release = state
+        .db
+        .read(move |c| {
+            let Some(release) = repo::find_published_release(c, &uid)? else { return Ok(None) };
+            let visible = crate::identity::service::artist_is_visible(c, release.artist_id)?;
+            Ok(visible.then_some(release))
+        })
+        .await?;
+    release.ok_or(AppError::NotFound)
+}
+
+pub async fn history(state: &AppState, release: &ReleaseRow) -> AppResult<Vec<(String, String, i64)>> {
+    let id = release.id;
+    Ok(state.db.read(move |c| repo::list_history(c, id)).await?)
+}
+
+/// Checks and stores the artwork of a draft: the original untouched, and
+/// its web derivatives.
+pub async fn set_artwork(state: &AppState, artist: &ArtistRow, uid: String, bytes: Bytes) -> AppResult<()> {
+    let release = find_own_release(state, artist, uid).await?;
+    if !release.status.is_editable() {
+        return Err(AppError::Conflict("Only drafts can be edited.".into()));
+    }
+    let art = tokio::task::spawn_blocking(move || artwork::process(bytes.to_vec()))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("artwork task failed: {e}")))?
+        .map_err(|e: ArtworkError| AppError::invalid("artwork", e.to_string()))?;
+    let (original_key, web_key, thumb_key) = (art.original_key(), art.web_key(), art.thumb_key());
+    let keys = [
+        (original_key, Bytes::from(art.original), art.original_type),
+        (web_key, Bytes::from(art.web_jpeg), "image/jpeg"),
+        (thumb_key, Bytes::from(art.thumb_jpeg), "image/jpeg"),
+    ];
+    for (key, bytes, content_type) in &keys {
+        let key = MediaKey::parse(key).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad artwork key")))?;
+        state.media.put_bytes_as(&key, bytes.clone(), content_type).await?;
+    }
+    let (original, web, thumb) = (keys[0].0.clone(), keys[1].0.clone(), keys[2].0.clone());
+    let (id, side) = (release.id, art.side);
+    state
+        .db
+        .write(move |tx| {
+            let keys = ArtworkKeys { original: &original, web: &web, thumb: &thumb, side };
+            Ok(repo::set_artwork(tx, id, &keys, now_ms())?)
+        })
+        .await
+}
+
+/// Publishes a draft: at once when its release date has come, else it is
+/// scheduled and publishes itself on that date. Needs artwork and a UPC
+/// (assigned from the label's GS1 prefix when the artist has none).
+pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) -> AppResult<ReleaseStatus> {
+    let release = find_own_release(state, artist, uid).await?;
+    if release.status != ReleaseStatus::Draft {
+        return Err(AppError::Conflict("This release was already sent.".into()));
+    }
+    if release.artwork_key.is_none() {
+        return Err(AppError::invalid("artwork", "Add the artwork (a square image of at least 3000×3000) first."));
+    }
+    let today = Date::of_ms(state.clock.now_ms()).as_string();
+    let due = release.release_date <= today;
+    let to = if due { ReleaseStatus::Published } else { ReleaseStatus::Scheduled };
+    let prefix = super::state(state).config.gs1_prefix.clone();
+    let by = artist.user_id;
+    state
+        .db
+        .write(move |tx| {
+            if release.upc.is_none() {
+                let upc = assign_upc(tx, &prefix)?;
+                repo::set_upc(tx, release.id, &upc, now_ms())?;
+            }
+            repo::transition(tx, release.id, &[ReleaseStatus::Draft], to, Some(by), "", now_ms())?;
+            if to == ReleaseStatus::Published {
+                emit(tx, &published(&release))?;
+            }
+            Ok(to)
+        })
+        .await
+}
+
+fn published(release: &ReleaseRow) -> ReleasePublished {
+    ReleasePublished { release_uid: release.uid.clone(), artist_id: release.artist_id.0, title: release.title.clone() }
+}
+
+/// The next UPC/EAN from the label's GS1 prefix; a number once taken is
+/// never handed out again, even after a takedown.
+fn assign_upc(tx: &crate::db::Tx, prefix: &str) -> AppResult<String> {
+    if prefix.is_empty() {
+        return Err(AppError::invalid(
+            "upc",
+            "This label assigns no UPCs (music.gs1_prefix is not set): enter the release's own UPC.",
+        ));
+    }
+    let series = format!("upc:{prefix}");
+    loop {
+        let next = repo::take_next_code(tx, &series)?;
+        let code = super::codes::assign_icpn(prefix, next).map_err(|e| AppError::Conflict(e.to_string()))?;
+        if !repo::upc_taken(tx, &code)? {
+            return Ok(code);
+        }
+    }
+}
+
+/// Takes a published (or scheduled) release down; the row and its codes stay.
+pub async fn take_down_release(state: &AppState, artist: &ArtistRow, uid: String, by: UserId) -> AppResult<()> {
+    let release = find_own_release(state, artist, uid).await?;
+    state
+        .db
+        .write(move |tx| {
+            let from = [ReleaseStatus::Published, ReleaseStatus::Scheduled];
+            if !repo::transition(tx, release.id, &from, ReleaseStatus::TakenDown, Some(by), "", now_ms())? {
+                return Err(AppError::Conflict("Only a published or scheduled release can be taken down.".into()));
+            }
+            let event = ReleaseTakenDown { release_uid: release.uid.clone(), artist_id: release.artist_id.0 };
+            emit(tx, &event)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Publishes the scheduled releases whose date has come; returns how many.
+pub async fn publish_due_releases(state: &AppState) -> AppResult<usize> {
+    let today = Date::of_ms(state.clock.now_ms()).as_string();
+    // A read first: on most minutes nothing is due, and the writer is
+    // then not taken at all.
+    let lookup = today.clone();
+    if state.db.read(move |c| repo::list_due_releases(c, &lookup, 1)).await?.is_empty() {
+        return Ok(0);
+    }
+    state
+        .db
+        .write(move |tx| {
+            let due = repo::list_due_releases(tx, &today, 100)?;
+            for (id, uid) in &due {
+                repo::transition(
+                    tx,
+                    *id,
+                    &[ReleaseStatus::Scheduled],
+                    ReleaseStatus::Published,
+                    None,
+                    "release date",
+                    now_ms(),
+                )?;
+                if let Some(release) = repo::find_published_release(tx, uid)? {
+                    emit(tx, &published(&release))?;
+                }
+            }
+            Ok(due.len())
+        })
+        .await
+}
+
+/// The form fields of a stored release, for editing it.
+pub fn input_of(row: &ReleaseRow) -> ReleaseInput {
+    ReleaseInput {
+        kind: row.kind.as_str().into(),
+        title: row.title.clone(),
+        version: row.version.clone(),
+        featured_artists: row.featured_artists.join("\n"),
+        label_name: row.label_name.clone(),
+        genre: row.genre.clone(),
+        subgenre: row.subgenre.clone(),
+        original_release_date: row.original_release_date.clone().unwrap_or_default(),
+        release_date: row.release_date.clone(),
+        p_line: row.p_line.clone(),
+        c_line: row.c_line.clone(),
+        parental_advisory: row.parental_advisory.clone(),
+        language: row.language.clone(),
+    }
+}
+
+/// A page of the artist's own releases, newest first, after `before` (a
+/// release id); returns the rows and the next page's `before`.
+pub async fn list_own_releases(
+    state: &AppState,
+    artist: &ArtistRow,
+    before: Option<String>,
+    page: usize,
+) -> AppResult<(Vec<ReleaseRow>, Option<String>)> {
+    list_releases(state, artist.id, false, before, page).await
+}
+
+/// A page of an artist's releases, newest first, keyset-paged by release id.
+pub async fn list_releases(
+    state: &AppState,
+    artist: crate::core::ids::ArtistId,
+    published_only: bool,
+    before: Option<String>,
+    page: usize,
+) -> AppResult<(Vec<ReleaseRow>, Option<String>)> {
+    state
+        .db
+        .read(move |c| {
+            let start = match before.filter(|b| !b.is_empty()) {
+                Some(uid) => match repo::find_release_id(c, artist, &uid)? {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
+                None => i64::MAX,
+            };
+            let mut rows = repo::list_releases_for_artist(c, artist, published_only, start, page + 1)?;
+            let more = rows.len() > page;
+            rows.truncate(page);
+            let next = if more { rows.last().map(|r| r.uid.clone()) } else { None };
+            Ok(Some((rows, next)))
+        })
+        .await?
+        .ok_or_else(|| AppError::invalid("cursor", "This page link is out of date. Start from the first page."))
+}
