@@ -95,6 +95,30 @@ pub fn process(bytes: Vec<u8>) -> Result<Artwork, ArtworkError> {
 
 static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Artwork uploads in flight at once (one decoding, the rest waiting),
+/// across all artists: each holds up to [`MAX_BYTES`] of body in memory.
+const MAX_IN_FLIGHT: usize = 4;
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A place among the artwork uploads in flight, taken before the body is
+/// read; `None` when all are taken (the caller answers 503, retry shortly).
+pub struct Turn(());
+
+impl Turn {
+    pub fn take() -> Option<Turn> {
+        use std::sync::atomic::Ordering;
+        let taken =
+            IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_IN_FLIGHT).then_some(n + 1));
+        taken.ok().map(|_| Turn(()))
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 fn limits() -> Limits {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -210,6 +234,15 @@ mod tests {
         bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
         assert!(matches!(process(bomb), Err(ArtworkError::TooBig(_) | ArtworkError::Unreadable)));
+    }
+
+    #[test]
+    fn artwork_uploads_in_flight_are_bounded() {
+        let taken: Vec<Turn> = std::iter::from_fn(Turn::take).take(MAX_IN_FLIGHT + 3).collect();
+        assert_eq!(taken.len(), MAX_IN_FLIGHT);
+        assert!(Turn::take().is_none());
+        drop(taken);
+        assert!(Turn::take().is_some(), "places come back");
     }
 
     #[test]

@@ -71,15 +71,18 @@ fn featured_json(draft: &ReleaseDraft) -> String {
     serde_json::to_string(&draft.featured_artists).unwrap_or_else(|_| "[]".into())
 }
 
-pub fn insert_release(conn: &Connection, artist: ArtistId, draft: &ReleaseDraft, now: i64) -> rusqlite::Result<String> {
-    let uid = crate::core::new_uid();
-    conn.prepare_cached(
-        "INSERT INTO music_releases (uid, artist_id, kind, title, version, featured_artists, label_name, genre, subgenre,
-             original_release_date, release_date, p_line_year, p_line, c_line_year, c_line, parental_advisory, language,
-             status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14, ?15, ?16, 'draft', ?17, ?17)",
-    )?
-    .execute(params![
+/// Runs `statement` with a release's fields in the one order both the
+/// insert and the update number them: `?1` uid, `?2` artist, `?3`–`?16` the
+/// draft (`?12` the ℗/© year), `?17` now.
+fn execute_with_draft(
+    conn: &Connection,
+    statement: &str,
+    uid: &str,
+    artist: ArtistId,
+    draft: &ReleaseDraft,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(statement)?.execute(params![
         uid,
         artist,
         draft.kind.as_str(),
@@ -97,7 +100,22 @@ pub fn insert_release(conn: &Connection, artist: ArtistId, draft: &ReleaseDraft,
         draft.parental_advisory.as_str(),
         draft.language,
         now
-    ])?;
+    ])
+}
+
+pub fn insert_release(conn: &Connection, artist: ArtistId, draft: &ReleaseDraft, now: i64) -> rusqlite::Result<String> {
+    let uid = crate::core::new_uid();
+    execute_with_draft(
+        conn,
+        "INSERT INTO music_releases (uid, artist_id, kind, title, version, featured_artists, label_name, genre, subgenre,
+             original_release_date, release_date, p_line_year, p_line, c_line_year, c_line, parental_advisory, language,
+             status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14, ?15, ?16, 'draft', ?17, ?17)",
+        &uid,
+        artist,
+        draft,
+        now,
+    )?;
     Ok(uid)
 }
 
@@ -109,32 +127,17 @@ pub fn update_draft(
     draft: &ReleaseDraft,
     now: i64,
 ) -> rusqlite::Result<bool> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE music_releases SET kind = ?3, title = ?4, version = ?5, featured_artists = ?6, label_name = ?7,
-                 genre = ?8, subgenre = ?9, original_release_date = ?10, release_date = ?11, p_line_year = ?12,
-                 p_line = ?13, c_line_year = ?12, c_line = ?14, parental_advisory = ?15, language = ?16, updated_at = ?17
-             WHERE artist_id = ?1 AND uid = ?2 AND status = 'draft' AND deleted_at IS NULL",
-        )?
-        .execute(params![
-            artist,
-            uid,
-            draft.kind.as_str(),
-            draft.title,
-            draft.version,
-            featured_json(draft),
-            draft.label_name,
-            draft.genre,
-            draft.subgenre,
-            draft.original_release_date.map(|d| d.as_string()),
-            draft.release_date.as_string(),
-            draft.release_date.year(),
-            draft.p_line,
-            draft.c_line,
-            draft.parental_advisory.as_str(),
-            draft.language,
-            now
-        ])?;
+    let changed = execute_with_draft(
+        conn,
+        "UPDATE music_releases SET kind = ?3, title = ?4, version = ?5, featured_artists = ?6, label_name = ?7,
+             genre = ?8, subgenre = ?9, original_release_date = ?10, release_date = ?11, p_line_year = ?12,
+             p_line = ?13, c_line_year = ?12, c_line = ?14, parental_advisory = ?15, language = ?16, updated_at = ?17
+         WHERE uid = ?1 AND artist_id = ?2 AND status = 'draft' AND deleted_at IS NULL",
+        uid,
+        artist,
+        draft,
+        now,
+    )?;
     Ok(changed == 1)
 }
 
@@ -259,8 +262,11 @@ pub fn upc_taken(conn: &Connection, upc: &str) -> rusqlite::Result<bool> {
 /// The status of the release whose artwork (original or derivative) is `key`.
 pub fn find_artwork_release(conn: &Connection, key: &str) -> rusqlite::Result<Option<(ReleaseStatus, ArtistId)>> {
     conn.prepare_cached(
+        // Artwork is stored by its content, so two releases may share it:
+        // a published one decides.
         "SELECT status, artist_id FROM music_releases
-         WHERE (artwork_key = ?1 OR artwork_web_key = ?1 OR artwork_thumb_key = ?1) AND deleted_at IS NULL",
+         WHERE (artwork_key = ?1 OR artwork_web_key = ?1 OR artwork_thumb_key = ?1) AND deleted_at IS NULL
+         ORDER BY status = 'published' DESC LIMIT 1",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()

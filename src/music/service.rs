@@ -145,15 +145,20 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
     let due = release.release_date <= today;
     let to = if due { ReleaseStatus::Published } else { ReleaseStatus::Scheduled };
     let prefix = super::state(state).config.gs1_prefix.clone();
-    let by = artist.user_id;
+    let (by, artist_id, uid) = (artist.user_id, artist.id, release.uid.clone());
     state
         .db
         .write(move |tx| {
+            // Read again inside the write: of two publishes at once, the
+            // second finds no draft and assigns no second code.
+            let release = repo::find_release_for_artist(tx, artist_id, &uid)?.ok_or(AppError::NotFound)?;
+            if !repo::transition(tx, release.id, &[ReleaseStatus::Draft], to, Some(by), "", now_ms())? {
+                return Err(AppError::Conflict("This release was already sent.".into()));
+            }
             if release.upc.is_none() {
                 let upc = assign_upc(tx, &prefix)?;
                 repo::set_upc(tx, release.id, &upc, now_ms())?;
             }
-            repo::transition(tx, release.id, &[ReleaseStatus::Draft], to, Some(by), "", now_ms())?;
             if to == ReleaseStatus::Published {
                 emit(tx, &published(&release))?;
             }

@@ -212,6 +212,9 @@ async fn upload_artwork(
     Path(uid): Path<String>,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
+    // Taken before the body is read: bodies of up to 40 MB wait for the
+    // one decoder, and only a few may.
+    let _turn = super::artwork::Turn::take().ok_or(AppError::Unavailable)?;
     let mut bytes = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
         if field.name() == Some("artwork") {

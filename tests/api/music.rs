@@ -118,7 +118,8 @@ async fn an_artist_releases_an_album_with_artwork_and_fans_see_it_until_it_is_ta
     assert_eq!(seen["featured_artists"], serde_json::json!(["Kemi", "Ola"]));
     let upc = seen["upc"].as_str().unwrap().to_owned();
     assert!(upc.starts_with(PREFIX) && ean13_ok(&upc), "{upc}");
-    let art = reqwest::get(app.url(seen["artwork_url"].as_str().unwrap())).await.unwrap();
+    let artwork_url = seen["artwork_url"].as_str().unwrap().to_owned();
+    let art = reqwest::get(app.url(&artwork_url)).await.unwrap();
     assert_eq!(art.status(), 200);
     assert_eq!(art.headers()["content-type"], "image/jpeg");
 
@@ -135,6 +136,8 @@ async fn an_artist_releases_an_album_with_artwork_and_fans_see_it_until_it_is_ta
     assert_eq!(page.redirect(), format!("/studio/music/{release}?done=taken_down"));
     let (status, _) = call(&app, Some(&fan_token), Method::GET, &format!("/api/v1/releases/{release}"), None).await;
     assert_eq!(status, 404);
+    let gone = reqwest::get(app.url(&artwork_url)).await.unwrap();
+    assert_eq!(gone.status(), 404, "a taken-down release's artwork is no longer public");
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM music_releases WHERE upc = '{upc}'")), 1, "the code stays");
     let history = browser.get(&format!("/studio/music/{release}")).await.body;
     for step in ["draft", "published", "taken down"] {
@@ -198,5 +201,23 @@ async fn another_artist_cannot_see_or_change_a_release() {
     assert_eq!(page.status, 404);
     assert_eq!(other.post_form(&format!("/studio/music/{release}/publish"), &[]).await.status, 404);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM music_releases WHERE title = 'Mine' AND status = 'draft'"), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn publishing_twice_at_once_publishes_once_with_one_code() {
+    let app = music_app().await;
+    let (mut browser, _) = artist(&app, "twice@example.com", "Twice").await;
+    let release = create(&mut browser, "Once", "2026-01-01").await;
+    upload_artwork(&mut browser, &release, png(3000, 3000)).await;
+    let token = browser.csrf().await;
+    let url = app.url(&format!("/studio/music/{release}/publish"));
+    let send = || browser.client.post(&url).form(&[("csrf_token", token.as_str())]).send();
+    let (first, second) = tokio::join!(send(), send());
+    let mut statuses = [first.unwrap().status().as_u16(), second.unwrap().status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "one publish, one 'already sent'");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'music.release.published'"), 1);
+    assert_eq!(count(&app, "SELECT next_value FROM music_code_sequences"), 2, "one number taken");
     app.stop().await;
 }
