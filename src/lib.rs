@@ -15,6 +15,7 @@ pub mod events;
 pub mod http_server;
 pub mod identity;
 pub mod janitor;
+pub mod ledger;
 pub mod media;
 pub mod music;
 pub mod notify;

@@ -4,6 +4,7 @@
 // here from the video itself. A file the server would refuse (too big,
 // horizontal, too long) is refused here before a byte is sent.
 import { bytes, plural } from "./format.js";
+import { ChunkedUpload, studioApi } from "./chunked.js";
 
 const form = document.getElementById("bop-form");
 const csrf = encodeURIComponent(form.dataset.csrf);
@@ -12,8 +13,8 @@ const maxSecs = Number(form.dataset.maxSecs);
 const $ = (id) => document.getElementById(id);
 const input = $("video"), bar = $("upload-bar"), statusText = $("upload-status");
 const publish = $("publish");
-let upload = null;        // {id, size, received, chunk}
-let xhr = null;
+const api = studioApi(csrf);
+let upload = null;        // the ChunkedUpload of the chosen file
 let posterBlob = null;
 let generation = 0;       // bumped per chosen file, so late work for an old one is dropped
 function showError(field, message) {
@@ -23,131 +24,20 @@ function showError(field, message) {
   el.hidden = !message;
 }
 
-async function api(method, path, body) {
-  const response = await fetch(path + (path.includes("?") ? "&" : "?") + "csrf_token=" + csrf, {
-    method, body, headers: body instanceof FormData ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
-  });
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(data.message || "Something went wrong."), { status: response.status, data });
-  return data;
-}
-
-// The server's JSON `message`, not the raw body, for the artist to read.
-function messageOf(request) {
-  try { return JSON.parse(request.responseText).message || "The server refused the upload."; }
-  catch { return "The server refused the upload."; }
-}
-
-function sendChunk(file, started) {
-  return new Promise((resolve, reject) => {
-    const end = Math.min(upload.received + upload.chunk, upload.size);
-    xhr = new XMLHttpRequest();
-    xhr.open("PUT", `/studio/uploads/${upload.id}?offset=${upload.received}&csrf_token=${csrf}`);
-    xhr.setRequestHeader("Accept", "application/json");
-    const base = upload.received;
-    xhr.upload.onprogress = (e) => report(base + e.loaded, started);
-    xhr.onload = () => (xhr.status < 300 ? resolve(JSON.parse(xhr.responseText)) : reject(Object.assign(new Error(messageOf(xhr)), { status: xhr.status })));
-    xhr.onerror = () => reject(new Error("network"));
-    xhr.onabort = () => reject(new Error("aborted"));
-    xhr.send(file.slice(base, end));
-  });
-}
-
-function report(sent, started) {
-  const seconds = (performance.now() - started.time) / 1000;
-  const speed = seconds > 0 ? (sent - started.bytes) / seconds : 0;
-  const left = speed > 0 ? Math.ceil((upload.size - sent) / speed) : null;
-  bar.value = Math.floor((sent / upload.size) * 100);
-  statusText.textContent = `${bytes(sent)} of ${bytes(upload.size)} · ${bar.value}% · ${bytes(speed)}/s` + (left !== null ? ` · ${left} s left` : "");
-}
-
-// Direct mode (S3): each part goes to its presigned URL; the bucket answers
-// with an ETag, and the server completes the upload from the ETags.
-function sendPart(file, index, started, doneBytes) {
-  return new Promise((resolve, reject) => {
-    const start = index * upload.partSize;
-    xhr = new XMLHttpRequest();
-    xhr.open("PUT", upload.partUrls[index]);
-    xhr.upload.onprogress = (e) => report(doneBytes + e.loaded, started);
-    xhr.onload = () => {
-      const etag = xhr.getResponseHeader("ETag");
-      if (xhr.status >= 300) return reject(Object.assign(new Error("storage refused a part"), { status: 500 }));
-      if (!etag) return reject(Object.assign(new Error("no-etag"), { noEtag: true }));
-      resolve(etag);
-    };
-    xhr.onerror = () => reject(new Error("network"));
-    xhr.onabort = () => reject(new Error("aborted"));
-    xhr.send(file.slice(start, Math.min(start + upload.partSize, upload.size)));
-  });
-}
-
-async function uploadDirect(file, started, mine) {
-  const cancelled = () => mine !== generation;
-  const etags = [];
-  let failures = 0;
-  while (etags.length < upload.partUrls.length && !cancelled()) {
-    const done = etags.length * upload.partSize;
-    try {
-      etags.push(await sendPart(file, etags.length, started, done));
-      failures = 0;
-    } catch (error) {
-      if (cancelled() || error.noEtag) throw error;
-      failures += 1;
-      if (failures > 8) throw new Error("The connection keeps dropping; try again later.");
-      statusText.textContent = `Connection lost — resuming (attempt ${failures})…`;
-      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** failures, 15000)));
-    }
-  }
-  if (cancelled()) return;
-  await api("POST", `/studio/uploads/${upload.id}/complete`, JSON.stringify({ etags }));
-  upload.received = upload.size;
-}
-
-async function uploadFile(file, mine, allowDirect = true) {
-  const cancelled = () => mine !== generation;
+async function uploadFile(file, mine) {
   $("upload-progress").hidden = false;
   $("upload-cancel").hidden = false;
-  const created = await api("POST", "/studio/uploads", JSON.stringify({ size: file.size, direct: allowDirect }));
-  if (cancelled()) return api("DELETE", `/studio/uploads/${created.upload_id}`).catch(() => {});
-  upload = { id: created.upload_id, size: created.size, received: created.received, chunk: created.chunk_size,
-    partSize: created.part_size, partUrls: created.part_urls };
-  if (created.mode === "direct") {
-    try {
-      await uploadDirect(file, { time: performance.now(), bytes: 0 }, mine);
-    } catch (error) {
-      if (!error.noEtag) throw error;
-      // The bucket's CORS rules hide the ETag header: send through the server instead.
-      await api("DELETE", `/studio/uploads/${upload.id}`).catch(() => {});
-      return uploadFile(file, mine, false);
-    }
-    return finishedUpload(mine);
-  }
-  const started = { time: performance.now(), bytes: 0 };
-  let failures = 0;
-  while (upload.received < upload.size && !cancelled()) {
-    try {
-      const status = await sendChunk(file, started);
-      upload.received = status.received;
-      failures = 0;
-    } catch (error) {
-      if (cancelled()) return;
-      if (error.status && error.status !== 409 && error.status < 500) throw error;
-      failures += 1;
-      if (failures > 8) throw new Error("The connection keeps dropping; try again later.");
-      statusText.textContent = `Connection lost — resuming (attempt ${failures})…`;
-      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** failures, 15000)));
-      const status = await api("GET", `/studio/uploads/${upload.id}`).catch(() => null);
-      if (status) upload.received = status.received;
-    }
-  }
-  finishedUpload(mine);
+  upload = new ChunkedUpload({
+    csrf, createPath: "/studio/uploads", isCancelled: () => mine !== generation,
+    onProgress: (text, percent) => { statusText.textContent = text; if (percent !== null) bar.value = percent; },
+  });
+  if (await upload.send(file)) finishedUpload(mine);
 }
 
 // Back to "no file chosen": no progress, no posters, no cancel button.
 function clearUpload() {
   generation += 1;
-  if (xhr) xhr.abort();
-  xhr = null;
+  if (upload) upload.abort();
   upload = null;
   posterBlob = null;
   publish.disabled = true;
@@ -167,7 +57,7 @@ function refuse(message) {
   clearUpload();
   input.value = "";
   showError("video", message);
-  if (stale) api("DELETE", `/studio/uploads/${stale.id}`).catch(() => {});
+  if (stale) stale.discard();
 }
 
 // The video's size and length as the browser reads them, or null when it
@@ -199,7 +89,7 @@ function refusal(video) {
 function finishedUpload(mine) {
   if (mine !== generation) return;
   bar.value = 100;
-  statusText.textContent = `Uploaded ${bytes(upload.size)}.`;
+  statusText.textContent = `Uploaded ${bytes(upload.upload.size)}.`;
   publish.disabled = false;
   $("publish-hint").hidden = true;
 }
@@ -235,7 +125,7 @@ input.addEventListener("change", async () => {
   const stale = upload;
   clearUpload();
   showError("video", "");
-  if (stale) api("DELETE", `/studio/uploads/${stale.id}`).catch(() => {});
+  if (stale) stale.discard();
   const mine = generation;
   const file = input.files[0];
   if (!file) return;
@@ -254,15 +144,15 @@ $("upload-cancel").addEventListener("click", () => {
   input.value = "";
   $("upload-progress").hidden = false;
   statusText.textContent = "Upload cancelled.";
-  if (stale) api("DELETE", `/studio/uploads/${stale.id}`).catch(() => {});
+  if (stale) stale.discard();
 });
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (!upload || upload.received < upload.size) return;
+  if (!upload || !upload.upload || upload.upload.received < upload.upload.size) return;
   ["video", "caption", "poster"].forEach((f) => showError(f, ""));
   const data = new FormData();
-  data.append("upload_id", upload.id);
+  data.append("upload_id", upload.upload.id);
   data.append("caption", $("caption").value);
   data.append("visibility", $("visibility").value);
   if (posterBlob) data.append("poster", posterBlob, "poster.jpg");

@@ -14,7 +14,7 @@ pub mod repo;
 pub mod service;
 mod studio;
 pub mod tips;
-mod uploading;
+pub mod uploading;
 pub mod uploads;
 pub mod views;
 

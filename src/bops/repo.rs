@@ -735,11 +735,13 @@ pub struct UploadRow {
     pub content_type: Option<String>,
     pub part_size: Option<u64>,
     pub multipart_id: Option<String>,
+    /// "bop" or "master" (see `uploads::UploadPurpose`).
+    pub purpose: String,
     pub touched_at: i64,
 }
 
 const UPLOAD_COLUMNS: &str =
-    "uid, artist_id, media_key, size, received, mode, content_type, part_size, multipart_id, touched_at";
+    "uid, artist_id, media_key, size, received, mode, content_type, part_size, multipart_id, touched_at, purpose";
 
 fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
     Ok(UploadRow {
@@ -753,14 +755,15 @@ fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
         part_size: r.get(7)?,
         multipart_id: r.get(8)?,
         touched_at: r.get(9)?,
+        purpose: r.get(10)?,
     })
 }
 
 pub fn insert_upload(conn: &Connection, row: &UploadRow, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO bops_uploads (uid, artist_id, media_key, size, received, mode, content_type, part_size,
-             multipart_id, created_at, touched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+             multipart_id, created_at, touched_at, purpose)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         row.uid,
@@ -772,7 +775,8 @@ pub fn insert_upload(conn: &Connection, row: &UploadRow, now: i64) -> rusqlite::
         row.content_type,
         row.part_size,
         row.multipart_id,
-        now
+        now,
+        row.purpose
     ])?;
     Ok(())
 }

@@ -101,11 +101,66 @@ impl Route {
     }
 }
 
-/// The key a relayed video is stored under: its extension names its type,
-/// which is how a multipart upload on S3 gets one (see `Media::start_multipart`).
-fn video_key(uid: &str, content_type: &str) -> MediaKey {
-    let extension = if content_type == "video/webm" { "webm" } else { "mp4" };
-    MediaKey::parse(&format!("bops/{uid}/video.{extension}")).expect("generated keys are valid")
+/// What an upload is for: each purpose takes only its own kind of file,
+/// under its own key, and is finished only by its own use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPurpose {
+    /// A Bop's video.
+    Bop,
+    /// A track's lossless master (music).
+    Master,
+}
+
+impl UploadPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadPurpose::Bop => "bop",
+            UploadPurpose::Master => "master",
+        }
+    }
+
+    fn of(row: &UploadRow) -> UploadPurpose {
+        if row.purpose == "master" { UploadPurpose::Master } else { UploadPurpose::Bop }
+    }
+
+    /// The key before the first bytes are seen.
+    fn provisional_key(self, uid: &str) -> MediaKey {
+        let key = match self {
+            UploadPurpose::Bop => format!("bops/{uid}/video"),
+            UploadPurpose::Master => format!("music/masters/{uid}/master"),
+        };
+        MediaKey::parse(&key).expect("generated keys are valid")
+    }
+
+    /// The type the first bytes show, and the key the file is stored under:
+    /// its extension names its type, which is how a multipart upload on S3
+    /// gets one (see `Media::start_multipart`).
+    fn stored_as(self, uid: &str, head: &[u8]) -> (MediaKey, &'static str) {
+        let (key, content_type) = match self {
+            UploadPurpose::Bop => {
+                let content_type = sniff_content_type(head);
+                let extension = if content_type == "video/webm" { "webm" } else { "mp4" };
+                (format!("bops/{uid}/video.{extension}"), content_type)
+            }
+            UploadPurpose::Master => {
+                let (extension, content_type) = match head.get(..4) {
+                    Some(b"RIFF") => ("wav", "audio/wav"),
+                    Some(b"fLaC") => ("flac", "audio/flac"),
+                    // Refused by the probe with a message naming what it is.
+                    _ => ("bin", "application/octet-stream"),
+                };
+                (format!("music/masters/{uid}/master.{extension}"), content_type)
+            }
+        };
+        (MediaKey::parse(&key).expect("generated keys are valid"), content_type)
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            UploadPurpose::Bop => "Videos",
+            UploadPurpose::Master => "Masters",
+        }
+    }
 }
 
 fn stored_key(row: &UploadRow) -> AppResult<MediaKey> {
@@ -180,17 +235,18 @@ impl Uploads {
         limit: u64,
         chunk_size: u64,
         direct: bool,
+        purpose: UploadPurpose,
     ) -> AppResult<UploadStatus> {
         if size == 0 {
             return Err(AppError::invalid("size", "The file is empty."));
         }
         if size > limit {
-            return Err(AppError::invalid("size", format!("Videos can be at most {}.", format_bytes(limit))));
+            return Err(AppError::invalid("size", format!("{} can be at most {}.", purpose.noun(), format_bytes(limit))));
         }
         self.check_open_uploads(artist).await?;
         let uid = new_uid();
-        // A relayed upload's key is settled by its first bytes (see `video_key`).
-        let key = MediaKey::parse(&format!("bops/{uid}/video")).expect("generated keys are valid");
+        // A relayed upload's key is settled by its first bytes (see `UploadPurpose::stored_as`).
+        let key = purpose.provisional_key(&uid);
         // Parts of this size keep the part count within S3's limit.
         let part_size = chunk_size.max(MIN_PART).max(size.div_ceil(MAX_PARTS));
         let row = if direct && self.media.supports_direct_upload() {
@@ -200,6 +256,7 @@ impl Uploads {
             let part_size = self.media.supports_multipart().then_some(part_size);
             new_row(artist, uid, key, size, "relay", part_size, None)
         };
+        let row = UploadRow { purpose: purpose.as_str().to_owned(), ..row };
         if let Err(err) = self.insert_within_limit(row.clone()).await {
             self.abort_in_store(&row).await;
             return Err(err);
@@ -373,8 +430,8 @@ impl Uploads {
         if row.multipart_id.is_some() {
             return Ok(row);
         }
-        let content_type = sniff_content_type(&head(first, 4)).to_owned();
-        let key = video_key(&row.uid, &content_type);
+        let (key, content_type) = UploadPurpose::of(&row).stored_as(&row.uid, &head(first, 4));
+        let content_type = content_type.to_owned();
         let upload_id = self.media.start_multipart(&key).await?;
         let (uid, key_text, kind, id) = (row.uid.clone(), key.to_string(), content_type.clone(), upload_id.clone());
         let saved =
@@ -475,8 +532,11 @@ impl Uploads {
     }
 
     /// Completes an upload that has every byte; the object is then in the store.
-    pub async fn finish(&self, artist: ArtistId, id: &str) -> AppResult<Finished> {
+    pub async fn finish(&self, artist: ArtistId, id: &str, purpose: UploadPurpose) -> AppResult<Finished> {
         let row = self.find(artist, id).await?;
+        if UploadPurpose::of(&row) != purpose {
+            return Err(AppError::invalid("upload_id", "This upload holds another kind of file."));
+        }
         let busy = self.busy(&row.uid);
         let _writing = busy.lock().await;
         let row = self.find(artist, id).await?;
@@ -509,8 +569,7 @@ impl Uploads {
         let mut first = [0u8; 4];
         file.read_exact(&mut first).await.map_err(io_error)?;
         drop(file);
-        let content_type = sniff_content_type(&first);
-        let key = video_key(&row.uid, content_type);
+        let (key, content_type) = UploadPurpose::of(row).stored_as(&row.uid, &first);
         self.media.put_file(&key, &path, content_type).await?;
         Ok(key)
     }
@@ -604,6 +663,7 @@ fn new_row(
         content_type: None,
         part_size,
         multipart_id,
+        purpose: UploadPurpose::Bop.as_str().to_owned(),
         touched_at: now_ms(),
     }
 }

@@ -646,3 +646,13 @@ pub fn set_following(
 pub fn artist_is_visible(conn: &Connection, artist: ArtistId) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE id = ?1 AND suspended_at IS NULL")?.exists([artist])
 }
+
+/// A page of an artist's followers in user-id order, after `after`.
+pub fn list_followers(conn: &Connection, artist: ArtistId, after: UserId, limit: usize) -> rusqlite::Result<Vec<UserId>> {
+    conn.prepare_cached(
+        "SELECT fan_user_id FROM fan_relationships
+         WHERE artist_id = ?1 AND following = 1 AND fan_user_id > ?2 ORDER BY fan_user_id LIMIT ?3",
+    )?
+    .query_map(params![artist, after, limit as i64], |r| r.get(0))?
+    .collect()
+}

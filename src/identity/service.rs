@@ -624,3 +624,19 @@ pub fn is_following(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) 
 pub fn artist_is_visible(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<bool> {
     repo::artist_is_visible(conn, artist)
 }
+
+/// The account that uses this email, if any (for other pillars: a track's
+/// collaborator may already be here).
+pub fn user_id_by_email(conn: &rusqlite::Connection, email: &str) -> rusqlite::Result<Option<crate::core::ids::UserId>> {
+    Ok(repo::find_user_by_email(conn, email)?.map(|user| user.id))
+}
+
+/// A page of an artist's followers, for other pillars' notices.
+pub fn list_followers(conn: &rusqlite::Connection, artist: ArtistId, after: UserId, limit: usize) -> rusqlite::Result<Vec<UserId>> {
+    repo::list_followers(conn, artist, after, limit)
+}
+
+/// An artist's public id, for other pillars' views.
+pub fn artist_uid(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<String> {
+    repo::find_artist_uid(conn, artist)
+}

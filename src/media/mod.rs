@@ -328,6 +328,22 @@ impl Media {
         Ok(self.store.get(&key.path()).await?.bytes().await?)
     }
 
+    /// Copies an object into a new file at `path`, a chunk at a time (for
+    /// work that needs a file, such as probing a master); returns its size.
+    pub async fn get_to_file(&self, key: &MediaKey, path: &Path) -> AppResult<u64> {
+        self.ensure_inside(key).await?;
+        let mut chunks = self.store.get(&key.path()).await?.into_stream();
+        let mut file = tokio::fs::File::create(path).await.map_err(|e| AppError::Internal(e.into()))?;
+        let mut size = 0;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(|e| AppError::Internal(e.into()))?;
+        }
+        file.flush().await.map_err(|e| AppError::Internal(e.into()))?;
+        Ok(size)
+    }
+
     /// Deletes an object; deleting a missing object is not an error.
     pub async fn delete(&self, key: &MediaKey) -> AppResult<()> {
         match self.store.delete(&key.path()).await {

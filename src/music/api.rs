@@ -1,18 +1,22 @@
 //! Music on the app surface (`/api/v1`): an artist's releases and a release.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::service;
-use super::views::ReleaseView;
+use super::streams::{self, PlayOutcome, PlayReport};
+use super::views::{ReleaseDetail, ReleaseView};
 use crate::app::AppState;
 use crate::auth::ApiUser;
 use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/artists/{id}/releases", get(list_artist_releases)).route("/releases/{id}", get(show_release))
+    Router::new()
+        .route("/artists/{id}/releases", get(list_artist_releases))
+        .route("/releases/{id}", get(show_release))
+        .route("/tracks/{id}/plays", post(report_play))
 }
 
 #[derive(Deserialize)]
@@ -50,7 +54,16 @@ async fn show_release(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
     Path(uid): Path<String>,
-) -> AppResult<Json<ReleaseView>> {
-    let row = service::find_public_release(&state, uid).await?;
-    Ok(Json(ReleaseView::new(&row, &state.media)))
+) -> AppResult<Json<ReleaseDetail>> {
+    Ok(Json(service::public_release_detail(&state, uid).await?))
+}
+
+/// The player reports its position; a stream counts after 30 s played.
+async fn report_play(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(uid): Path<String>,
+    Json(report): Json<PlayReport>,
+) -> AppResult<Json<PlayOutcome>> {
+    Ok(Json(streams::report(&state, user.id, uid, report).await?))
 }

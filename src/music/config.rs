@@ -13,6 +13,7 @@ pub struct MusicConfig {
     pub label_name: String,
     pub isrc_registrant: String,
     pub gs1_prefix: String,
+    pub max_master_bytes: u64,
 }
 
 impl MusicConfig {
@@ -32,6 +33,9 @@ impl MusicConfig {
         let prefix_ok = (6..=11).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_digit());
         if !prefix.is_empty() && !prefix_ok {
             return Err(invalid("music.gs1_prefix", prefix, "must be a GS1 company prefix of 6 to 11 digits"));
+        }
+        if music.max_master_bytes < 1024 * 1024 {
+            return Err(invalid("music.max_master_bytes", &music.max_master_bytes.to_string(), "must be at least 1 MiB"));
         }
         Ok(music)
     }

@@ -3,12 +3,21 @@
 
 mod api;
 pub mod artwork;
+pub mod audio;
 pub mod codes;
 pub mod config;
+pub mod ddex;
 pub mod domain;
+pub mod events;
+pub mod masters;
 pub mod repo;
+pub mod royalties;
 pub mod service;
+pub mod streams;
 mod studio;
+mod studio_tracks;
+pub mod track;
+pub mod tracks;
 pub mod views;
 
 use std::time::Duration;
@@ -19,6 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::events::Registry;
 use crate::error::AppResult;
 use crate::media::{Audience, Grant, MediaKey};
 use crate::pillar::{Install, Pillar};
@@ -57,35 +67,42 @@ impl Pillar for MusicPillar {
         Ok(())
     }
 
+    fn events(&self, registry: &mut Registry, _config: &Config) {
+        events::register(registry);
+    }
+
     fn web(&self) -> Router<AppState> {
-        studio::router()
+        studio::router().merge(studio_tracks::router())
     }
 
     fn api(&self) -> Router<AppState> {
         api::router()
     }
 
-    /// Artwork is public once its release is; before, only through the
-    /// signed links the artist's studio carries.
+    /// Artwork and streams are public once their release is; before, only
+    /// through the signed links the artist's studio carries. Masters only
+    /// ever through those links.
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(async move {
+            if !key.as_str().starts_with("music/") {
+                return Ok(None);
+            }
             let lookup = key.as_str().to_owned();
             let found = state
                 .db
                 .read(move |c| {
-                    let Some((status, artist)) = repo::find_artwork_release(c, &lookup)? else { return Ok(None) };
+                    let owner = match repo::find_artwork_release(c, &lookup)? {
+                        Some((status, artist)) => Some((status, artist, true)),
+                        None => repo::find_track_media(c, &lookup)?,
+                    };
+                    let Some((status, artist, shareable)) = owner else { return Ok(None) };
                     let visible = crate::identity::service::artist_is_visible(c, artist)?;
-                    Ok(Some((status, visible)))
+                    Ok(Some((status == ReleaseStatus::Published && visible && shareable, visible)))
                 })
                 .await?;
-            let content_type = if key.as_str().ends_with(".png") { "image/png" } else { "image/jpeg" };
-            Ok(found.map(|(status, visible)| Grant {
-                audience: if status == ReleaseStatus::Published && visible {
-                    Audience::Public
-                } else {
-                    Audience::Signed
-                },
-                content_type: content_type.into(),
+            Ok(found.map(|(public, _)| Grant {
+                audience: if public { Audience::Public } else { Audience::Signed },
+                content_type: content_type_of(key.as_str()).into(),
             }))
         })
     }
@@ -106,5 +123,15 @@ impl Pillar for MusicPillar {
                 }
             }
         })]
+    }
+}
+
+fn content_type_of(key: &str) -> &'static str {
+    match key.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("flac") => "audio/flac",
+        Some("wav") => "audio/wav",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        _ => "application/octet-stream",
     }
 }

@@ -93,6 +93,25 @@ pub async fn find_public_release(state: &AppState, uid: String) -> AppResult<Rel
     release.ok_or(AppError::NotFound)
 }
 
+/// A public release with its tracks, for the app surface.
+pub async fn public_release_detail(state: &AppState, uid: String) -> AppResult<super::views::ReleaseDetail> {
+    let release = find_public_release(state, uid).await?;
+    let (id, artist) = (release.id, release.artist_id);
+    let (tracks, artist_uid) = state
+        .db
+        .read(move |c| {
+            let artist = crate::identity::service::artist_uid(c, artist)?;
+            Ok((repo::list_tracks(c, id)?, artist))
+        })
+        .await?;
+    let tracks = tracks.iter().map(|t| super::views::TrackView::new(t, release.status, &state.media)).collect();
+    Ok(super::views::ReleaseDetail {
+        release: super::views::ReleaseView::new(&release, &state.media),
+        artist_id: artist_uid,
+        tracks,
+    })
+}
+
 pub async fn history(state: &AppState, release: &ReleaseRow) -> AppResult<Vec<(String, String, i64)>> {
     let id = release.id;
     Ok(state.db.read(move |c| repo::list_history(c, id)).await?)
@@ -144,14 +163,17 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
     let today = Date::of_ms(state.clock.now_ms()).as_string();
     let due = release.release_date <= today;
     let to = if due { ReleaseStatus::Published } else { ReleaseStatus::Scheduled };
-    let prefix = super::state(state).config.gs1_prefix.clone();
+    let config = &super::state(state).config;
+    let (prefix, registrant) = (config.gs1_prefix.clone(), config.isrc_registrant.clone());
     let (by, artist_id, uid) = (artist.user_id, artist.id, release.uid.clone());
+    let year = Date::of_ms(state.clock.now_ms()).year();
     state
         .db
         .write(move |tx| {
             // Read again inside the write: of two publishes at once, the
             // second finds no draft and assigns no second code.
             let release = repo::find_release_for_artist(tx, artist_id, &uid)?.ok_or(AppError::NotFound)?;
+            super::tracks::check_tracks_ready(tx, release.id, &registrant)?;
             if !repo::transition(tx, release.id, &[ReleaseStatus::Draft], to, Some(by), "", now_ms())? {
                 return Err(AppError::Conflict("This release was already sent.".into()));
             }
@@ -159,16 +181,22 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
                 let upc = assign_upc(tx, &prefix)?;
                 repo::set_upc(tx, release.id, &upc, now_ms())?;
             }
+            // Codes are settled now, so a scheduled release's tracks keep theirs.
+            super::tracks::assign_isrcs(tx, &release, &registrant, year)?;
             if to == ReleaseStatus::Published {
-                emit(tx, &published(&release))?;
+                go_live(tx, &release)?;
             }
             Ok(to)
         })
         .await
 }
 
-fn published(release: &ReleaseRow) -> ReleasePublished {
-    ReleasePublished { release_uid: release.uid.clone(), artist_id: release.artist_id.0, title: release.title.clone() }
+/// A release and its tracks are live: their events go out.
+fn go_live(tx: &crate::db::Tx, release: &ReleaseRow) -> AppResult<()> {
+    let event =
+        ReleasePublished { release_uid: release.uid.clone(), artist_id: release.artist_id.0, title: release.title.clone() };
+    emit(tx, &event)?;
+    super::tracks::announce_tracks(tx, release)
 }
 
 /// The next UPC/EAN from the label's GS1 prefix; a number once taken is
@@ -231,7 +259,7 @@ pub async fn publish_due_releases(state: &AppState) -> AppResult<usize> {
                     now_ms(),
                 )?;
                 if let Some(release) = repo::find_published_release(tx, uid)? {
-                    emit(tx, &published(&release))?;
+                    go_live(tx, &release)?;
                 }
             }
             Ok(due.len())

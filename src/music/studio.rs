@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{FieldErrors, LANGUAGES, ReleaseInput, ReleaseKind, ReleaseStatus};
 use super::service;
-use super::views::StudioRelease;
+use super::track::TrackInput;
+use super::views::{StudioRelease, StudioTrack, TrackExtras};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::identity::RevenueReady;
@@ -76,6 +77,11 @@ struct FormView {
     release: Option<StudioRelease>,
     history: Vec<HistoryItem>,
     message: Option<&'static str>,
+    tracks: Vec<StudioTrack>,
+    /// The add-track form, kept on error.
+    track_input: TrackInput,
+    max_master_bytes: u64,
+    moods: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -97,6 +103,10 @@ fn form_view(title: String, input: ReleaseInput, errors: FieldErrors) -> FormVie
         release: None,
         history: Vec::new(),
         message: None,
+        tracks: Vec::new(),
+        track_input: TrackInput::default(),
+        max_master_bytes: 0,
+        moods: super::track::MOODS,
     }
 }
 
@@ -158,10 +168,42 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
         .map(|(status, note, at)| HistoryItem { status: status.replace('_', " "), note, at: minute(at) })
         .collect();
     let input = service::input_of(&row);
+    let (id, status) = (row.id, row.status);
+    let tracks = state
+        .db
+        .read(move |c| {
+            let mut tracks = Vec::new();
+            for track in super::repo::list_tracks(c, id)? {
+                let extras = TrackExtras {
+                    credits: super::repo::list_credits(c, track.id)?,
+                    splits: super::repo::list_splits(c, track.id)?,
+                    streams: super::repo::count_streams(c, track.id)?,
+                };
+                tracks.push((track, extras));
+            }
+            Ok(tracks)
+        })
+        .await?;
     let mut view = form_view(row.title.clone(), input, FieldErrors::new());
     view.release = Some(StudioRelease::new(&row, &state.media));
     view.history = history;
+    view.tracks = tracks.into_iter().map(|(t, extras)| StudioTrack::new(&t, status, &state.media, extras)).collect();
+    view.max_master_bytes = super::state(state).config.max_master_bytes;
     Ok(view)
+}
+
+/// The release page again after a failed track form: what was typed, and
+/// the message per field.
+pub(super) async fn release_again(
+    state: &AppState,
+    page: &Page,
+    artist: &crate::identity::ArtistRow,
+    uid: String,
+    track_input: TrackInput,
+    err: AppError,
+) -> AppResult<Response> {
+    let view = FormView { track_input, ..release_view(state, artist, uid).await? };
+    form_again(state, page, view, err)
 }
 
 fn minute(unix_ms: i64) -> String {
@@ -184,6 +226,9 @@ async fn show_release(
         Some("published") => Some("Published: fans can find it now."),
         Some("scheduled") => Some("Scheduled: it publishes itself on its release date."),
         Some("taken_down") => Some("Taken down."),
+        Some("track") => Some("Track added."),
+        Some("track_loud") => Some("Track added — see the loudness warning below."),
+        Some("track_removed") => Some("Track removed."),
         _ => None,
     };
     Ok(page.render(&state, "music/release.html", view)?.into_response())

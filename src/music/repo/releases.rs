@@ -1,8 +1,8 @@
-//! All SQL of the music pillar.
+//! Music's SQL for releases, their history and the code sequences.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::domain::{ReleaseDraft, ReleaseKind, ReleaseStatus};
+use crate::music::domain::{ReleaseDraft, ReleaseKind, ReleaseStatus};
 use crate::core::ids::{ArtistId, UserId};
 
 /// A release as stored.
@@ -147,6 +147,11 @@ pub fn find_release_for_artist(conn: &Connection, artist: ArtistId, uid: &str) -
         "SELECT {RELEASE_COLUMNS} FROM music_releases WHERE artist_id = ?1 AND uid = ?2 AND deleted_at IS NULL"
     );
     conn.prepare_cached(&sql)?.query_row(params![artist, uid], release_row).optional()
+}
+
+pub fn find_release_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<ReleaseRow>> {
+    let sql = format!("SELECT {RELEASE_COLUMNS} FROM music_releases WHERE id = ?1 AND deleted_at IS NULL");
+    conn.prepare_cached(&sql)?.query_row([id], release_row).optional()
 }
 
 /// A published release (whether its artist may be seen is identity's to say).

@@ -1,0 +1,57 @@
+//! The ledger: every movement of an artist's money, in micro-units, one row
+//! per collaborator's part when income is split. Pillars record into it in
+//! the same transaction as the fact (a royalty, a tip, an order); the
+//! earnings views read it. It knows no pillar.
+
+pub mod money;
+pub mod repo;
+pub mod splits;
+
+pub use money::Micros;
+pub use splits::{Share, Shares, split};
+
+use crate::core::ids::{ArtistId, UserId};
+use crate::db::Tx;
+
+/// Who holds a part of split income.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Unique within one split (an email, or "artist").
+    pub key: String,
+    pub name: String,
+    pub email: String,
+    pub user_id: Option<UserId>,
+}
+
+/// Income to record: the whole, before it is split.
+#[derive(Debug, Clone)]
+pub struct Income<'a> {
+    pub artist: ArtistId,
+    pub source: &'a str,
+    pub reference: &'a str,
+    pub description: &'a str,
+    pub track_id: Option<i64>,
+    pub gross: Micros,
+    pub currency: &'a str,
+    pub occurred_at: i64,
+}
+
+/// Records `income` as one row per holder's part, by the largest-remainder
+/// rule: the parts add up to the whole exactly. Recording the same
+/// reference again changes nothing (returns false).
+pub fn record_split(tx: &Tx, income: &Income<'_>, shares: &Shares<Holder>) -> rusqlite::Result<bool> {
+    if repo::reference_recorded(tx, income.reference)? {
+        return Ok(false);
+    }
+    for (share, (holder, part)) in shares.as_slice().iter().zip(split(income.gross, shares)) {
+        let row = repo::NewEntry {
+            income,
+            holder: &holder,
+            basis_points: share.basis_points,
+            gross: part,
+            net: part,
+        };
+        repo::insert_entry(tx, &row, crate::db::now_ms())?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,52 @@
+//! Music's event handlers: followers hear of a new release (in batches, so
+//! an artist with many followers never holds the writer long).
+
+use serde::{Deserialize, Serialize};
+
+use super::service::ReleasePublished;
+use crate::core::ids::{ArtistId, UserId};
+use crate::events::{PlatformEvent, Registry, emit};
+use crate::notify::{NewNotification, notify};
+
+/// Followers told per transaction.
+const NOTICE_BATCH: usize = 500;
+
+/// The next batch of a release's follower notices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseNoticesContinued {
+    pub release: ReleasePublished,
+    pub after_fan: i64,
+}
+
+impl PlatformEvent for ReleaseNoticesContinued {
+    const TYPE: &'static str = "music.release.notices_continued";
+}
+
+pub fn register(registry: &mut Registry) {
+    registry.on(ReleasePublished::TYPE, "music.follower_notices", |tx, event| {
+        let release: ReleasePublished = serde_json::from_value(event.payload.clone())?;
+        tell_followers(tx, release, 0)
+    });
+    registry.on(ReleaseNoticesContinued::TYPE, "music.follower_notices", |tx, event| {
+        let next: ReleaseNoticesContinued = serde_json::from_value(event.payload.clone())?;
+        tell_followers(tx, next.release, next.after_fan)
+    });
+}
+
+fn tell_followers(tx: &crate::db::Tx, release: ReleasePublished, after: i64) -> anyhow::Result<()> {
+    let artist = ArtistId(release.artist_id);
+    let fans = crate::identity::service::list_followers(tx, artist, UserId(after), NOTICE_BATCH)?;
+    let title = format!("New music: {}", release.title);
+    let link = format!("/app#release={}", release.release_uid);
+    for fan in &fans {
+        let notice =
+            NewNotification { user_id: fan.0, kind: "new_release", title: &title, body: "Listen in the app.", link: Some(&link) };
+        notify(tx, &notice)?;
+    }
+    if fans.len() == NOTICE_BATCH
+        && let Some(last) = fans.last()
+    {
+        emit(tx, &ReleaseNoticesContinued { release, after_fan: last.0 })?;
+    }
+    Ok(())
+}
