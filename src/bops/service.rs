@@ -38,7 +38,10 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
     let (Some(caption), Some(visibility)) = (caption, visibility) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
-    let finished = crate::bops::state(state).uploads.finish(artist.id, &input.upload_id, super::uploads::UploadPurpose::Bop).await?;
+    let finished = crate::bops::state(state)
+        .uploads
+        .finish(artist.id, &input.upload_id, super::uploads::UploadPurpose::Bop)
+        .await?;
     let max_secs = crate::bops::state(state).config.bops.max_duration_secs;
     let info = match probe_bop(&state.media, &finished.key, finished.size, max_secs).await {
         Ok(info) => info,

@@ -12,11 +12,19 @@ use crate::web::deadline::Deadline;
 pub async fn start(state: &AppState, artist: &ArtistRow, size: u64, direct: bool) -> AppResult<UploadStatus> {
     let bops = super::state(state);
     let config = &bops.config.bops;
-    bops.uploads.create(artist.id, size, config.max_upload_bytes, config.upload_chunk_bytes, direct, UploadPurpose::Bop).await
+    bops.uploads
+        .create(artist.id, size, config.max_upload_bytes, config.upload_chunk_bytes, direct, UploadPurpose::Bop)
+        .await
 }
 
 /// Starts the upload of a track's master, under music's size limit.
-pub async fn start_master(state: &AppState, artist: &ArtistRow, size: u64, limit: u64, direct: bool) -> AppResult<UploadStatus> {
+pub async fn start_master(
+    state: &AppState,
+    artist: &ArtistRow,
+    size: u64,
+    limit: u64,
+    direct: bool,
+) -> AppResult<UploadStatus> {
     let bops = super::state(state);
     let chunk = bops.config.bops.upload_chunk_bytes;
     bops.uploads.create(artist.id, size, limit, chunk, direct, UploadPurpose::Master).await

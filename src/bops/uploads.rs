@@ -241,7 +241,10 @@ impl Uploads {
             return Err(AppError::invalid("size", "The file is empty."));
         }
         if size > limit {
-            return Err(AppError::invalid("size", format!("{} can be at most {}.", purpose.noun(), format_bytes(limit))));
+            return Err(AppError::invalid(
+                "size",
+                format!("{} can be at most {}.", purpose.noun(), format_bytes(limit)),
+            ));
         }
         self.check_open_uploads(artist).await?;
         let uid = new_uid();

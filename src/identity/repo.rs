@@ -648,7 +648,12 @@ pub fn artist_is_visible(conn: &Connection, artist: ArtistId) -> rusqlite::Resul
 }
 
 /// A page of an artist's followers in user-id order, after `after`.
-pub fn list_followers(conn: &Connection, artist: ArtistId, after: UserId, limit: usize) -> rusqlite::Result<Vec<UserId>> {
+pub fn list_followers(
+    conn: &Connection,
+    artist: ArtistId,
+    after: UserId,
+    limit: usize,
+) -> rusqlite::Result<Vec<UserId>> {
     conn.prepare_cached(
         "SELECT fan_user_id FROM fan_relationships
          WHERE artist_id = ?1 AND following = 1 AND fan_user_id > ?2 ORDER BY fan_user_id LIMIT ?3",

@@ -627,12 +627,20 @@ pub fn artist_is_visible(conn: &rusqlite::Connection, artist: ArtistId) -> rusql
 
 /// The account that uses this email, if any (for other pillars: a track's
 /// collaborator may already be here).
-pub fn user_id_by_email(conn: &rusqlite::Connection, email: &str) -> rusqlite::Result<Option<crate::core::ids::UserId>> {
+pub fn user_id_by_email(
+    conn: &rusqlite::Connection,
+    email: &str,
+) -> rusqlite::Result<Option<crate::core::ids::UserId>> {
     Ok(repo::find_user_by_email(conn, email)?.map(|user| user.id))
 }
 
 /// A page of an artist's followers, for other pillars' notices.
-pub fn list_followers(conn: &rusqlite::Connection, artist: ArtistId, after: UserId, limit: usize) -> rusqlite::Result<Vec<UserId>> {
+pub fn list_followers(
+    conn: &rusqlite::Connection,
+    artist: ArtistId,
+    after: UserId,
+    limit: usize,
+) -> rusqlite::Result<Vec<UserId>> {
     repo::list_followers(conn, artist, after, limit)
 }
 

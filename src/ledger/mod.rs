@@ -44,13 +44,7 @@ pub fn record_split(tx: &Tx, income: &Income<'_>, shares: &Shares<Holder>) -> ru
         return Ok(false);
     }
     for (share, (holder, part)) in shares.as_slice().iter().zip(split(income.gross, shares)) {
-        let row = repo::NewEntry {
-            income,
-            holder: &holder,
-            basis_points: share.basis_points,
-            gross: part,
-            net: part,
-        };
+        let row = repo::NewEntry { income, holder: &holder, basis_points: share.basis_points, gross: part, net: part };
         repo::insert_entry(tx, &row, crate::db::now_ms())?;
     }
     Ok(true)

@@ -18,8 +18,7 @@ pub struct Isrc(String);
 impl Isrc {
     /// Accepts `CC-XXX-YY-NNNNN` with or without dashes or spaces, any case.
     pub fn parse(raw: &str) -> Result<Isrc, &'static str> {
-        let compact: String =
-            raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect::<String>().to_ascii_uppercase();
+        let compact: String = raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect::<String>().to_ascii_uppercase();
         let b = compact.as_bytes();
         let shape = b.len() == 12
             && b[..2].iter().all(u8::is_ascii_uppercase)

@@ -35,7 +35,11 @@ impl MusicConfig {
             return Err(invalid("music.gs1_prefix", prefix, "must be a GS1 company prefix of 6 to 11 digits"));
         }
         if music.max_master_bytes < 1024 * 1024 {
-            return Err(invalid("music.max_master_bytes", &music.max_master_bytes.to_string(), "must be at least 1 MiB"));
+            return Err(invalid(
+                "music.max_master_bytes",
+                &music.max_master_bytes.to_string(),
+                "must be at least 1 MiB",
+            ));
         }
         Ok(music)
     }

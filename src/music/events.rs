@@ -39,8 +39,13 @@ fn tell_followers(tx: &crate::db::Tx, release: ReleasePublished, after: i64) -> 
     let title = format!("New music: {}", release.title);
     let link = format!("/app#release={}", release.release_uid);
     for fan in &fans {
-        let notice =
-            NewNotification { user_id: fan.0, kind: "new_release", title: &title, body: "Listen in the app.", link: Some(&link) };
+        let notice = NewNotification {
+            user_id: fan.0,
+            kind: "new_release",
+            title: &title,
+            body: "Listen in the app.",
+            link: Some(&link),
+        };
         notify(tx, &notice)?;
     }
     if fans.len() == NOTICE_BATCH

@@ -22,7 +22,10 @@ struct Turn(());
 impl Turn {
     fn take() -> Option<Turn> {
         let max = std::thread::available_parallelism().map_or(2, |n| n.get());
-        IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).ok().map(|_| Turn(()))
+        IN_FLIGHT
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
+            .ok()
+            .map(|_| Turn(()))
     }
 }
 
@@ -95,7 +98,8 @@ async fn analyse(state: &AppState, finished: &Finished, track_uid: &str) -> AppR
         channels: i64::from(info.channels),
         duration_ms: info.duration_ms,
         loudness_lufs: info.integrated_lufs,
-        true_peak_dbtp: info.true_peak_dbtp,
+        // Digital silence has no peak (−∞), which neither JSON nor a sane display holds.
+        true_peak_dbtp: info.true_peak_dbtp.max(-200.0),
         sha256: info.sha256_hex.clone(),
         md5: info.md5_hex.clone(),
     };

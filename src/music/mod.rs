@@ -28,8 +28,8 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
-use crate::events::Registry;
 use crate::error::AppResult;
+use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
 use crate::pillar::{Install, Pillar};
 

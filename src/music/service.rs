@@ -193,8 +193,11 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
 
 /// A release and its tracks are live: their events go out.
 fn go_live(tx: &crate::db::Tx, release: &ReleaseRow) -> AppResult<()> {
-    let event =
-        ReleasePublished { release_uid: release.uid.clone(), artist_id: release.artist_id.0, title: release.title.clone() };
+    let event = ReleasePublished {
+        release_uid: release.uid.clone(),
+        artist_id: release.artist_id.0,
+        title: release.title.clone(),
+    };
     emit(tx, &event)?;
     super::tracks::announce_tracks(tx, release)
 }

@@ -80,9 +80,14 @@ pub struct PlayOutcome {
 }
 
 /// Takes the player's report for a track the listener may hear.
-pub async fn report(state: &AppState, listener: UserId, track_uid: String, report: PlayReport) -> AppResult<PlayOutcome> {
-    let source = Source::parse(&report.source)
-        .ok_or_else(|| AppError::invalid("source", "The source is app, web or bop."))?;
+pub async fn report(
+    state: &AppState,
+    listener: UserId,
+    track_uid: String,
+    report: PlayReport,
+) -> AppResult<PlayOutcome> {
+    let source =
+        Source::parse(&report.source).ok_or_else(|| AppError::invalid("source", "The source is app, web or bop."))?;
     if report.position_ms < 0 {
         return Err(AppError::invalid("position_ms", "The position cannot be negative."));
     }
@@ -95,7 +100,8 @@ pub async fn report(state: &AppState, listener: UserId, track_uid: String, repor
                 return Err(AppError::NotFound);
             }
             let play = repo::find_play(tx, listener, track.id)?;
-            let counted_this_play = play.as_ref().is_some_and(|(_, started, counted)| counted.is_some_and(|c| c >= *started));
+            let counted_this_play =
+                play.as_ref().is_some_and(|(_, started, counted)| counted.is_some_and(|c| c >= *started));
             if report.position_ms < COUNT_AFTER_MS {
                 // A new play starts at the top, or after the last one counted.
                 if play.is_none() || counted_this_play || report.position_ms < 1_000 {
@@ -111,8 +117,13 @@ pub async fn report(state: &AppState, listener: UserId, track_uid: String, repor
             }
             let day = Date::of_ms(now).as_string();
             repo::count_stream(tx, listener, track.id, &source, &day, now)?;
-            let event =
-                StreamCounted { track_uid: track.uid.clone(), artist_id: artist.0, listener_id: listener.0, source, day };
+            let event = StreamCounted {
+                track_uid: track.uid.clone(),
+                artist_id: artist.0,
+                listener_id: listener.0,
+                source,
+                day,
+            };
             emit(tx, &event)?;
             Ok(PlayOutcome { counted: true })
         })

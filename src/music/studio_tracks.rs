@@ -47,12 +47,48 @@ async fn start_master_upload(
     Ok((StatusCode::CREATED, Json(status)))
 }
 
-#[derive(Deserialize)]
+/// The add-track form on the release page: its fields carry a `track_`
+/// prefix, as the release's own form on that page has a title too.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct AddTrackForm {
-    #[serde(flatten)]
-    input: TrackInput,
-    #[serde(default)]
+    track_title: String,
+    track_version: String,
+    track_isrc: String,
+    track_explicit: Option<String>,
+    track_moods: String,
+    track_preview_start: String,
+    track_credits: String,
     upload_id: String,
+}
+
+impl AddTrackForm {
+    fn input(&self) -> TrackInput {
+        TrackInput {
+            title: self.track_title.clone(),
+            version: self.track_version.clone(),
+            isrc: self.track_isrc.clone(),
+            explicit: self.track_explicit.clone(),
+            genre: String::new(),
+            moods: self.track_moods.clone(),
+            preview_start: self.track_preview_start.clone(),
+            credits: self.track_credits.clone(),
+        }
+    }
+}
+
+/// The track form's errors under its prefixed field names.
+fn prefixed(err: AppError) -> AppError {
+    match err {
+        AppError::Invalid { message, fields } => AppError::Invalid {
+            message,
+            fields: fields
+                .into_iter()
+                .map(|(name, text)| (if name == "master" { name } else { format!("track_{name}") }, text))
+                .collect(),
+        },
+        other => other,
+    }
 }
 
 async fn add_track(
@@ -62,16 +98,17 @@ async fn add_track(
     Path(release_uid): Path<String>,
     Form(form): Form<AddTrackForm>,
 ) -> AppResult<Response> {
+    let input = form.input();
     if form.upload_id.is_empty() {
         let err = AppError::invalid("master", "Choose the master file and wait for the upload to finish.");
-        return super::studio::release_again(&state, &page, &scope.artist, release_uid, form.input, err).await;
+        return super::studio::release_again(&state, &page, &scope.artist, release_uid, input, err).await;
     }
-    match tracks::add_track(&state, &scope.artist, release_uid.clone(), &form.input, &form.upload_id).await {
+    match tracks::add_track(&state, &scope.artist, release_uid.clone(), &input, &form.upload_id).await {
         Ok((uid, warnings)) => {
             let done = if warnings.is_empty() { "track" } else { "track_loud" };
             Ok(Redirect::to(&format!("/studio/music/{release_uid}?done={done}#track-{uid}")).into_response())
         }
-        Err(err) => super::studio::release_again(&state, &page, &scope.artist, release_uid, form.input, err).await,
+        Err(err) => super::studio::release_again(&state, &page, &scope.artist, release_uid, input, prefixed(err)).await,
     }
 }
 

@@ -171,7 +171,8 @@ pub fn parse_splits(raw: &str) -> Result<Vec<Collaborator>, String> {
             return Err(at("the email address does not look right."));
         };
         let email = email.as_str().to_owned();
-        let basis_points = parse_percent(percent).ok_or_else(|| at("write the share as a percent, like 30 or 12.5."))?;
+        let basis_points =
+            parse_percent(percent).ok_or_else(|| at("write the share as a percent, like 30 or 12.5."))?;
         people.push(Collaborator { name: name.to_owned(), email, basis_points });
     }
     if people.is_empty() {

@@ -159,12 +159,18 @@ impl SplitView {
 impl StudioTrack {
     pub fn new(row: &TrackRow, status: ReleaseStatus, media: &Media, extra: TrackExtras) -> StudioTrack {
         let master = row.master.as_ref();
-        let warnings = master.map(|m| super::audio::loudness_warnings(m.loudness_lufs, m.true_peak_dbtp)).unwrap_or_default();
+        let warnings =
+            master.map(|m| super::audio::loudness_warnings(m.loudness_lufs, m.true_peak_dbtp)).unwrap_or_default();
         StudioTrack {
             track: TrackView::new(row, status, media),
             duration: format_position(master.map_or(0, |m| m.duration_ms)),
             format: master.map_or_else(String::new, |m| {
-                format!("{} · {}-bit · {:.1} kHz", m.format.to_uppercase(), m.bits_per_sample, m.sample_rate as f64 / 1000.0)
+                format!(
+                    "{} · {}-bit · {:.1} kHz",
+                    m.format.to_uppercase(),
+                    m.bits_per_sample,
+                    m.sample_rate as f64 / 1000.0
+                )
             }),
             loudness: master.and_then(|m| m.loudness_lufs).map_or_else(|| "silent".into(), |l| format!("{l:.1} LUFS")),
             true_peak: master.map_or_else(String::new, |m| format!("{:.1} dBTP", m.true_peak_dbtp)),

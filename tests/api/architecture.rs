@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 /// Rooms every pillar may use and that must not know any pillar.
-const SHARED: &[&str] = &["auth", "config", "core", "db", "events", "ledger", "media", "notify", "ops", "payments", "web"];
+const SHARED: &[&str] =
+    &["auth", "config", "core", "db", "events", "ledger", "media", "notify", "ops", "payments", "web"];
 
 /// Files directly under `src/` (the composition root: router, startup, the
 /// pillar list, the CLI) wire pillars together; they are neither shared

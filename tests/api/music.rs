@@ -12,7 +12,13 @@ use crate::helpers::{TestApp, spawn_app_with};
 const PREFIX: &str = "0614141";
 
 async fn music_app() -> TestApp {
-    spawn_app_with(|c| c.set("music.gs1_prefix", PREFIX), None, None).await
+    crate::music_tracks::label_app().await
+}
+
+/// Adds a short track, so that the release can be published.
+async fn with_track(browser: &mut Browser, release: &str, extra: &[(&str, &str)]) {
+    let page = crate::music_tracks::add_track(browser, release, "Song", crate::music_tracks::cd_wav(), extra).await;
+    assert_eq!(page.status, 303, "{}", page.body);
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -95,6 +101,7 @@ async fn an_artist_releases_an_album_with_artwork_and_fans_see_it_until_it_is_ta
 
     let page = upload_artwork(&mut browser, &release, png(3000, 3000)).await;
     assert_eq!(page.redirect(), format!("/studio/music/{release}?done=artwork"), "{}", page.body);
+    with_track(&mut browser, &release, &[]).await;
     let studio = browser.get(&format!("/studio/music/{release}")).await;
     let artwork = studio
         .body
@@ -147,6 +154,7 @@ async fn an_artist_releases_an_album_with_artwork_and_fans_see_it_until_it_is_ta
     // The next release gets the next number: a code is never given twice.
     let second = create(&mut browser, "Second", "2026-01-01").await;
     upload_artwork(&mut browser, &second, png(3000, 3000)).await;
+    with_track(&mut browser, &second, &[]).await;
     browser.post_form(&format!("/studio/music/{second}/publish"), &[]).await;
     let next = count_text(&app, &format!("SELECT upc FROM music_releases WHERE uid = '{second}'"));
     assert!(next != upc && ean13_ok(&next), "{next} after {upc}");
@@ -163,6 +171,7 @@ async fn a_release_dated_later_is_scheduled_and_publishes_itself_that_day() {
     assert_ne!(today.as_string(), tomorrow);
     let release = create(&mut browser, "Tomorrow", &tomorrow).await;
     upload_artwork(&mut browser, &release, png(3000, 3000)).await;
+    with_track(&mut browser, &release, &[]).await;
     let page = browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
     assert_eq!(page.redirect(), format!("/studio/music/{release}?done=scheduled"));
     assert_eq!(boptone::music::service::publish_due_releases(&app.state).await.unwrap(), 0);
@@ -183,6 +192,7 @@ async fn without_a_gs1_prefix_publishing_asks_for_the_releases_own_upc() {
     let (mut browser, _) = artist(&app, "noprefix@example.com", "NoPrefix").await;
     let release = create(&mut browser, "Own Codes", "2026-01-01").await;
     upload_artwork(&mut browser, &release, png(3000, 3000)).await;
+    with_track(&mut browser, &release, &[("isrc", "QZ-K6P-26-00001")]).await;
     let page = browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("assigns no UPCs"), "{}", page.body);
@@ -210,6 +220,7 @@ async fn publishing_twice_at_once_publishes_once_with_one_code() {
     let (mut browser, _) = artist(&app, "twice@example.com", "Twice").await;
     let release = create(&mut browser, "Once", "2026-01-01").await;
     upload_artwork(&mut browser, &release, png(3000, 3000)).await;
+    with_track(&mut browser, &release, &[]).await;
     let token = browser.csrf().await;
     let url = app.url(&format!("/studio/music/{release}/publish"));
     let send = || browser.client.post(&url).form(&[("csrf_token", token.as_str())]).send();
@@ -218,6 +229,10 @@ async fn publishing_twice_at_once_publishes_once_with_one_code() {
     statuses.sort();
     assert_eq!(statuses, [303, 409], "one publish, one 'already sent'");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'music.release.published'"), 1);
-    assert_eq!(count(&app, "SELECT next_value FROM music_code_sequences"), 2, "one number taken");
+    assert_eq!(
+        count(&app, "SELECT next_value FROM music_code_sequences WHERE series LIKE 'upc:%'"),
+        2,
+        "one number taken"
+    );
     app.stop().await;
 }

@@ -2,8 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::music::domain::{ReleaseDraft, ReleaseKind, ReleaseStatus};
 use crate::core::ids::{ArtistId, UserId};
+use crate::music::domain::{ReleaseDraft, ReleaseKind, ReleaseStatus};
 
 /// A release as stored.
 #[derive(Debug, Clone)]

@@ -19,7 +19,9 @@ pub fn list_earning_tracks(conn: &Connection) -> rusqlite::Result<Vec<EarningTra
          JOIN music_releases r ON r.id = t.release_id
          WHERE t.deleted_at IS NULL AND r.deleted_at IS NULL AND r.status != 'draft'",
     )?
-    .query_map([], |r| Ok(EarningTrack { id: r.get(0)?, artist: r.get(1)?, title: r.get(2)?, isrc: r.get(3)?, upc: r.get(4)? }))?
+    .query_map([], |r| {
+        Ok(EarningTrack { id: r.get(0)?, artist: r.get(1)?, title: r.get(2)?, isrc: r.get(3)?, upc: r.get(4)? })
+    })?
     .collect()
 }
 
@@ -76,7 +78,15 @@ pub fn insert_payment(conn: &Connection, new: &NewPayment<'_>) -> rusqlite::Resu
         "INSERT INTO royalty_payments (import_id, track_id, period, currency, quantity, amount_micros, row_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![new.import, new.track, new.period, new.currency, new.quantity, new.amount_micros, new.rows])?;
+    .execute(params![
+        new.import,
+        new.track,
+        new.period,
+        new.currency,
+        new.quantity,
+        new.amount_micros,
+        new.rows
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -197,7 +207,9 @@ pub fn save_mapping(conn: &Connection, name: &str, json: &str, now: i64) -> rusq
 }
 
 pub fn find_mapping(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT mapping FROM royalty_mappings WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT mapping FROM royalty_mappings WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()
 }
 
 pub fn list_mapping_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {

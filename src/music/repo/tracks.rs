@@ -96,7 +96,9 @@ pub fn insert_track(
     now: i64,
 ) -> rusqlite::Result<i64> {
     let position: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM music_tracks WHERE release_id = ?1 AND deleted_at IS NULL")?
+        .prepare_cached(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM music_tracks WHERE release_id = ?1 AND deleted_at IS NULL",
+        )?
         .query_row([release], |r| r.get(0))?;
     conn.prepare_cached(
         "INSERT INTO music_tracks (uid, release_id, position, title, version, isrc, explicit, genre, moods,
@@ -160,8 +162,8 @@ pub fn update_track(conn: &Connection, track: i64, draft: &TrackDraft, now: i64)
 
 fn replace_credits(conn: &Connection, track: i64, credits: &[Credit]) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM music_track_credits WHERE track_id = ?1")?.execute([track])?;
-    let mut insert =
-        conn.prepare_cached("INSERT INTO music_track_credits (track_id, position, name, role) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut insert = conn
+        .prepare_cached("INSERT INTO music_track_credits (track_id, position, name, role) VALUES (?1, ?2, ?3, ?4)")?;
     for (i, credit) in credits.iter().enumerate() {
         insert.execute(params![track, i as i64, credit.name, credit.role])?;
     }

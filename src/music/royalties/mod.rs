@@ -109,7 +109,9 @@ pub fn import_blocking<R: Read>(
 ) -> Result<ImportReport, ImportError> {
     match plan_import(db, input, format.1)? {
         Planned::Already(report) => Ok(report),
-        Planned::New(plan) => db.write_blocking(crate::db::Durability::Full, |tx| record(tx, &plan, file_name, format.0, by)),
+        Planned::New(plan) => {
+            db.write_blocking(crate::db::Durability::Full, |tx| record(tx, &plan, file_name, format.0, by))
+        }
     }
 }
 
@@ -154,10 +156,8 @@ impl Plan {
     fn of(statement: Statement, tracks: &[EarningTrack]) -> Plan {
         let by_isrc: HashMap<&str, &EarningTrack> =
             tracks.iter().filter_map(|t| t.isrc.as_deref().map(|isrc| (isrc, t))).collect();
-        let by_upc_title: HashMap<(&str, String), &EarningTrack> = tracks
-            .iter()
-            .filter_map(|t| t.upc.as_deref().map(|upc| ((upc, t.title.to_lowercase()), t)))
-            .collect();
+        let by_upc_title: HashMap<(&str, String), &EarningTrack> =
+            tracks.iter().filter_map(|t| t.upc.as_deref().map(|upc| ((upc, t.title.to_lowercase()), t))).collect();
         let mut plan = Plan {
             sha256: statement.sha256_hex,
             rows: statement.rows.len(),
@@ -169,7 +169,9 @@ impl Plan {
         for row in statement.rows {
             let found = row.isrc.as_deref().and_then(|isrc| by_isrc.get(isrc)).or_else(|| {
                 let upc = row.upc.as_deref()?;
-                by_upc_title.get(&(upc, row.title.to_lowercase())).or_else(|| by_upc_title.get(&(upc.trim_start_matches('0'), row.title.to_lowercase())))
+                by_upc_title
+                    .get(&(upc, row.title.to_lowercase()))
+                    .or_else(|| by_upc_title.get(&(upc.trim_start_matches('0'), row.title.to_lowercase())))
             });
             match found {
                 Some(track) => plan.add(track, &row),
@@ -203,7 +205,13 @@ fn unmatched(row: StatementRow) -> UnmatchedRow {
     }
 }
 
-fn record(tx: &Tx, plan: &Plan, file_name: &str, format: &str, by: Option<UserId>) -> Result<ImportReport, ImportError> {
+fn record(
+    tx: &Tx,
+    plan: &Plan,
+    file_name: &str,
+    format: &str,
+    by: Option<UserId>,
+) -> Result<ImportReport, ImportError> {
     // Checked again inside the write: of two imports of one file at once,
     // the second finds the first.
     if let Some((uid, _)) = repo::find_import_by_hash(tx, &plan.sha256)? {
