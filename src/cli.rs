@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check`, `default-config`,
-//! `backup`, `restore`, `prune`, `events`. Errors here are `anyhow`: they end the
+//! `backup`, `restore`, `prune`, `events`, `admin`, `demo`, `royalties`, `ddex`. Errors here are `anyhow`: they end the
 //! process with a message, not an HTTP response.
 
 use std::path::PathBuf;
@@ -76,6 +76,12 @@ pub enum Command {
     /// Label administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Royalty statements from distributors.
+    #[command(subcommand)]
+    Royalties(RoyaltiesCommand),
+    /// DDEX ERN 4.3 messages and deliveries of releases.
+    #[command(subcommand)]
+    Ddex(DdexCommand),
     /// Fill a data directory with demo artists, fans, Bops and engagement.
     Demo {
         #[command(flatten)]
@@ -110,6 +116,51 @@ pub enum AdminCommand {
         /// The name other users see (comments, likes); generated when left out.
         #[arg(long)]
         display_name: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoyaltiesCommand {
+    /// Import a statement: DistroKid's TSV export, or a CSV described by a
+    /// column mapping saved in the studio. Importing a file twice changes nothing.
+    Import {
+        file: PathBuf,
+        /// "distrokid", or the name of a saved column mapping.
+        #[arg(long, default_value = "distrokid")]
+        format: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DdexCommand {
+    /// Write a release's ERN 4.3 NewReleaseMessage (or its takedown) to a file.
+    Export {
+        /// The release's id (as in its studio address).
+        #[arg(long)]
+        release: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Address it to this delivery target (default: a test message to the label itself).
+        #[arg(long)]
+        target: Option<String>,
+        /// The takedown message instead.
+        #[arg(long)]
+        takedown: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Deliver a release to a target now (the attempt goes in the delivery log).
+    Deliver {
+        #[arg(long)]
+        release: String,
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        takedown: bool,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -174,6 +225,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, display_name, config }) => {
             create_user(&config.load(None)?, &email, &role, display_name.as_deref(), password_stdin)
+        }
+        Command::Royalties(RoyaltiesCommand::Import { file, format, config }) => {
+            quiet_logs();
+            let report = crate::music::commands::import_royalties(&config.load(None)?, &file, &format)?;
+            if report.already_imported {
+                println!("{} was imported before (import {}): nothing changed", file.display(), report.import_uid);
+            } else {
+                println!(
+                    "imported {} rows: {} matched into {} track payments, {} unmatched held for review (import {})",
+                    report.rows, report.matched_rows, report.payments, report.unmatched_rows, report.import_uid
+                );
+            }
+            Ok(())
+        }
+        Command::Ddex(DdexCommand::Export { release, out, target, takedown, config }) => {
+            quiet_logs();
+            crate::music::commands::export_ddex(&config.load(None)?, &release, &out, target.as_deref(), takedown)?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::Ddex(DdexCommand::Deliver { release, target, takedown, config }) => {
+            quiet_logs();
+            let batch = crate::music::commands::deliver_ddex(&config.load(None)?, &release, &target, takedown)?;
+            println!("delivered to {target}: batch {batch}");
+            Ok(())
         }
     }
 }

@@ -661,3 +661,8 @@ pub fn list_followers(
     .query_map(params![artist, after, limit as i64], |r| r.get(0))?
     .collect()
 }
+
+pub fn find_artist_stage_name(conn: &Connection, artist: ArtistId) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT COALESCE(stage_name, '') FROM artist_profiles WHERE id = ?1")?
+        .query_row([artist.0], |r| r.get(0))
+}

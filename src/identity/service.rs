@@ -648,3 +648,8 @@ pub fn list_followers(
 pub fn artist_uid(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<String> {
     repo::find_artist_uid(conn, artist)
 }
+
+/// An artist's stage name (empty when not set yet), for other pillars' messages.
+pub fn artist_stage_name(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<String> {
+    repo::find_artist_stage_name(conn, artist)
+}

@@ -87,6 +87,17 @@ pub fn list_entries(conn: &Connection, artist: ArtistId, limit: usize) -> rusqli
     .collect()
 }
 
+/// What a track earned per holder and currency: (share key, collaborator
+/// name, currency, net micros), largest first.
+pub fn sum_for_track(conn: &Connection, track: i64) -> rusqlite::Result<Vec<(String, String, String, i64)>> {
+    conn.prepare_cached(
+        "SELECT share_key, MAX(collaborator_name), currency, SUM(net_micros) FROM ledger_entries
+         WHERE track_id = ?1 GROUP BY share_key, currency ORDER BY SUM(net_micros) DESC",
+    )?
+    .query_map([track], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .collect()
+}
+
 /// Per track and collaborator, what an artist's tracks earned:
 /// (track id, collaborator name, share key, currency, net micros).
 pub fn sum_by_track_and_share(

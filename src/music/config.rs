@@ -14,6 +14,9 @@ pub struct MusicConfig {
     pub isrc_registrant: String,
     pub gs1_prefix: String,
     pub max_master_bytes: u64,
+    pub ddex_dpid: String,
+    pub ddex_party_name: String,
+    pub delivery: Vec<super::distribution::DeliveryTarget>,
 }
 
 impl MusicConfig {
@@ -40,6 +43,21 @@ impl MusicConfig {
                 &music.max_master_bytes.to_string(),
                 "must be at least 1 MiB",
             ));
+        }
+        if !music.ddex_dpid.is_empty() && !super::ddex::is_dpid(&music.ddex_dpid) {
+            return Err(invalid(
+                "music.ddex_dpid",
+                &music.ddex_dpid,
+                "must be a DDEX Party ID: PADPIDA and letters/digits",
+            ));
+        }
+        for (i, target) in music.delivery.iter().enumerate() {
+            target.check().map_err(|why| invalid(&format!("music.delivery[{i}]"), &target.name, &why))?;
+        }
+        let mut names: Vec<&str> = music.delivery.iter().map(|t| t.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(invalid("music.delivery", "", "each delivery target needs its own name"));
         }
         Ok(music)
     }

@@ -3,7 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::service::ReleasePublished;
+use super::MusicConfig;
+use super::distribution::message::MessageKind;
+use super::distribution::queue::queue_for_targets;
+use super::repo;
+use super::service::{ReleasePublished, ReleaseTakenDown};
 use crate::core::ids::{ArtistId, UserId};
 use crate::events::{PlatformEvent, Registry, emit};
 use crate::notify::{NewNotification, notify};
@@ -22,10 +26,21 @@ impl PlatformEvent for ReleaseNoticesContinued {
     const TYPE: &'static str = "music.release.notices_continued";
 }
 
-pub fn register(registry: &mut Registry) {
+pub fn register(registry: &mut Registry, config: MusicConfig) {
     registry.on(ReleasePublished::TYPE, "music.follower_notices", |tx, event| {
         let release: ReleasePublished = serde_json::from_value(event.payload.clone())?;
         tell_followers(tx, release, 0)
+    });
+    // Distribution: the rows here, the network after commit (see `distribution::queue`).
+    let targets = std::sync::Arc::new(config);
+    let published = targets.clone();
+    registry.on(ReleasePublished::TYPE, "music.ddex_delivery", move |tx, event| {
+        let release: ReleasePublished = serde_json::from_value(event.payload.clone())?;
+        queue(tx, &published, &release.release_uid, MessageKind::New)
+    });
+    registry.on(ReleaseTakenDown::TYPE, "music.ddex_takedown", move |tx, event| {
+        let release: ReleaseTakenDown = serde_json::from_value(event.payload.clone())?;
+        queue(tx, &targets, &release.release_uid, MessageKind::Takedown)
     });
     registry.on(ReleaseNoticesContinued::TYPE, "music.follower_notices", |tx, event| {
         let next: ReleaseNoticesContinued = serde_json::from_value(event.payload.clone())?;
@@ -52,6 +67,13 @@ fn tell_followers(tx: &crate::db::Tx, release: ReleasePublished, after: i64) -> 
         && let Some(last) = fans.last()
     {
         emit(tx, &ReleaseNoticesContinued { release, after_fan: last.0 })?;
+    }
+    Ok(())
+}
+
+fn queue(tx: &crate::db::Tx, config: &MusicConfig, release_uid: &str, kind: MessageKind) -> anyhow::Result<()> {
+    if let Some(id) = repo::find_release_id_by_uid(tx, release_uid)? {
+        queue_for_targets(tx, config, id, kind, crate::db::now_ms())?;
     }
     Ok(())
 }

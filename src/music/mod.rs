@@ -5,8 +5,10 @@ mod api;
 pub mod artwork;
 pub mod audio;
 pub mod codes;
+pub mod commands;
 pub mod config;
 pub mod ddex;
+pub mod distribution;
 pub mod domain;
 pub mod events;
 pub mod masters;
@@ -67,8 +69,9 @@ impl Pillar for MusicPillar {
         Ok(())
     }
 
-    fn events(&self, registry: &mut Registry, _config: &Config) {
-        events::register(registry);
+    fn events(&self, registry: &mut Registry, config: &Config) {
+        let music = MusicConfig::from_config(config).expect("checked at startup");
+        events::register(registry, music);
     }
 
     fn web(&self) -> Router<AppState> {
@@ -107,23 +110,42 @@ impl Pillar for MusicPillar {
         })
     }
 
-    /// Scheduled releases publish themselves when their date comes.
     fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {
-        let state = state.clone();
-        vec![tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                ticks.tick().await;
-                match service::publish_due_releases(&state).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(published = n, "scheduled releases published"),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "publishing scheduled releases failed; retrying next minute")
-                    }
+        vec![publish_timer(state.clone()), delivery_job(state.clone())]
+    }
+}
+
+/// Sends DDEX deliveries after commit: at start those a stopped process
+/// left half-done, then whatever is due, every few seconds.
+fn delivery_job(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(err) = state.db.write::<_, crate::db::DbError, _>(|tx| Ok(repo::requeue_interrupted(tx)?)).await {
+            tracing::warn!(error = %err, "cannot requeue interrupted DDEX deliveries");
+        }
+        let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            ticks.tick().await;
+            let clock = state.clock.clone();
+            distribution::deliver_due(&state.db, &state.media, &self::state(&state).config, || clock.now_ms()).await;
+        }
+    })
+}
+
+/// Scheduled releases publish themselves when their date comes.
+fn publish_timer(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            match service::publish_due_releases(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(published = n, "scheduled releases published"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "publishing scheduled releases failed; retrying next minute")
                 }
             }
-        })]
-    }
+        }
+    })
 }
 
 fn content_type_of(key: &str) -> &'static str {

@@ -127,12 +127,14 @@ struct TrackPage {
     roles: Vec<&'static str>,
     message: Option<&'static str>,
     stream_days: Vec<(String, String, i64)>,
+    /// What the track earned, per collaborator: (who, amount, currency).
+    earnings: Vec<(String, String, String)>,
 }
 
 async fn track_page(state: &AppState, artist: &ArtistRow, uid: String) -> AppResult<TrackPage> {
     let (track, status) = tracks::find_own_track(state, artist, uid).await?;
     let (id, release_id) = (track.id, track.release_id);
-    let (credits, splits, streams, days, release) = state
+    let (credits, splits, streams, days, release, earned) = state
         .db
         .read(move |c| {
             Ok((
@@ -141,9 +143,17 @@ async fn track_page(state: &AppState, artist: &ArtistRow, uid: String) -> AppRes
                 repo::count_streams(c, id)?,
                 repo::list_stream_days(c, id, 30)?,
                 repo::find_release_by_id(c, release_id)?,
+                crate::ledger::repo::sum_for_track(c, id)?,
             ))
         })
         .await?;
+    let earnings = earned
+        .into_iter()
+        .map(|(key, name, currency, net)| {
+            let who = if key == "artist" || name.is_empty() { "You".to_owned() } else { name };
+            (who, crate::ledger::Micros(net).format_decimal(2), currency)
+        })
+        .collect();
     let release = release.ok_or(AppError::NotFound)?;
     let input = TrackInput {
         title: track.title.clone(),
@@ -175,6 +185,7 @@ async fn track_page(state: &AppState, artist: &ArtistRow, uid: String) -> AppRes
         roles: CREDIT_ROLES.iter().map(|(_, label)| *label).collect(),
         message: None,
         stream_days: days,
+        earnings,
     })
 }
 

@@ -23,6 +23,7 @@ mod media;
 mod media_access;
 mod money_state;
 mod music;
+mod music_money;
 mod music_tracks;
 mod probe;
 mod retention;

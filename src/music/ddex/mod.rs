@@ -26,7 +26,7 @@ mod validate;
 mod write;
 mod xml;
 
-pub use codes::validate_codes;
+pub use codes::{is_dpid, validate_codes};
 pub use ern::{new_release_message, takedown_message, takedown_message_with_deals};
 pub use error::DdexError;
 pub use model::{

@@ -1,10 +1,12 @@
 //! All SQL of the music pillar, one file per part of it.
 
+mod deliveries;
 mod releases;
 mod royalties;
 mod streams;
 mod tracks;
 
+pub use deliveries::*;
 pub use releases::*;
 pub use royalties::*;
 pub use streams::*;

@@ -276,3 +276,12 @@ pub fn find_artwork_release(conn: &Connection, key: &str) -> rusqlite::Result<Op
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
 }
+
+/// The side of a release's (square) artwork in pixels.
+pub fn find_artwork_side(conn: &Connection, release: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT artwork_width FROM music_releases WHERE id = ?1")?.query_row([release], |r| r.get(0))
+}
+
+pub fn find_release_id_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM music_releases WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
+}
