@@ -78,10 +78,47 @@ struct FormView {
     history: Vec<HistoryItem>,
     message: Option<&'static str>,
     tracks: Vec<StudioTrack>,
+    deliveries: Vec<DeliveryItem>,
     /// The add-track form, kept on error.
     track_input: TrackInput,
     max_master_bytes: u64,
     moods: &'static [&'static str],
+}
+
+/// A line of the delivery log.
+#[derive(Serialize)]
+struct DeliveryItem {
+    target: String,
+    kind: &'static str,
+    status: String,
+    attempts: i64,
+    detail: String,
+    at: String,
+}
+
+impl DeliveryItem {
+    fn new(row: &super::repo::DeliveryRow) -> DeliveryItem {
+        let status = match (row.status.as_str(), row.attempts) {
+            ("delivered", _) => "Delivered".to_owned(),
+            ("pending", 0) => "Waiting to send".to_owned(),
+            ("pending", _) => "Failed — retrying".to_owned(),
+            ("delivering", _) => "Sending".to_owned(),
+            _ => "Failed — the label has been told".to_owned(),
+        };
+        DeliveryItem {
+            target: row.target.clone(),
+            kind: if row.kind == "takedown" { "takedown" } else { "release" },
+            status,
+            attempts: row.attempts,
+            detail: row
+                .batch_id
+                .clone()
+                .map(|b| format!("batch {b}"))
+                .or_else(|| row.last_error.clone())
+                .unwrap_or_default(),
+            at: minute(row.delivered_at.unwrap_or(row.created_at)),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -104,6 +141,7 @@ fn form_view(title: String, input: ReleaseInput, errors: FieldErrors) -> FormVie
         history: Vec::new(),
         message: None,
         tracks: Vec::new(),
+        deliveries: Vec::new(),
         track_input: TrackInput::default(),
         max_master_bytes: 0,
         moods: super::track::MOODS,
@@ -169,9 +207,10 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
         .collect();
     let input = service::input_of(&row);
     let (id, status) = (row.id, row.status);
-    let tracks = state
+    let (tracks, deliveries) = state
         .db
         .read(move |c| {
+            let deliveries = super::repo::list_deliveries_for_release(c, id)?;
             let mut tracks = Vec::new();
             for track in super::repo::list_tracks(c, id)? {
                 let extras = TrackExtras {
@@ -181,7 +220,7 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
                 };
                 tracks.push((track, extras));
             }
-            Ok(tracks)
+            Ok((tracks, deliveries))
         })
         .await?;
     let mut view = form_view(row.title.clone(), input, FieldErrors::new());
@@ -189,6 +228,7 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
     view.history = history;
     view.tracks = tracks.into_iter().map(|(t, extras)| StudioTrack::new(&t, status, &state.media, extras)).collect();
     view.max_master_bytes = super::state(state).config.max_master_bytes;
+    view.deliveries = deliveries.iter().map(DeliveryItem::new).collect();
     Ok(view)
 }
 

@@ -23,6 +23,9 @@ mod media;
 mod media_access;
 mod money_state;
 mod music;
+mod music_ddex;
+#[cfg(feature = "e2e")]
+mod music_delivery_peers;
 mod music_money;
 mod music_tracks;
 mod probe;
