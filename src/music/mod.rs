@@ -1,6 +1,7 @@
 //! Music: releases, tracks, ISRC/UPC, DDEX ERN 4.3 delivery, streaming,
 //! royalties and splits, playlists.
 
+mod admin;
 mod api;
 pub mod artwork;
 pub mod audio;
@@ -75,7 +76,7 @@ impl Pillar for MusicPillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router().merge(studio_tracks::router())
+        studio::router().merge(studio_tracks::router()).merge(admin::router())
     }
 
     fn api(&self) -> Router<AppState> {
@@ -119,7 +120,9 @@ impl Pillar for MusicPillar {
 /// left half-done, then whatever is due, every few seconds.
 fn delivery_job(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
-        if let Err(err) = state.db.write::<_, crate::db::DbError, _>(|tx| Ok(repo::requeue_interrupted(tx)?)).await {
+        if state.db.read(repo::any_delivering).await.unwrap_or(true)
+            && let Err(err) = state.db.write::<_, crate::db::DbError, _>(|tx| Ok(repo::requeue_interrupted(tx)?)).await
+        {
             tracing::warn!(error = %err, "cannot requeue interrupted DDEX deliveries");
         }
         let mut ticks = tokio::time::interval(Duration::from_secs(5));

@@ -119,3 +119,74 @@ async fn a_distrokid_statement_is_imported_once_and_split_to_the_micro() {
     let page = browser.get(&format!("/studio/music/tracks/{first}")).await;
     assert!(page.body.contains("Ada Obi") && page.body.contains("1.24"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_label_imports_a_mapped_csv_in_the_studio_and_reviews_unmatched_rows() {
+    let app = label_app().await;
+    let (mut artist_browser, _) = artist(&app, "nova@example.com", "Nova").await;
+    let (_, isrcs) = published_album(&app, &mut artist_browser).await;
+    boptone::identity::service::create_named_user_blocking(
+        &app.state.db,
+        "boss@label.example",
+        "label admin passphrase",
+        boptone::auth::Role::Admin,
+        None,
+    )
+    .unwrap();
+    let mut admin = Browser::new(&app.address);
+    admin.post_form("/login", &[("email", "boss@label.example"), ("password", "label admin passphrase")]).await;
+    let page = admin.get("/admin/royalties").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("No statements imported yet"), "{}", page.body);
+    assert_eq!(artist_browser.get("/admin/royalties").await.status, 403, "artists do not import statements");
+
+    // A mapping without its money column is refused with the field named.
+    let mut mapping = vec![
+        ("name", "cdbaby"),
+        ("delimiter", ";"),
+        ("isrc", "Recording ISRC"),
+        ("title", "Track"),
+        ("store", "Partner"),
+        ("period", "Month"),
+        ("quantity", "Units"),
+        ("amount", ""),
+        ("fixed_currency", "EUR"),
+    ];
+    let page = admin.post_form("/admin/royalties/mappings", &mapping).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("amount-error"), "{}", page.body);
+    mapping[7] = ("amount", "Net");
+    assert_eq!(admin.post_form("/admin/royalties/mappings", &mapping).await.redirect(), "/admin/royalties");
+
+    let csv = format!(
+        "Month;Partner;Track;Recording ISRC;Units;Net\n2026-10;Bandcamp;\"Last Bus; live\";{};3;2.50\n2026-10;Bandcamp;Unknown;USAT29900609;1;0.10\n",
+        isrcs[0]
+    );
+    let form = |bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("format", "cdbaby")
+            .part("statement", reqwest::multipart::Part::bytes(bytes).file_name("cdbaby.csv"))
+    };
+    let token = admin.csrf().await;
+    let url = app.url(&format!("/admin/royalties?csrf_token={token}"));
+    let response = admin.client.post(&url).multipart(form(csv.clone().into_bytes())).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let import = response.headers()["location"].to_str().unwrap().to_owned();
+    let page = admin.get(&import).await;
+    assert!(page.body.contains("USAT29900609") && page.body.contains("Unknown"), "{}", page.body);
+    assert!(page.body.contains("<td>3</td>"), "the unmatched row's line: {}", page.body);
+    assert_eq!(count(&app, "SELECT SUM(net_micros) FROM ledger_entries WHERE currency = 'EUR'"), 2_500_000);
+
+    // Again: the same import, nothing new.
+    let response = admin.client.post(&url).multipart(form(csv.into_bytes())).send().await.unwrap();
+    assert_eq!(response.headers()["location"].to_str().unwrap(), import);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 2);
+
+    // A broken file names its line and column and changes nothing.
+    let bad = "Month;Partner;Track;Recording ISRC;Units;Net\n2026-10;Bandcamp;X;NOT-AN-ISRC;1;1\n";
+    let response = admin.client.post(&url).multipart(form(bad.as_bytes().to_vec())).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("line 2") && body.contains("Recording ISRC"), "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM royalty_imports"), 1);
+}

@@ -73,6 +73,15 @@ pub async fn deliver_due(db: &Db, media: &Media, config: &MusicConfig, now: impl
     let mut attempted = 0;
     loop {
         let at = now();
+        // A read first: on most ticks nothing is due, and the writer is not taken.
+        match db.read(repo::next_delivery_due_at).await {
+            Ok(Some(due)) if due <= at => {}
+            Ok(_) => return attempted,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the DDEX delivery queue; retrying later");
+                return attempted;
+            }
+        }
         let claimed = db.write::<_, crate::db::DbError, _>(move |tx| Ok(repo::claim_due_delivery(tx, at)?)).await;
         let delivery = match claimed {
             Ok(Some(delivery)) => delivery,

@@ -95,6 +95,10 @@ pub fn claim_due_delivery(conn: &Connection, now: i64) -> rusqlite::Result<Optio
     Ok(row.map(|r| DeliveryRow { status: "delivering".into(), attempts: r.attempts + 1, ..r }))
 }
 
+pub fn any_delivering(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM ddex_deliveries WHERE status = 'delivering'")?.exists([])
+}
+
 /// Deliveries a crash left 'delivering' go back in the queue.
 pub fn requeue_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
     conn.prepare_cached("UPDATE ddex_deliveries SET status = 'pending' WHERE status = 'delivering'")?.execute([])
