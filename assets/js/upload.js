@@ -150,11 +150,12 @@ $("upload-cancel").addEventListener("click", () => {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!upload || !upload.upload || upload.upload.received < upload.upload.size) return;
-  ["video", "caption", "poster"].forEach((f) => showError(f, ""));
+  ["video", "caption", "poster", "track"].forEach((f) => showError(f, ""));
   const data = new FormData();
   data.append("upload_id", upload.upload.id);
   data.append("caption", $("caption").value);
   data.append("visibility", $("visibility").value);
+  if ($("track")) data.append("track", $("track").value);
   if (posterBlob) data.append("poster", posterBlob, "poster.jpg");
   publish.disabled = true;
   try {

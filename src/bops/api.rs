@@ -110,6 +110,9 @@ struct NewBop {
     visibility: String,
     /// A JPEG/PNG/WebP poster frame, base64-encoded.
     poster_base64: Option<String>,
+    /// One of the artist's published tracks to tag.
+    #[serde(default)]
+    track: String,
 }
 
 async fn create_bop(
@@ -126,10 +129,15 @@ async fn create_bop(
         ),
         None => None,
     };
-    let input = PublishInput { upload_id: body.upload_id, caption: body.caption, visibility: body.visibility, poster };
+    let input = PublishInput {
+        upload_id: body.upload_id,
+        caption: body.caption,
+        visibility: body.visibility,
+        poster,
+        track: body.track,
+    };
     let uid = service::publish(&state, &scope.artist, input).await?;
-    let bop = service::find_bop(&state, &uid, Some(scope.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(BopView::new(bop, &state.media))))
+    Ok((StatusCode::CREATED, Json(service::show_bop(&state, &uid, Some(scope.user.id)).await?)))
 }
 
 #[derive(Deserialize)]
@@ -151,7 +159,7 @@ async fn show_bop(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<BopView>> {
-    Ok(Json(BopView::new(service::find_bop(&state, &id, Some(user.id)).await?, &state.media)))
+    Ok(Json(service::show_bop(&state, &id, Some(user.id)).await?))
 }
 
 async fn like_bop(

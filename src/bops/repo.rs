@@ -32,13 +32,15 @@ pub struct BopRow {
     pub tip_total_minor: i64,
     pub published_at: i64,
     pub liked_by_me: bool,
+    /// The tagged track (music's id), if any.
+    pub track_uid: Option<String>,
 }
 
 const BOP_SELECT: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1)
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid
      FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id";
 
 fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
@@ -66,6 +68,7 @@ fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
         tip_total_minor: r.get(19)?,
         published_at: r.get(20)?,
         liked_by_me: r.get(21)?,
+        track_uid: r.get(22)?,
     })
 }
 
@@ -82,14 +85,15 @@ pub struct NewBop<'a> {
     pub codec: &'a str,
     pub video_type: &'a str,
     pub size_bytes: u64,
+    pub track_uid: Option<&'a str>,
 }
 
 pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Result<String> {
     let uid = crate::core::new_uid();
     conn.execute(
         "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height,
-             duration_ms, codec, size_bytes, published_at, updated_at, video_type)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+             duration_ms, codec, size_bytes, published_at, updated_at, video_type, track_uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
         params![
             uid,
             new.artist.0,
@@ -104,7 +108,8 @@ pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Re
             new.codec,
             new.size_bytes as i64,
             now,
-            new.video_type
+            new.video_type,
+            new.track_uid
         ],
     )?;
     Ok(uid)
@@ -149,13 +154,13 @@ pub struct FeedSlice {
 /// are, and the cursor resumes after the last row looked at.
 pub const FEED_SCAN_BUDGET: usize = 400;
 
-/// The columns of [`BOP_SELECT`] plus `shown` (column 22): may the viewer see
+/// The columns of [`BOP_SELECT`] plus `shown` (column 23): may the viewer see
 /// this row in this segment?
 const FEED_TIMELINE: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid,
         b.deleted_at IS NULL AND a.suspended_at IS NULL AND b.visibility IN ('public', 'followers')
      FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
      WHERE t.fan_user_id = ?1 AND (t.published_at, t.bop_id) < (?2, ?3)
@@ -167,7 +172,7 @@ const FEED_OTHERS: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1),
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid,
         a.suspended_at IS NULL
           AND ((b.published_at, b.id) <= (?4, ?5)
                OR NOT EXISTS (SELECT 1 FROM fan_relationships f
@@ -200,7 +205,7 @@ pub fn list_feed_segment(
     while let Some(r) = walk.next()? {
         stepped += 1;
         let position = (r.get::<_, i64>(20)?, r.get::<_, i64>(0)?);
-        if r.get::<_, bool>(22)? {
+        if r.get::<_, bool>(23)? {
             if rows.len() == want {
                 // One more row to show: the segment goes on after the last one shown.
                 let resume = rows.last().map(|last| (last.published_at, last.id.0));

@@ -23,6 +23,8 @@ pub struct PublishInput {
     pub caption: String,
     pub visibility: String,
     pub poster: Option<Bytes>,
+    /// One of the artist's published tracks to tag (music's id), or empty.
+    pub track: String,
 }
 
 /// Publishes a finished upload as a Bop. The file is checked from its
@@ -35,7 +37,14 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
     if visibility.is_none() {
         fields.insert("visibility".into(), "Choose public, followers or private.".into());
     }
-    let (Some(caption), Some(visibility)) = (caption, visibility) else {
+    let track = Some(input.track.trim().to_owned()).filter(|t| !t.is_empty());
+    if let Some(uid) = track.clone() {
+        let artist_id = artist.id;
+        if !state.db.read(move |c| crate::music::tagging::may_tag(c, artist_id, &uid)).await? {
+            fields.insert("track".into(), "Tag one of your published tracks.".into());
+        }
+    }
+    let (Some(caption), Some(visibility), true) = (caption, visibility, fields.is_empty()) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
     let finished = crate::bops::state(state)
@@ -86,6 +95,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                 codec: info.codec,
                 video_type: info.content_type(),
                 size_bytes: finished.size,
+                track_uid: track.as_deref(),
             };
             let uid = repo::insert_bop(tx, &new, now_ms())?;
             emit(
@@ -105,6 +115,21 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
 pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> AppResult<BopRow> {
     let uid = uid.to_owned();
     state.db.read(move |c| repo::find_visible_bop(c, &uid, viewer)).await?.ok_or(AppError::NotFound)
+}
+
+/// A Bop fans may see, as the app shows it (with its tagged track).
+pub async fn show_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> AppResult<BopView> {
+    let uid = uid.to_owned();
+    let (row, tracks) = state
+        .db
+        .read(move |c| {
+            let Some(row) = repo::find_visible_bop(c, &uid, viewer)? else { return Ok(None) };
+            let tracks = super::views::tracks_of(c, std::slice::from_ref(&row))?;
+            Ok(Some((row, tracks)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(BopView::with_track(row, &tracks, &state.media))
 }
 
 #[derive(Serialize)]
@@ -140,9 +165,17 @@ pub async fn feed(state: &AppState, viewer: UserId, cursor: Option<&str>, limit:
         return Err(AppError::invalid("limit", format!("Ask for 1 to {MAX_FEED_PAGE} items.")));
     }
     let start = parse_cursor(cursor)?;
-    let (rows, next) = state.db.read(move |c| feed_rows(c, viewer, start, limit)).await?;
+    let (rows, next, tracks) = state
+        .db
+        .read(move |c| {
+            let (rows, next) = feed_rows(c, viewer, start, limit)?;
+            let tracks = super::views::tracks_of(c, &rows)?;
+            Ok((rows, next, tracks))
+        })
+        .await?;
     let next_cursor = next.map(|at| format!("{}.{}.{}", at.segment, at.published_at, at.id));
-    Ok(FeedPage { items: rows.into_iter().map(|row| BopView::new(row, &state.media)).collect(), next_cursor })
+    let items = rows.into_iter().map(|row| BopView::with_track(row, &tracks, &state.media)).collect();
+    Ok(FeedPage { items, next_cursor })
 }
 
 fn feed_rows(

@@ -90,17 +90,21 @@ struct NewBopView {
     title: &'static str,
     max_bytes: u64,
     max_secs: u64,
+    /// The artist's published tracks, to tag one: (id, label).
+    tracks: Vec<(String, String)>,
 }
 
 async fn show_new_bop(
     State(state): State<AppState>,
     page: Page,
-    RevenueReady(_scope): RevenueReady,
+    RevenueReady(scope): RevenueReady,
 ) -> AppResult<Response> {
+    let artist = scope.artist.id;
     let view = NewBopView {
         title: "Post a Bop",
         max_bytes: crate::bops::state(&state).config.bops.max_upload_bytes,
         max_secs: crate::bops::state(&state).config.bops.max_duration_secs,
+        tracks: state.db.read(move |c| crate::music::tagging::taggable(c, artist)).await?,
     };
     Ok(page.render(&state, "bops/new.html", view)?.into_response())
 }
@@ -112,8 +116,13 @@ async fn publish_bop(
     RevenueReady(scope): RevenueReady,
     mut multipart: Multipart,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let mut input =
-        PublishInput { upload_id: String::new(), caption: String::new(), visibility: String::new(), poster: None };
+    let mut input = PublishInput {
+        upload_id: String::new(),
+        caption: String::new(),
+        visibility: String::new(),
+        poster: None,
+        track: String::new(),
+    };
     while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -124,6 +133,7 @@ async fn publish_bop(
             "upload_id" => input.upload_id = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
             "caption" => input.caption = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
             "visibility" => input.visibility = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            "track" => input.track = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
             _ => {}
         }
     }

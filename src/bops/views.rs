@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::repo::BopRow;
 use crate::media::{Audience, Media, MediaKey};
+use crate::music::tagging::TaggedTrack;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ArtistSummary {
@@ -32,6 +33,8 @@ pub struct BopView {
     pub tip_total_minor: i64,
     pub published_at: i64,
     pub liked_by_me: bool,
+    /// The artist's track this Bop tags, when it is playable.
+    pub track: Option<crate::music::tagging::TaggedTrack>,
 }
 
 /// Whom a Bop's video and poster are for: the stable URL when public, a
@@ -68,6 +71,25 @@ impl BopView {
             tip_total_minor: row.tip_total_minor,
             published_at: row.published_at,
             liked_by_me: row.liked_by_me,
+            track: None,
         }
     }
+
+    /// The view with its tagged track, from the tracks looked up for its page.
+    pub fn with_track(row: BopRow, tracks: &Tracks, media: &Media) -> BopView {
+        let track = row.track_uid.as_ref().and_then(|uid| tracks.get(uid)).map(|t| TaggedTrack::new(t, media));
+        BopView { track, ..BopView::new(row, media) }
+    }
+}
+
+/// Tagged tracks by id, looked up once per page.
+pub type Tracks = std::collections::HashMap<String, crate::music::repo::TaggedTrackRow>;
+
+/// The playable tracks the rows tag (inside the page's read).
+pub fn tracks_of(conn: &rusqlite::Connection, rows: &[BopRow]) -> rusqlite::Result<Tracks> {
+    let uids: Vec<String> = rows.iter().filter_map(|r| r.track_uid.clone()).collect();
+    if uids.is_empty() {
+        return Ok(Tracks::new());
+    }
+    crate::music::tagging::playable(conn, &uids)
 }

@@ -19,6 +19,7 @@ pub mod service;
 pub mod streams;
 mod studio;
 mod studio_tracks;
+pub mod tagging;
 pub mod track;
 pub mod tracks;
 pub mod views;

@@ -30,6 +30,7 @@ pub async fn owned_by_a_public_bop(app: &TestApp, key: &MediaKey, video_type: &'
                 codec: "h264",
                 video_type,
                 size_bytes: 1,
+                track_uid: None,
             };
             boptone::bops::repo::insert_bop(tx, &new, 0).map(|_| ())
         })

@@ -298,3 +298,58 @@ async fn splits_must_add_up_to_the_whole_and_collaborators_without_accounts_are_
     let page = browser.get(&format!("/studio/music/tracks/{track}")).await;
     assert!(page.body.contains("tunde@example.com"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_bop_tags_a_published_track_and_streams_from_it_count_as_from_bops() {
+    let app = label_app().await;
+    let (mut browser, artist_token) = artist(&app, "nova@example.com", "Nova").await;
+    let (_, other_token) = artist(&app, "kemi@example.com", "Kemi").await;
+    let fan_token = token(&app, &fan(&app, "listener@example.com"), FAN_PASSWORD).await;
+    let release = album_with_artwork(&mut browser, "Tagged").await;
+    add_track(&mut browser, &release, "Hook", cd_wav(), &[]).await;
+    let track = count_text(&app, "SELECT uid FROM music_tracks");
+
+    // A draft's track cannot be tagged; nor can another artist's.
+    let post = |token: String, track: String| {
+        let app = &app;
+        async move {
+            let id = crate::bops::upload(app, &token, &crate::bops::fixture("vertical.mp4"), 64 * 1024).await;
+            let body = serde_json::json!({ "upload_id": id, "caption": "new single!", "track": track });
+            call(app, Some(&token), Method::POST, "/api/v1/bops", Some(body)).await
+        }
+    };
+    let (status, body) = post(artist_token.clone(), track.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["fields"]["track"].is_string(), "{body}");
+    browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
+    let (status, _) = post(other_token, track.clone()).await;
+    assert_eq!(status, 422, "another artist's track");
+    let page = browser.get("/studio/bops/new").await;
+    assert!(page.body.contains("Hook — Tagged"), "the studio offers the track: {}", page.body);
+
+    let (status, bop) = post(artist_token, track.clone()).await;
+    assert_eq!(status, 201, "{bop}");
+    assert_eq!(bop["track"]["id"], track.as_str());
+    assert_eq!(bop["track"]["title"], "Hook");
+    assert!(bop["track"]["artwork_url"].as_str().unwrap().starts_with("/media/music/artwork/"));
+
+    // In the fan's feed, playable; a stream from there counts as from Bops.
+    let (_, feed) = call(&app, Some(&fan_token), Method::GET, "/api/v1/feed", None).await;
+    let item = &feed["items"][0];
+    assert_eq!(item["track"]["title"], "Hook", "{feed}");
+    let stream = item["track"]["stream_url"].as_str().unwrap();
+    assert_eq!(reqwest::get(app.url(stream)).await.unwrap().status(), 200);
+    let report = |position: i64| serde_json::json!({ "position_ms": position, "source": "bop" });
+    call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/tracks/{track}/plays"), Some(report(0))).await;
+    app.state.clock.advance(31_000);
+    let (_, counted) =
+        call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/tracks/{track}/plays"), Some(report(30_000)))
+            .await;
+    assert_eq!(counted["counted"], true);
+    assert_eq!(count(&app, "SELECT streams FROM streaming_metrics WHERE source = 'bop'"), 1);
+
+    // Taken down, the Bop stays but no longer offers the track.
+    browser.post_form(&format!("/studio/music/{release}/takedown"), &[]).await;
+    let (_, feed) = call(&app, Some(&fan_token), Method::GET, "/api/v1/feed", None).await;
+    assert!(feed["items"][0]["track"].is_null(), "{feed}");
+}

@@ -278,3 +278,57 @@ pub fn replace_splits(conn: &Connection, track: i64, splits: &[SplitRow], now: i
     }
     Ok(())
 }
+
+/// A published track as other pillars show it (a Bop's tagged track).
+#[derive(Debug, Clone)]
+pub struct TaggedTrackRow {
+    pub uid: String,
+    pub title: String,
+    pub stream_key: Option<String>,
+    pub artwork_key: Option<String>,
+}
+
+/// Of `uids`, the tracks fans may play now: published, their artist visible.
+pub fn list_playable_tracks(conn: &Connection, uids: &[String]) -> rusqlite::Result<Vec<TaggedTrackRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.uid, t.title, t.stream_key, r.artwork_thumb_key FROM music_tracks t
+         JOIN music_releases r ON r.id = t.release_id JOIN artist_profiles a ON a.id = r.artist_id
+         WHERE t.uid = ?1 AND t.deleted_at IS NULL AND r.status = 'published' AND a.suspended_at IS NULL",
+    )?;
+    let mut out = Vec::new();
+    for uid in uids {
+        if let Some(row) = stmt
+            .query_row([uid], |r| {
+                Ok(TaggedTrackRow { uid: r.get(0)?, title: r.get(1)?, stream_key: r.get(2)?, artwork_key: r.get(3)? })
+            })
+            .optional()?
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// Is `uid` one of the artist's published tracks?
+pub fn is_published_track_of(conn: &Connection, artist: ArtistId, uid: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
+         WHERE t.uid = ?1 AND r.artist_id = ?2 AND t.deleted_at IS NULL AND r.status = 'published'",
+    )?
+    .exists(params![uid, artist.0])
+}
+
+/// The artist's published tracks, newest release first: (uid, title, release title).
+pub fn list_published_tracks_of(
+    conn: &Connection,
+    artist: ArtistId,
+    limit: usize,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
+    conn.prepare_cached(
+        "SELECT t.uid, t.title, r.title FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
+         WHERE r.artist_id = ?1 AND t.deleted_at IS NULL AND r.status = 'published'
+         ORDER BY r.id DESC, t.position LIMIT ?2",
+    )?
+    .query_map(params![artist.0, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}
