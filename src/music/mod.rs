@@ -13,6 +13,7 @@ pub mod distribution;
 pub mod domain;
 pub mod events;
 pub mod masters;
+pub mod playlists;
 pub mod repo;
 pub mod royalties;
 pub mod service;
@@ -81,7 +82,7 @@ impl Pillar for MusicPillar {
     }
 
     fn api(&self) -> Router<AppState> {
-        api::router()
+        api::router().merge(playlists::router())
     }
 
     /// Artwork and streams are public once their release is; before, only

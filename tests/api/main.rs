@@ -27,6 +27,7 @@ mod music_ddex;
 #[cfg(feature = "e2e")]
 mod music_delivery_peers;
 mod music_money;
+mod music_playlists;
 mod music_tracks;
 mod probe;
 mod retention;
