@@ -2,6 +2,7 @@
 // token, exactly like the mobile app: feed, playback, likes, comments,
 // views and tips.
 import { plural } from "./format.js";
+import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
 
 const $ = (id) => document.getElementById(id);
 const feed = $("feed");
@@ -63,11 +64,12 @@ function render(bop) {
   section.innerHTML = `
     <video playsinline muted loop preload="metadata"></video>
     <button class="sound" type="button" aria-label="Turn sound on">🔇 Tap for sound</button>
-    <div class="meta"><h2></h2><p></p></div>
+    <div class="meta"><h2></h2><p></p><button class="tagged" type="button" hidden></button></div>
     <div class="actions">
       <button class="like" type="button" aria-pressed="false"><span class="icon">♥</span><span class="count"></span></button>
       <button class="comment" type="button" aria-label="Comments"><span class="icon">💬</span><span class="count"></span></button>
       <button class="tip" type="button" aria-label="Tip"><span class="icon">$</span>Tip</button>
+      <button class="music" type="button" aria-label="Music"><span class="icon">♪</span>Music</button>
     </div>`;
   const video = section.querySelector("video");
   video.src = bop.video_url;
@@ -97,6 +99,14 @@ function render(bop) {
   video.addEventListener("click", toggleSound);
   section.querySelector(".comment").addEventListener("click", () => openComments(bop, section));
   section.querySelector(".tip").addEventListener("click", () => openTip(bop));
+  section.querySelector(".music").addEventListener("click", () => openArtistMusic(bop.artist).catch(() => {}));
+  if (bop.track && bop.track.stream_url) {
+    const tagged = section.querySelector(".tagged");
+    tagged.hidden = false;
+    tagged.textContent = "♪ " + bop.track.title;
+    tagged.setAttribute("aria-label", `Play ${bop.track.title}`);
+    tagged.addEventListener("click", () => playQueue([{ ...bop.track, artist: bop.artist.name, source: "bop" }], 0));
+  }
   trackViews(video, bop);
   return section;
 }
@@ -264,6 +274,7 @@ async function payByCard(tip) {
 }
 
 function start() {
+  setUpPlayer(api);
   $("login").hidden = true;
   feed.hidden = false;
   loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });

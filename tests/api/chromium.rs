@@ -336,3 +336,81 @@ async fn the_setup_page_refuses_an_over_size_photo_before_sending_it() {
     drop(driver);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_fan_plays_an_album_in_the_app_and_after_30_seconds_the_stream_counts() {
+    use boptone::music::audio::synth::{WavSpec, write_wav};
+    let app = crate::music_tracks::label_app().await;
+    let (mut browser, artist_token) = crate::bops::artist(&app, "nova@example.com", "Nova").await;
+    let release = crate::music_tracks::album_with_artwork(&mut browser, "Night Buses").await;
+    let master = app.dir.path().join("long.wav");
+    write_wav(&master, WavSpec::CD, 33.0, 330.0, 0.3).unwrap();
+    let page =
+        crate::music_tracks::add_track(&mut browser, &release, "Long Ride", std::fs::read(&master).unwrap(), &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    crate::music_tracks::add_track(&mut browser, &release, "Short Stop", crate::music_tracks::cd_wav(), &[]).await;
+    browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
+    let track: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT uid FROM music_tracks WHERE title = 'Long Ride'", [], |r| r.get(0)))
+        .unwrap();
+    let id = crate::bops::upload(&app, &artist_token, &crate::bops::fixture("vertical.mp4"), 64 * 1024).await;
+    let body = serde_json::json!({ "upload_id": id, "caption": "out now", "track": track });
+    let (status, _) =
+        crate::bops::call(&app, Some(&artist_token), reqwest::Method::POST, "/api/v1/bops", Some(body)).await;
+    assert_eq!(status, 201);
+    boptone::identity::service::create_user_blocking(
+        &app.state.db,
+        "listener@example.com",
+        "fan passphrase 1",
+        boptone::identity::domain::Role::Fan,
+    )
+    .unwrap();
+
+    let fan = Driver::start(390, 844).await;
+    fan.goto(&app.url("/app")).await;
+    fan.type_into("#login-email", "listener@example.com").await;
+    fan.type_into("#login-password", "fan passphrase 1").await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.wait_until(
+        "const t = document.querySelector('.bop .tagged'); return !!t && !t.hidden",
+        "the tagged track on the Bop",
+    )
+    .await;
+    let chip = fan.execute("return document.querySelector('.bop .tagged').textContent").await;
+    assert_eq!(chip, "♪ Long Ride");
+    fan.click(".bop .music").await;
+    fan.wait_until("return document.querySelectorAll('#music-list .release').length === 1", "the artist's releases")
+        .await;
+    fan.click("#music-list .release").await;
+    fan.wait_until("return document.querySelectorAll('#music-list .track').length === 2", "the tracks").await;
+    fan.click("#music-list .play-all").await;
+    fan.execute("document.getElementById('music-dialog').close()").await;
+    fan.wait_until("return document.getElementById('player-audio').currentTime > 1", "the track to play").await;
+    let title = fan.execute("return document.getElementById('player-title').textContent").await;
+    assert_eq!(title, "Long Ride");
+    // Scrolling the feed does not stop the music.
+    fan.execute("document.getElementById('feed').scrollBy(0, 400)").await;
+    fan.screenshot(&screenshots().join("player.png")).await;
+    let counted = || {
+        app.state
+            .db
+            .read_blocking(|c| {
+                c.query_row("SELECT COALESCE(SUM(streams), 0) FROM streaming_metrics", [], |r| r.get::<_, i64>(0))
+            })
+            .unwrap()
+            == 1
+    };
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(60), counted).await,
+        "the stream counted after 30 s"
+    );
+    let playing = fan.execute("return !document.getElementById('player-audio').paused").await;
+    assert_eq!(playing, true);
+    // The queue goes on to the next track.
+    fan.wait_until("return document.getElementById('player-title').textContent === 'Short Stop'", "the next track")
+        .await;
+    drop(fan);
+    app.stop().await;
+}
