@@ -1,6 +1,6 @@
 //! `boptone demo`: fills a data directory with onboarded sandbox artists,
-//! fans, follows, playable Bops with posters, likes, comments, views and
-//! sandbox tips — a newcomer's first look, and the data set for benchmarks
+//! fans, follows, playable Bops with posters, likes, comments, views,
+//! sandbox tips, and published EPs with streams and royalties — a newcomer's first look, and the data set for benchmarks
 //! (a million Bops load in minutes: rows go in through prepared statements
 //! in large transactions, and the handful of demo clips are shared).
 
@@ -111,7 +111,13 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     println!("{timelines} timeline rows in {:.1?}", started.elapsed());
     let (likes, views) = insert_engagement(&mut conn, &fans, &artists)?;
     println!("{likes} likes and {views} views in {:.1?}", started.elapsed());
+    let tracks = crate::music::demo::seed(config, &conn, &media, &runtime, &artists)?;
+    println!("{tracks} tracks on published EPs, with streams, in {:.1?}", started.elapsed());
     conn.execute_batch("PRAGMA synchronous = NORMAL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    drop(conn);
+    let db = Db::open_migrated(&config.database_path())?;
+    let report = crate::music::demo::import_statement(&db)?;
+    println!("a royalty statement of {} rows imported and split into the ledger", report.rows);
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod commands;
 pub mod config;
 pub mod ddex;
+pub mod demo;
 pub mod distribution;
 pub mod domain;
 pub mod events;

@@ -288,6 +288,17 @@ async fn demo_data_is_a_working_first_look() {
     );
     assert_eq!(check("SELECT SUM(view_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_views"));
     assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36);
+    // Music: an EP per artist, codes assigned, a split, streams, royalties split exactly.
+    assert_eq!(check("SELECT COUNT(*) FROM music_releases WHERE status = 'published' AND upc IS NOT NULL"), 3);
+    assert_eq!(check("SELECT COUNT(DISTINCT isrc) FROM music_tracks"), 9);
+    assert_eq!(check("SELECT COUNT(*) FROM music_track_splits"), 6);
+    assert!(check("SELECT SUM(streams) FROM streaming_metrics") > 0);
+    assert_eq!(check("SELECT COUNT(*) FROM royalty_payments"), 9);
+    assert_eq!(
+        check("SELECT SUM(amount_micros) FROM royalty_payments"),
+        check("SELECT SUM(net_micros) FROM ledger_entries WHERE source = 'royalty'"),
+        "the ledger holds every micro of the statement"
+    );
     drop(conn);
 
     let again = run(boptone().args(["demo"]).args(data_arg(&data)));
@@ -336,6 +347,31 @@ async fn demo_data_is_a_working_first_look() {
     assert_eq!(video.status(), 206);
     let poster = client().get(format!("{base}{}", first["poster_url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(poster.headers()["content-type"], "image/jpeg");
+    // A newcomer presses play: the demo EP streams.
+    let artist = first["artist"]["id"].as_str().unwrap();
+    let releases: serde_json::Value = client()
+        .get(format!("{base}/api/v1/artists/{artist}/releases"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let release = releases["items"][0]["id"].as_str().unwrap();
+    let detail: serde_json::Value = client()
+        .get(format!("{base}/api/v1/releases/{release}"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stream =
+        client().get(format!("{base}{}", detail["tracks"][0]["stream_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(stream.headers()["content-type"], "audio/flac");
+    assert_eq!(&stream.bytes().await.unwrap()[..4], b"fLaC");
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }

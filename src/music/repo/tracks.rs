@@ -332,3 +332,10 @@ pub fn list_published_tracks_of(
     .query_map(params![artist.0, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
     .collect()
 }
+
+/// Every track with an ISRC: (title, ISRC), oldest first.
+pub fn list_coded_tracks(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare("SELECT title, isrc FROM music_tracks WHERE isrc IS NOT NULL AND deleted_at IS NULL ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
