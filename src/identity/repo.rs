@@ -666,3 +666,15 @@ pub fn find_artist_stage_name(conn: &Connection, artist: ArtistId) -> rusqlite::
     conn.prepare_cached("SELECT COALESCE(stage_name, '') FROM artist_profiles WHERE id = ?1")?
         .query_row([artist.0], |r| r.get(0))
 }
+
+/// Adds `points` to a fan's loyalty to an artist (the relationship is made
+/// when it does not exist yet, without a follow).
+pub fn add_loyalty(conn: &Connection, fan: UserId, artist: ArtistId, points: i64, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, updated_at)
+         VALUES (?1, ?2, 0, ?3, ?4)
+         ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET loyalty_score = loyalty_score + ?3, updated_at = ?4",
+    )?
+    .execute(params![fan, artist, points, now])?;
+    Ok(())
+}

@@ -653,3 +653,9 @@ pub fn artist_uid(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Re
 pub fn artist_stage_name(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<String> {
     repo::find_artist_stage_name(conn, artist)
 }
+
+/// A fan did something for an artist (a stream, a purchase…): their
+/// loyalty grows. For other pillars' event handlers.
+pub fn add_loyalty(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId, points: i64) -> rusqlite::Result<()> {
+    repo::add_loyalty(conn, fan, artist, points, crate::db::now_ms())
+}

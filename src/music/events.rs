@@ -1,5 +1,7 @@
 //! Music's event handlers: followers hear of a new release (in batches, so
-//! an artist with many followers never holds the writer long).
+//! an artist with many followers never holds the writer long); releases are
+//! queued for delivery to the stores; a counted stream adds to the fan's
+//! loyalty; artists hear of imported royalties.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +9,9 @@ use super::MusicConfig;
 use super::distribution::message::MessageKind;
 use super::distribution::queue::queue_for_targets;
 use super::repo;
+use super::royalties::RoyaltyImported;
 use super::service::{ReleasePublished, ReleaseTakenDown};
+use super::streams::StreamCounted;
 use crate::core::ids::{ArtistId, UserId};
 use crate::events::{PlatformEvent, Registry, emit};
 use crate::notify::{NewNotification, notify};
@@ -30,6 +34,26 @@ pub fn register(registry: &mut Registry, config: MusicConfig) {
     registry.on(ReleasePublished::TYPE, "music.follower_notices", |tx, event| {
         let release: ReleasePublished = serde_json::from_value(event.payload.clone())?;
         tell_followers(tx, release, 0)
+    });
+    registry.on(StreamCounted::TYPE, "music.stream_loyalty", |tx, event| {
+        let stream: StreamCounted = serde_json::from_value(event.payload.clone())?;
+        crate::identity::service::add_loyalty(tx, UserId(stream.listener_id), ArtistId(stream.artist_id), 1)?;
+        Ok(())
+    });
+    registry.on(RoyaltyImported::TYPE, "music.royalty_notices", |tx, event| {
+        let imported: RoyaltyImported = serde_json::from_value(event.payload.clone())?;
+        for artist in imported.artist_ids {
+            let user = crate::identity::service::artist_user_id(tx, ArtistId(artist))?;
+            let notice = NewNotification {
+                user_id: user.0,
+                kind: "royalties",
+                title: "New royalties",
+                body: "A statement from your distributor was imported; see what each track earned.",
+                link: Some("/studio/music"),
+            };
+            notify(tx, &notice)?;
+        }
+        Ok(())
     });
     // Distribution: the rows here, the network after commit (see `distribution::queue`).
     let targets = std::sync::Arc::new(config);

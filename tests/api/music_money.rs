@@ -106,6 +106,8 @@ async fn a_distrokid_statement_is_imported_once_and_split_to_the_micro() {
     assert_eq!(count_text(&app, "SELECT title FROM royalty_unmatched"), "Somebody Else's Song");
     assert_eq!(count(&app, "SELECT line FROM royalty_unmatched"), 7, "held with its line number");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'royalty.imported'"), 1);
+    app.drain_events().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'royalties'"), 1, "the artist hears");
 
     // The same file again changes nothing.
     let output = import(&app, &file);

@@ -210,6 +210,8 @@ async fn an_album_of_lossless_masters_publishes_with_isrcs_and_fans_stream_it() 
     assert!(play(30_000).await, "after half an hour it counts again");
     assert_eq!(count(&app, "SELECT SUM(streams) FROM streaming_metrics WHERE source = 'app'"), 2);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'stream.counted'"), 2);
+    app.drain_events().await;
+    assert_eq!(count(&app, "SELECT loyalty_score FROM fan_relationships"), 2, "each counted stream adds to loyalty");
     let bad = serde_json::json!({ "position_ms": 0, "source": "radio" });
     let (status, _) =
         call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/tracks/{track}/plays"), Some(bad)).await;
