@@ -97,19 +97,3 @@ pub fn sum_for_track(conn: &Connection, track: i64) -> rusqlite::Result<Vec<(Str
     .query_map([track], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
     .collect()
 }
-
-/// Per track and collaborator, what an artist's tracks earned:
-/// (track id, collaborator name, share key, currency, net micros).
-pub fn sum_by_track_and_share(
-    conn: &Connection,
-    artist: ArtistId,
-    source: &str,
-) -> rusqlite::Result<Vec<(i64, String, String, String, i64)>> {
-    conn.prepare_cached(
-        "SELECT track_id, collaborator_name, share_key, currency, SUM(net_micros) FROM ledger_entries
-         WHERE artist_id = ?1 AND source = ?2 AND track_id IS NOT NULL
-         GROUP BY track_id, share_key, currency ORDER BY track_id, share_key",
-    )?
-    .query_map(params![artist, source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-    .collect()
-}

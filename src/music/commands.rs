@@ -68,9 +68,14 @@ pub fn export_ddex(
         let media = Media::from_config(config)?;
         let id = release_id(&db, release).await?;
         let message_id = format!("export-{}", crate::core::new_uid());
-        let prepared = message::prepare(&db, &media, &music, id, &recipient, kind, &message_id, crate::db::now_ms())
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let request = message::Request {
+            release_id: id,
+            recipient: &recipient,
+            kind,
+            message_id: &message_id,
+            now_ms: crate::db::now_ms(),
+        };
+        let prepared = message::prepare(&db, &media, &music, request).await.map_err(anyhow::Error::msg)?;
         std::fs::write(out, prepared.xml).with_context(|| format!("cannot write {}", out.display()))?;
         Ok(())
     })

@@ -40,7 +40,7 @@ impl MusicConfig {
         if music.max_master_bytes < 1024 * 1024 {
             return Err(invalid(
                 "music.max_master_bytes",
-                &music.max_master_bytes.to_string(),
+                music.max_master_bytes.to_string(),
                 "must be at least 1 MiB",
             ));
         }

@@ -135,12 +135,12 @@ async fn show(
     };
     let tracks = tracks
         .iter()
-        .map(|(track, release_uid, release_title, artist, artwork)| PlaylistTrack {
-            track: TrackView::new(track, ReleaseStatus::Published, &state.media),
-            release_id: release_uid.clone(),
-            release_title: release_title.clone(),
-            artist_name: artist.clone(),
-            artwork_url: link(artwork.as_deref()),
+        .map(|row| PlaylistTrack {
+            track: TrackView::new(&row.track, ReleaseStatus::Published, &state.media),
+            release_id: row.release_uid.clone(),
+            release_title: row.release_title.clone(),
+            artist_name: row.artist_name.clone(),
+            artwork_url: link(row.artwork_key.as_deref()),
         })
         .collect();
     Ok(Json(PlaylistView { tracks: Some(tracks), ..view(&row, user.id) }))

@@ -94,10 +94,12 @@ struct DeliveryItem {
     attempts: i64,
     detail: String,
     at: String,
+    /// Every attempt: "#2 13:05 UTC failed: …".
+    log: Vec<String>,
 }
 
 impl DeliveryItem {
-    fn new(row: &super::repo::DeliveryRow) -> DeliveryItem {
+    fn new(row: &super::repo::DeliveryRow, attempts: &[super::repo::AttemptRow]) -> DeliveryItem {
         let status = match (row.status.as_str(), row.attempts) {
             ("delivered", _) => "Delivered".to_owned(),
             ("pending", 0) => "Waiting to send".to_owned(),
@@ -117,6 +119,14 @@ impl DeliveryItem {
                 .or_else(|| row.last_error.clone())
                 .unwrap_or_default(),
             at: minute(row.delivered_at.unwrap_or(row.created_at)),
+            log: attempts
+                .iter()
+                .filter(|a| a.delivery_id == row.id)
+                .map(|a| {
+                    let outcome = if a.ok { "delivered" } else { "failed" };
+                    format!("#{} {} {outcome}: {}", a.attempt, minute(a.finished_at), a.detail)
+                })
+                .collect(),
         }
     }
 }
@@ -210,7 +220,8 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
     let (tracks, deliveries) = state
         .db
         .read(move |c| {
-            let deliveries = super::repo::list_deliveries_for_release(c, id)?;
+            let deliveries =
+                (super::repo::list_deliveries_for_release(c, id)?, super::repo::list_attempts_for_release(c, id)?);
             let mut tracks = Vec::new();
             for track in super::repo::list_tracks(c, id)? {
                 let extras = TrackExtras {
@@ -228,7 +239,8 @@ async fn release_view(state: &AppState, scope_artist: &crate::identity::ArtistRo
     view.history = history;
     view.tracks = tracks.into_iter().map(|(t, extras)| StudioTrack::new(&t, status, &state.media, extras)).collect();
     view.max_master_bytes = super::state(state).config.max_master_bytes;
-    view.deliveries = deliveries.iter().map(DeliveryItem::new).collect();
+    let (deliveries, attempts) = deliveries;
+    view.deliveries = deliveries.iter().map(|d| DeliveryItem::new(d, &attempts)).collect();
     Ok(view)
 }
 

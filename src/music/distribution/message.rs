@@ -65,17 +65,18 @@ struct Gathered {
     artwork_side: i64,
 }
 
-/// Builds the message for release `release_id` (by row id).
-pub async fn prepare(
-    db: &Db,
-    media: &Media,
-    config: &MusicConfig,
-    release_id: i64,
-    recipient: &Recipient,
-    kind: MessageKind,
-    message_id: &str,
-    now_ms: i64,
-) -> Result<Prepared, String> {
+/// What to build: which release, for whom, what kind, under which id.
+pub struct Request<'a> {
+    pub release_id: i64,
+    pub recipient: &'a Recipient,
+    pub kind: MessageKind,
+    pub message_id: &'a str,
+    pub now_ms: i64,
+}
+
+/// Builds the message for a release.
+pub async fn prepare(db: &Db, media: &Media, config: &MusicConfig, request: Request<'_>) -> Result<Prepared, String> {
+    let Request { release_id, recipient, kind, message_id, now_ms } = request;
     let gathered = db
         .read(move |c| {
             let Some(release) = repo::find_release_by_id(c, release_id)? else { return Ok(None) };

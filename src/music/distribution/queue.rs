@@ -57,7 +57,14 @@ async fn attempt(
     // Each attempt is a message of its own: a recipient may have seen a
     // half-delivered earlier one.
     let message_id = format!("{}-{}", delivery.uid, delivery.attempts);
-    let prepared = message::prepare(db, media, config, delivery.release_id, &recipient, kind, &message_id, now).await?;
+    let request = message::Request {
+        release_id: delivery.release_id,
+        recipient: &recipient,
+        kind,
+        message_id: &message_id,
+        now_ms: now,
+    };
+    let prepared = message::prepare(db, media, config, request).await?;
     let batch = batch_id(now);
     let plan = plan_batch(&batch, &prepared.icpn, prepared.xml, prepared.resources).map_err(|e| e.to_string())?;
     sink::deliver(media, target, &plan).await?;

@@ -154,13 +154,31 @@ pub fn list_recent_deliveries(conn: &Connection, limit: usize) -> rusqlite::Resu
         .collect()
 }
 
-/// A delivery's attempts: (attempt, started_at, finished_at, ok, detail).
-pub fn list_attempts(conn: &Connection, delivery: i64) -> rusqlite::Result<Vec<(i64, i64, i64, bool, String)>> {
+/// One try at a delivery, as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub delivery_id: i64,
+    pub attempt: i64,
+    pub finished_at: i64,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// The attempts of a release's deliveries, oldest first.
+pub fn list_attempts_for_release(conn: &Connection, release: i64) -> rusqlite::Result<Vec<AttemptRow>> {
     conn.prepare_cached(
-        "SELECT attempt, started_at, finished_at, ok, detail FROM ddex_delivery_attempts
-         WHERE delivery_id = ?1 ORDER BY id",
+        "SELECT a.delivery_id, a.attempt, a.finished_at, a.ok, a.detail FROM ddex_delivery_attempts a
+         JOIN ddex_deliveries d ON d.id = a.delivery_id WHERE d.release_id = ?1 ORDER BY a.id LIMIT 500",
     )?
-    .query_map([delivery], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+    .query_map([release], |r| {
+        Ok(AttemptRow {
+            delivery_id: r.get(0)?,
+            attempt: r.get(1)?,
+            finished_at: r.get(2)?,
+            ok: r.get(3)?,
+            detail: r.get(4)?,
+        })
+    })?
     .collect()
 }
 

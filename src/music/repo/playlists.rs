@@ -123,12 +123,17 @@ pub fn find_playable_track_id(conn: &Connection, uid: &str) -> rusqlite::Result<
     .optional()
 }
 
-/// A playlist's playable tracks in order, with their release and artist:
-/// (track, release uid, release title, artist name, artwork thumb key).
-pub fn list_playlist_tracks(
-    conn: &Connection,
-    playlist: i64,
-) -> rusqlite::Result<Vec<(super::TrackRow, String, String, String, Option<String>)>> {
+/// A playlist's track with its release and artist.
+pub struct PlaylistTrackRow {
+    pub track: super::TrackRow,
+    pub release_uid: String,
+    pub release_title: String,
+    pub artist_name: String,
+    pub artwork_key: Option<String>,
+}
+
+/// A playlist's playable tracks in order, with their release and artist.
+pub fn list_playlist_tracks(conn: &Connection, playlist: i64) -> rusqlite::Result<Vec<PlaylistTrackRow>> {
     let ids = list_playlist_track_ids(conn, playlist)?;
     let mut out = Vec::with_capacity(ids.len());
     let mut stmt = conn.prepare_cached(
@@ -140,10 +145,10 @@ pub fn list_playlist_tracks(
         let found = stmt
             .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .optional()?;
-        if let Some((uid, release_uid, release_title, artist, artwork)) = found
+        if let Some((uid, release_uid, release_title, artist_name, artwork_key)) = found
             && let Some((track, _, _)) = super::find_track(conn, &uid)?
         {
-            out.push((track, release_uid, release_title, artist, artwork));
+            out.push(PlaylistTrackRow { track, release_uid, release_title, artist_name, artwork_key });
         }
     }
     Ok(out)
