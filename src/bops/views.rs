@@ -83,7 +83,7 @@ impl BopView {
 }
 
 /// Tagged tracks by id, looked up once per page.
-pub type Tracks = std::collections::HashMap<String, crate::music::repo::TaggedTrackRow>;
+pub type Tracks = crate::music::tagging::Playable;
 
 /// The playable tracks the rows tag (inside the page's read).
 pub fn tracks_of(conn: &rusqlite::Connection, rows: &[BopRow]) -> rusqlite::Result<Tracks> {
