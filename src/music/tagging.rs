@@ -18,11 +18,11 @@ pub struct TaggedTrack {
     pub stream_url: Option<String>,
 }
 
+/// Playable tracks by id, as [`playable`] finds them.
+pub type Playable = HashMap<String, repo::TaggedTrackRow>;
+
 /// The playable ones of `uids`, by id (one read; call inside a read).
-pub fn playable(
-    conn: &rusqlite::Connection,
-    uids: &[String],
-) -> rusqlite::Result<HashMap<String, repo::TaggedTrackRow>> {
+pub fn playable(conn: &rusqlite::Connection, uids: &[String]) -> rusqlite::Result<Playable> {
     Ok(repo::list_playable_tracks(conn, uids)?.into_iter().map(|t| (t.uid.clone(), t)).collect())
 }
 
