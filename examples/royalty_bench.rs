@@ -70,7 +70,10 @@ fn main() -> anyhow::Result<()> {
     let imported = started.elapsed();
     let hwm_import = status_kib("VmHWM:");
 
-    println!("rows:                {} ({} matched, {} unmatched)", report.rows, report.matched_rows, report.unmatched_rows);
+    println!(
+        "rows:                {} ({} matched, {} unmatched)",
+        report.rows, report.matched_rows, report.unmatched_rows
+    );
     println!("file:                {:.1} MiB", bytes as f64 / 1_048_576.0);
     println!("read only:           {:.3} s, peak RSS +{} KiB", read.as_secs_f64(), hwm_read.saturating_sub(hwm_start));
     println!(

@@ -168,19 +168,7 @@ async fn store_master(media: &Media, dir: &Path, uid: &str, freq: f64, n: usize)
     let stream_key = super::masters::stream_key(uid);
     media.put_file(&MediaKey::parse(&master_key).expect("valid key"), &master, "audio/wav").await?;
     media.put_file(&stream_key, &rendition, "audio/flac").await?;
-    let facts = MasterFacts {
-        key: master_key,
-        format: info.format.as_str().to_owned(),
-        bytes: info.bytes as i64,
-        sample_rate: i64::from(info.sample_rate),
-        bits_per_sample: i64::from(info.bits_per_sample),
-        channels: i64::from(info.channels),
-        duration_ms: info.duration_ms,
-        loudness_lufs: info.integrated_lufs,
-        true_peak_dbtp: info.true_peak_dbtp.max(-200.0),
-        sha256: info.sha256_hex,
-        md5: info.md5_hex,
-    };
+    let facts = super::masters::facts(master_key, &info);
     Ok(Stored { facts, stream_key: stream_key.as_str().to_owned(), stream_bytes: encoded.bytes as i64 })
 }
 

@@ -178,6 +178,8 @@ pub struct ReleaseInput {
     pub c_line: String,
     pub parental_advisory: String,
     pub language: String,
+    /// The release's own UPC/EAN; empty to have the label assign one.
+    pub upc: String,
 }
 
 /// A release's metadata, every field checked.

@@ -1,5 +1,6 @@
-//! Music's event handlers: followers hear of a new release (in batches, so
-//! an artist with many followers never holds the writer long); releases are
+//! Music's event handlers: followers hear of a new release when its tracks
+//! go live (in batches, so an artist with many followers never holds the
+//! writer long); releases are
 //! queued for delivery to the stores; a counted stream adds to the fan's
 //! loyalty; artists hear of imported royalties.
 
@@ -12,6 +13,7 @@ use super::repo;
 use super::royalties::RoyaltyImported;
 use super::service::{ReleasePublished, ReleaseTakenDown};
 use super::streams::StreamCounted;
+use super::tracks::TrackPublished;
 use crate::core::ids::{ArtistId, UserId};
 use crate::events::{PlatformEvent, Registry, emit};
 use crate::notify::{NewNotification, notify};
@@ -31,8 +33,14 @@ impl PlatformEvent for ReleaseNoticesContinued {
 }
 
 pub fn register(registry: &mut Registry, config: MusicConfig) {
-    registry.on(ReleasePublished::TYPE, "music.follower_notices", |tx, event| {
-        let release: ReleasePublished = serde_json::from_value(event.payload.clone())?;
+    // Followers hear once per release: its first track announces it.
+    registry.on(TrackPublished::TYPE, "music.follower_notices", |tx, event| {
+        let track: TrackPublished = serde_json::from_value(event.payload.clone())?;
+        if track.position != 1 {
+            return Ok(());
+        }
+        let release =
+            ReleasePublished { release_uid: track.release_uid, artist_id: track.artist_id, title: track.release_title };
         tell_followers(tx, release, 0)
     });
     registry.on(StreamCounted::TYPE, "music.stream_loyalty", |tx, event| {

@@ -89,8 +89,14 @@ async fn analyse(state: &AppState, finished: &Finished, track_uid: &str) -> AppR
         })?;
     let key = stream_key(track_uid);
     state.media.put_file(&key, &rendition.0, "audio/flac").await?;
-    let facts = MasterFacts {
-        key: finished.key.as_str().to_owned(),
+    let facts = facts(finished.key.as_str().to_owned(), &info);
+    Ok(Processed { facts, info, stream_key: key, stream_bytes })
+}
+
+/// What is stored of a master the probe accepted.
+pub fn facts(key: String, info: &MasterInfo) -> MasterFacts {
+    MasterFacts {
+        key,
         format: info.format.as_str().to_owned(),
         bytes: info.bytes as i64,
         sample_rate: i64::from(info.sample_rate),
@@ -102,8 +108,7 @@ async fn analyse(state: &AppState, finished: &Finished, track_uid: &str) -> AppR
         true_peak_dbtp: info.true_peak_dbtp.max(-200.0),
         sha256: info.sha256_hex.clone(),
         md5: info.md5_hex.clone(),
-    };
-    Ok(Processed { facts, info, stream_key: key, stream_bytes })
+    }
 }
 
 fn check_and_encode(master: &Path, rendition: &Path) -> Result<(MasterInfo, i64), MasterError> {

@@ -189,6 +189,25 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Changes the items of the user's own playlist in one write: `change`
+/// gets the track ids in order and returns the new list.
+async fn edit_items(
+    state: &AppState,
+    uid: String,
+    me: UserId,
+    change: impl FnOnce(&rusqlite::Connection, Vec<i64>) -> AppResult<Vec<i64>> + Send + 'static,
+) -> AppResult<PlaylistRow> {
+    state
+        .db
+        .write(move |tx| {
+            let row = owned(tx, &uid, me)?;
+            let tracks = change(tx, repo::list_playlist_track_ids(tx, row.id)?)?;
+            repo::replace_playlist_items(tx, row.id, &tracks, now_ms())?;
+            repo::find_playlist(tx, &uid)?.ok_or(AppError::NotFound)
+        })
+        .await
+}
+
 #[derive(Debug, Deserialize)]
 struct AddTrack {
     track_id: String,
@@ -203,25 +222,20 @@ async fn add_track(
     Json(input): Json<AddTrack>,
 ) -> AppResult<Json<PlaylistView>> {
     let me = user.id;
-    let row = state
-        .db
-        .write(move |tx| {
-            let row = owned(tx, &uid, me)?;
-            let track = repo::find_playable_track_id(tx, &input.track_id)?
-                .ok_or_else(|| AppError::invalid("track_id", "No such track, or it is not available."))?;
-            let mut tracks = repo::list_playlist_track_ids(tx, row.id)?;
-            if tracks.contains(&track) {
-                return Err(AppError::Conflict("This track is already on the playlist.".into()));
-            }
-            if tracks.len() >= MAX_TRACKS {
-                return Err(AppError::Conflict(format!("A playlist holds at most {MAX_TRACKS} tracks.")));
-            }
-            let at = input.position.unwrap_or(tracks.len()).min(tracks.len());
-            tracks.insert(at, track);
-            repo::replace_playlist_items(tx, row.id, &tracks, now_ms())?;
-            repo::find_playlist(tx, &uid)?.ok_or(AppError::NotFound)
-        })
-        .await?;
+    let row = edit_items(&state, uid, me, move |tx, mut tracks| {
+        let track = repo::find_playable_track_id(tx, &input.track_id)?
+            .ok_or_else(|| AppError::invalid("track_id", "No such track, or it is not available."))?;
+        if tracks.contains(&track) {
+            return Err(AppError::Conflict("This track is already on the playlist.".into()));
+        }
+        if tracks.len() >= MAX_TRACKS {
+            return Err(AppError::Conflict(format!("A playlist holds at most {MAX_TRACKS} tracks.")));
+        }
+        let at = input.position.unwrap_or(tracks.len()).min(tracks.len());
+        tracks.insert(at, track);
+        Ok(tracks)
+    })
+    .await?;
     Ok(Json(view(&row, me)))
 }
 
@@ -238,26 +252,21 @@ async fn reorder(
     Json(input): Json<Reorder>,
 ) -> AppResult<Json<PlaylistView>> {
     let me = user.id;
-    let row = state
-        .db
-        .write(move |tx| {
-            let row = owned(tx, &uid, me)?;
-            let current = repo::list_playlist_track_ids(tx, row.id)?;
-            let mut wanted = Vec::with_capacity(input.track_ids.len());
-            for track_uid in &input.track_ids {
-                let id = repo::find_track(tx, track_uid)?.map(|(t, _, _)| t.id);
-                match id {
-                    Some(id) if current.contains(&id) && !wanted.contains(&id) => wanted.push(id),
-                    _ => return Err(AppError::invalid("track_ids", "List each track of the playlist exactly once.")),
-                }
+    let row = edit_items(&state, uid, me, move |tx, current| {
+        let once = || AppError::invalid("track_ids", "List each track of the playlist exactly once.");
+        let mut wanted = Vec::with_capacity(input.track_ids.len());
+        for track_uid in &input.track_ids {
+            match repo::find_track(tx, track_uid)?.map(|(t, _, _)| t.id) {
+                Some(id) if current.contains(&id) && !wanted.contains(&id) => wanted.push(id),
+                _ => return Err(once()),
             }
-            if wanted.len() != current.len() {
-                return Err(AppError::invalid("track_ids", "List each track of the playlist exactly once."));
-            }
-            repo::replace_playlist_items(tx, row.id, &wanted, now_ms())?;
-            repo::find_playlist(tx, &uid)?.ok_or(AppError::NotFound)
-        })
-        .await?;
+        }
+        if wanted.len() != current.len() {
+            return Err(once());
+        }
+        Ok(wanted)
+    })
+    .await?;
     Ok(Json(view(&row, me)))
 }
 
@@ -266,20 +275,15 @@ async fn remove_track(
     ApiUser(user): ApiUser,
     Path((uid, track_uid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    let me = user.id;
-    state
-        .db
-        .write(move |tx| {
-            let row = owned(tx, &uid, me)?;
-            let mut tracks = repo::list_playlist_track_ids(tx, row.id)?;
-            let id = repo::find_track(tx, &track_uid)?.map(|(t, _, _)| t.id).ok_or(AppError::NotFound)?;
-            let before = tracks.len();
-            tracks.retain(|t| *t != id);
-            if tracks.len() == before {
-                return Err(AppError::NotFound);
-            }
-            Ok::<_, AppError>(repo::replace_playlist_items(tx, row.id, &tracks, now_ms())?)
-        })
-        .await?;
+    edit_items(&state, uid, user.id, move |tx, mut tracks| {
+        let id = repo::find_track(tx, &track_uid)?.map(|(t, _, _)| t.id).ok_or(AppError::NotFound)?;
+        let before = tracks.len();
+        tracks.retain(|t| *t != id);
+        if tracks.len() == before {
+            return Err(AppError::NotFound);
+        }
+        Ok(tracks)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

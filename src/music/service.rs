@@ -42,15 +42,49 @@ fn invalid(errors: FieldErrors) -> AppError {
     AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields: errors }
 }
 
+/// The form, every field checked; the artist's own UPC must carry a right
+/// GS1 check digit.
+fn parse_form(input: &ReleaseInput) -> AppResult<(ReleaseDraft, Option<String>)> {
+    let upc = match input.upc.trim() {
+        "" => Ok(None),
+        raw => super::codes::check_icpn(raw).map(Some),
+    };
+    match (ReleaseDraft::parse(input, GENRES), upc) {
+        (Ok(draft), Ok(upc)) => Ok((draft, upc)),
+        (draft, upc) => {
+            let mut errors = draft.err().unwrap_or_default();
+            if let Err(message) = upc {
+                errors.insert("upc".into(), message.into());
+            }
+            Err(invalid(errors))
+        }
+    }
+}
+
+/// Gives the release the artist's own UPC, unless another release has it
+/// (assigned codes included: a code is never used twice).
+fn set_own_upc(tx: &crate::db::Tx, release: i64, upc: Option<&str>) -> AppResult<()> {
+    let Some(upc) = upc else { return Ok(()) };
+    let current = repo::find_release_by_id(tx, release)?.and_then(|r| r.upc);
+    if current.as_deref() == Some(upc) {
+        return Ok(());
+    }
+    if repo::upc_taken(tx, upc)? {
+        return Err(AppError::invalid("upc", "This UPC is already on another release."));
+    }
+    Ok(repo::set_upc(tx, release, upc, now_ms())?)
+}
+
 /// A new draft release of the artist's; returns its id.
 pub async fn create_release(state: &AppState, artist: &ArtistRow, input: &ReleaseInput) -> AppResult<String> {
-    let draft = ReleaseDraft::parse(input, GENRES).map_err(invalid)?;
+    let (draft, upc) = parse_form(input)?;
     let (artist_id, by) = (artist.id, artist.user_id);
     state
         .db
         .write(move |tx| {
             let uid = repo::insert_release(tx, artist_id, &draft, now_ms())?;
             let id = repo::find_release_id(tx, artist_id, &uid)?.ok_or(AppError::NotFound)?;
+            set_own_upc(tx, id, upc.as_deref())?;
             repo::transition(tx, id, &[ReleaseStatus::Draft], ReleaseStatus::Draft, Some(by), "created", now_ms())?;
             Ok(uid)
         })
@@ -58,13 +92,14 @@ pub async fn create_release(state: &AppState, artist: &ArtistRow, input: &Releas
 }
 
 pub async fn update_release(state: &AppState, artist: &ArtistRow, uid: String, input: &ReleaseInput) -> AppResult<()> {
-    let draft = ReleaseDraft::parse(input, GENRES).map_err(invalid)?;
+    let (draft, upc) = parse_form(input)?;
     let artist_id = artist.id;
     state
         .db
         .write(move |tx| {
             if repo::update_draft(tx, artist_id, &uid, &draft, now_ms())? {
-                return Ok(());
+                let id = repo::find_release_id(tx, artist_id, &uid)?.ok_or(AppError::NotFound)?;
+                return set_own_upc(tx, id, upc.as_deref());
             }
             match repo::find_release_for_artist(tx, artist_id, &uid)? {
                 Some(_) => Err(AppError::Conflict("Only drafts can be edited.".into())),
@@ -208,7 +243,7 @@ fn assign_upc(tx: &crate::db::Tx, prefix: &str) -> AppResult<String> {
     if prefix.is_empty() {
         return Err(AppError::invalid(
             "upc",
-            "This label assigns no UPCs (music.gs1_prefix is not set): enter the release's own UPC.",
+            "This label assigns no UPCs (music.gs1_prefix is not set): enter the release's own UPC in the form above.",
         ));
     }
     let series = format!("upc:{prefix}");
@@ -286,6 +321,7 @@ pub fn input_of(row: &ReleaseRow) -> ReleaseInput {
         c_line: row.c_line.clone(),
         parental_advisory: row.parental_advisory.clone(),
         language: row.language.clone(),
+        upc: row.upc.clone().unwrap_or_default(),
     }
 }
 

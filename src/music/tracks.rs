@@ -24,6 +24,9 @@ use crate::ledger::splits::{Share, Shares};
 pub struct TrackPublished {
     pub track_uid: String,
     pub release_uid: String,
+    pub release_title: String,
+    /// 1 for the release's first track.
+    pub position: i64,
     pub artist_id: i64,
     pub title: String,
     pub isrc: String,
@@ -261,6 +264,8 @@ pub fn announce_tracks(tx: &Tx, release: &super::repo::ReleaseRow) -> AppResult<
         let event = TrackPublished {
             track_uid: track.uid.clone(),
             release_uid: release.uid.clone(),
+            release_title: release.title.clone(),
+            position: track.position,
             artist_id: release.artist_id.0,
             title: track.title.clone(),
             isrc: track.isrc.clone().unwrap_or_default(),

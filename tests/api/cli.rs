@@ -348,26 +348,13 @@ async fn demo_data_is_a_working_first_look() {
     let poster = client().get(format!("{base}{}", first["poster_url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(poster.headers()["content-type"], "image/jpeg");
     // A newcomer presses play: the demo EP streams.
+    let get = |path: String| {
+        let request = client().get(format!("{base}/api/v1{path}")).bearer_auth(token["token"].as_str().unwrap());
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
     let artist = first["artist"]["id"].as_str().unwrap();
-    let releases: serde_json::Value = client()
-        .get(format!("{base}/api/v1/artists/{artist}/releases"))
-        .bearer_auth(token["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let release = releases["items"][0]["id"].as_str().unwrap();
-    let detail: serde_json::Value = client()
-        .get(format!("{base}/api/v1/releases/{release}"))
-        .bearer_auth(token["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let releases = get(format!("/artists/{artist}/releases")).await;
+    let detail = get(format!("/releases/{}", releases["items"][0]["id"].as_str().unwrap())).await;
     let stream =
         client().get(format!("{base}{}", detail["tracks"][0]["stream_url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(stream.headers()["content-type"], "audio/flac");

@@ -197,6 +197,26 @@ async fn without_a_gs1_prefix_publishing_asks_for_the_releases_own_upc() {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("assigns no UPCs"), "{}", page.body);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM music_releases WHERE status = 'draft'"), 1, "nothing changed");
+
+    // The release's own code: a wrong check digit is refused, a right one publishes.
+    let mut form = release_form("Own Codes", "2026-01-01");
+    form.push(("upc", "036000291453"));
+    let page = browser.post_form(&format!("/studio/music/{release}"), &form).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("check digit"), "{}", page.body);
+    form.pop();
+    form.push(("upc", "036000291452"));
+    let page = browser.post_form(&format!("/studio/music/{release}"), &form).await;
+    assert_eq!(page.redirect(), format!("/studio/music/{release}?done=saved"), "{}", page.body);
+    let page = browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
+    assert_eq!(page.redirect(), format!("/studio/music/{release}?done=published"), "{}", page.body);
+    assert_eq!(count_text(&app, "SELECT upc FROM music_releases"), "036000291452");
+    // Another release cannot take the same code.
+    let second = create(&mut browser, "Copy", "2026-01-01").await;
+    let mut copy = release_form("Copy", "2026-01-01");
+    copy.push(("upc", "036000291452"));
+    let page = browser.post_form(&format!("/studio/music/{second}"), &copy).await;
+    assert!(page.body.contains("already on another release"), "{}", page.body);
     app.stop().await;
 }
 

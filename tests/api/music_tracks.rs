@@ -155,13 +155,20 @@ async fn an_album_of_lossless_masters_publishes_with_isrcs_and_fans_stream_it() 
     assert!(studio.body.contains("LUFS") && studio.body.contains("dBTP"), "loudness shown: {}", studio.body);
     assert!(studio.body.contains("Dawn &amp; &lt;Home&gt;"), "titles escaped");
 
-    // Publishing assigns the missing ISRCs from the registrant, one each.
+    // Publishing assigns the missing ISRCs from the registrant, one each;
+    // a follower hears of the release once, not once per track.
+    let artist_uid = count_text(&app, "SELECT uid FROM artist_profiles");
+    let (status, _) =
+        call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/artists/{artist_uid}/follow"), None).await;
+    assert!(status.is_success());
     let page = browser.post_form(&format!("/studio/music/{release}/publish"), &[]).await;
     assert_eq!(page.redirect(), format!("/studio/music/{release}?done=published"), "{}", page.body);
     let year = boptone::music::domain::Date::of_ms(app.state.clock.now_ms()).year() % 100;
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM music_tracks WHERE isrc LIKE 'QZK6P{year:02}%'")), 2);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM music_tracks WHERE isrc = 'GBAYC1700598'"), 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'track.published'"), 3);
+    app.drain_events().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'new_release'"), 1);
 
     // The app surface: tracks in order with codes, durations and streams.
     let (status, seen) = call(&app, Some(&fan_token), Method::GET, &format!("/api/v1/releases/{release}"), None).await;

@@ -159,22 +159,24 @@ pub struct ImportRow {
     pub created_at: i64,
 }
 
+fn import_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRow> {
+    Ok(ImportRow {
+        uid: r.get(0)?,
+        file_name: r.get(1)?,
+        format: r.get(2)?,
+        rows: r.get(3)?,
+        matched: r.get(4)?,
+        unmatched: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
 pub fn list_imports(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<ImportRow>> {
     conn.prepare_cached(
         "SELECT uid, file_name, format, row_count, matched_rows, unmatched_rows, created_at
          FROM royalty_imports ORDER BY id DESC LIMIT ?1",
     )?
-    .query_map([limit as i64], |r| {
-        Ok(ImportRow {
-            uid: r.get(0)?,
-            file_name: r.get(1)?,
-            format: r.get(2)?,
-            rows: r.get(3)?,
-            matched: r.get(4)?,
-            unmatched: r.get(5)?,
-            created_at: r.get(6)?,
-        })
-    })?
+    .query_map([limit as i64], import_row)?
     .collect()
 }
 
@@ -183,17 +185,7 @@ pub fn find_import(conn: &Connection, uid: &str) -> rusqlite::Result<Option<Impo
         "SELECT uid, file_name, format, row_count, matched_rows, unmatched_rows, created_at
          FROM royalty_imports WHERE uid = ?1",
     )?
-    .query_row([uid], |r| {
-        Ok(ImportRow {
-            uid: r.get(0)?,
-            file_name: r.get(1)?,
-            format: r.get(2)?,
-            rows: r.get(3)?,
-            matched: r.get(4)?,
-            unmatched: r.get(5)?,
-            created_at: r.get(6)?,
-        })
-    })
+    .query_row([uid], import_row)
     .optional()
 }
 

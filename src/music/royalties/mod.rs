@@ -12,7 +12,7 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use self::reader::{ColumnMapping, Statement, StatementRow, read_statement};
+use self::reader::{ColumnMapping, StatementRow, for_each_row};
 use super::repo::{self, EarningTrack, NewImport, NewPayment, UnmatchedRow};
 use crate::core::ids::{ArtistId, UserId};
 use crate::core::new_uid;
@@ -85,14 +85,18 @@ pub enum Planned {
 
 /// Reads a statement and matches its rows to tracks (blocking: call it off
 /// the async runtime). Nothing is written.
+/// Rows are matched and summed as they are read, so memory grows with the
+/// tracks and the unmatched rows, not with the file.
 pub fn plan_import<R: Read>(db: &Db, input: R, mapping: &ColumnMapping) -> Result<Planned, ImportError> {
-    let statement = read_statement(input, mapping)?;
-    let hash = statement.sha256_hex.clone();
-    if let Some((uid, _)) = db.read_blocking(move |c| repo::find_import_by_hash(c, &hash))? {
-        return Ok(Planned::Already(already(uid, statement.rows.len())));
-    }
     let tracks = db.read_blocking(repo::list_earning_tracks)?;
-    Ok(Planned::New(Plan::of(statement, &tracks)))
+    let mut plan = Plan::new(&tracks);
+    let hash = for_each_row(input, mapping, |row| plan.take(row))?;
+    let mut plan = plan.finish(hash.clone());
+    if let Some((uid, _)) = db.read_blocking(move |c| repo::find_import_by_hash(c, &hash))? {
+        return Ok(Planned::Already(already(uid, plan.rows)));
+    }
+    plan.unmatched.shrink_to_fit();
+    Ok(Planned::New(plan))
 }
 
 fn already(uid: String, rows: usize) -> ImportReport {
@@ -152,33 +156,30 @@ struct Sum {
     rows: i64,
 }
 
+/// A plan being built as the rows stream past.
+struct Planner<'a> {
+    by_isrc: HashMap<&'a str, &'a EarningTrack>,
+    by_upc_title: HashMap<(&'a str, String), &'a EarningTrack>,
+    plan: Plan,
+}
+
 impl Plan {
-    fn of(statement: Statement, tracks: &[EarningTrack]) -> Plan {
-        let by_isrc: HashMap<&str, &EarningTrack> =
-            tracks.iter().filter_map(|t| t.isrc.as_deref().map(|isrc| (isrc, t))).collect();
-        let by_upc_title: HashMap<(&str, String), &EarningTrack> =
-            tracks.iter().filter_map(|t| t.upc.as_deref().map(|upc| ((upc, t.title.to_lowercase()), t))).collect();
-        let mut plan = Plan {
-            sha256: statement.sha256_hex,
-            rows: statement.rows.len(),
-            matched_rows: 0,
-            sums: BTreeMap::new(),
-            unmatched: Vec::new(),
-            track_artists: HashMap::new(),
-        };
-        for row in statement.rows {
-            let found = row.isrc.as_deref().and_then(|isrc| by_isrc.get(isrc)).or_else(|| {
-                let upc = row.upc.as_deref()?;
-                by_upc_title
-                    .get(&(upc, row.title.to_lowercase()))
-                    .or_else(|| by_upc_title.get(&(upc.trim_start_matches('0'), row.title.to_lowercase())))
-            });
-            match found {
-                Some(track) => plan.add(track, &row),
-                None => plan.unmatched.push(unmatched(row)),
-            }
+    fn new(tracks: &[EarningTrack]) -> Planner<'_> {
+        Planner {
+            by_isrc: tracks.iter().filter_map(|t| t.isrc.as_deref().map(|isrc| (isrc, t))).collect(),
+            by_upc_title: tracks
+                .iter()
+                .filter_map(|t| t.upc.as_deref().map(|upc| ((upc.trim_start_matches('0'), t.title.to_lowercase()), t)))
+                .collect(),
+            plan: Plan {
+                sha256: String::new(),
+                rows: 0,
+                matched_rows: 0,
+                sums: BTreeMap::new(),
+                unmatched: Vec::new(),
+                track_artists: HashMap::new(),
+            },
         }
-        plan
     }
 
     fn add(&mut self, track: &EarningTrack, row: &StatementRow) {
@@ -188,6 +189,26 @@ impl Plan {
         sum.amount = sum.amount.saturating_add(row.amount.0);
         sum.quantity = sum.quantity.saturating_add(row.quantity);
         sum.rows += 1;
+    }
+}
+
+impl Planner<'_> {
+    /// Matches a row by ISRC, else by UPC and title (a UPC-A and its EAN-13
+    /// with a leading zero are the same number).
+    fn take(&mut self, row: StatementRow) {
+        self.plan.rows += 1;
+        let found = row.isrc.as_deref().and_then(|isrc| self.by_isrc.get(isrc)).or_else(|| {
+            let upc = row.upc.as_deref()?.trim_start_matches('0');
+            self.by_upc_title.get(&(upc, row.title.to_lowercase()))
+        });
+        match found {
+            Some(track) => self.plan.add(track, &row),
+            None => self.plan.unmatched.push(unmatched(row)),
+        }
+    }
+
+    fn finish(self, sha256: String) -> Plan {
+        Plan { sha256, ..self.plan }
     }
 }
 

@@ -126,14 +126,29 @@ impl std::error::Error for StatementError {}
 /// whose cells are all blank are skipped. Every other row must have as many
 /// cells as the header.
 pub fn read_statement<R: Read>(input: R, mapping: &ColumnMapping) -> Result<Statement, StatementError> {
+    let mut rows = Vec::new();
+    let sha256_hex = for_each_row(input, mapping, |row| rows.push(row))?;
+    Ok(Statement { rows, sha256_hex })
+}
+
+/// Reads a statement row by row, handing each to `each` as it is parsed,
+/// so memory does not grow with the file; returns the SHA-256 of the whole
+/// input. An error names the line and column, and comes before any row
+/// after it is read (rows before it were already handed out: a caller that
+/// must change nothing on error keeps what it gets until the end).
+pub fn for_each_row<R: Read>(
+    input: R,
+    mapping: &ColumnMapping,
+    each: impl FnMut(StatementRow),
+) -> Result<String, StatementError> {
     let fixed_currency = check_mapping(mapping)?;
     let source = Lines::new(HashingReader { inner: input, hasher: Sha256::new() });
-    let (rows, source) = read_rows(source, mapping, &fixed_currency)?;
+    let source = read_rows(source, mapping, &fixed_currency, each)?;
     let mut hashing = source.inner;
     // Hash whatever the CSV reader did not need to look at (normally nothing).
     io::copy(&mut hashing, &mut io::sink())
         .map_err(|e| StatementError::new(0, "", format!("could not read the file: {e}")))?;
-    Ok(Statement { rows, sha256_hex: hex::encode(hashing.hasher.finalize()) })
+    Ok(hex::encode(hashing.hasher.finalize()))
 }
 
 /// Passes bytes through and hashes them on the way.
@@ -258,7 +273,8 @@ fn read_rows<R: Read>(
     source: Lines<R>,
     mapping: &ColumnMapping,
     fixed_currency: &str,
-) -> Result<(Vec<StatementRow>, Lines<R>), StatementError> {
+    mut each: impl FnMut(StatementRow),
+) -> Result<Lines<R>, StatementError> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(mapping.delimiter).has_headers(false).flexible(true).from_reader(source);
     let mut record = csv::ByteRecord::new();
@@ -272,7 +288,6 @@ fn read_rows<R: Read>(
     let header = decode_header(&record, header_line)?;
     let columns = resolve_columns(&header, mapping, header_line)?;
 
-    let mut rows = Vec::new();
     while next_record(&mut reader, &mut record, last_line)? {
         let line = record_line(&mut reader, &record);
         last_line = line;
@@ -291,9 +306,9 @@ fn read_rows<R: Read>(
                 ),
             ));
         }
-        rows.push(parse_row(&record, line, &columns, fixed_currency)?);
+        each(parse_row(&record, line, &columns, fixed_currency)?);
     }
-    Ok((rows, reader.into_inner()))
+    Ok(reader.into_inner())
 }
 
 fn next_record<R: Read>(
