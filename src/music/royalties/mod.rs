@@ -89,7 +89,7 @@ pub enum Planned {
 /// tracks and the unmatched rows, not with the file.
 pub fn plan_import<R: Read>(db: &Db, input: R, mapping: &ColumnMapping) -> Result<Planned, ImportError> {
     let tracks = db.read_blocking(repo::list_earning_tracks)?;
-    let mut plan = Plan::new(&tracks);
+    let mut plan = Plan::start(&tracks);
     let hash = for_each_row(input, mapping, |row| plan.take(row))?;
     let mut plan = plan.finish(hash.clone());
     if let Some((uid, _)) = db.read_blocking(move |c| repo::find_import_by_hash(c, &hash))? {
@@ -164,7 +164,7 @@ struct Planner<'a> {
 }
 
 impl Plan {
-    fn new(tracks: &[EarningTrack]) -> Planner<'_> {
+    fn start(tracks: &[EarningTrack]) -> Planner<'_> {
         Planner {
             by_isrc: tracks.iter().filter_map(|t| t.isrc.as_deref().map(|isrc| (isrc, t))).collect(),
             by_upc_title: tracks
