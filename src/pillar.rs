@@ -53,6 +53,13 @@ pub trait Pillar: Sync {
         Router::new()
     }
 
+    /// The key prefixes of the media this pillar stores; the media route
+    /// asks only the pillar whose prefix a key has (one lookup per request,
+    /// not one per pillar). Empty: it stores none.
+    fn media_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// How the media under `key` may be served, when this pillar owns it.
     fn media_grant<'a>(&'a self, _state: &'a AppState, _key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(async { Ok(None) })

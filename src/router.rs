@@ -123,7 +123,8 @@ async fn serve_media(
 
 /// The pillar whose content owns `key` says how it may be served.
 async fn find_media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<Grant>> {
-    for pillar in pillars::ALL {
+    let owns = |prefix: &&str| key.as_str().starts_with(prefix);
+    for pillar in pillars::ALL.iter().filter(|p| p.media_prefixes().iter().any(owns)) {
         if let Some(grant) = pillar.media_grant(state, key).await? {
             return Ok(Some(grant));
         }

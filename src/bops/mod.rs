@@ -89,6 +89,11 @@ impl Pillar for BopsPillar {
         api::router()
     }
 
+    /// Videos and posters (and the demo's shared clips and posters).
+    fn media_prefixes(&self) -> &'static [&'static str] {
+        &["bops/", "posters/", "demo/clip-", "demo/poster-"]
+    }
+
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(access::media_grant(state, key))
     }

@@ -100,6 +100,11 @@ impl Pillar for IdentityPillar {
     }
 
     /// An artist's current profile photo is public.
+    /// Profile photos (and the demo's stand-ins).
+    fn media_prefixes(&self) -> &'static [&'static str] {
+        &["profiles/", "demo/avatar-"]
+    }
+
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(async move {
             let photo = key.as_str().to_owned();

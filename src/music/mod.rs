@@ -89,18 +89,20 @@ impl Pillar for MusicPillar {
     /// Artwork and streams are public once their release is; before, only
     /// through the signed links the artist's studio carries. Masters only
     /// ever through those links.
+    fn media_prefixes(&self) -> &'static [&'static str] {
+        &["music/"]
+    }
+
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(async move {
-            if !key.as_str().starts_with("music/") {
-                return Ok(None);
-            }
             let lookup = key.as_str().to_owned();
             let found = state
                 .db
                 .read(move |c| {
-                    let owner = match repo::find_artwork_release(c, &lookup)? {
-                        Some((status, artist)) => Some((status, artist, true)),
-                        None => repo::find_track_media(c, &lookup)?,
+                    // Streams are asked for most: their lookup goes first.
+                    let owner = match repo::find_track_media(c, &lookup)? {
+                        Some(found) => Some(found),
+                        None => repo::find_artwork_release(c, &lookup)?.map(|(status, artist)| (status, artist, true)),
                     };
                     let Some((status, artist, shareable)) = owner else { return Ok(None) };
                     let visible = crate::identity::service::artist_is_visible(c, artist)?;

@@ -53,7 +53,7 @@ async fn store(media: &Media, key: &str, data: &[u8]) -> MediaKey {
 async fn media_is_served_whole_and_in_ranges() {
     let app = spawn_app().await;
     let data = pattern(300_000);
-    let key = store(&app.state.media, "test/clip.mp4", &data).await;
+    let key = store(&app.state.media, "bops/test/clip.mp4", &data).await;
     owned_by_a_public_bop(&app, &key, "video/mp4").await;
     let url = app.url(&key.url_path());
 
@@ -92,7 +92,7 @@ async fn media_is_served_whole_and_in_ranges() {
 #[tokio::test]
 async fn etag_revalidation_and_if_range() {
     let app = spawn_app().await;
-    let key = store(&app.state.media, "test/poster.jpg", &pattern(5000)).await;
+    let key = store(&app.state.media, "posters/test-poster.jpg", &pattern(5000)).await;
     owned_by_a_public_bop(&app, &key, "video/mp4").await;
     let url = app.url(&key.url_path());
     let first = app.client.get(&url).send().await.unwrap();
