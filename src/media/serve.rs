@@ -16,6 +16,9 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Media behind a signed link: no cache keeps it, so access stays the
 /// content's to decide on every fetch.
 const RESTRICTED: &str = "private, no-store";
+/// Ranges up to this size are read in one go (a local file in one blocking
+/// read, instead of a stream of small ones); longer ones stream.
+const READ_WHOLE_UP_TO: u64 = 4 * 1024 * 1024;
 
 /// A satisfiable range, resolved against the object size: `start..=end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +71,46 @@ pub fn parse_range(value: &str, size: u64) -> Result<Option<ByteRange>, RangeErr
     Ok(Some(range))
 }
 
+/// The store's range for a `Range` header, without knowing the size:
+/// `Some(None)` for the whole object, `None` when only the size can decide
+/// (an empty suffix, a header that needs the careful path).
+fn store_range(request: &HeaderMap) -> Option<Option<GetRange>> {
+    let Some(value) = request.get(header::RANGE) else { return Some(None) };
+    let spec = value.to_str().ok()?.trim().strip_prefix("bytes=")?;
+    let (first, last) = spec.trim().split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    if spec.contains(',') {
+        return None;
+    }
+    match (first.parse::<u64>(), last.parse::<u64>()) {
+        (Ok(start), Ok(end)) if end >= start => Some(Some(GetRange::Bounded(start..end + 1))),
+        (Ok(start), Err(_)) if last.is_empty() => Some(Some(GetRange::Offset(start))),
+        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => Some(Some(GetRange::Suffix(suffix))),
+        _ => None,
+    }
+}
+
 impl Media {
     /// Answers a GET (or HEAD) for the object at `key`, which `grant` allows.
     pub async fn serve(&self, key: &MediaKey, grant: &Grant, request: &HeaderMap) -> AppResult<Response> {
+        // Players ask for plain ranges without validators: one read answers
+        // them (the object's facts come with its bytes). Anything else, or
+        // a range the store refuses, takes the careful path below.
+        let plain = request.get(header::IF_RANGE).is_none() && request.get(header::IF_NONE_MATCH).is_none();
+        if plain && let Some(range) = store_range(request) {
+            self.ensure_inside(key).await?;
+            let options = GetOptions { range: range.clone(), ..GetOptions::default() };
+            match self.store().get_opts(&key.path(), options).await {
+                Ok(result) => return Ok(answer(result, range.is_some(), grant).await?),
+                Err(object_store::Error::NotFound { .. }) => return Err(crate::error::AppError::NotFound),
+                Err(_) => {}
+            }
+        }
+        self.serve_carefully(key, grant, request).await
+    }
+
+    /// Size first, then validators and the range resolved against it.
+    async fn serve_carefully(&self, key: &MediaKey, grant: &Grant, request: &HeaderMap) -> AppResult<Response> {
         let meta = self.head(key).await?;
         let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
         let mut headers = HeaderMap::new();
@@ -108,6 +148,38 @@ impl Media {
         let body = Body::from_stream(result.into_stream().map_err(std::io::Error::other));
         Ok((status, headers, body).into_response())
     }
+}
+
+/// The response to a plain request, from the store's answer.
+async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) -> AppResult<Response> {
+    let meta = &result.meta;
+    let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let cache = if grant.audience == Audience::Public { IMMUTABLE } else { RESTRICTED };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    let content_type = HeaderValue::from_str(&grant.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    let range = result.range.clone();
+    let status = if ranged {
+        let content_range = format!("bytes {}-{}/{}", range.start, range.end.saturating_sub(1), meta.size);
+        headers.insert(header::CONTENT_RANGE, header_value(content_range));
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let length = range.end - range.start;
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    let body = if length <= READ_WHOLE_UP_TO {
+        Body::from(result.bytes().await?)
+    } else {
+        Body::from_stream(result.into_stream().map_err(std::io::Error::other))
+    };
+    Ok((status, headers, body).into_response())
 }
 
 /// The range to serve, honouring `If-Range`: a stale validator means the
@@ -159,6 +231,22 @@ mod tests {
         assert_eq!(range("bytes=-100", 1000), Ok(Some((900, 999))));
         assert_eq!(range("bytes=-5000", 1000), Ok(Some((0, 999))));
         assert_eq!(range("bytes=990-5000", 1000), Ok(Some((990, 999))));
+    }
+
+    #[test]
+    fn plain_ranges_go_to_the_store_as_they_are_and_the_rest_take_the_careful_path() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
+            store_range(&headers)
+        };
+        assert_eq!(store_range(&HeaderMap::new()), Some(None), "no range: the whole object");
+        assert_eq!(with("bytes=0-99"), Some(Some(GetRange::Bounded(0..100))));
+        assert_eq!(with("bytes=100-"), Some(Some(GetRange::Offset(100))));
+        assert_eq!(with("bytes=-100"), Some(Some(GetRange::Suffix(100))));
+        for careful in ["bytes=-0", "bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=abc"] {
+            assert_eq!(with(careful), None, "{careful}");
+        }
     }
 
     #[test]
