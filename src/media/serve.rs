@@ -101,7 +101,7 @@ impl Media {
             self.ensure_inside(key).await?;
             let options = GetOptions { range: range.clone(), ..GetOptions::default() };
             match self.store().get_opts(&key.path(), options).await {
-                Ok(result) => return Ok(answer(result, range.is_some(), grant).await?),
+                Ok(result) => return answer(result, range.is_some(), grant).await,
                 Err(object_store::Error::NotFound { .. }) => return Err(crate::error::AppError::NotFound),
                 Err(_) => {}
             }
