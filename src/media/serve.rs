@@ -112,14 +112,7 @@ impl Media {
     /// Size first, then validators and the range resolved against it.
     async fn serve_carefully(&self, key: &MediaKey, grant: &Grant, request: &HeaderMap) -> AppResult<Response> {
         let meta = self.head(key).await?;
-        let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-        let cache = if grant.audience == Audience::Public { IMMUTABLE } else { RESTRICTED };
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            headers.insert(header::ETAG, value);
-        }
+        let (etag, mut headers) = object_headers(&meta, grant);
         if if_none_match(request, &etag) {
             return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
         }
@@ -150,9 +143,8 @@ impl Media {
     }
 }
 
-/// The response to a plain request, from the store's answer.
-async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) -> AppResult<Response> {
-    let meta = &result.meta;
+/// The headers every answer about an object carries, and its ETag.
+fn object_headers(meta: &object_store::ObjectMeta, grant: &Grant) -> (String, HeaderMap) {
     let etag = quoted_etag(meta.e_tag.as_deref(), meta.size, meta.last_modified.timestamp_millis());
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -161,6 +153,13 @@ async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) ->
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
+    (etag, headers)
+}
+
+/// The response to a plain request, from the store's answer.
+async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) -> AppResult<Response> {
+    let meta = &result.meta;
+    let (_, mut headers) = object_headers(meta, grant);
     let content_type = HeaderValue::from_str(&grant.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
