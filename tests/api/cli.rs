@@ -381,9 +381,12 @@ fn events_commands_list_and_retry_dead_letters() {
 async fn demo_data_is_a_working_first_look() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let output = run(boptone().args(["demo", "--artists", "3", "--fans", "12", "--bops", "40"]).args(data_arg(&data)));
+    let output = run(boptone()
+        .args(["demo", "--artists", "3", "--fans", "12", "--bops", "40", "--heavy-follows", "5"])
+        .args(data_arg(&data)));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("40 Bops"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("heavy@demo.boptone.test follows 3 artists"), "{}", stdout(&output));
 
     let conn = Connection::open(data.join("boptone.db")).unwrap();
     let check = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
@@ -394,7 +397,11 @@ async fn demo_data_is_a_working_first_look() {
         "counters match rows"
     );
     assert_eq!(check("SELECT SUM(view_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_views"));
-    assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36);
+    assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36 + 3);
+    // The heavy fan follows every artist (fewer than asked for): their timeline holds every Bop.
+    let heavy_timeline = "SELECT COUNT(*) FROM bops_timeline t JOIN users u ON u.id = t.fan_user_id
+                          WHERE u.email = 'heavy@demo.boptone.test'";
+    assert_eq!(check(heavy_timeline), 40);
     // Music: an EP per artist, codes assigned, a split, streams, royalties split exactly.
     assert_eq!(check("SELECT COUNT(*) FROM music_releases WHERE status = 'published' AND upc IS NOT NULL"), 3);
     assert_eq!(check("SELECT COUNT(DISTINCT isrc) FROM music_tracks"), 9);
@@ -410,7 +417,7 @@ async fn demo_data_is_a_working_first_look() {
 
     let again = run(boptone().args(["demo"]).args(data_arg(&data)));
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already holds 15 accounts"), "{}", stderr(&again));
+    assert!(stderr(&again).contains("already holds 16 accounts"), "{}", stderr(&again));
 
     let bad = run(boptone().args(["demo", "--artists", "0"]).args(data_arg(&dir.path().join("bad"))));
     assert!(!bad.status.success());
