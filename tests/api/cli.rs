@@ -136,8 +136,9 @@ async fn serve_creates_the_data_directory_and_stops_cleanly_on_sigterm() {
 }
 
 /// The JSON log lines `boptone serve` writes up to and including the one
-/// that gives its address, and that address; the server is stopped.
-fn startup_log(data_dir: &Path, public_url: Option<&str>) -> (Vec<serde_json::Value>, String) {
+/// that gives its address, and that address; the server is stopped once it
+/// answers (its signal handler is in place by then).
+async fn startup_log(data_dir: &Path, public_url: Option<&str>) -> (Vec<serde_json::Value>, String) {
     let mut command = boptone();
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -161,14 +162,15 @@ fn startup_log(data_dir: &Path, public_url: Option<&str>) -> (Vec<serde_json::Va
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    assert_eq!(client().get(format!("{url}/healthz")).send().await.unwrap().status(), 200);
     assert!(terminate(&mut child).success());
     (logged, url)
 }
 
-#[test]
-fn serve_warns_when_links_are_derived_from_the_listen_address() {
+#[tokio::test]
+async fn serve_warns_when_links_are_derived_from_the_listen_address() {
     let dir = tempfile::tempdir().unwrap();
-    let (logged, url) = startup_log(&dir.path().join("derived"), None);
+    let (logged, url) = startup_log(&dir.path().join("derived"), None).await;
     let warnings: Vec<&serde_json::Value> = logged
         .iter()
         .filter(|l| l["level"] == "WARN" && l["message"].as_str().is_some_and(|m| m.contains("server.public_url")))
@@ -184,7 +186,7 @@ fn serve_warns_when_links_are_derived_from_the_listen_address() {
     assert!(!url.ends_with(":0"), "{url}");
 
     // Set: no warning.
-    let (logged, _) = startup_log(&dir.path().join("set"), Some("https://label.example"));
+    let (logged, _) = startup_log(&dir.path().join("set"), Some("https://label.example")).await;
     assert!(
         !logged.iter().any(|l| l["message"].as_str().is_some_and(|m| m.contains("server.public_url"))),
         "{logged:#?}"
