@@ -325,9 +325,9 @@ fn archive_with_hard_link(path: &Path, target: &str) {
 
 #[test]
 fn restore_refuses_an_archive_holding_a_hard_link() {
-    // A hard link to a host file, and one to a file of the archive itself
-    // (which unpacking alone would happily create).
-    for target in ["/etc/passwd", "boptone.db"] {
+    // A hard link to a file of the archive itself (which unpacking alone
+    // would happily create), and one to a host file.
+    for target in ["boptone.db", "/etc/passwd"] {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("crafted.tar.gz");
         archive_with_hard_link(&archive, target);
