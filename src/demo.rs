@@ -230,7 +230,12 @@ fn insert_follows(tx: &Connection, fans: &[i64], artists: &[(i64, i64)]) -> anyh
 /// The heavy fan, following the first `follows` artists (or all of them,
 /// when there are fewer); returns how many they follow. Left out of the
 /// likes and views, so the other figures do not depend on it.
-fn insert_heavy_fan(tx: &Connection, follows: u32, hash: &str, artists: &[(i64, i64)]) -> anyhow::Result<Option<usize>> {
+fn insert_heavy_fan(
+    tx: &Connection,
+    follows: u32,
+    hash: &str,
+    artists: &[(i64, i64)],
+) -> anyhow::Result<Option<usize>> {
     if follows == 0 {
         return Ok(None);
     }

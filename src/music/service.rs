@@ -159,7 +159,10 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
     }
     if release.artwork_key.is_none() {
         let side = artwork::MIN_SIDE;
-        return Err(AppError::invalid("artwork", format!("Add the artwork (a square image of at least {side}×{side}) first.")));
+        return Err(AppError::invalid(
+            "artwork",
+            format!("Add the artwork (a square image of at least {side}×{side}) first."),
+        ));
     }
     let today = Date::of_ms(state.clock.now_ms()).as_string();
     let due = release.release_date <= today;

@@ -463,7 +463,13 @@ async fn control_and_direction_characters_are_refused_and_change_nothing() {
 }
 
 /// A form post from `client_ip`, as a trusted proxy on loopback forwards it.
-async fn post_forwarded(app: &TestApp, browser: &mut Browser, path: &str, fields: &[(&str, &str)], client_ip: &str) -> u16 {
+async fn post_forwarded(
+    app: &TestApp,
+    browser: &mut Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    client_ip: &str,
+) -> u16 {
     let token = browser.csrf().await;
     let mut all: Vec<(&str, &str)> = fields.to_vec();
     all.push(("csrf_token", &token));
@@ -480,7 +486,10 @@ async fn resets_are_limited_per_account_whatever_address_they_come_from() {
     fan(&app, "owner@example.com");
     fan(&app, "bystander@example.com");
     let mut owner = Browser::new(&app.address);
-    assert_eq!(post_forwarded(&app, &mut owner, "/forgot-password", &[("email", "owner@example.com")], "192.0.2.1").await, 200);
+    assert_eq!(
+        post_forwarded(&app, &mut owner, "/forgot-password", &[("email", "owner@example.com")], "192.0.2.1").await,
+        200
+    );
     let link = link_in_mail(&app.address, "owner@example.com", "/reset-password/").expect("a reset link");
 
     // Uses of a real link that do not consume it (here every hashing place

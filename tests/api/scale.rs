@@ -328,8 +328,7 @@ async fn hidden_rows_beyond_the_scan_budget_give_short_pages_and_paging_goes_on(
                 .collect::<rusqlite::Result<_>>()
         })
         .unwrap();
-    let mut expected: Vec<String> =
-        hider_bops.iter().skip(hidden as usize).map(|(id, _)| uids[id].clone()).collect();
+    let mut expected: Vec<String> = hider_bops.iter().skip(hidden as usize).map(|(id, _)| uids[id].clone()).collect();
     assert_eq!(expected.len() as i64, visible);
     expected.push(elsewhere);
     assert_eq!(seen, expected, "{pages:?}");

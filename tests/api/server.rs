@@ -358,7 +358,9 @@ async fn a_slow_mail_server_holds_up_no_writes() {
     let delivered =
         crate::helpers::eventually(Duration::from_secs(20), || sink.received.lock().unwrap().len() == 2).await;
     assert!(delivered, "both emails are delivered once the server answers");
-    assert!(crate::helpers::eventually(Duration::from_secs(10), || outbox_count(&app, "sent") == sent_before + 2).await);
+    assert!(
+        crate::helpers::eventually(Duration::from_secs(10), || outbox_count(&app, "sent") == sent_before + 2).await
+    );
     app.stop().await;
 }
 
