@@ -8,7 +8,8 @@
 //!
 //! - `GET /healthz`: `SELECT 1` on a pooled reader, on a blocking thread.
 //! - `GET /api/v1/feed?limit=N`: the bearer token's user, then the newest N
-//!   rows of their timeline with the artist and "liked by me", as JSON.
+//!   rows of their timeline with the artist and "liked by me", as JSON (N
+//!   written into the SQL, not bound: see `page`).
 //!
 //! Read-only: the readers are opened `query_only`.
 
@@ -111,15 +112,19 @@ fn page(readers: &Readers, token_hash: &str, limit: i64) -> anyhow::Result<Optio
         .query_row([token_hash], |r| r.get(0))
         .optional()?;
     let Some(user) = user else { return Ok(None) };
-    let mut stmt = conn.prepare_cached(
+    // The limit is written into the SQL, as Boptone's hot lists do: a bound
+    // LIMIT makes SQLite compile the cached statement again on every use,
+    // which would make this "minimum" slower than it needs to be. `limit` is
+    // a clamped integer, so the text is safe, and one statement per limit is cached.
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT b.uid, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), b.caption, b.video_key, b.poster_key,
              b.width, b.height, b.duration_ms, b.like_count, b.comment_count, b.view_count, b.published_at,
              EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1)
          FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
          WHERE t.fan_user_id = ?1 AND b.deleted_at IS NULL
-         ORDER BY t.published_at DESC, t.bop_id DESC LIMIT ?2",
-    )?;
-    let items = stmt.query_map(params![user, limit], |r| {
+         ORDER BY t.published_at DESC, t.bop_id DESC LIMIT {limit}"
+    ))?;
+    let items = stmt.query_map(params![user], |r| {
         Ok(Item {
             id: r.get(0)?,
             artist: Artist { id: r.get(1)?, handle: r.get(2)?, name: r.get(3)? },

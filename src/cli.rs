@@ -95,6 +95,10 @@ pub enum Command {
         /// Bops, spread over the last 90 days.
         #[arg(long, default_value_t = 120)]
         bops: u32,
+        /// One more fan, heavy@demo.boptone.test, following this many artists
+        /// (all of them when there are fewer): the feed of a fan who follows a lot.
+        #[arg(long, default_value_t = 0)]
+        heavy_follows: u32,
         /// The password of every demo account.
         #[arg(long, default_value = "boptone-demo")]
         password: String,
@@ -219,9 +223,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file, config, force } => run_restore(&config.load(None)?, &file, force),
         Command::Prune { config } => run_prune(&config.load(None)?),
         Command::Events(command) => run_events(command),
-        Command::Demo { config, artists, fans, bops, password } => {
+        Command::Demo { config, artists, fans, bops, heavy_follows, password } => {
             quiet_logs();
-            crate::demo::run(&config.load(None)?, &crate::demo::DemoSize { artists, fans, bops, password })
+            let size = crate::demo::DemoSize { artists, fans, bops, heavy_follows, password };
+            crate::demo::run(&config.load(None)?, &size)
         }
         Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, display_name, config }) => {
             create_user(&config.load(None)?, &email, &role, display_name.as_deref(), password_stdin)

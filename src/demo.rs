@@ -21,8 +21,13 @@ pub struct DemoSize {
     pub artists: u32,
     pub fans: u32,
     pub bops: u32,
+    /// Artists the extra fan [`HEAVY_FAN`] follows (at most all of them); 0: no such fan.
+    pub heavy_follows: u32,
     pub password: String,
 }
+
+/// The demo fan who follows many artists (`--heavy-follows`).
+pub const HEAVY_FAN: &str = "heavy@demo.boptone.test";
 
 /// A real, playable vertical video shared by many demo Bops.
 struct Clip {
@@ -96,6 +101,7 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let artists = insert_artists(&tx, size.artists, &hash, &avatar_keys)?;
     let fans = insert_fans(&tx, size.fans, &hash)?;
     insert_follows(&tx, &fans, &artists)?;
+    let heavy = insert_heavy_fan(&tx, size.heavy_follows, &hash, &artists)?;
     tx.commit()?;
     println!(
         "{} artists and {} fans (password {:?}) in {:.1?}",
@@ -104,6 +110,9 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
         size.password,
         started.elapsed()
     );
+    if let Some(follows) = heavy {
+        println!("{HEAVY_FAN} follows {follows} artists");
+    }
 
     let bops = insert_bops(&mut conn, size.bops, &artists, &clip_keys, &poster_keys)?;
     println!("{bops} Bops in {:.1?}", started.elapsed());
@@ -216,6 +225,34 @@ fn insert_follows(tx: &Connection, fans: &[i64], artists: &[(i64, i64)]) -> anyh
         }
     }
     Ok(())
+}
+
+/// The heavy fan, following the first `follows` artists (or all of them,
+/// when there are fewer); returns how many they follow. Left out of the
+/// likes and views, so the other figures do not depend on it.
+fn insert_heavy_fan(
+    tx: &Connection,
+    follows: u32,
+    hash: &str,
+    artists: &[(i64, i64)],
+) -> anyhow::Result<Option<usize>> {
+    if follows == 0 {
+        return Ok(None);
+    }
+    let now = now_ms();
+    tx.execute(
+        "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'fan', 'Demo Heavy Fan', ?4)",
+        params![uid(), HEAVY_FAN, hash, now],
+    )?;
+    let fan = tx.last_insert_rowid();
+    let mut stmt = tx.prepare(
+        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, followed_at, updated_at) VALUES (?1, ?2, 1, 10, ?3, ?3)",
+    )?;
+    let followed = artists.len().min(follows as usize);
+    for (artist, _) in &artists[..followed] {
+        stmt.execute(params![fan, artist, now])?;
+    }
+    Ok(Some(followed))
 }
 
 /// Bops spread over the last 90 days, oldest first so ids follow time.

@@ -9,11 +9,12 @@ use sha2::{Digest, Sha256};
 
 pub const SIDE: u32 = 512;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
-const MAX_DIMENSION: u32 = 8_000;
-const MAX_PIXELS: u64 = 40_000_000;
+pub const MAX_DIMENSION: u32 = 8_000;
+pub const MAX_PIXELS: u64 = 40_000_000;
 /// Decoded size limit: a 24-megapixel RGB photo (72 MiB) fits, a 16-bit
-/// RGBA bomb of the same pixel count does not.
-const MAX_DECODED_BYTES: u64 = 96 * 1024 * 1024;
+/// RGBA bomb of the same pixel count does not. So the pixels a photo may
+/// have depend on its colour depth as well: [`max_pixels_at`].
+pub const MAX_DECODED_BYTES: u64 = 96 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
@@ -21,10 +22,29 @@ pub enum PhotoError {
     TooLarge,
     #[error("Upload a JPEG, PNG or WebP image.")]
     NotAnImage,
-    #[error("The photo is too large in pixels (at most 8000 on a side and about 30 megapixels).")]
-    TooManyPixels,
+    /// Too many pixels to decode. `max_megapixels` is the limit that held for
+    /// this photo: [`MAX_PIXELS`], or fewer for deeper colour (whose pixels
+    /// take more memory), so the message never promises what is refused.
+    #[error(
+        "The photo is too large in pixels (at most {side} pixels on a side and {max_megapixels} megapixels).",
+        side = MAX_DIMENSION
+    )]
+    TooManyPixels { max_megapixels: u64 },
     #[error("The photo could not be read; it may be damaged.")]
     Unreadable,
+}
+
+impl PhotoError {
+    /// Refused by the side or pixel-count limit, whatever the colour depth.
+    pub fn too_many_pixels() -> PhotoError {
+        PhotoError::TooManyPixels { max_megapixels: MAX_PIXELS / 1_000_000 }
+    }
+}
+
+/// Most pixels a photo of `bytes_per_pixel` may have: [`MAX_PIXELS`], or
+/// fewer when that many would decode to more than [`MAX_DECODED_BYTES`].
+pub fn max_pixels_at(bytes_per_pixel: u64) -> u64 {
+    MAX_PIXELS.min(MAX_DECODED_BYTES / bytes_per_pixel.max(1))
 }
 
 /// A processed photo: JPEG bytes and the key to store them under.
@@ -69,11 +89,13 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
     if width == 0 || height == 0 {
         return Err(PhotoError::Unreadable);
     }
-    if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(PhotoError::TooManyPixels);
+    let pixels = u64::from(width) * u64::from(height);
+    if width > MAX_DIMENSION || height > MAX_DIMENSION || pixels > MAX_PIXELS {
+        return Err(PhotoError::too_many_pixels());
     }
     if decoder.total_bytes() > MAX_DECODED_BYTES {
-        return Err(PhotoError::TooManyPixels);
+        let max_pixels = max_pixels_at(u64::from(decoder.color_type().bytes_per_pixel()));
+        return Err(PhotoError::TooManyPixels { max_megapixels: max_pixels / 1_000_000 });
     }
     let _permit = DECODES.acquire();
     let image = image::DynamicImage::from_decoder(decoder).map_err(|e| refusal(&e))?;
@@ -96,7 +118,7 @@ fn limits() -> Limits {
 
 fn refusal(err: &image::ImageError) -> PhotoError {
     match err {
-        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        image::ImageError::Limits(_) => PhotoError::too_many_pixels(),
         _ => PhotoError::Unreadable,
     }
 }
@@ -164,7 +186,66 @@ mod tests {
         let mut bomb = png(10, 10);
         bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
-        assert!(matches!(process(&bomb), Err(PhotoError::TooManyPixels | PhotoError::Unreadable)));
+        assert!(matches!(process(&bomb), Err(PhotoError::TooManyPixels { .. } | PhotoError::Unreadable)));
         assert_eq!(process(&vec![0u8; MAX_BYTES + 1]).err(), Some(PhotoError::TooLarge));
+    }
+
+    /// A PNG whose header claims `width`×`height` at `colour` (IHDR's bit
+    /// depth and colour type); nothing after the header is needed, since
+    /// the limits are checked before any pixel is decoded.
+    fn png_header(width: u32, height: u32, bit_depth: u8, colour_type: u8) -> Vec<u8> {
+        let mut png = png(8, 8);
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        png[24] = bit_depth;
+        png[25] = colour_type;
+        // The header's CRC covers its type and data (bytes 12..29).
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn pixel_refusals_name_the_limits_that_apply() {
+        let side = format!("at most {MAX_DIMENSION} pixels on a side");
+        // Too wide for any depth: the side and the pixel count, from the constants.
+        let wide = process(&png_header(MAX_DIMENSION + 1, 10, 8, 2)).err().unwrap();
+        assert_eq!(wide, PhotoError::too_many_pixels());
+        let message = wide.to_string();
+        assert!(message.contains(&side), "{message}");
+        assert!(message.contains(&format!(" {} megapixels", MAX_PIXELS / 1_000_000)), "{message}");
+        assert!(!message.contains("about"), "{message}");
+        // Within the sides but over the pixel count (8-bit grey: one byte a pixel).
+        let grey = process(&png_header(MAX_DIMENSION, MAX_DIMENSION, 8, 0)).err().unwrap();
+        assert_eq!(grey, PhotoError::TooManyPixels { max_megapixels: MAX_PIXELS / 1_000_000 });
+        // 16-bit RGBA: the decoded-size limit binds first, and the message says so in pixels.
+        let deep = process(&png_header(4_000, 4_000, 16, 6)).err().unwrap();
+        let allowed = MAX_DECODED_BYTES / 8 / 1_000_000;
+        assert_eq!(deep, PhotoError::TooManyPixels { max_megapixels: allowed });
+        assert!(allowed < MAX_PIXELS / 1_000_000);
+        assert!(deep.to_string().contains(&format!(" {allowed} megapixels")), "{deep}");
+        assert!(deep.to_string().contains(&side), "{deep}");
+        // 8-bit RGB: the limit said is one a photo just under it really passes.
+        let rgb_limit = max_pixels_at(3);
+        assert_eq!(rgb_limit, MAX_DECODED_BYTES / 3);
+        let rgb = process(&png_header(6_000, 6_000, 8, 2)).err().unwrap();
+        assert_eq!(rgb, PhotoError::TooManyPixels { max_megapixels: rgb_limit / 1_000_000 });
+    }
+
+    #[test]
+    fn the_size_refusal_names_the_byte_limit() {
+        let message = PhotoError::TooLarge.to_string();
+        assert!(message.contains(&crate::web::views::format_bytes(MAX_BYTES as u64)), "{message}");
     }
 }

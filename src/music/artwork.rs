@@ -18,15 +18,18 @@ pub const THUMB_SIDE: u32 = 300;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArtworkError {
-    #[error("The artwork is larger than 40 MB; export it at a lower JPEG quality.")]
+    #[error(
+        "The artwork is larger than {}; export it at a lower JPEG quality.",
+        crate::web::views::format_bytes(MAX_BYTES as u64)
+    )]
     TooLarge,
     #[error("Upload the artwork as a JPEG or PNG.")]
     NotJpegOrPng,
     #[error("The artwork must be square; this one is {0}×{1} pixels.")]
     NotSquare(u32, u32),
-    #[error("The artwork must be at least 3000×3000 pixels; this one is {0}×{0}.")]
+    #[error("The artwork must be at least {min}×{min} pixels; this one is {0}×{0}.", min = MIN_SIDE)]
     TooSmall(u32),
-    #[error("The artwork may be at most 6000×6000 pixels; this one is {0}×{0}.")]
+    #[error("The artwork may be at most {max}×{max} pixels; this one is {0}×{0}.", max = MAX_SIDE)]
     TooBig(u32),
     #[error("The artwork is CMYK (print colours); export it as RGB.")]
     Cmyk,
@@ -234,6 +237,16 @@ mod tests {
         bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
         assert!(matches!(process(bomb), Err(ArtworkError::TooBig(_) | ArtworkError::Unreadable)));
+    }
+
+    #[test]
+    fn refusals_name_the_limits_in_force() {
+        let large = ArtworkError::TooLarge.to_string();
+        assert!(large.contains(&crate::web::views::format_bytes(MAX_BYTES as u64)), "{large}");
+        let small = ArtworkError::TooSmall(100).to_string();
+        assert!(small.contains(&format!("at least {MIN_SIDE}×{MIN_SIDE}")) && small.contains("100×100"), "{small}");
+        let big = ArtworkError::TooBig(9000).to_string();
+        assert!(big.contains(&format!("at most {MAX_SIDE}×{MAX_SIDE}")) && big.contains("9000×9000"), "{big}");
     }
 
     #[test]

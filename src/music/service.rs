@@ -193,7 +193,11 @@ pub async fn publish_release(state: &AppState, artist: &ArtistRow, uid: String) 
         return Err(AppError::Conflict("This release was already sent.".into()));
     }
     if release.artwork_key.is_none() {
-        return Err(AppError::invalid("artwork", "Add the artwork (a square image of at least 3000×3000) first."));
+        let side = artwork::MIN_SIDE;
+        return Err(AppError::invalid(
+            "artwork",
+            format!("Add the artwork (a square image of at least {side}×{side}) first."),
+        ));
     }
     let today = Date::of_ms(state.clock.now_ms()).as_string();
     let due = release.release_date <= today;

@@ -461,3 +461,64 @@ async fn control_and_direction_characters_are_refused_and_change_nothing() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM signup_requests WHERE email = 'n@example.com'"), 0);
     app.stop().await;
 }
+
+/// A form post from `client_ip`, as a trusted proxy on loopback forwards it.
+async fn post_forwarded(
+    app: &TestApp,
+    browser: &mut Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    client_ip: &str,
+) -> u16 {
+    let token = browser.csrf().await;
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("csrf_token", &token));
+    let request = browser.client.post(app.url(path)).header("x-forwarded-for", client_ip).form(&all);
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn resets_are_limited_per_account_whatever_address_they_come_from() {
+    let app = spawn_app_with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()], None, None).await;
+    let limits = &boptone::identity::state(&app.state).config.accounts;
+    let (per_address, per_ip) = (limits.account_requests_per_address_per_hour, limits.account_requests_per_ip_per_hour);
+    assert!(per_ip > 1, "each address below stays well inside its own budget");
+    fan(&app, "owner@example.com");
+    fan(&app, "bystander@example.com");
+    let mut owner = Browser::new(&app.address);
+    assert_eq!(
+        post_forwarded(&app, &mut owner, "/forgot-password", &[("email", "owner@example.com")], "192.0.2.1").await,
+        200
+    );
+    let link = link_in_mail(&app.address, "owner@example.com", "/reset-password/").expect("a reset link");
+
+    // Uses of a real link that do not consume it (here every hashing place
+    // is taken, so each gets 503 and the link stays valid) each cost the
+    // account one from its budget, from whichever address they come; the
+    // link request above took the first.
+    let held = fill_hashing_queue(&app);
+    let mut attacker = Browser::new(&app.address);
+    let fields = [("password", "an attacker passphrase")];
+    for i in 1..per_address {
+        let status = post_forwarded(&app, &mut attacker, &link, &fields, &format!("198.51.100.{i}")).await;
+        assert_eq!(status, 503, "attempt {i} is within the account's budget");
+    }
+    let fresh_ip = "203.0.113.77";
+    let limited = post_forwarded(&app, &mut attacker, &link, &fields, fresh_ip).await;
+    assert_eq!(limited, 429, "the account's budget is spent, though this address never tried before");
+    drop(held);
+    let later = post_forwarded(&app, &mut attacker, &link, &fields, "203.0.113.78").await;
+    assert_eq!(later, 429, "still limited once hashing is free again");
+    assert_eq!(attacker.get(&link).await.status, 200, "the link was never used");
+
+    // Another account is not touched by the owner's spent budget, even from an address the flood used.
+    let mut bystander = Browser::new(&app.address);
+    let forgot = [("email", "bystander@example.com")];
+    assert_eq!(post_forwarded(&app, &mut bystander, "/forgot-password", &forgot, fresh_ip).await, 200);
+    let other = link_in_mail(&app.address, "bystander@example.com", "/reset-password/").expect("a reset link");
+    let reset = post_forwarded(&app, &mut bystander, &other, &[("password", "the bystanders new one")], fresh_ip).await;
+    assert_eq!(reset, 303, "the other account resets its password");
+    let signed_in = api_token(&app, "bystander@example.com", "the bystanders new one").await;
+    assert_eq!(signed_in.status(), 200);
+    app.stop().await;
+}

@@ -135,6 +135,69 @@ async fn serve_creates_the_data_directory_and_stops_cleanly_on_sigterm() {
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "the WAL was checkpointed");
 }
 
+/// The JSON log lines `boptone serve` writes up to and including the one
+/// that gives its address, and that address; the server is stopped once it
+/// answers (its signal handler is in place by then).
+async fn startup_log(data_dir: &Path, public_url: Option<&str>) -> (Vec<serde_json::Value>, String) {
+    let mut command = boptone();
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(data_arg(data_dir))
+        .env("BOPTONE_LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(url) = public_url {
+        command.env("BOPTONE_SERVER__PUBLIC_URL", url);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logged = Vec::new();
+    let url = loop {
+        let line = lines.next().expect("the server logs its address").unwrap();
+        let log: serde_json::Value = serde_json::from_str(&line).expect("json log lines");
+        let url = log["url"].as_str().map(str::to_owned);
+        logged.push(log);
+        if let Some(url) = url {
+            break url;
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert_eq!(client().get(format!("{url}/healthz")).send().await.unwrap().status(), 200);
+    assert!(terminate(&mut child).success());
+    (logged, url)
+}
+
+#[tokio::test]
+async fn serve_warns_when_links_are_derived_from_the_listen_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logged, url) = startup_log(&dir.path().join("derived"), None).await;
+    let warnings: Vec<&serde_json::Value> = logged
+        .iter()
+        .filter(|l| l["level"] == "WARN" && l["message"].as_str().is_some_and(|m| m.contains("server.public_url")))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning at startup: {logged:#?}");
+    let warning = warnings[0];
+    assert!(warning["message"].as_str().unwrap().contains("is not set"), "{warning}");
+    assert_eq!(
+        warning["public_url"].as_str().map(|u| u.trim_end_matches('/')),
+        Some(url.as_str()),
+        "the warning names the address links will use: the port actually bound, not 0"
+    );
+    assert!(!url.ends_with(":0"), "{url}");
+
+    // Set: no warning.
+    let (logged, _) = startup_log(&dir.path().join("set"), Some("https://label.example")).await;
+    assert!(
+        !logged.iter().any(|l| l["message"].as_str().is_some_and(|m| m.contains("server.public_url"))),
+        "{logged:#?}"
+    );
+    // `check` says the same before anything is served.
+    let checked = tempfile::tempdir().unwrap();
+    let check = run(boptone().arg("check").args(data_arg(checked.path())));
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(stdout(&check).contains("derived from server.listen: set server.public_url"), "{}", stdout(&check));
+}
+
 #[tokio::test]
 async fn backup_while_writing_restores_every_committed_row() {
     let app = spawn_app().await;
@@ -234,6 +297,52 @@ fn restore_rejects_a_file_that_is_not_a_backup() {
     assert_eq!(leftovers.len(), 1, "no staging directory left behind: {leftovers:?}");
 }
 
+/// A backup archive with a manifest, a database and one hard link
+/// `media/profiles/linked.jpg` → `target`.
+fn archive_with_hard_link(path: &Path, target: &str) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    let manifest = br#"{"format":1,"boptone_version":"0.1.0","created_at_ms":0,"schema_version":1,"media":{"backend":"local","files":1}}"#;
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("boptone.db");
+    drop(Db::open_migrated(&db).unwrap());
+    // Everything into the main file, which alone goes into the archive.
+    Connection::open(&db).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    for (name, bytes) in [("manifest.json", manifest.to_vec()), ("boptone.db", std::fs::read(&db).unwrap())] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes.as_slice()).unwrap();
+    }
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Link);
+    link.set_size(0);
+    link.set_mode(0o644);
+    tar.append_link(&mut link, "media/profiles/linked.jpg", target).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn restore_refuses_an_archive_holding_a_hard_link() {
+    // A hard link to a file of the archive itself (which unpacking alone
+    // would happily create), and one to a host file.
+    for target in ["boptone.db", "/etc/passwd"] {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("crafted.tar.gz");
+        archive_with_hard_link(&archive, target);
+        let restored = dir.path().join("restored");
+        let output = run(boptone().arg("restore").arg(&archive).args(data_arg(&restored)));
+        assert!(!output.status.success(), "{target}: restored: {}", stdout(&output));
+        let err = stderr(&output);
+        assert!(err.contains("media/profiles/linked.jpg") && err.contains("not a plain file"), "{target}: {err}");
+        assert!(err.contains("Link"), "the kind is named: {err}");
+        assert!(!restored.exists(), "{target}: nothing was restored");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "{target}: no staging directory left behind: {leftovers:?}");
+    }
+}
+
 #[test]
 fn events_commands_list_and_retry_dead_letters() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,9 +383,12 @@ fn events_commands_list_and_retry_dead_letters() {
 async fn demo_data_is_a_working_first_look() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let output = run(boptone().args(["demo", "--artists", "3", "--fans", "12", "--bops", "40"]).args(data_arg(&data)));
+    let output = run(boptone()
+        .args(["demo", "--artists", "3", "--fans", "12", "--bops", "40", "--heavy-follows", "5"])
+        .args(data_arg(&data)));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("40 Bops"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("heavy@demo.boptone.test follows 3 artists"), "{}", stdout(&output));
 
     let conn = Connection::open(data.join("boptone.db")).unwrap();
     let check = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
@@ -287,7 +399,11 @@ async fn demo_data_is_a_working_first_look() {
         "counters match rows"
     );
     assert_eq!(check("SELECT SUM(view_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_views"));
-    assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36);
+    assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36 + 3);
+    // The heavy fan follows every artist (fewer than asked for): their timeline holds every Bop.
+    let heavy_timeline = "SELECT COUNT(*) FROM bops_timeline t JOIN users u ON u.id = t.fan_user_id
+                          WHERE u.email = 'heavy@demo.boptone.test'";
+    assert_eq!(check(heavy_timeline), 40);
     // Music: an EP per artist, codes assigned, a split, streams, royalties split exactly.
     assert_eq!(check("SELECT COUNT(*) FROM music_releases WHERE status = 'published' AND upc IS NOT NULL"), 3);
     assert_eq!(check("SELECT COUNT(DISTINCT isrc) FROM music_tracks"), 9);
@@ -303,7 +419,7 @@ async fn demo_data_is_a_working_first_look() {
 
     let again = run(boptone().args(["demo"]).args(data_arg(&data)));
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already holds 15 accounts"), "{}", stderr(&again));
+    assert!(stderr(&again).contains("already holds 16 accounts"), "{}", stderr(&again));
 
     let bad = run(boptone().args(["demo", "--artists", "0"]).args(data_arg(&dir.path().join("bad"))));
     assert!(!bad.status.success());

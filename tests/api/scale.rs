@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use boptone::bops::fanout::FAN_OUT_BATCH;
-use boptone::bops::repo::TIMELINE_CAP;
+use boptone::bops::repo::{FEED_SCAN_BUDGET, TIMELINE_CAP};
 use boptone::db::{Durability, now_ms};
 use boptone::error::AppError;
 
@@ -231,6 +231,107 @@ async fn a_timeline_keeps_its_newest_rows_and_older_bops_still_appear_once() {
     app.drain_events().await;
     assert!(count(&app, "SELECT COUNT(*) FROM bops_timeline") <= TIMELINE_CAP + fresh_posts);
     assert_eq!(whole_feed(&app, &fan_token, 50).await.len() as i64, extra + 2 + fresh_posts);
+    app.stop().await;
+}
+
+/// The `(id, published_at)` of an artist's Bops, newest first.
+fn bops_of(app: &TestApp, artist: &str) -> Vec<(i64, i64)> {
+    let artist = artist.to_owned();
+    app.state
+        .db
+        .read_blocking(move |c| {
+            c.prepare(
+                "SELECT b.id, b.published_at FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
+                 WHERE a.stage_name = ?1 ORDER BY b.published_at DESC, b.id DESC",
+            )?
+            .query_map([artist], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn hidden_rows_beyond_the_scan_budget_give_short_pages_and_paging_goes_on() {
+    let app = spawn_app().await;
+    let hidden = FEED_SCAN_BUDGET as i64 + 50;
+    let visible = 30;
+    let (_elsewhere_web, elsewhere_token) = artist(&app, "elsewhere@example.com", "Elsewhere").await;
+    let elsewhere = post(&app, &elsewhere_token, "elsewhere", "public").await;
+    // A followed artist whose newest `hidden` Bops were deleted or made
+    // private after they reached the fan's timeline.
+    let (_hider_web, hider) = artist(&app, "hider@example.com", "Hider").await;
+    let newest = post(&app, &hider, "newest", "public").await;
+    history(&app, &newest, hidden + visible - 1);
+    // An artist suspended with `hidden` public Bops, in front of the other artist's in everyone else's feed.
+    let (_gone_web, gone) = artist(&app, "gone@example.com", "Gone").await;
+    let gone_newest = post(&app, &gone, "gone", "public").await;
+    history(&app, &gone_newest, hidden - 1);
+    let fan_token = token(&app, &fan(&app, "patient@example.com"), FAN_PASSWORD).await;
+    follow(&app, &fan_token, "Hider", true).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_timeline"), hidden + visible);
+
+    let hider_bops = bops_of(&app, "Hider");
+    let to_hide: Vec<i64> = hider_bops.iter().take(hidden as usize).map(|(id, _)| *id).collect();
+    let oldest_gone = bops_of(&app, "Gone").last().unwrap().1;
+    let gone_uid = artist_uid(&app, "Gone");
+    let elsewhere_uid = elsewhere.clone();
+    app.state
+        .db
+        .write_blocking(Durability::Normal, move |tx| {
+            for (i, id) in to_hide.iter().enumerate() {
+                let sql = if i % 2 == 0 {
+                    "UPDATE bops_videos SET deleted_at = 1 WHERE id = ?1"
+                } else {
+                    "UPDATE bops_videos SET visibility = 'private' WHERE id = ?1"
+                };
+                tx.execute(sql, [id])?;
+            }
+            tx.execute(
+                "UPDATE bops_videos SET published_at = ?2 - 60000 WHERE uid = ?1",
+                rusqlite::params![elsewhere_uid, oldest_gone],
+            )?;
+            boptone::identity::repo::set_artist_suspended(tx, &gone_uid, Some(now_ms()))
+        })
+        .unwrap();
+
+    let limit = 10;
+    let mut seen = Vec::new();
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/feed?limit={limit}&cursor={c}"),
+            None => format!("/api/v1/feed?limit={limit}"),
+        };
+        let (status, page) = call(&app, Some(&fan_token), Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        seen.extend(items.iter().map(|item| item["id"].as_str().unwrap().to_owned()));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        pages.push((items.len(), cursor.is_some()));
+        if cursor.is_none() {
+            break;
+        }
+        assert!(pages.len() < 50, "paging goes on forever: {pages:?}");
+    }
+    assert_eq!(pages[0], (0, true), "the first page steps over {FEED_SCAN_BUDGET} hidden rows: empty, yet it goes on");
+    let short_but_going_on = pages.iter().filter(|(n, more)| *n < limit && *more).count();
+    assert_eq!(short_but_going_on, 2, "one short page in each segment: {pages:?}");
+
+    // Every visible Bop, once and in order: the followed artist's, then everyone else's.
+    let uids: std::collections::HashMap<i64, String> = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.prepare("SELECT id, uid FROM bops_videos")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .unwrap();
+    let mut expected: Vec<String> = hider_bops.iter().skip(hidden as usize).map(|(id, _)| uids[id].clone()).collect();
+    assert_eq!(expected.len() as i64, visible);
+    expected.push(elsewhere);
+    assert_eq!(seen, expected, "{pages:?}");
     app.stop().await;
 }
 

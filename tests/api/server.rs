@@ -141,6 +141,62 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     app.stop().await;
 }
 
+/// An anonymous web viewer's report of 5 s watched, through a proxy that
+/// says the client is `forwarded_for`: whether the view counted.
+async fn anonymous_view(app: &TestApp, browser: &mut Browser, bop: &str, forwarded_for: &str) -> bool {
+    let csrf = browser.csrf().await;
+    let response = browser
+        .client
+        .post(app.url(&format!("/bops/{bop}/views?csrf_token={csrf}")))
+        .header("user-agent", "the same phone model")
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({"watched_ms": 5000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<serde_json::Value>().await.unwrap()["counted"].as_bool().unwrap()
+}
+
+fn view_count(app: &TestApp, bop: &str) -> i64 {
+    let bop = bop.to_owned();
+    app.state
+        .db
+        .read_blocking(move |c| c.query_row("SELECT view_count FROM bops_videos WHERE uid = ?1", [bop], |r| r.get(0)))
+        .unwrap()
+}
+
+/// Anonymous views are told apart by client address (and user agent):
+/// the address `server.trusted_proxies` resolves, as for rate limits.
+#[tokio::test]
+async fn anonymous_views_count_per_client_address_behind_trusted_proxies_only() {
+    // Loopback is not a trusted proxy: its X-Forwarded-For is the client's own say.
+    let app = spawn_app_with(|c| c.server.trusted_proxies = vec!["192.0.2.0/24".parse().unwrap()], None, None).await;
+    let (_studio, artist_token) = crate::bops::artist(&app, "watched@example.com", "Watched").await;
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "watch me").await;
+    assert_eq!(status, 201, "{bop}");
+    let bop = bop["id"].as_str().unwrap().to_owned();
+    let mut viewer = Browser::new(&app.address);
+    assert!(anonymous_view(&app, &mut viewer, &bop, "198.51.100.1").await, "a first view counts");
+    for spoofed in ["198.51.100.2", "198.51.100.3", "203.0.113.9, 198.51.100.4"] {
+        assert!(!anonymous_view(&app, &mut viewer, &bop, spoofed).await, "{spoofed} made a new viewer");
+    }
+    assert_eq!(view_count(&app, &bop), 1);
+
+    // Loopback as a trusted proxy: each forwarded client is its own viewer.
+    let app = app.restart_with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let mut viewer = Browser::new(&app.address);
+    assert!(anonymous_view(&app, &mut viewer, &bop, "198.51.100.1").await, "a client behind the proxy");
+    assert!(!anonymous_view(&app, &mut viewer, &bop, "198.51.100.1").await, "the same client within 30 minutes");
+    assert!(anonymous_view(&app, &mut viewer, &bop, "198.51.100.2").await, "another client behind the proxy");
+    assert!(
+        !anonymous_view(&app, &mut viewer, &bop, "203.0.113.9, 198.51.100.2").await,
+        "what the client wrote left of the proxy's entry proves nothing"
+    );
+    assert_eq!(view_count(&app, &bop), 3);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn https_installations_pin_https_and_bind_the_csrf_cookie_to_the_host() {
     let app = spawn_app_with(|c| c.server.public_url = "https://label.example".parse().unwrap(), None, None).await;
@@ -207,11 +263,6 @@ async fn forgot_password(app: &TestApp, email: &str) {
     assert!(page.status < 400, "{}", page.body);
 }
 
-async fn api_sign_in(app: &TestApp, email: &str) -> u16 {
-    let body = serde_json::json!({"email": email, "password": crate::bops::FAN_PASSWORD});
-    app.client.post(app.url("/api/v1/auth/token")).json(&body).send().await.unwrap().status().as_u16()
-}
-
 fn outbox_count(app: &TestApp, status: &'static str) -> i64 {
     app.state
         .db
@@ -221,33 +272,95 @@ fn outbox_count(app: &TestApp, status: &'static str) -> i64 {
         .unwrap()
 }
 
+/// `n` fans with API tokens, straight into the database (no password
+/// hashing, no mail): returns their bearer tokens.
+fn fans_with_tokens(app: &TestApp, n: usize) -> Vec<String> {
+    let tokens: Vec<String> = (0..n).map(|i| format!("liker-token-{i}")).collect();
+    let hashes: Vec<String> = tokens.iter().map(|t| boptone::auth::hash_token(t)).collect();
+    app.state
+        .db
+        .write_blocking(boptone::db::Durability::Normal, move |tx| {
+            let now = boptone::db::now_ms();
+            for (i, hash) in hashes.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO users (uid, email, password_hash, role, created_at) VALUES (?1, ?2, 'x', 'fan', ?3)",
+                    rusqlite::params![format!("liker{i}"), format!("liker{i}@example.com"), now],
+                )?;
+                tx.execute(
+                    "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![hash, tx.last_insert_rowid(), now, now + 3_600_000],
+                )?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+    tokens
+}
+
 #[tokio::test]
 async fn a_slow_mail_server_holds_up_no_writes() {
-    let sink = SmtpSink::start(false).await;
-    let url = sink.url.clone();
-    let app = spawn_app_with(move |c| c.mail.smtp_url = url.into(), None, None).await;
+    // Set up with mail written to files: signup links need reading.
+    let app = spawn_app().await;
+    let (_studio, artist_token) = crate::bops::artist(&app, "mailless@example.com", "Mailless").await;
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "like me").await;
+    assert_eq!(status, 201, "{bop}");
+    let bop = bop["id"].as_str().unwrap().to_owned();
     let first = crate::bops::fan(&app, "first@example.com");
     let second = crate::bops::fan(&app, "second@example.com");
-    // The reset email goes out and the mail server sits on its DATA.
+    let likers = fans_with_tokens(&app, 40);
+    app.drain_events().await;
+    app.mails(); // nothing left in the outbox for the slow server below
+    assert_eq!(outbox_count(&app, "pending"), 0);
+    let sent_before = outbox_count(&app, "sent");
+
+    // Now with a mail server that sits on each message's DATA.
+    let sink = SmtpSink::start(false).await;
+    let url = sink.url.clone();
+    let app = app.restart_with(move |c| c.mail.smtp_url = url.into()).await;
     forgot_password(&app, &first).await;
     let reached_data =
         crate::helpers::eventually(Duration::from_secs(20), || *sink.data_read.lock().unwrap() == 1).await;
-    assert!(reached_data, "the reset email reached the mail server");
-    // Meanwhile sign-ins (each a write) and another reset go through.
-    let writes = async {
-        for _ in 0..5 {
-            assert_eq!(api_sign_in(&app, &second).await, 200);
-        }
-        forgot_password(&app, &second).await;
-    };
-    assert!(tokio::time::timeout(Duration::from_secs(30), writes).await.is_ok(), "writes waited for the mail server");
-    assert!(sink.received.lock().unwrap().is_empty(), "the mail server had not answered yet");
+    assert!(reached_data, "the reset email reached the mail server, which holds it");
+
+    // Meanwhile 40 likes, each its own write through the single writer, all commit.
+    let started = std::time::Instant::now();
+    let likes = likers.iter().map(|token| {
+        let request = app.client.post(app.url(&format!("/api/v1/bops/{bop}/like"))).bearer_auth(token).send();
+        async move { request.await.map(|r| r.status().as_u16()) }
+    });
+    let statuses = tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(likes))
+        .await
+        .expect("the likes waited for the mail server");
+    assert!(statuses.iter().all(|s| matches!(s, Ok(200))), "{statuses:?}");
+    // …and a write that queues mail of its own.
+    let another = tokio::time::timeout(Duration::from_secs(30), forgot_password(&app, &second)).await;
+    assert!(another.is_ok(), "a second reset waited for the mail server");
+    let elapsed = started.elapsed();
+    let likes_committed = bop.clone();
+    let (rows, counter): (i64, i64) = app
+        .state
+        .db
+        .read_blocking(move |c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM bops_likes l WHERE l.bop_id = b.id), b.like_count
+                 FROM bops_videos b WHERE b.uid = ?1",
+                [likes_committed],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap();
+    assert_eq!((rows, counter), (40, 40), "every like committed, counter included");
+    assert!(sink.received.lock().unwrap().is_empty(), "the mail server still had not answered ({elapsed:?} in)");
+    assert_eq!(*sink.data_read.lock().unwrap(), 1, "the first message was still held the whole time");
     assert_eq!(outbox_count(&app, "pending"), 2, "both emails wait in the outbox");
+
     sink.release.add_permits(10);
     let delivered =
         crate::helpers::eventually(Duration::from_secs(20), || sink.received.lock().unwrap().len() == 2).await;
     assert!(delivered, "both emails are delivered once the server answers");
-    assert!(crate::helpers::eventually(Duration::from_secs(10), || outbox_count(&app, "sent") == 2).await);
+    assert!(
+        crate::helpers::eventually(Duration::from_secs(10), || outbox_count(&app, "sent") == sent_before + 2).await
+    );
     app.stop().await;
 }
 
