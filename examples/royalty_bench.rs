@@ -28,7 +28,13 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut config = Config::defaults();
     config.data.dir = dir.path().join("data");
-    let size = boptone::demo::DemoSize { artists: 12, fans: 1, bops: 1, password: "benchmark-password".into() };
+    let size = boptone::demo::DemoSize {
+        artists: 12,
+        fans: 1,
+        bops: 1,
+        password: "benchmark-password".into(),
+        heavy_follows: 0,
+    };
     boptone::demo::run(&config, &size)?;
     let db = Db::open_migrated(&config.database_path())?;
     let isrcs = db.read_blocking(boptone::music::repo::list_coded_tracks)?;
