@@ -16,13 +16,15 @@ pub struct Poster {
 }
 
 pub fn process(bytes: &[u8]) -> Result<Poster, PhotoError> {
-    let image = photo::decode(bytes)?;
+    let decoded = photo::decode(bytes)?;
+    let image = &decoded.image;
     let fitted = if image.width() > MAX_WIDTH || image.height() > MAX_HEIGHT {
-        image.resize(MAX_WIDTH, MAX_HEIGHT, FilterType::Triangle)
+        image.resize(MAX_WIDTH, MAX_HEIGHT, FilterType::Triangle).to_rgb8()
     } else {
-        image
+        image.to_rgb8()
     };
-    let jpeg = photo::encode_jpeg(&fitted.to_rgb8())?;
+    drop(decoded);
+    let jpeg = photo::encode_jpeg(&fitted)?;
     let digest = hex::encode(&Sha256::digest(&jpeg)[..16]);
     Ok(Poster { key: format!("posters/{digest}.jpg"), jpeg })
 }

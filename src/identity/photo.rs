@@ -54,8 +54,9 @@ pub struct Photo {
 }
 
 pub fn process(bytes: &[u8]) -> Result<Photo, PhotoError> {
-    let image = decode(bytes)?;
-    let square = image.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3).to_rgb8();
+    let decoded = decode(bytes)?;
+    let square = decoded.image.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3).to_rgb8();
+    drop(decoded);
     let jpeg = encode_jpeg(&square)?;
     let digest = hex::encode(&Sha256::digest(&jpeg)[..16]);
     Ok(Photo { key: format!("profiles/{digest}.jpg"), jpeg })
@@ -73,8 +74,9 @@ pub fn encode_jpeg(image: &image::RgbImage) -> Result<Vec<u8>, PhotoError> {
 /// memory limits, all checked from the header before any pixel is decoded:
 /// a few hundred KB of PNG can claim 16-bit RGBA at 6320×6320, 300 MiB once
 /// decoded. At most [`MAX_DECODES`] images decode at once, so concurrent
-/// uploads cannot multiply that budget without bound.
-pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
+/// uploads cannot multiply that budget without bound; the place is held
+/// while the [`Decoded`] image lives, so the caller's resize counts too.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, PhotoError> {
     if bytes.len() > MAX_BYTES {
         return Err(PhotoError::TooLarge);
     }
@@ -97,14 +99,23 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
         let max_pixels = max_pixels_at(u64::from(decoder.color_type().bytes_per_pixel()));
         return Err(PhotoError::TooManyPixels { max_megapixels: max_pixels / 1_000_000 });
     }
-    let _permit = DECODES.acquire();
+    let permit = DECODES.acquire();
     let image = image::DynamicImage::from_decoder(decoder).map_err(|e| refusal(&e))?;
     // Deeper colour than 8 bits per channel only doubles what the resize holds.
-    Ok(match image {
+    let image = match image {
         image::DynamicImage::ImageRgb8(_) | image::DynamicImage::ImageRgba8(_) => image,
         other if other.color().has_alpha() => other.to_rgba8().into(),
         other => other.to_rgb8().into(),
-    })
+    };
+    Ok(Decoded { image, _place: permit })
+}
+
+/// A decoded image and its place among the images decoding at once: the
+/// place is given back when the image is dropped, after the caller's work
+/// on it (a resize holds as much again).
+pub struct Decoded {
+    pub image: image::DynamicImage,
+    _place: DecodePermit,
 }
 
 /// The decoder's own allocation limits: a second line behind the header checks.
@@ -155,8 +166,23 @@ impl Drop for DecodePermit {
 static DECODES: Decodes = Decodes { running: std::sync::Mutex::new(0), freed: std::sync::Condvar::new() };
 
 #[cfg(test)]
+fn decoding_now() -> usize {
+    *DECODES.running.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decoded_image_holds_its_place_until_it_is_dropped() {
+        let image = image::RgbImage::from_pixel(64, 48, image::Rgb([10, 20, 30]));
+        let jpeg = encode_jpeg(&image).unwrap();
+        // Other tests decode in parallel: only "at least this one" is certain.
+        let decoded = decode(&jpeg).unwrap();
+        assert!(decoding_now() >= 1, "held while the caller works on the image");
+        drop(decoded);
+    }
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
