@@ -17,10 +17,12 @@ use crate::media::MediaKey;
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// A place among the masters being analysed; `None` when all are taken.
-struct Turn(());
+pub struct Turn(());
 
 impl Turn {
-    fn take() -> Option<Turn> {
+    /// Taken before the upload is finished, so a busy server answers 503
+    /// and the artist's upload stays, to be added again in a moment.
+    pub fn take() -> Option<Turn> {
         let max = std::thread::available_parallelism().map_or(2, |n| n.get());
         IN_FLIGHT
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
@@ -57,13 +59,10 @@ impl Drop for Scratch {
     }
 }
 
-/// Checks the uploaded master and makes its rendition; on any refusal the
-/// master is deleted and the error names what is wrong with the file.
-pub async fn process(state: &AppState, finished: &Finished, track_uid: &str) -> AppResult<Processed> {
-    let Some(_turn) = Turn::take() else {
-        state.media.delete(&finished.key).await?;
-        return Err(AppError::Unavailable);
-    };
+/// Checks the uploaded master and makes its rendition (holding `_turn`);
+/// on any refusal the master is deleted and the error names what is wrong
+/// with the file.
+pub async fn process(state: &AppState, _turn: Turn, finished: &Finished, track_uid: &str) -> AppResult<Processed> {
     match analyse(state, finished, track_uid).await {
         Ok(done) => Ok(done),
         Err(err) => {

@@ -66,9 +66,10 @@ pub async fn add_track(
     if count >= MAX_TRACKS {
         return Err(AppError::Conflict(format!("A release holds at most {MAX_TRACKS} tracks.")));
     }
+    let turn = masters::Turn::take().ok_or(AppError::Unavailable)?;
     let finished = crate::bops::state(state).uploads.finish(artist.id, upload_id, UploadPurpose::Master).await?;
     let uid = new_uid();
-    let processed = masters::process(state, &finished, &uid).await?;
+    let processed = masters::process(state, turn, &finished, &uid).await?;
     let warnings = super::audio::warnings(&processed.info);
     let (track_uid, artist_id) = (uid.clone(), artist.id);
     let stored = state

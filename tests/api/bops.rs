@@ -474,6 +474,12 @@ const REVENUE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/studio/music/x/artwork"),
     ("POST", "/studio/music/x/publish"),
     ("POST", "/studio/music/x/takedown"),
+    ("POST", "/studio/music/uploads"),
+    ("POST", "/studio/music/x/tracks"),
+    ("GET", "/studio/music/tracks/x"),
+    ("POST", "/studio/music/tracks/x"),
+    ("POST", "/studio/music/tracks/x/splits"),
+    ("POST", "/studio/music/tracks/x/delete"),
 ];
 
 #[tokio::test]

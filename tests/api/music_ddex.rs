@@ -41,6 +41,24 @@ pub async fn ddex_app(targets: Vec<toml::Value>) -> TestApp {
     .await
 }
 
+/// Runs the delivery job once, at the application's clock; how many it sent.
+pub async fn deliver_due(app: &TestApp) -> usize {
+    let music = &boptone::music::state(&app.state).config;
+    let clock = app.state.clock.clone();
+    boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await
+}
+
+/// An app delivering to `target`, with a published two-track album whose
+/// deliveries have been sent.
+pub async fn published_and_delivered(target: toml::Value) -> TestApp {
+    let app = ddex_app(vec![target]).await;
+    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
+    published_album(&app, &mut browser).await;
+    app.drain_events().await;
+    deliver_due(&app).await;
+    app
+}
+
 fn schema() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ddex/ern43/release-notification.xsd")
 }
@@ -155,10 +173,7 @@ async fn publishing_delivers_a_batch_to_each_target_and_a_failing_one_is_retried
     app.drain_events().await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ddex_deliveries WHERE status = 'pending'"), 2);
 
-    let music = &boptone::music::state(&app.state).config;
-    let clock = app.state.clock.clone();
-    let sent =
-        boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await;
+    let sent = deliver_due(&app).await;
     assert_eq!(sent, 2);
     let upc = count_text(&app, "SELECT upc FROM music_releases");
     let message = check_batch(drop.path(), &upc);
@@ -169,15 +184,9 @@ async fn publishing_delivers_a_batch_to_each_target_and_a_failing_one_is_retried
     assert!(error.contains("cannot write"), "{error}");
 
     // Not due yet: nothing is sent; after the backoff, the retry is.
-    assert_eq!(
-        boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await,
-        0
-    );
+    assert_eq!(deliver_due(&app).await, 0);
     app.state.clock.advance(31_000);
-    assert_eq!(
-        boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await,
-        1
-    );
+    assert_eq!(deliver_due(&app).await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ddex_delivery_attempts"), 3);
 
     // The artist sees the log on the release page.
@@ -188,7 +197,7 @@ async fn publishing_delivers_a_batch_to_each_target_and_a_failing_one_is_retried
     // A takedown goes out the same way.
     browser.post_form(&format!("/studio/music/{release}/takedown"), &[]).await;
     app.drain_events().await;
-    boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await;
+    deliver_due(&app).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ddex_deliveries WHERE kind = 'takedown' AND status = 'delivered'"), 1);
     let messages: Vec<String> =
         files_under(drop.path()).into_iter().filter(|f| f.ends_with(&format!("{upc}.xml"))).collect();

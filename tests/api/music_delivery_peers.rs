@@ -5,10 +5,9 @@
 
 use std::path::Path;
 
-use crate::bops::{artist, count, count_text};
+use crate::bops::{count, count_text};
 use crate::helpers::client;
-use crate::music_ddex::{assert_valid_ern, check_batch, ddex_app, target};
-use crate::music_money::published_album;
+use crate::music_ddex::{assert_valid_ern, check_batch, published_and_delivered, target};
 
 fn env(name: &str) -> String {
     std::env::var(name)
@@ -30,13 +29,7 @@ async fn a_published_release_lands_in_the_stores_sftp_drop_folder_marker_last() 
             ("remote_dir", remote_dir.clone().into()),
         ],
     );
-    let app = ddex_app(vec![sftp]).await;
-    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
-    published_album(&app, &mut browser).await;
-    app.drain_events().await;
-    let music = &boptone::music::state(&app.state).config;
-    let clock = app.state.clock.clone();
-    boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await;
+    let app = published_and_delivered(sftp).await;
     let status = count_text(&app, "SELECT status || ' ' || COALESCE(last_error, '') FROM ddex_deliveries");
     assert_eq!(status.trim(), "delivered");
     let drop = Path::new(&remote_dir);
@@ -66,13 +59,7 @@ async fn a_published_release_lands_in_the_stores_bucket() {
             ("prefix", "incoming".into()),
         ],
     );
-    let app = ddex_app(vec![s3]).await;
-    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
-    published_album(&app, &mut browser).await;
-    app.drain_events().await;
-    let music = &boptone::music::state(&app.state).config;
-    let clock = app.state.clock.clone();
-    boptone::music::distribution::deliver_due(&app.state.db, &app.state.media, music, || clock.now_ms()).await;
+    let app = published_and_delivered(s3).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ddex_deliveries WHERE status = 'delivered'"), 1);
     let listing = client()
         .get(format!("{endpoint}/{bucket}?list-type=2&prefix=incoming/"))

@@ -185,18 +185,14 @@ pub fn list_tracks(conn: &Connection, release: i64) -> rusqlite::Result<Vec<Trac
     .collect()
 }
 
-/// An artist's own track, with its release's status.
+/// An artist's own track, with its release's status; another artist's is
+/// as good as missing.
 pub fn find_track_for_artist(
     conn: &Connection,
     artist: ArtistId,
     uid: &str,
 ) -> rusqlite::Result<Option<(TrackRow, ReleaseStatus)>> {
-    conn.prepare_cached(&format!(
-        "SELECT {TRACK_COLUMNS}, r.status FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
-         WHERE t.uid = ?1 AND r.artist_id = ?2 AND t.deleted_at IS NULL AND r.deleted_at IS NULL"
-    ))?
-    .query_row(params![uid, artist.0], |r| Ok((track_row(r)?, r.get(23)?)))
-    .optional()
+    Ok(find_track(conn, uid)?.filter(|(_, _, owner)| *owner == artist).map(|(track, status, _)| (track, status)))
 }
 
 /// A track with its release's status and artist.
