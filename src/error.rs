@@ -26,6 +26,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// Fewer units left than an order asks for (409, code `sold_out`).
+    #[error("{0}")]
+    SoldOut(String),
     /// A revenue action before onboarding is finished: browsers go to `url`.
     #[error("finish setting up your account first ({step})")]
     Incomplete { step: &'static str, url: &'static str },
@@ -64,7 +67,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::SoldOut(_) => StatusCode::CONFLICT,
             AppError::Incomplete { .. } => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -75,8 +78,10 @@ impl AppError {
 
     /// A short machine-readable code for JSON clients.
     fn code(&self) -> &'static str {
-        if let AppError::Incomplete { .. } = self {
-            return "onboarding_incomplete";
+        match self {
+            AppError::Incomplete { .. } => return "onboarding_incomplete",
+            AppError::SoldOut(_) => return "sold_out",
+            _ => {}
         }
         match self.status() {
             StatusCode::NOT_FOUND => "not_found",

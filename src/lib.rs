@@ -24,6 +24,7 @@ pub mod payments;
 pub mod pillar;
 pub mod pillars;
 pub mod router;
+pub mod shop;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -2,4 +2,5 @@
 
 use crate::pillar::Pillar;
 
-pub static ALL: &[&dyn Pillar] = &[&crate::identity::PILLAR, &crate::bops::PILLAR, &crate::music::PILLAR];
+pub static ALL: &[&dyn Pillar] =
+    &[&crate::identity::PILLAR, &crate::bops::PILLAR, &crate::music::PILLAR, &crate::shop::PILLAR];

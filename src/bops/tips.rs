@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
 use crate::identity::artist_by_uid;
 use crate::identity::gate::revenue_gate;
-use crate::payments::{NewPayment, Outcome, PaymentRow, TipCharge, record_payment};
+use crate::payments::{Charge, NewPayment, Outcome, PaymentRow, record_payment};
 
 /// A fan's tip reached the artist.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,9 +106,15 @@ pub async fn start_tip(
     super::state(state).tip_limits.check(fan.id.0, artist.id.0, ip)?;
     let tip_uid = crate::core::new_uid();
     let fee_minor = amount_minor * i64::from(config.platform_fee_percent) / 100;
-    let charge =
-        TipCharge { amount_minor, currency: &config.currency, fee_minor, destination: &destination, tip_uid: &tip_uid };
-    let payment = state.payments.start_tip(&charge).await?;
+    let charge = Charge {
+        amount_minor,
+        currency: &config.currency,
+        fee_minor,
+        destination: &destination,
+        purpose: TIP,
+        reference: &tip_uid,
+    };
+    let payment = state.payments.start_charge(&charge).await?;
     let (uid, fan_id, currency, provider) =
         (tip_uid.clone(), fan.id, config.currency.clone(), state.payments.provider_name());
     let payment_ref = payment.payment_ref.clone();

@@ -41,6 +41,8 @@ const SECRET_KEYS: &[&str] = &[
     "payments.stripe.webhook_secret",
     "media.s3.secret_access_key",
     "ops.metrics_token",
+    "shop.pod.api_key",
+    "shop.pod.webhook_secret",
 ];
 
 #[derive(Debug, Clone, Deserialize)]

@@ -54,6 +54,12 @@ row_id! {
     TipId;
     /// `platform_events.id`
     EventId;
+    /// `products.id`
+    ProductId;
+    /// `product_variants.id`
+    VariantId;
+    /// `orders.id`
+    OrderId;
 }
 
 #[cfg(test)]

@@ -7,5 +7,5 @@ pub mod money;
 pub mod uid;
 
 pub use clock::Clock;
-pub use money::{Currency, Money};
+pub use money::{AmountError, Currency, Money};
 pub use uid::new_uid;

@@ -32,6 +32,43 @@ impl Currency {
         u32::from(self.0.exponent().expect("parse admits only currencies with an exponent"))
     }
 
+    /// An amount as people write it ("12", "12.5", "12.50") in minor units:
+    /// integer arithmetic only, no more decimals than the currency has.
+    pub fn parse_amount(self, raw: &str) -> Result<i64, AmountError> {
+        let raw = raw.trim().strip_prefix(self.symbol().unwrap_or("\0")).unwrap_or(raw.trim());
+        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || (!fraction.is_empty() && !digits(fraction)) || (raw.contains('.') && fraction.is_empty()) {
+            return Err(AmountError::NotAnAmount);
+        }
+        let exponent = self.exponent() as usize;
+        let fraction = fraction.trim_end_matches('0');
+        if fraction.len() > exponent {
+            return Err(AmountError::TooPrecise(self.exponent()));
+        }
+        let scale = 10i64.pow(self.exponent());
+        let whole: i64 = whole.parse().map_err(|_| AmountError::TooLarge)?;
+        let fraction: i64 =
+            if fraction.is_empty() { 0 } else { format!("{fraction:0<exponent$}").parse().unwrap_or(0) };
+        whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(fraction))
+            .filter(|v| *v <= MAX_AMOUNT_MINOR)
+            .ok_or(AmountError::TooLarge)
+    }
+
+    /// `minor` as a plain decimal ("25.00", "1200"): what a form shows.
+    pub fn format_amount(self, minor: i64) -> String {
+        let exponent = self.exponent();
+        let sign = if minor < 0 { "-" } else { "" };
+        let units = minor.unsigned_abs();
+        if exponent == 0 {
+            return format!("{sign}{units}");
+        }
+        let scale = 10u64.pow(exponent);
+        format!("{sign}{}.{:0width$}", units / scale, units % scale, width = exponent as usize)
+    }
+
     fn symbol(self) -> Option<&'static str> {
         match self.code() {
             "USD" | "CAD" | "AUD" | "NZD" => Some("$"),
@@ -60,6 +97,20 @@ impl<'de> Deserialize<'de> for Currency {
         let code = String::deserialize(deserializer)?;
         Currency::parse(&code).map_err(serde::de::Error::custom)
     }
+}
+
+/// The largest amount a form or import may give (a billion major units of
+/// a 2-decimal currency): far beyond any price, far below overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("Enter an amount like 12.50.")]
+    NotAnAmount,
+    #[error("Use at most {0} decimal places.")]
+    TooPrecise(u32),
+    #[error("That amount is too large.")]
+    TooLarge,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -109,6 +160,24 @@ mod tests {
 
     fn money(minor: i64, code: &str) -> Money {
         Money::new(minor, Currency::parse(code).unwrap())
+    }
+
+    #[test]
+    fn parses_amounts_without_floats() {
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(usd.parse_amount("12"), Ok(1200));
+        assert_eq!(usd.parse_amount("12.5"), Ok(1250));
+        assert_eq!(usd.parse_amount(" 12.50 "), Ok(1250));
+        assert_eq!(usd.parse_amount("$0.07"), Ok(7));
+        assert_eq!(usd.parse_amount("12.500"), Ok(1250));
+        assert_eq!(usd.parse_amount("12.505"), Err(AmountError::TooPrecise(2)));
+        for bad in ["", "abc", "-1", "1,000", "1.", ".5", "1.2.3", "1e3"] {
+            assert_eq!(usd.parse_amount(bad), Err(AmountError::NotAnAmount), "{bad:?}");
+        }
+        assert_eq!(usd.parse_amount("99999999999999999999"), Err(AmountError::TooLarge));
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.parse_amount("1200"), Ok(1200));
+        assert_eq!(jpy.parse_amount("1200.5"), Err(AmountError::TooPrecise(0)));
     }
 
     #[test]

@@ -49,3 +49,20 @@ pub fn record_split(tx: &Tx, income: &Income<'_>, shares: &Shares<Holder>) -> ru
     }
     Ok(true)
 }
+
+/// Records income that is the artist's alone, less the platform's `fee`:
+/// one row. Recording the same reference again changes nothing (false).
+pub fn record_whole(tx: &Tx, income: &Income<'_>, fee: Micros, holder: &Holder) -> rusqlite::Result<bool> {
+    if repo::reference_recorded(tx, income.reference)? {
+        return Ok(false);
+    }
+    let row = repo::NewEntry {
+        income,
+        holder,
+        basis_points: 10_000,
+        gross: income.gross,
+        net: Micros(income.gross.0 - fee.0),
+    };
+    repo::insert_entry(tx, &row, crate::db::now_ms())?;
+    Ok(true)
+}

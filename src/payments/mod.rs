@@ -42,22 +42,36 @@ pub struct SubscriptionCheckout<'a> {
     pub cancel_url: String,
 }
 
-/// A tip to charge: paid by a fan, transferred to the artist's connected
-/// account, minus the platform's fee.
-pub struct TipCharge<'a> {
+/// A payment to charge a fan for an artist (a tip, an order): transferred
+/// to the artist's connected account, minus the platform's fee.
+pub struct Charge<'a> {
     pub amount_minor: i64,
     pub currency: &'a str,
     pub fee_minor: i64,
     pub destination: &'a str,
-    pub tip_uid: &'a str,
+    /// The settler's purpose and the pillar's reference: they name the
+    /// provider's object (metadata `{purpose}_uid`) and make its creation
+    /// idempotent.
+    pub purpose: &'a str,
+    pub reference: &'a str,
 }
 
-/// How the fan completes a tip: Stripe's client secret for a card form, or
-/// nothing (the sandbox confirms locally).
+/// How the fan completes a charge: Stripe's client secret for a card form,
+/// or nothing (the sandbox confirms locally).
 #[derive(Debug, Clone)]
-pub struct TipPayment {
+pub struct ChargeStarted {
     pub payment_ref: String,
     pub client_secret: Option<String>,
+}
+
+/// Money going back to the payer of `payment_ref`; with Stripe the
+/// transfer to the artist is reversed and the platform's fee refunded in
+/// proportion.
+pub struct Refund<'a> {
+    pub payment_ref: &'a str,
+    pub amount_minor: i64,
+    /// Our id of the refund: repeats are one refund at the provider.
+    pub reference: &'a str,
 }
 
 /// What a payouts provider says about a connected account.
@@ -104,12 +118,34 @@ impl Payments {
         }
     }
 
-    pub async fn start_tip(&self, charge: &TipCharge<'_>) -> AppResult<TipPayment> {
+    pub async fn start_charge(&self, charge: &Charge<'_>) -> AppResult<ChargeStarted> {
         match self {
-            Payments::Sandbox => {
-                Ok(TipPayment { payment_ref: format!("sbx_pi_{}", uuid::Uuid::new_v4().simple()), client_secret: None })
-            }
-            Payments::Stripe(stripe) => stripe.start_tip(charge).await,
+            Payments::Sandbox => Ok(ChargeStarted { payment_ref: sandbox::new_payment_ref(), client_secret: None }),
+            Payments::Stripe(stripe) => stripe.start_charge(charge).await,
+        }
+    }
+
+    /// The sandbox names its payments itself, so a pillar can record one in
+    /// the same write that starts it; a remote provider names it later.
+    pub fn local_payment_ref(&self) -> Option<String> {
+        self.is_sandbox().then(sandbox::new_payment_ref)
+    }
+
+    /// Gives money back; returns the provider's id of the refund.
+    pub async fn refund(&self, refund: &Refund<'_>) -> AppResult<String> {
+        match self {
+            Payments::Sandbox => Ok(format!("sbx_re_{}", uuid::Uuid::new_v4().simple())),
+            Payments::Stripe(stripe) => stripe.refund(refund).await,
+        }
+    }
+
+    /// Closes an unpaid charge so it can no longer be paid. Best effort: one
+    /// paid meanwhile cannot be closed, and its webhook decides.
+    pub async fn cancel_charge(&self, payment_ref: &str) {
+        if let Payments::Stripe(stripe) = self
+            && let Err(err) = stripe.cancel_charge(payment_ref).await
+        {
+            tracing::warn!(payment_ref, error = %err, "could not cancel an unpaid PaymentIntent");
         }
     }
 

@@ -24,6 +24,10 @@ pub fn start_subscription() -> CheckoutStart {
     CheckoutStart { redirect_url: format!("/sandbox/checkout/{checkout_ref}"), checkout_ref }
 }
 
+pub fn new_payment_ref() -> String {
+    format!("sbx_pi_{}", uuid::Uuid::new_v4().simple())
+}
+
 pub fn new_account_ref() -> String {
     format!("sbx_acct_{}", uuid::Uuid::new_v4().simple())
 }
@@ -92,6 +96,7 @@ async fn complete_checkout(
     let payment = own_pending_payment(&state, &user, &checkout_ref).await?;
     let outcome = Outcome {
         paid: true,
+        failed: false,
         customer_ref: Some(format!("sbx_cus_{}", user.uid)),
         subscription_ref: Some(format!("sbx_sub_{}", uuid::Uuid::new_v4().simple())),
         at: crate::db::now_ms(),
@@ -127,7 +132,13 @@ pub async fn confirm_payment(state: &AppState, payer: UserId, provider_ref: Stri
         .write_durable(move |tx| {
             let payment = repo::find_payment(tx, &provider_ref)?.filter(|p| p.owner == payer);
             let payment = payment.ok_or(AppError::NotFound)?;
-            let outcome = Outcome { paid: true, customer_ref: None, subscription_ref: None, at: crate::db::now_ms() };
+            let outcome = Outcome {
+                paid: true,
+                failed: false,
+                customer_ref: None,
+                subscription_ref: None,
+                at: crate::db::now_ms(),
+            };
             app.settlers.settle(tx, &payment.provider_ref, &outcome, crate::db::now_ms())?;
             Ok(())
         })

@@ -55,6 +55,8 @@ pub struct Outcome {
     /// Paid, or nothing to pay. An unpaid completion (a delayed payment
     /// method) reaches the settler but leaves the payment pending.
     pub paid: bool,
+    /// The payment can no longer succeed (the provider canceled it).
+    pub failed: bool,
     pub customer_ref: Option<String>,
     pub subscription_ref: Option<String>,
     /// When it happened at the provider (unix ms).
@@ -107,6 +109,8 @@ impl Settlers {
         settler(tx, &payment, outcome)?;
         if outcome.paid {
             repo::set_payment_status(tx, provider_ref, "succeeded", now)?;
+        } else if outcome.failed {
+            repo::set_payment_status(tx, provider_ref, "canceled", now)?;
         }
         Ok(true)
     }

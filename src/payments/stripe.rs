@@ -14,7 +14,7 @@ use stripe_connect::account::{
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
 use stripe_shared::CheckoutSessionMode;
 
-use super::{AccountStatus, CheckoutStart, SubscriptionCheckout, TipCharge, TipPayment};
+use super::{AccountStatus, Charge, ChargeStarted, CheckoutStart, Refund, SubscriptionCheckout};
 use crate::config::StripeConfig;
 use crate::error::{AppError, AppResult};
 
@@ -63,24 +63,47 @@ impl StripeProvider {
 
     /// A PaymentIntent that pays the artist's connected account directly,
     /// keeping the platform's fee.
-    pub async fn start_tip(&self, charge: &TipCharge<'_>) -> AppResult<TipPayment> {
+    pub async fn start_charge(&self, charge: &Charge<'_>) -> AppResult<ChargeStarted> {
         use stripe_core::payment_intent::{
             CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods, CreatePaymentIntentTransferData,
         };
         let currency: stripe_types::Currency =
             charge.currency.to_lowercase().parse().map_err(|_| stripe_error("unknown currency"))?;
-        let metadata = HashMap::from([("tip_uid".to_owned(), charge.tip_uid.to_owned())]);
+        let metadata = HashMap::from([(format!("{}_uid", charge.purpose), charge.reference.to_owned())]);
         let intent = CreatePaymentIntent::new(charge.amount_minor, currency)
             .application_fee_amount(charge.fee_minor)
             .transfer_data(CreatePaymentIntentTransferData::new(charge.destination))
             .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods::new(true))
             .metadata(metadata)
             .customize()
-            .request_strategy(once(&format!("boptone-tip-{}", charge.tip_uid))?)
+            .request_strategy(once(&format!("boptone-{}-{}", charge.purpose, charge.reference))?)
             .send(&self.client)
             .await
             .map_err(stripe_error)?;
-        Ok(TipPayment { payment_ref: intent.id.to_string(), client_secret: intent.client_secret.clone() })
+        Ok(ChargeStarted { payment_ref: intent.id.to_string(), client_secret: intent.client_secret.clone() })
+    }
+
+    /// A refund of part or all of a destination charge: the transfer to the
+    /// artist is reversed and the application fee refunded in proportion.
+    pub async fn refund(&self, refund: &Refund<'_>) -> AppResult<String> {
+        use stripe_core::refund::CreateRefund;
+        let created = CreateRefund::new()
+            .payment_intent(refund.payment_ref)
+            .amount(refund.amount_minor)
+            .reverse_transfer(true)
+            .refund_application_fee(true)
+            .customize()
+            .request_strategy(once(&format!("boptone-refund-{}", refund.reference))?)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        Ok(created.id.to_string())
+    }
+
+    pub async fn cancel_charge(&self, payment_ref: &str) -> AppResult<()> {
+        use stripe_core::payment_intent::CancelPaymentIntent;
+        CancelPaymentIntent::new(payment_ref).send(&self.client).await.map_err(stripe_error)?;
+        Ok(())
     }
 
     pub async fn create_account(&self, artist_uid: &str, email: &str) -> AppResult<String> {

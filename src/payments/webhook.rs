@@ -85,7 +85,12 @@ fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, at: i64) -> AppResul
         }
         EventObject::PaymentIntentSucceeded(intent) => {
             // Payments (tips, orders) are recorded here, and only here, for Stripe.
-            let outcome = Outcome { paid: true, customer_ref: None, subscription_ref: None, at };
+            let outcome = Outcome { paid: true, failed: false, customer_ref: None, subscription_ref: None, at };
+            settlers.settle(tx, intent.id.as_str(), &outcome, now_ms())?;
+        }
+        EventObject::PaymentIntentCanceled(intent) => {
+            // Held units go back at once rather than when the hold ends.
+            let outcome = Outcome { paid: false, failed: true, customer_ref: None, subscription_ref: None, at };
             settlers.settle(tx, intent.id.as_str(), &outcome, now_ms())?;
         }
         EventObject::AccountUpdated(account) => {
@@ -111,6 +116,7 @@ fn checkout_outcome(session: &CheckoutSession, at: i64) -> Outcome {
             session.payment_status,
             CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
         ),
+        failed: false,
         customer_ref: session.customer.as_ref().map(|c| c.id().to_string()),
         subscription_ref: session.subscription.as_ref().map(|s| s.id().to_string()),
         at,

@@ -36,6 +36,7 @@ mod s3;
 mod scale;
 mod server;
 mod settlement;
+mod shop;
 mod smtp_sink;
 mod stripe;
 mod surfaces;

@@ -1,0 +1,114 @@
+//! What fans see: an artist's active products, a product, their own orders.
+
+use super::domain::ProductStatus;
+use super::products::load_full;
+use super::repo;
+use super::views::{FanOrderView, ProductSummary, ProductView};
+use crate::app::AppState;
+use crate::core::ids::UserId;
+use crate::error::{AppError, AppResult};
+
+/// An artist's active products, newest first, after `cursor` (a product id).
+pub async fn list_products(
+    state: &AppState,
+    artist_uid: String,
+    cursor: Option<String>,
+    limit: usize,
+) -> AppResult<(Vec<ProductSummary>, Option<String>)> {
+    let rows = state
+        .db
+        .read(move |c| {
+            let Some(artist) = crate::identity::artist_by_uid(c, &artist_uid)?.filter(|a| !a.suspended) else {
+                return Ok(None);
+            };
+            let before = match cursor {
+                Some(uid) => repo::find_product(c, &uid)?.filter(|p| p.artist_id == artist.id).map(|p| p.id),
+                None => None,
+            };
+            let mut products =
+                repo::list_products_for_artist(c, artist.id, Some(ProductStatus::Active), before, limit + 1)?;
+            let next = (products.len() > limit).then(|| {
+                products.truncate(limit);
+                products.last().map(|p| p.uid.clone()).unwrap_or_default()
+            });
+            let ids: Vec<_> = products.iter().map(|p| p.id).collect();
+            let covers = repo::covers_of(c, &ids)?;
+            let mut rows = Vec::with_capacity(products.len());
+            for product in products {
+                let variants = repo::variants_of(c, product.id)?;
+                let cover = covers.iter().find(|p| p.product_id == product.id).cloned();
+                rows.push((product, variants, cover));
+            }
+            Ok(Some((rows, next)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (rows, next) = rows;
+    let items = rows.iter().map(|(p, v, c)| ProductSummary::new(p, v, c.as_ref(), &state.media)).collect();
+    Ok((items, next))
+}
+
+/// An active product of a visible artist.
+pub async fn product(state: &AppState, uid: String) -> AppResult<ProductView> {
+    let found = state
+        .db
+        .read(move |c| {
+            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active) else {
+                return Ok(None);
+            };
+            if !crate::identity::service::artist_is_visible(c, product.artist_id)? {
+                return Ok(None);
+            }
+            let artist_uid = crate::identity::service::artist_uid(c, product.artist_id)?;
+            let name = crate::identity::service::artist_stage_name(c, product.artist_id)?;
+            Ok(Some((load_full(c, product)?, artist_uid, name)))
+        })
+        .await?;
+    let (full, artist_uid, name) = found.ok_or(AppError::NotFound)?;
+    Ok(ProductView::new(&full, artist_uid, name, &state.media))
+}
+
+pub async fn fan_orders(
+    state: &AppState,
+    fan: UserId,
+    cursor: Option<String>,
+    limit: usize,
+) -> AppResult<(Vec<FanOrderView>, Option<String>)> {
+    let now = state.clock.now_ms();
+    state
+        .db
+        .read(move |c| {
+            let before = match cursor {
+                Some(uid) => repo::find_order(c, &uid)?.filter(|o| o.fan_user_id == fan).map(|o| o.id),
+                None => None,
+            };
+            let (orders, next) = super::orders::page(repo::list_orders_for_fan(c, fan, before, limit + 1)?, limit);
+            let mut views = Vec::with_capacity(orders.len());
+            for order in &orders {
+                views.push(FanOrderView::new(
+                    order,
+                    &repo::items_of(c, order.id)?,
+                    &repo::grants_of_order(c, order.id)?,
+                    now,
+                ));
+            }
+            Ok((views, next))
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+/// A fan's own order; anyone else's is as good as missing.
+pub async fn fan_order(state: &AppState, fan: UserId, uid: String) -> AppResult<FanOrderView> {
+    let now = state.clock.now_ms();
+    state
+        .db
+        .read(move |c| {
+            let Some(order) = repo::find_order(c, &uid)?.filter(|o| o.fan_user_id == fan) else { return Ok(None) };
+            let view =
+                FanOrderView::new(&order, &repo::items_of(c, order.id)?, &repo::grants_of_order(c, order.id)?, now);
+            Ok(Some(view))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
+}
