@@ -82,6 +82,9 @@ pub enum Command {
     /// DDEX ERN 4.3 messages and deliveries of releases.
     #[command(subcommand)]
     Ddex(DdexCommand),
+    /// BopShop administration.
+    #[command(subcommand)]
+    Shop(ShopCommand),
     /// Fill a data directory with demo artists, fans, Bops and engagement.
     Demo {
         #[command(flatten)]
@@ -120,6 +123,23 @@ pub enum AdminCommand {
         /// The name other users see (comments, likes); generated when left out.
         #[arg(long)]
         display_name: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Import a Shopify product CSV export into an artist's shop (the same
+    /// importer and report as the studio's page). Importing again updates.
+    ImportShopify {
+        file: PathBuf,
+        /// The artist's account email.
+        #[arg(long)]
+        artist: String,
+        /// Do not fetch the products' images.
+        #[arg(long)]
+        skip_images: bool,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -242,6 +262,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     report.rows, report.matched_rows, report.payments, report.unmatched_rows, report.import_uid
                 );
             }
+            Ok(())
+        }
+        Command::Shop(ShopCommand::ImportShopify { file, artist, skip_images, config }) => {
+            quiet_logs();
+            let report = crate::shop::commands::import_shopify(&config.load(None)?, &file, &artist, skip_images)?;
+            print!("{}", crate::shop::commands::describe(&report));
             Ok(())
         }
         Command::Ddex(DdexCommand::Export { release, out, target, takedown, config }) => {

@@ -625,6 +625,14 @@ pub fn artist_is_visible(conn: &rusqlite::Connection, artist: ArtistId) -> rusql
     repo::artist_is_visible(conn, artist)
 }
 
+/// The artist whose account uses this email (for admin commands of other pillars).
+pub fn artist_by_email(conn: &rusqlite::Connection, email: &str) -> rusqlite::Result<Option<ArtistRow>> {
+    match repo::find_user_by_email(conn, &email.trim().to_lowercase())? {
+        Some(user) => repo::find_artist_by_user(conn, user.id),
+        None => Ok(None),
+    }
+}
+
 /// The account that uses this email, if any (for other pillars: a track's
 /// collaborator may already be here).
 pub fn user_id_by_email(

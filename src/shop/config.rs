@@ -22,6 +22,7 @@ pub struct ShopConfig {
     pub max_photos: u32,
     pub max_file_bytes: u64,
     pub orders_per_fan_per_hour: u32,
+    pub import_local_images: bool,
     pub pod: PodConfig,
 }
 

@@ -4,10 +4,12 @@
 
 mod api;
 pub mod checkout;
+pub mod commands;
 pub mod config;
 pub mod domain;
 mod downloads;
 pub mod events;
+pub mod import;
 pub mod orders;
 pub mod photos;
 pub mod pod;
@@ -19,6 +21,7 @@ pub mod shipping;
 pub mod shopify;
 mod studio;
 mod studio_files;
+mod studio_import;
 mod studio_orders;
 mod studio_shipping;
 pub mod views;
@@ -88,6 +91,7 @@ impl Pillar for ShopPillar {
         studio::router()
             .merge(studio_orders::router())
             .merge(studio_shipping::router())
+            .merge(studio_import::router())
             .merge(downloads::router())
             .merge(pod::router())
     }

@@ -7,10 +7,12 @@ use super::domain::{FieldErrors, ProductDraft, ProductStatus, VariantDraft, Vari
 use super::repo::{self, PhotoRow, ProductRow, VariantRow};
 use crate::app::AppState;
 use crate::core::Currency;
-use crate::core::ids::ArtistId;
+use crate::core::ids::{ArtistId, ProductId};
+use crate::db::Db;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::identity::ArtistRow;
+use crate::media::Media;
 use crate::media::MediaKey;
 
 /// A product with everything its pages show.
@@ -170,19 +172,25 @@ pub async fn delete_variant(
 
 /// Adds a photo: decoded within the photo limits, stored as a web size and
 /// a thumbnail; the first photo is the cover.
-pub async fn add_photo(
-    state: &AppState,
-    artist: ArtistId,
-    product_uid: String,
-    bytes: Bytes,
-    source_url: String,
-) -> AppResult<()> {
-    let max = super::state(state).config.max_photos as usize;
+pub async fn add_photo(state: &AppState, artist: ArtistId, product_uid: String, bytes: Bytes) -> AppResult<()> {
     let lookup = product_uid.clone();
     let product =
         state.db.read(move |c| repo::find_product_for_artist(c, artist, &lookup)).await?.ok_or(AppError::NotFound)?;
-    let id = product.id;
-    let count = state.db.read(move |c| repo::photos_of(c, id)).await?.len();
+    let max = super::state(state).config.max_photos as usize;
+    store_photo(&state.db, &state.media, max, product.id, bytes, String::new()).await
+}
+
+/// Stores a photo of `product` (at most `max` per product); `source_url`
+/// says where an import found it.
+pub async fn store_photo(
+    db: &Db,
+    media: &Media,
+    max: usize,
+    product: ProductId,
+    bytes: Bytes,
+    source_url: String,
+) -> AppResult<()> {
+    let count = db.read(move |c| repo::photos_of(c, product)).await?.len();
     if count >= max {
         return Err(AppError::invalid("photo", format!("A product has at most {max} photos: remove one first.")));
     }
@@ -192,15 +200,13 @@ pub async fn add_photo(
         .map_err(|why| AppError::invalid("photo", why.to_string()))?;
     let web_key = MediaKey::parse(&processed.web_key).ok_or(AppError::NotFound)?;
     let thumb_key = MediaKey::parse(&processed.thumb_key).ok_or(AppError::NotFound)?;
-    state.media.put_bytes_as(&web_key, processed.web.into(), "image/jpeg").await?;
-    state.media.put_bytes_as(&thumb_key, processed.thumb.into(), "image/jpeg").await?;
-    state
-        .db
-        .write::<_, AppError, _>(move |tx| {
-            repo::insert_photo(tx, id, &processed.web_key, &processed.thumb_key, &source_url, now_ms())?;
-            Ok(())
-        })
-        .await
+    media.put_bytes_as(&web_key, processed.web.into(), "image/jpeg").await?;
+    media.put_bytes_as(&thumb_key, processed.thumb.into(), "image/jpeg").await?;
+    db.write::<_, AppError, _>(move |tx| {
+        repo::insert_photo(tx, product, &processed.web_key, &processed.thumb_key, &source_url, now_ms())?;
+        Ok(())
+    })
+    .await
 }
 
 pub async fn remove_photo(state: &AppState, artist: ArtistId, product_uid: String, photo: i64) -> AppResult<()> {

@@ -412,7 +412,7 @@ async fn upload_photo(
     let result = if bytes.is_empty() {
         Err(AppError::invalid("photo", "Choose a photo to upload."))
     } else {
-        products::add_photo(&state, scope.artist.id, uid.clone(), bytes, String::new()).await
+        products::add_photo(&state, scope.artist.id, uid.clone(), bytes).await
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/studio/shop/products/{uid}?done=photo#photos")).into_response()),

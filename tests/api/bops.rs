@@ -503,6 +503,8 @@ const REVENUE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/studio/shop/orders/x/cancel"),
     ("POST", "/studio/shop/orders/x/refund"),
     ("POST", "/studio/shop/orders/x/pod/retry"),
+    ("GET", "/studio/shop/import"),
+    ("POST", "/studio/shop/import"),
 ];
 
 #[tokio::test]
