@@ -12,6 +12,7 @@ pub mod ddex;
 pub mod demo;
 pub mod distribution;
 pub mod domain;
+pub mod downloads;
 pub mod events;
 pub mod masters;
 pub mod playlists;

@@ -2,6 +2,7 @@
 //! checkout and settlement, orders and refunds, digital downloads,
 //! print-on-demand, Shopify import.
 
+mod album_zip;
 mod api;
 pub mod checkout;
 pub mod commands;

@@ -128,6 +128,8 @@ struct ProductPage {
     files: Vec<FileItem>,
     public_url: Option<String>,
     max_file_bytes: u64,
+    /// The artist's published releases (uid, title), to sell as this download.
+    releases: Vec<(String, String)>,
 }
 
 /// A variant's row: what it is, and its form's values.
@@ -239,6 +241,7 @@ fn product_page(state: &AppState, full: &FullProduct) -> ProductPage {
             .collect(),
         public_url: (p.status == ProductStatus::Active).then(|| format!("/shop/products/{}", p.uid)),
         max_file_bytes: super::state(state).config.max_file_bytes,
+        releases: Vec::new(),
     }
 }
 
@@ -299,7 +302,12 @@ fn message(done: Option<&str>) -> Option<&'static str> {
 async fn product_view(state: &AppState, scope: &crate::identity::ArtistScope, uid: String) -> AppResult<FormView> {
     let full = products::own_product(state, scope.artist.id, uid).await?;
     let view = form_view(full.product.title.clone(), input_of(&full));
-    Ok(FormView { product: Some(product_page(state, &full)), ..view })
+    let mut page = product_page(state, &full);
+    if full.product.kind == ProductKind::Digital {
+        let artist = scope.artist.id;
+        page.releases = state.db.read(move |c| crate::music::downloads::published_releases(c, artist)).await?;
+    }
+    Ok(FormView { product: Some(page), ..view })
 }
 
 async fn show_product(

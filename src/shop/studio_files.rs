@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/studio/shop/products/{id}/files", post(upload_file).layer(DefaultBodyLimit::disable()))
         .route("/studio/shop/products/{id}/files/{file}/delete", post(delete_file))
+        .route("/studio/shop/products/{id}/release", post(attach_release))
 }
 
 /// A file name safe to offer in a download: the last path part, without
@@ -97,9 +98,64 @@ async fn delete_file(
             repo::delete_file(tx, product.id, &file, now_ms())?.map_or(Ok(None), |key| Ok(Some(key)))
         })
         .await?;
-    // Bought files stay for their buyers; others go at once.
-    if let Some(key) = removable.and_then(|k| MediaKey::parse(&k)) {
+    // Bought files stay for their buyers; others go at once (a release's
+    // masters belong to music, and stay).
+    if let Some(key) = removable.filter(|k| k.starts_with("shop/")).and_then(|k| MediaKey::parse(&k)) {
         state.media.delete(&key).await?;
     }
     Ok(Redirect::to(&format!("/studio/shop/products/{uid}?done=removed#files")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ReleaseForm {
+    release: String,
+}
+
+/// Sells a published release as this digital product's download: its
+/// masters as they were uploaded (FLAC or WAV), and a ZIP of the album
+/// made in the background.
+async fn attach_release(
+    State(state): State<AppState>,
+    RevenueReady(scope): RevenueReady,
+    Path(uid): Path<String>,
+    axum::Form(form): axum::Form<ReleaseForm>,
+) -> AppResult<Response> {
+    let artist = scope.artist.id;
+    let lookup = uid.clone();
+    let attached = state
+        .db
+        .write::<_, AppError, _>(move |tx| {
+            let product = repo::find_product_for_artist(tx, artist, &lookup)?.ok_or(AppError::NotFound)?;
+            if product.kind != super::domain::ProductKind::Digital {
+                return Err(AppError::invalid("release", "Only a digital product can be a release's download."));
+            }
+            let release = crate::music::downloads::release_download(tx, artist, &form.release)?
+                .ok_or_else(|| AppError::invalid("release", "Choose one of your published releases."))?;
+            if release.masters.is_empty() {
+                return Err(AppError::invalid("release", "This release has no masters to download."));
+            }
+            repo::set_product_release(tx, product.id, Some(release.id))?;
+            let known: Vec<String> = repo::files_of(tx, product.id)?.into_iter().map(|f| f.media_key).collect();
+            for master in release.masters.iter().filter(|m| !known.contains(&m.media_key)) {
+                let file = repo::NewFile {
+                    uid: &crate::core::new_uid(),
+                    product: product.id,
+                    name: &master.name,
+                    media_key: &master.media_key,
+                    bytes: master.bytes,
+                    content_type: master.content_type,
+                };
+                repo::insert_file(tx, &file, now_ms())?;
+            }
+            Ok((product.id, release))
+        })
+        .await?;
+    let (product, release) = attached;
+    let app = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = super::album_zip::build(&app, product, &release).await {
+            tracing::warn!(error = %err, "could not make the album's ZIP");
+        }
+    });
+    Ok(Redirect::to(&format!("/studio/shop/products/{uid}?done=file#files")).into_response())
 }

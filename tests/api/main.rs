@@ -37,6 +37,7 @@ mod scale;
 mod server;
 mod settlement;
 mod shop;
+mod shop_downloads;
 mod shop_import;
 mod smtp_sink;
 mod stripe;
