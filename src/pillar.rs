@@ -53,6 +53,12 @@ pub trait Pillar: Sync {
         Router::new()
     }
 
+    /// Providers' webhooks: neither surface (no session, no CSRF, no
+    /// bearer token); each route checks the provider's own credential.
+    fn webhooks(&self) -> Router<AppState> {
+        Router::new()
+    }
+
     /// The key prefixes of the media this pillar stores; the media route
     /// asks only the pillar whose prefix a key has (one lookup per request,
     /// not one per pillar). Empty: it stores none.

@@ -65,7 +65,11 @@ fn app_surface() -> Router<AppState> {
 
 /// Probes, metrics and provider webhooks: no credentials of either surface.
 fn machine_endpoints() -> Router<AppState> {
-    Router::new().merge(ops::router()).merge(payments::webhook_router().layer(from_fn(web::surface::mark_machine)))
+    let mut hooks = payments::webhook_router();
+    for pillar in pillars::ALL {
+        hooks = hooks.merge(pillar.webhooks());
+    }
+    Router::new().merge(ops::router()).merge(hooks.layer(from_fn(web::surface::mark_machine)))
 }
 
 /// Small bodies cost more to gzip (a fresh deflate state per response) than

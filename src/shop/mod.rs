@@ -94,16 +94,20 @@ impl Pillar for ShopPillar {
             .merge(studio_shipping::router())
             .merge(studio_import::router())
             .merge(downloads::router())
-            .merge(pod::router())
     }
 
     fn api(&self) -> Router<AppState> {
         api::router()
     }
 
+    fn webhooks(&self) -> Router<AppState> {
+        pod::router()
+    }
+
     /// Photos are public while their product is active and its artist
-    /// visible; product files never go out here, only through a buyer's
-    /// download link.
+    /// visible; product files only through signed links (the server's own:
+    /// print files for the print-on-demand provider) or a buyer's download
+    /// link (`/downloads/…`).
     fn media_prefixes(&self) -> &'static [&'static str] {
         &["shop/"]
     }
@@ -114,14 +118,17 @@ impl Pillar for ShopPillar {
             let found = state
                 .db
                 .read(move |c| {
-                    let Some((status, artist)) = repo::find_photo_owner(c, &lookup)? else { return Ok(None) };
+                    let Some((status, artist)) = repo::find_photo_owner(c, &lookup)? else {
+                        let file = repo::is_product_file(c, &lookup)?;
+                        return Ok(file.then_some((false, "application/octet-stream")));
+                    };
                     let visible = crate::identity::service::artist_is_visible(c, artist)?;
-                    Ok(Some(status == ProductStatus::Active && visible))
+                    Ok(Some((status == ProductStatus::Active && visible, "image/jpeg")))
                 })
                 .await?;
-            Ok(found.map(|public| Grant {
+            Ok(found.map(|(public, content_type)| Grant {
                 audience: if public { Audience::Public } else { Audience::Signed },
-                content_type: "image/jpeg".into(),
+                content_type: content_type.into(),
             }))
         })
     }

@@ -29,6 +29,7 @@ mod music_delivery_peers;
 mod music_money;
 mod music_playlists;
 mod music_tracks;
+mod printful;
 mod probe;
 mod retention;
 #[cfg(feature = "e2e")]
@@ -39,6 +40,7 @@ mod settlement;
 mod shop;
 mod shop_downloads;
 mod shop_import;
+mod shop_pod;
 mod smtp_sink;
 mod stripe;
 mod surfaces;

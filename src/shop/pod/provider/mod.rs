@@ -13,7 +13,9 @@ mod sandbox;
 mod state;
 mod webhook;
 
+/// The Printful stand-in, shared with the integration tests.
 #[cfg(test)]
+#[path = "../../../../tests/api/printful.rs"]
 mod fixture;
 #[cfg(test)]
 mod tests;
