@@ -1,4 +1,6 @@
 //! A loopback HTTP server that answers like Printful's v1 Orders API, for tests.
+// Shared with the provider client's unit tests (src/shop/pod/provider), which use all of it.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

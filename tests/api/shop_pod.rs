@@ -11,7 +11,7 @@ use crate::bops::{artist, call, count, count_text};
 use crate::browser::Browser;
 use crate::helpers::{TestApp, client, spawn_app_with};
 use crate::printful::{Fixture, Mode};
-use crate::shop::{activate, add_variant, address, fan_token, new_product};
+use crate::shop::{activate, address, fan_token, new_product};
 
 const KEY: &str = "pk_test_boptone";
 const SECRET: &str = "hooksecret0123456789";
