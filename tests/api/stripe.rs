@@ -135,6 +135,26 @@ async fn create_payment_intent(State(state): State<Shared>, headers: HeaderMap, 
     })
 }
 
+async fn create_refund(State(state): State<Shared>, headers: HeaderMap, body: String) -> Json<Value> {
+    let form = record(&state, "/v1/refunds", body);
+    idempotent(&state, &headers, || {
+        let mut refund = fixture("refund");
+        refund["id"] = json!(format!("re_{}", uuid::Uuid::new_v4().simple()));
+        refund["amount"] = json!(form["amount"].parse::<i64>().unwrap());
+        refund["payment_intent"] = json!(form["payment_intent"]);
+        refund["status"] = json!("succeeded");
+        refund
+    })
+}
+
+async fn cancel_payment_intent(State(state): State<Shared>, Path(id): Path<String>, body: String) -> Json<Value> {
+    record(&state, &format!("/v1/payment_intents/{id}/cancel"), body);
+    let mut intent = fixture("payment_intent");
+    intent["id"] = json!(id);
+    intent["status"] = json!("canceled");
+    Json(intent)
+}
+
 async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
@@ -144,6 +164,8 @@ async fn spawn_fake_stripe() -> FakeStripe {
         .route("/v1/account_links", post(create_account_link))
         .route("/v1/accounts/{id}", get(retrieve_account))
         .route("/v1/payment_intents", post(create_payment_intent))
+        .route("/v1/payment_intents/{id}/cancel", post(cancel_payment_intent))
+        .route("/v1/refunds", post(create_refund))
         .with_state(recorded.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -376,6 +398,96 @@ async fn payouts_onboard_through_an_account_link_and_account_updated() {
     fake.enable_account(&account);
     assert_eq!(browser.get("/artist/payout/return").await.redirect(), "/dashboard");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_connect_accounts WHERE payouts_enabled = 1"), 1);
+    app.stop().await;
+}
+
+/// An artist subscribed, set up and with payouts enabled, all through Stripe's word.
+async fn stripe_ready_artist(app: &TestApp, fake: &FakeStripe) -> (Browser, String) {
+    let (mut browser, session) = sign_up_with_stripe(app, fake).await;
+    let paid = event("checkout.session.completed", completed_session(&session));
+    deliver(app, &paid, signed(&paid)).await;
+    browser
+        .post_multipart(
+            "/artist/setup",
+            &[("stage_name", "Tip Star"), ("genres", "Soul")],
+            Some(("photo", png(400, 400), "image/png")),
+        )
+        .await;
+    browser.post_form("/artist/payout/start", &[]).await;
+    let account: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
+        .unwrap();
+    let enabled = event("account.updated", account_object(&account, true));
+    deliver(app, &enabled, signed(&enabled)).await;
+    (browser, account)
+}
+
+#[tokio::test]
+async fn an_order_is_paid_on_stripes_word_and_refunds_reverse_the_transfer() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (mut browser, account) = stripe_ready_artist(&app, &fake).await;
+    let (_, variant) = crate::shop::tee(&app, &mut browser, "5").await;
+    let buyer = crate::shop::fan_token(&app, "payer@example.com").await;
+    let body = json!({"items": [{"variant_id": variant, "quantity": 2}], "shipping_address": crate::shop::address()});
+    let (status, order) =
+        crate::bops::call(&app, Some(&buyer), reqwest::Method::POST, "/api/v1/orders", Some(body)).await;
+    assert_eq!(status, 201, "{order}");
+    assert!(order["client_secret"].as_str().unwrap().contains("_secret_"), "{order}");
+    assert!(order["confirm_url"].is_null(), "no sandbox confirm with Stripe");
+    let id = order["id"].as_str().unwrap().to_owned();
+    let stock_sql = format!("SELECT inventory FROM product_variants WHERE uid = '{variant}'");
+    let sent = form(&fake.requests_to("/v1/payment_intents").pop().unwrap());
+    assert_eq!((sent["amount"].as_str(), sent["application_fee_amount"].as_str()), ("5000", "500"));
+    assert_eq!(sent["transfer_data[destination]"], account);
+    assert_eq!(sent["metadata[order_uid]"], id);
+    assert_eq!(fake.recorded.lock().unwrap().keys.last(), Some(&format!("boptone-order-{id}")));
+    let (status, _) =
+        crate::bops::call(&app, Some(&buyer), reqwest::Method::POST, &format!("/api/v1/orders/{id}/confirm"), None)
+            .await;
+    assert_eq!(status, 404, "the client cannot declare an order paid");
+
+    let pi: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT payment_ref FROM orders", [], |r| r.get(0))).unwrap();
+    let mut intent = fixture("payment_intent");
+    intent["id"] = json!(pi);
+    intent["status"] = json!("succeeded");
+    let succeeded = event("payment_intent.succeeded", intent);
+    assert_eq!(deliver(&app, &succeeded, signed(&succeeded)).await, 200);
+    assert_eq!(deliver(&app, &succeeded, signed(&succeeded)).await, 200);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'paid'"), 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE source = 'order'"), 1, "recorded once");
+
+    // A refund of one tee: Stripe is asked to reverse the transfer and the fee.
+    let item = count(&app, "SELECT id FROM order_items");
+    let field = format!("qty_{item}");
+    let page = browser.post_form(&format!("/studio/shop/orders/{id}/refund"), &[(field.as_str(), "1")]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let refund = form(&fake.requests_to("/v1/refunds").pop().unwrap());
+    assert_eq!((refund["payment_intent"].as_str(), refund["amount"].as_str()), (pi.as_str(), "2500"));
+    assert_eq!((refund["reverse_transfer"].as_str(), refund["refund_application_fee"].as_str()), ("true", "true"));
+    assert_eq!(count(&app, &stock_sql), 4);
+
+    // Stripe cancels another unpaid order's payment: its units go back at once.
+    let body = json!({"items": [{"variant_id": variant, "quantity": 3}], "shipping_address": crate::shop::address()});
+    let (_, second) = crate::bops::call(&app, Some(&buyer), reqwest::Method::POST, "/api/v1/orders", Some(body)).await;
+    assert_eq!(count(&app, &stock_sql), 1);
+    let second_pi: String = app
+        .state
+        .db
+        .read_blocking(move |c| {
+            c.query_row("SELECT payment_ref FROM orders WHERE uid = ?1", [second["id"].as_str().unwrap()], |r| r.get(0))
+        })
+        .unwrap();
+    let mut intent = fixture("payment_intent");
+    intent["id"] = json!(second_pi);
+    intent["status"] = json!("canceled");
+    let canceled = event("payment_intent.canceled", intent);
+    assert_eq!(deliver(&app, &canceled, signed(&canceled)).await, 200);
+    assert_eq!(count(&app, &stock_sql), 4);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'expired'"), 1);
     app.stop().await;
 }
 
