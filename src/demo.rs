@@ -122,6 +122,8 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     println!("{likes} likes and {views} views in {:.1?}", started.elapsed());
     let tracks = crate::music::demo::seed(config, &conn, &media, &runtime, &artists)?;
     println!("{tracks} tracks on published EPs, with streams, in {:.1?}", started.elapsed());
+    let orders = crate::shop::demo::seed(&conn, &media, &runtime, &artists, &fans)?;
+    println!("shops with a tee, a poster and an EP download, and {orders} orders, in {:.1?}", started.elapsed());
     conn.execute_batch("PRAGMA synchronous = NORMAL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
     drop(conn);
     let db = Db::open_migrated(&config.database_path())?;

@@ -52,8 +52,13 @@ pub fn record_split(tx: &Tx, income: &Income<'_>, shares: &Shares<Holder>) -> ru
 
 /// Records income that is the artist's alone, less the platform's `fee`:
 /// one row. Recording the same reference again changes nothing (false).
-pub fn record_whole(tx: &Tx, income: &Income<'_>, fee: Micros, holder: &Holder) -> rusqlite::Result<bool> {
-    if repo::reference_recorded(tx, income.reference)? {
+pub fn record_whole(
+    conn: &rusqlite::Connection,
+    income: &Income<'_>,
+    fee: Micros,
+    holder: &Holder,
+) -> rusqlite::Result<bool> {
+    if repo::reference_recorded(conn, income.reference)? {
         return Ok(false);
     }
     let row = repo::NewEntry {
@@ -63,6 +68,6 @@ pub fn record_whole(tx: &Tx, income: &Income<'_>, fee: Micros, holder: &Holder) 
         gross: income.gross,
         net: Micros(income.gross.0 - fee.0),
     };
-    repo::insert_entry(tx, &row, crate::db::now_ms())?;
+    repo::insert_entry(conn, &row, crate::db::now_ms())?;
     Ok(true)
 }

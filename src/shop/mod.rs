@@ -7,6 +7,7 @@ mod api;
 pub mod checkout;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod domain;
 mod downloads;
 pub mod events;

@@ -415,6 +415,19 @@ async fn demo_data_is_a_working_first_look() {
         check("SELECT SUM(net_micros) FROM ledger_entries WHERE source = 'royalty'"),
         "the ledger holds every micro of the statement"
     );
+    // The shop: a tee, a poster and an EP download per artist, and orders
+    // (shipped, paid, refunded) in the ledger.
+    assert_eq!(check("SELECT COUNT(*) FROM products WHERE status = 'active'"), 9);
+    assert_eq!(check("SELECT COUNT(*) FROM products WHERE kind = 'digital' AND release_id IS NOT NULL"), 3);
+    assert_eq!(check("SELECT COUNT(*) FROM product_files"), 9, "each EP's three masters");
+    assert_eq!(check("SELECT COUNT(*) FROM orders"), 12);
+    assert_eq!(check("SELECT COUNT(*) FROM orders WHERE status = 'shipped'"), 3);
+    assert_eq!(check("SELECT COUNT(*) FROM orders WHERE status = 'refunded'"), 3);
+    assert_eq!(
+        check("SELECT SUM(total_minor - refunded_minor) * 10000 FROM orders"),
+        check("SELECT SUM(gross_micros) FROM ledger_entries WHERE source IN ('order', 'refund')")
+    );
+    assert!(check("SELECT MIN(inventory) FROM product_variants WHERE inventory IS NOT NULL") >= 0);
     drop(conn);
 
     let again = run(boptone().args(["demo"]).args(data_arg(&data)));
