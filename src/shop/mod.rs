@@ -17,6 +17,7 @@ pub mod repo;
 pub mod settle;
 pub mod shipping;
 pub mod shopify;
+mod storefront;
 mod studio;
 mod studio_files;
 mod studio_orders;
@@ -90,6 +91,7 @@ impl Pillar for ShopPillar {
             .merge(studio_shipping::router())
             .merge(downloads::router())
             .merge(pod::router())
+            .merge(storefront::router())
     }
 
     fn api(&self) -> Router<AppState> {

@@ -37,6 +37,7 @@ mod scale;
 mod server;
 mod settlement;
 mod shop;
+mod shop_ui;
 mod smtp_sink;
 mod stripe;
 mod surfaces;
