@@ -122,6 +122,12 @@ impl Driver {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({"text": text}))).await;
     }
 
+    /// Empties a text field (before typing a new value into it).
+    pub async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/clear"), Some(json!({}))).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
