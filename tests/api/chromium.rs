@@ -506,3 +506,86 @@ async fn a_fan_buys_two_tees_in_the_app_and_pays_with_test_money() {
     assert_eq!(left, 3, "the stock went down by 2");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_line_that_sells_out_during_checkout_says_so_and_the_cart_keeps_the_rest() {
+    let app = spawn_app().await;
+    let (mut artist, artist_token) = crate::bops::artist(&app, "merch@example.com", "Merch Star").await;
+    let (product, black_m) = crate::shop::tee(&app, &mut artist, "5").await;
+    let black_l = crate::bops::count_text(&app, "SELECT uid FROM product_variants WHERE options = '[\"Black\",\"L\"]'");
+    let zone = [("name", "Domestic"), ("countries", "US"), ("first_item", "5"), ("additional_item", "2.50")];
+    assert_eq!(artist.post_form("/studio/shop/shipping", &zone).await.status, 303);
+    crate::bops::fan(&app, "buyer@example.com");
+    let rival = crate::shop::fan_token(&app, "rival@example.com").await;
+
+    // From the artist's Bop in the feed: Shop, then the tee, then Black / L.
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "New merch").await;
+    assert_eq!(status, 201, "{bop}");
+    let fan = Driver::start(390, 844).await;
+    fan.goto(&app.url("/app")).await;
+    fan.type_into("#login-email", "buyer@example.com").await;
+    fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.click(".bop .shop").await;
+    fan.wait_until("return document.getElementById('shop-title').textContent === 'Merch Star · Shop'", "the shop")
+        .await;
+    fan.click("#shop-products .shop-tile").await;
+    fan.wait_until("return document.getElementById('shop-title').textContent === 'Tour tee'", "the product").await;
+    fan.click("#shop-option-1 option[value='L']").await;
+    fan.click("#shop-add").await;
+    fan.wait_until("return !document.getElementById('shop-to-cart').hidden", "the first line").await;
+    fan.click("#shop-option-1 option[value='M']").await;
+    fan.click("#shop-add").await;
+    fan.wait_until("return document.getElementById('shop-to-cart').textContent.includes('2 items')", "two lines").await;
+    fan.click("#shop-to-cart").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li').length === 2", "the cart").await;
+    fan.wait_until("return !document.getElementById('shop-checkout').disabled", "checkout to open").await;
+    fan.click("#shop-checkout").await;
+    for (field, value) in [("name", "Ada Fan"), ("line1", "1 Main St"), ("city", "Springfield"), ("country", "US")] {
+        fan.type_into(&format!("#ship-{field}"), value).await;
+    }
+
+    // Someone else takes the last three Black / L while the fan types.
+    let body = serde_json::json!({"items": [{"variant_id": black_l, "quantity": 3}], "shipping_address": crate::shop::address()});
+    let (status, _) = crate::bops::call(&app, Some(&rival), reqwest::Method::POST, "/api/v1/orders", Some(body)).await;
+    assert_eq!(status, 201);
+    fan.click("#shop-review").await;
+    fan.wait_until("return !document.getElementById('shop-view-cart').hidden", "back to the cart").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li.problem').length === 1", "the sold-out line")
+        .await;
+    let problem = fan.execute("return document.querySelector('#shop-cart-lines li.problem').textContent").await;
+    let problem = problem.as_str().unwrap();
+    assert!(problem.contains("Black / L") && problem.contains("Sold out"), "{problem}");
+    assert!(text_of(&fan, "shop-cart-error").await.contains("sold out"));
+    assert_eq!(
+        fan.execute("return document.getElementById('shop-checkout').disabled").await,
+        serde_json::Value::Bool(true)
+    );
+    fan.screenshot(&screenshots().join("shop-sold-out.png")).await;
+
+    // Removing it leaves the rest, ready to check out.
+    fan.click("#shop-cart-lines li.problem button.link").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li').length === 1", "one line left").await;
+    assert!(text_of(&fan, "shop-cart-lines").await.contains("Black / M"));
+    assert_eq!(
+        fan.execute("return document.getElementById('shop-checkout').disabled").await,
+        serde_json::Value::Bool(false)
+    );
+    let artist_uid = crate::bops::count_text(&app, "SELECT uid FROM artist_profiles");
+    let kept = fan
+        .execute(&format!(
+            "return JSON.parse(localStorage.getItem('boptone_cart_{artist_uid}')).lines.map(l => l.variant_id)"
+        ))
+        .await;
+    assert_eq!(kept, serde_json::json!([black_m]));
+
+    // The public page's Buy link carries the chosen variant, and the sheet
+    // marks values that are sold out with the other options as chosen.
+    fan.goto(&app.url(&format!("/app#shop/product/{product}/{black_m}"))).await;
+    fan.wait_until("return document.getElementById('shop-option-1')?.value === 'M'", "Black / M chosen").await;
+    let l = fan.execute("return document.querySelector('#shop-option-1 option[value=\"L\"]').textContent").await;
+    assert_eq!(l, "L — sold out");
+    drop(fan);
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders"), 1, "only the rival's order holds stock");
+    app.stop().await;
+}
