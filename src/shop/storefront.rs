@@ -2,10 +2,10 @@
 //! a product's page with its share cards. Anyone may look; buying happens
 //! in the fan app (`/app#shop/product/{id}`), which holds the cart.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Router, http::header};
 use serde::{Deserialize, Serialize};
 
 use super::public;
@@ -117,9 +117,7 @@ async fn show_product(State(state): State<AppState>, page: Page, Path(id): Path<
         card,
         product,
     };
-    // Stock changes by the minute: a shared page is never served stale.
-    let html = page.render(&state, "shop/storefront_product.html", view)?;
-    Ok(([(header::CACHE_CONTROL, "no-cache")], html).into_response())
+    Ok(page.render(&state, "shop/storefront_product.html", view)?.into_response())
 }
 
 /// `url` as seen from outside: paths are joined to the public URL; links

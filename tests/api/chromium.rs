@@ -432,7 +432,12 @@ async fn a_fan_buys_two_tees_in_the_app_and_pays_with_test_money() {
 
     // The public page's Buy opens the app on the product; signing in keeps it.
     let fan = Driver::start(390, 844).await;
-    fan.goto(&app.url(&format!("/app#shop/product/{product}"))).await;
+    fan.goto(&app.url(&format!("/shop/products/{product}"))).await;
+    fan.click(&format!("#variant option[value='{variant}']")).await;
+    fan.screenshot(&screenshots().join("shop-public-product.png")).await;
+    fan.click("#buy").await;
+    let landed = fan.wait_for_path("/app").await;
+    assert!(landed.ends_with(&format!("/app#shop/product/{product}/{variant}")), "{landed}");
     fan.type_into("#login-email", "buyer@example.com").await;
     fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
     fan.click("#login-form button[type=submit]").await;
