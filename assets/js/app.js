@@ -1,8 +1,10 @@
 // The fan web app. It uses only the app surface (/api/v1) with a bearer
 // token, exactly like the mobile app: feed, playback, likes, comments,
-// views and tips.
+// views, tips and the artists' shops.
 import { plural } from "./format.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
+import { openArtistShop, setUpShop } from "./shop.js";
+import { loadStripe } from "./stripe.js";
 
 const $ = (id) => document.getElementById(id);
 const feed = $("feed");
@@ -28,6 +30,7 @@ function signOut() {
   localStorage.removeItem("boptone_token");
   token = null;
   feed.hidden = true;
+  $("orders-open").hidden = true;
   $("login").hidden = false;
 }
 
@@ -70,6 +73,7 @@ function render(bop) {
       <button class="comment" type="button" aria-label="Comments"><span class="icon">💬</span><span class="count"></span></button>
       <button class="tip" type="button" aria-label="Tip"><span class="icon">$</span>Tip</button>
       <button class="music" type="button" aria-label="Music"><span class="icon">♪</span>Music</button>
+      <button class="shop" type="button"><span class="icon" aria-hidden="true">🛍</span>Shop</button>
     </div>`;
   const video = section.querySelector("video");
   video.src = bop.video_url;
@@ -100,6 +104,9 @@ function render(bop) {
   section.querySelector(".comment").addEventListener("click", () => openComments(bop, section));
   section.querySelector(".tip").addEventListener("click", () => openTip(bop));
   section.querySelector(".music").addEventListener("click", () => openArtistMusic(bop.artist).catch(() => {}));
+  const shop = section.querySelector(".shop");
+  shop.setAttribute("aria-label", `Shop ${bop.artist.name || "@" + bop.artist.handle}'s merch`);
+  shop.addEventListener("click", () => openArtistShop(bop.artist));
   if (bop.track && bop.track.stream_url) {
     const tagged = section.querySelector(".tagged");
     tagged.hidden = false;
@@ -238,20 +245,6 @@ async function startTip(amount) {
 
 // Stripe: the card form is Stripe's Payment Element, loaded from Stripe.
 // The tip counts once Stripe's webhook says the payment succeeded.
-let stripe = null;
-function loadStripe() {
-  const key = $("app").dataset.stripeKey;
-  if (!key) return Promise.reject(new Error("Card payments are not set up on this server."));
-  if (stripe) return Promise.resolve(stripe);
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = "https://js.stripe.com/v3/";
-    script.onload = () => resolve((stripe = window.Stripe(key)));
-    script.onerror = () => reject(new Error("The card form could not load; check your connection."));
-    document.head.append(script);
-  });
-}
-
 async function payByCard(tip) {
   const stripe = await loadStripe();
   const elements = stripe.elements({ clientSecret: tip.client_secret, appearance: { theme: "night" } });
@@ -275,6 +268,7 @@ async function payByCard(tip) {
 
 function start() {
   setUpPlayer(api);
+  setUpShop(api);
   $("login").hidden = true;
   feed.hidden = false;
   loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });

@@ -583,6 +583,13 @@ pub fn artist_by_uid(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result
     repo::find_artist_by_uid(conn, uid)
 }
 
+/// An artist whose public page is up (onboarded, not suspended), by their
+/// `@handle` in any case, for other pillars' public pages.
+pub fn public_artist_by_handle(conn: &rusqlite::Connection, handle: &str) -> rusqlite::Result<Option<ArtistRow>> {
+    let found = repo::find_artist_by_handle(conn, &handle.to_lowercase())?;
+    Ok(found.filter(|a| a.onboarding_completed && !a.suspended))
+}
+
 /// The account of an artist, for other pillars (notices to the artist).
 pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<UserId> {
     repo::find_artist_user_id(conn, artist)

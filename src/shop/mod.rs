@@ -21,6 +21,7 @@ pub mod repo;
 pub mod settle;
 pub mod shipping;
 pub mod shopify;
+mod storefront;
 mod studio;
 mod studio_files;
 mod studio_import;
@@ -95,6 +96,7 @@ impl Pillar for ShopPillar {
             .merge(studio_shipping::router())
             .merge(studio_import::router())
             .merge(downloads::router())
+            .merge(storefront::router())
     }
 
     fn api(&self) -> Router<AppState> {

@@ -414,3 +414,183 @@ async fn a_fan_plays_an_album_in_the_app_and_after_30_seconds_the_stream_counts(
     drop(fan);
     app.stop().await;
 }
+
+/// The text of the element `id` on the page.
+async fn text_of(driver: &Driver, id: &str) -> String {
+    let script = format!("return document.getElementById('{id}').textContent");
+    driver.execute(&script).await.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_fan_buys_two_tees_in_the_app_and_pays_with_test_money() {
+    let app = spawn_app().await;
+    let (mut artist, _) = crate::bops::artist(&app, "merch@example.com", "Merch Star").await;
+    let (product, variant) = crate::shop::tee(&app, &mut artist, "5").await;
+    let zone = [("name", "Domestic"), ("countries", "US"), ("first_item", "5"), ("additional_item", "2.50")];
+    assert_eq!(artist.post_form("/studio/shop/shipping", &zone).await.status, 303);
+    crate::bops::fan(&app, "buyer@example.com");
+
+    // The public page's Buy opens the app on the product; signing in keeps it.
+    let fan = Driver::start(390, 844).await;
+    fan.goto(&app.url(&format!("/shop/products/{product}"))).await;
+    fan.click(&format!("#variant option[value='{variant}']")).await;
+    fan.screenshot(&screenshots().join("shop-public-product.png")).await;
+    fan.click("#buy").await;
+    let landed = fan.wait_for_path("/app").await;
+    assert!(landed.ends_with(&format!("/app#shop/product/{product}/{variant}")), "{landed}");
+    fan.type_into("#login-email", "buyer@example.com").await;
+    fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.wait_until("return document.getElementById('shop-title').textContent === 'Tour tee'", "the product sheet")
+        .await;
+    fan.click("#shop-option-0 option[value='Black']").await;
+    fan.click("#shop-option-1 option[value='M']").await;
+    fan.wait_until("return document.getElementById('shop-price').textContent.includes('25.00')", "the price").await;
+    fan.clear("#shop-quantity").await;
+    fan.type_into("#shop-quantity", "2").await;
+    fan.screenshot(&screenshots().join("shop-product.png")).await;
+    fan.click("#shop-add").await;
+    fan.wait_until("return !document.getElementById('shop-to-cart').hidden", "the line in the cart").await;
+    fan.click("#shop-to-cart").await;
+    fan.wait_until("return document.getElementById('shop-subtotal').textContent.includes('50.00')", "the subtotal")
+        .await;
+    fan.wait_until("return !document.getElementById('shop-checkout').disabled", "checkout to open").await;
+    fan.screenshot(&screenshots().join("shop-cart.png")).await;
+    fan.click("#shop-checkout").await;
+
+    // A country the artist does not ship to is refused next to the country.
+    for (field, value) in [("name", "Ada Fan"), ("line1", "1 Main St"), ("city", "Springfield"), ("country", "FR")] {
+        fan.type_into(&format!("#ship-{field}"), value).await;
+    }
+    fan.click("#shop-review").await;
+    fan.wait_until("return !document.getElementById('ship-country-error').hidden", "the country's error").await;
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders"), 0, "nothing is held for a refused order");
+    fan.clear("#ship-country").await;
+    fan.type_into("#ship-country", "US").await;
+    fan.click("#shop-review").await;
+
+    // The total with shipping ($5 + $2.50) before paying.
+    fan.wait_until("return !document.getElementById('shop-summary').hidden", "the order's total").await;
+    let form_shown = fan.execute("return document.getElementById('shop-address-form').offsetParent !== null").await;
+    assert_eq!(form_shown, serde_json::Value::Bool(false), "the address form makes way for the total");
+    assert!(text_of(&fan, "sum-shipping").await.contains("7.50"));
+    let pay = text_of(&fan, "shop-pay").await;
+    assert!(pay.starts_with("Pay") && pay.contains("57.50"), "{pay}");
+    assert!(text_of(&fan, "shop-sandbox").await.contains("TEST MONEY — nothing is charged"));
+    fan.screenshot(&screenshots().join("shop-checkout.png")).await;
+    fan.click("#shop-pay").await;
+    fan.wait_until("return !document.getElementById('shop-view-receipt').hidden", "the receipt").await;
+    let receipt = text_of(&fan, "shop-view-receipt").await;
+    assert!(receipt.contains("Paid") && receipt.contains("Tour tee") && receipt.contains("2 ×"), "{receipt}");
+    fan.screenshot(&screenshots().join("shop-receipt.png")).await;
+    let artist_uid = crate::bops::count_text(&app, "SELECT uid FROM artist_profiles");
+    let cart = fan.execute(&format!("return localStorage.getItem('boptone_cart_{artist_uid}')")).await;
+    assert_eq!(cart, serde_json::Value::Null, "the artist's cart is emptied");
+
+    // "My orders" lists it and opens the same receipt.
+    fan.execute("document.getElementById('shop-dialog').close()").await;
+    fan.click("#orders-open").await;
+    fan.click("#orders-list button").await;
+    fan.wait_until("return document.getElementById('receipt-status').textContent.startsWith('Paid')", "the receipt")
+        .await;
+    drop(fan);
+
+    let (status, units) = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row(
+                "SELECT o.status, SUM(i.quantity) FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.id",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            )
+        })
+        .unwrap();
+    assert_eq!((status.as_str(), units), ("paid", 2));
+    let left = crate::bops::count(&app, &format!("SELECT inventory FROM product_variants WHERE uid = '{variant}'"));
+    assert_eq!(left, 3, "the stock went down by 2");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_line_that_sells_out_during_checkout_says_so_and_the_cart_keeps_the_rest() {
+    let app = spawn_app().await;
+    let (mut artist, artist_token) = crate::bops::artist(&app, "merch@example.com", "Merch Star").await;
+    let (product, black_m) = crate::shop::tee(&app, &mut artist, "5").await;
+    let black_l = crate::bops::count_text(&app, "SELECT uid FROM product_variants WHERE options = '[\"Black\",\"L\"]'");
+    let zone = [("name", "Domestic"), ("countries", "US"), ("first_item", "5"), ("additional_item", "2.50")];
+    assert_eq!(artist.post_form("/studio/shop/shipping", &zone).await.status, 303);
+    crate::bops::fan(&app, "buyer@example.com");
+    let rival = crate::shop::fan_token(&app, "rival@example.com").await;
+
+    // From the artist's Bop in the feed: Shop, then the tee, then Black / L.
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "New merch").await;
+    assert_eq!(status, 201, "{bop}");
+    let fan = Driver::start(390, 844).await;
+    fan.goto(&app.url("/app")).await;
+    fan.type_into("#login-email", "buyer@example.com").await;
+    fan.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
+    fan.click("#login-form button[type=submit]").await;
+    fan.click(".bop .shop").await;
+    fan.wait_until("return document.getElementById('shop-title').textContent === 'Merch Star · Shop'", "the shop")
+        .await;
+    fan.click("#shop-products .shop-tile").await;
+    fan.wait_until("return document.getElementById('shop-title').textContent === 'Tour tee'", "the product").await;
+    fan.click("#shop-option-1 option[value='L']").await;
+    fan.click("#shop-add").await;
+    fan.wait_until("return !document.getElementById('shop-to-cart').hidden", "the first line").await;
+    fan.click("#shop-option-1 option[value='M']").await;
+    fan.click("#shop-add").await;
+    fan.wait_until("return document.getElementById('shop-to-cart').textContent.includes('2 items')", "two lines").await;
+    fan.click("#shop-to-cart").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li').length === 2", "the cart").await;
+    fan.wait_until("return !document.getElementById('shop-checkout').disabled", "checkout to open").await;
+    fan.click("#shop-checkout").await;
+    for (field, value) in [("name", "Ada Fan"), ("line1", "1 Main St"), ("city", "Springfield"), ("country", "US")] {
+        fan.type_into(&format!("#ship-{field}"), value).await;
+    }
+
+    // Someone else takes the last three Black / L while the fan types.
+    let body = serde_json::json!({"items": [{"variant_id": black_l, "quantity": 3}], "shipping_address": crate::shop::address()});
+    let (status, _) = crate::bops::call(&app, Some(&rival), reqwest::Method::POST, "/api/v1/orders", Some(body)).await;
+    assert_eq!(status, 201);
+    fan.click("#shop-review").await;
+    fan.wait_until("return !document.getElementById('shop-view-cart').hidden", "back to the cart").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li.problem').length === 1", "the sold-out line")
+        .await;
+    let problem = fan.execute("return document.querySelector('#shop-cart-lines li.problem').textContent").await;
+    let problem = problem.as_str().unwrap();
+    assert!(problem.contains("Black / L") && problem.contains("Sold out"), "{problem}");
+    assert!(text_of(&fan, "shop-cart-error").await.contains("sold out"));
+    assert_eq!(
+        fan.execute("return document.getElementById('shop-checkout').disabled").await,
+        serde_json::Value::Bool(true)
+    );
+    fan.screenshot(&screenshots().join("shop-sold-out.png")).await;
+
+    // Removing it leaves the rest, ready to check out.
+    fan.click("#shop-cart-lines li.problem button.link").await;
+    fan.wait_until("return document.querySelectorAll('#shop-cart-lines li').length === 1", "one line left").await;
+    assert!(text_of(&fan, "shop-cart-lines").await.contains("Black / M"));
+    assert_eq!(
+        fan.execute("return document.getElementById('shop-checkout').disabled").await,
+        serde_json::Value::Bool(false)
+    );
+    let artist_uid = crate::bops::count_text(&app, "SELECT uid FROM artist_profiles");
+    let kept = fan
+        .execute(&format!(
+            "return JSON.parse(localStorage.getItem('boptone_cart_{artist_uid}')).lines.map(l => l.variant_id)"
+        ))
+        .await;
+    assert_eq!(kept, serde_json::json!([black_m]));
+
+    // The public page's Buy link carries the chosen variant, and the sheet
+    // marks values that are sold out with the other options as chosen.
+    fan.goto(&app.url(&format!("/app#shop/product/{product}/{black_m}"))).await;
+    fan.wait_until("return document.getElementById('shop-option-1')?.value === 'M'", "Black / M chosen").await;
+    let l = fan.execute("return document.querySelector('#shop-option-1 option[value=\"L\"]').textContent").await;
+    assert_eq!(l, "L — sold out");
+    drop(fan);
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders"), 1, "only the rival's order holds stock");
+    app.stop().await;
+}

@@ -41,6 +41,7 @@ mod shop;
 mod shop_downloads;
 mod shop_import;
 mod shop_pod;
+mod shop_ui;
 mod smtp_sink;
 mod stripe;
 mod surfaces;

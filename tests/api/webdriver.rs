@@ -122,6 +122,12 @@ impl Driver {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({"text": text}))).await;
     }
 
+    /// Empties a text field (before typing a new value into it).
+    pub async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/clear"), Some(json!({}))).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
@@ -168,7 +174,21 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// Ends the session first, so chromedriver closes Chromium (killing
+    /// chromedriver alone leaves the browser running), then chromedriver.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://").to_owned();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read(&mut [0; 512]);
+            }
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
