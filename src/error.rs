@@ -26,9 +26,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
-    /// Fewer units left than an order asks for (409, code `sold_out`).
-    #[error("{0}")]
-    SoldOut(String),
+    /// Fewer units left than an order asks for (409, code `sold_out`),
+    /// naming the shop's variant so a client can mark that line.
+    #[error("{message}")]
+    SoldOut { message: String, variant_id: String },
     /// A revenue action before onboarding is finished: browsers go to `url`.
     #[error("finish setting up your account first ({step})")]
     Incomplete { step: &'static str, url: &'static str },
@@ -67,7 +68,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) | AppError::SoldOut(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::SoldOut { .. } => StatusCode::CONFLICT,
             AppError::Incomplete { .. } => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -80,7 +81,7 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             AppError::Incomplete { .. } => return "onboarding_incomplete",
-            AppError::SoldOut(_) => return "sold_out",
+            AppError::SoldOut { .. } => return "sold_out",
             _ => {}
         }
         match self.status() {
@@ -111,6 +112,9 @@ pub struct ErrorReport {
     /// Where a browser is sent instead of an error page.
     #[serde(skip)]
     pub redirect: Option<String>,
+    /// The shop variant that is sold out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
 }
 
 impl ErrorReport {
@@ -121,6 +125,7 @@ impl ErrorReport {
             fields: BTreeMap::new(),
             step: None,
             redirect: None,
+            variant_id: None,
         }
     }
 }
@@ -142,7 +147,11 @@ impl IntoResponse for AppError {
                 AppError::Unauthorized => (None, Some("/login".to_owned())),
                 _ => (None, None),
             };
-            ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields, step, redirect }
+            let variant_id = match &self {
+                AppError::SoldOut { variant_id, .. } => Some(variant_id.clone()),
+                _ => None,
+            };
+            ErrorReport { code: self.code().to_owned(), message: self.to_string(), fields, step, redirect, variant_id }
         };
         let mut response = (status, report.message.clone()).into_response();
         match self {

@@ -21,7 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/artists/{id}/products", get(list_artist_products))
         .route("/products/{id}", get(show_product))
         .route("/orders", post(create_order).get(list_my_orders))
-        .route("/orders/{id}", get(show_order))
+        .route("/orders/quote", post(quote_order))
+        .route("/orders/{id}", get(show_order).delete(cancel_order))
         .route("/orders/{id}/confirm", post(confirm_order))
 }
 
@@ -69,6 +70,26 @@ async fn create_order(
 ) -> AppResult<(StatusCode, Json<OrderStarted>)> {
     let started = checkout::start_order(&state, &user, request).await?;
     Ok((StatusCode::CREATED, Json(started)))
+}
+
+/// What the cart would cost now, shipping included; nothing is held.
+async fn quote_order(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(request): Json<StartOrder>,
+) -> AppResult<Json<checkout::Quote>> {
+    Ok(Json(checkout::quote_order(&state, &user, request).await?))
+}
+
+/// The fan gives up an unpaid order (to change the cart or address): the
+/// units go back at once instead of when the hold ends.
+async fn cancel_order(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(uid): Path<String>,
+) -> AppResult<StatusCode> {
+    super::settle::cancel_unpaid(&state, user.id, uid).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_my_orders(

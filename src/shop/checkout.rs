@@ -99,16 +99,42 @@ struct Priced {
     address: Option<ShippingAddress>,
 }
 
-pub async fn start_order(state: &AppState, fan: &AuthUser, request: StartOrder) -> AppResult<OrderStarted> {
+/// What an order would cost now, shipping included, without holding anything.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+    pub currency: String,
+}
+
+/// The cart priced against the shop as it is now.
+async fn priced(state: &AppState, fan: &AuthUser, request: StartOrder) -> AppResult<Priced> {
     let wanted = merge_lines(&request.items)?;
     let address = request
         .shipping_address
         .map(ShippingAddress::parse)
         .transpose()
         .map_err(|fields| AppError::Invalid { message: "Check the shipping address.".into(), fields })?;
-    let lookup = wanted.clone();
-    let (lines, zones, artist) = state.db.read(move |c| read_cart(c, &lookup)).await??;
-    let priced = price(lines, zones, artist, address, fan)?;
+    let (lines, zones, artist) = state.db.read(move |c| read_cart(c, &wanted)).await??;
+    price(lines, zones, artist, address, fan)
+}
+
+pub async fn quote_order(state: &AppState, fan: &AuthUser, request: StartOrder) -> AppResult<Quote> {
+    let priced = priced(state, fan, request).await?;
+    if let Some(line) = priced.lines.iter().find(|l| l.variant.inventory.is_some_and(|n| n < l.quantity)) {
+        return Err(sold_out(&line.product.title, &line.variant));
+    }
+    Ok(Quote {
+        subtotal_minor: priced.subtotal,
+        shipping_minor: priced.shipping,
+        total_minor: priced.subtotal + priced.shipping,
+        currency: priced.currency,
+    })
+}
+
+pub async fn start_order(state: &AppState, fan: &AuthUser, request: StartOrder) -> AppResult<OrderStarted> {
+    let priced = priced(state, fan, request).await?;
     let config = &super::state(state).config;
     super::state(state).order_limits.check(fan.id.0)?;
     let total = priced.subtotal + priced.shipping;
@@ -129,7 +155,7 @@ pub async fn start_order(state: &AppState, fan: &AuthUser, request: StartOrder) 
             let now = now_ms();
             for line in &lines {
                 if !repo::take_stock(tx, line.variant.id, line.quantity)? {
-                    return Err(sold_out(&line.product.title, &line.variant.options));
+                    return Err(sold_out(&line.product.title, &line.variant));
                 }
             }
             let order = NewOrder {
@@ -255,9 +281,13 @@ async fn start_remote_payment(
     Ok(started.client_secret)
 }
 
-fn sold_out(title: &str, options: &[String]) -> AppError {
+fn sold_out(title: &str, variant: &VariantRow) -> AppError {
+    let options = &variant.options;
     let what = if options.is_empty() { title.to_owned() } else { format!("{title} ({})", options_label(options)) };
-    AppError::SoldOut(format!("{what} is sold out, or fewer are left than you asked for."))
+    AppError::SoldOut {
+        message: format!("{what} is sold out, or fewer are left than you asked for."),
+        variant_id: variant.uid.clone(),
+    }
 }
 
 /// Lines by variant, duplicates added up, within the limits.

@@ -3,7 +3,7 @@
 use super::domain::ProductStatus;
 use super::products::load_full;
 use super::repo;
-use super::views::{FanOrderView, ProductSummary, ProductView};
+use super::views::{FanOrderView, OrderArtist, ProductSummary, ProductView};
 use crate::app::AppState;
 use crate::core::ids::UserId;
 use crate::error::{AppError, AppResult};
@@ -18,11 +18,14 @@ pub async fn list_products(
     let rows = state
         .db
         .read(move |c| {
-            let Some(artist) = crate::identity::artist_by_uid(c, &artist_uid)?.filter(|a| !a.suspended) else {
-                return Ok(None);
-            };
+            let artist = crate::identity::artist_by_uid(c, &artist_uid)?;
+            let Some(artist) = artist.filter(|a| !a.suspended && a.onboarding_completed) else { return Ok(None) };
+            // A cursor is a product of this artist's, even one deleted since.
             let before = match cursor {
-                Some(uid) => repo::find_product(c, &uid)?.filter(|p| p.artist_id == artist.id).map(|p| p.id),
+                Some(uid) => match repo::row_id_of(c, &uid)? {
+                    Some(id) if repo::product_artist(c, id)? == Some(artist.id) => Some(id),
+                    _ => return Ok(Some(Err(AppError::invalid("cursor", "This page link is out of date.")))),
+                },
                 None => None,
             };
             let mut products =
@@ -39,10 +42,10 @@ pub async fn list_products(
                 let cover = covers.iter().find(|p| p.product_id == product.id).cloned();
                 rows.push((product, variants, cover));
             }
-            Ok(Some((rows, next)))
+            Ok(Some(Ok((rows, next))))
         })
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)??;
     let (rows, next) = rows;
     let items = rows.iter().map(|(p, v, c)| ProductSummary::new(p, v, c.as_ref(), &state.media)).collect();
     Ok((items, next))
@@ -85,12 +88,8 @@ pub async fn fan_orders(
             let (orders, next) = super::orders::page(repo::list_orders_for_fan(c, fan, before, limit + 1)?, limit);
             let mut views = Vec::with_capacity(orders.len());
             for order in &orders {
-                views.push(FanOrderView::new(
-                    order,
-                    &repo::items_of(c, order.id)?,
-                    &repo::grants_of_order(c, order.id)?,
-                    now,
-                ));
+                let (items, grants) = (repo::items_of(c, order.id)?, repo::grants_of_order(c, order.id)?);
+                views.push(FanOrderView::new(order, order_artist(c, order)?, &items, &grants, now));
             }
             Ok((views, next))
         })
@@ -105,10 +104,17 @@ pub async fn fan_order(state: &AppState, fan: UserId, uid: String) -> AppResult<
         .db
         .read(move |c| {
             let Some(order) = repo::find_order(c, &uid)?.filter(|o| o.fan_user_id == fan) else { return Ok(None) };
-            let view =
-                FanOrderView::new(&order, &repo::items_of(c, order.id)?, &repo::grants_of_order(c, order.id)?, now);
+            let (items, grants) = (repo::items_of(c, order.id)?, repo::grants_of_order(c, order.id)?);
+            let view = FanOrderView::new(&order, order_artist(c, &order)?, &items, &grants, now);
             Ok(Some(view))
         })
         .await?
         .ok_or(AppError::NotFound)
+}
+
+fn order_artist(c: &rusqlite::Connection, order: &super::repo::OrderRow) -> rusqlite::Result<OrderArtist> {
+    Ok(OrderArtist {
+        id: crate::identity::service::artist_uid(c, order.artist_id)?,
+        name: crate::identity::service::artist_stage_name(c, order.artist_id)?,
+    })
 }

@@ -177,6 +177,22 @@ pub async fn release_order(state: &AppState, order: OrderId) -> AppResult<()> {
         .await
 }
 
+/// The fan gives up an unpaid order: its units go back at once.
+pub async fn cancel_unpaid(state: &AppState, fan: crate::core::ids::UserId, uid: String) -> AppResult<()> {
+    let payment_ref = state
+        .db
+        .write::<_, AppError, _>(move |tx| {
+            let order = repo::find_order(tx, &uid)?.filter(|o| o.fan_user_id == fan).ok_or(AppError::NotFound)?;
+            if order.status != OrderStatus::Pending || !release(tx, &order, now_ms())? {
+                return Err(AppError::Conflict("Only an unpaid order can be given up.".into()));
+            }
+            Ok(order.payment_ref)
+        })
+        .await?;
+    state.payments.cancel_charge(&payment_ref).await;
+    Ok(())
+}
+
 /// Ends the holds that passed their time; returns how many.
 pub async fn release_lapsed(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now_ms();

@@ -23,6 +23,8 @@ pub struct ProductSummary {
     pub price_minor: Option<i64>,
     pub currency: Option<String>,
     pub price: String,
+    /// Whether variants differ in price (the price is then "from").
+    pub price_varies: bool,
     pub cover_url: Option<String>,
     pub url: String,
 }
@@ -43,6 +45,7 @@ impl ProductSummary {
             price_minor: cheapest.map(|v| v.price_minor),
             currency: cheapest.map(|v| v.currency.clone()),
             price: cheapest.map(|v| format_money(v.price_minor, &v.currency)).unwrap_or_default(),
+            price_varies: variants.iter().any(|v| Some(v.price_minor) != cheapest.map(|c| c.price_minor)),
             cover_url: cover.and_then(|c| photo_url(media, &c.thumb_key)),
             url: format!("/shop/products/{}", product.uid),
         }
@@ -184,6 +187,9 @@ fn download_view(grant: &GrantRow, now: i64) -> DownloadView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FanOrderView {
     pub id: String,
+    /// Whom the order is from.
+    pub artist_id: String,
+    pub artist_name: String,
     pub status: &'static str,
     pub status_label: &'static str,
     pub currency: String,
@@ -198,12 +204,28 @@ pub struct FanOrderView {
     pub downloads: Vec<DownloadView>,
     pub created_at: i64,
     pub paid_at: Option<i64>,
+    /// While unpaid: until when the units are held (unix ms).
+    pub reserved_until: Option<i64>,
+}
+
+/// Whom an order is from: the artist's id and name.
+pub struct OrderArtist {
+    pub id: String,
+    pub name: String,
 }
 
 impl FanOrderView {
-    pub fn new(order: &OrderRow, items: &[ItemRow], grants: &[GrantRow], now: i64) -> FanOrderView {
+    pub fn new(
+        order: &OrderRow,
+        artist: OrderArtist,
+        items: &[ItemRow],
+        grants: &[GrantRow],
+        now: i64,
+    ) -> FanOrderView {
         FanOrderView {
             id: order.uid.clone(),
+            artist_id: artist.id,
+            artist_name: artist.name,
             status: order.status.as_str(),
             status_label: order.status.label(),
             currency: order.currency.clone(),
@@ -218,6 +240,7 @@ impl FanOrderView {
             downloads: grants.iter().map(|g| download_view(g, now)).collect(),
             created_at: order.created_at,
             paid_at: order.paid_at,
+            reserved_until: (order.status == super::domain::OrderStatus::Pending).then_some(order.reserved_until),
         }
     }
 }

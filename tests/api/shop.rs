@@ -367,3 +367,38 @@ async fn the_tier_limits_products_and_forms_explain_what_is_wrong() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM products WHERE status = 'archived'"), 1);
     new_product(&mut browser, "physical", "Tee 11", &[]).await;
 }
+
+#[tokio::test]
+async fn a_quote_holds_nothing_and_a_fan_can_give_up_an_unpaid_order() {
+    let app = crate::helpers::spawn_app().await;
+    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
+    let (_, variant) = tee(&app, &mut browser, "2").await;
+    browser.post_form("/studio/shop/shipping", &[("name", "US"), ("countries", "US"), ("first_item", "5")]).await;
+    let buyer = fan_token(&app, "ada@example.com").await;
+    let body = json!({"items": [{"variant_id": variant, "quantity": 2}], "shipping_address": address()});
+    let (status, quote) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders/quote", Some(body.clone())).await;
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!((quote["total_minor"].as_i64(), quote["shipping_minor"].as_i64()), (Some(5500), Some(500)));
+    assert_eq!(stock(&app, &variant), Some(2), "a quote holds nothing");
+    let too_many = json!({"items": [{"variant_id": variant, "quantity": 3}], "shipping_address": address()});
+    let (status, refused) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders/quote", Some(too_many)).await;
+    assert_eq!((status.as_u16(), refused["variant_id"].as_str()), (409, Some(variant.as_str())), "{refused}");
+
+    let (_, order) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body.clone())).await;
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    let (_, shown) = call(&app, Some(&buyer), Method::GET, &path, None).await;
+    assert_eq!(
+        (shown["artist_name"].as_str(), shown["reserved_until"].as_i64()),
+        (Some("Nova"), order["reserved_until"].as_i64())
+    );
+    let (status, sold_out) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body.clone())).await;
+    assert_eq!((status.as_u16(), sold_out["variant_id"].as_str()), (409, Some(variant.as_str())));
+    // Another fan cannot give it up; the buyer can, and the units are back at once.
+    let other = fan_token(&app, "eve@example.com").await;
+    assert_eq!(call(&app, Some(&other), Method::DELETE, &path, None).await.0, 404);
+    assert_eq!(call(&app, Some(&buyer), Method::DELETE, &path, None).await.0, 204);
+    assert_eq!(stock(&app, &variant), Some(2));
+    assert_eq!(call(&app, Some(&buyer), Method::DELETE, &path, None).await.0, 409, "only an unpaid order");
+    let (status, _) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body)).await;
+    assert_eq!(status, 201);
+}

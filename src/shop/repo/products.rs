@@ -164,6 +164,11 @@ pub fn count_live_products(conn: &Connection, artist: ArtistId) -> rusqlite::Res
     .query_row([artist], |r| r.get(0))
 }
 
+/// The artist of a product, deleted or not.
+pub fn product_artist(conn: &Connection, id: ProductId) -> rusqlite::Result<Option<ArtistId>> {
+    conn.prepare_cached("SELECT artist_id FROM products WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
+}
+
 pub fn row_id_of(conn: &Connection, uid: &str) -> rusqlite::Result<Option<ProductId>> {
     conn.prepare_cached("SELECT id FROM products WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
 }
