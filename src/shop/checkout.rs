@@ -149,10 +149,17 @@ pub async fn start_order(state: &AppState, fan: &AuthUser, request: StartOrder) 
     let (subtotal, shipping, artist_id) = (priced.subtotal, priced.shipping, priced.artist.id);
     let (lines, address) = (priced.lines, priced.address);
     let (download_limit, download_ttl_hours) = (config.download_limit, config.download_ttl_hours);
+    let max_pending = i64::from(config.pending_orders_per_fan);
     let order_id = state
         .db
         .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
+            // Holds are for paying, not for keeping stock from others.
+            if repo::count_pending_for_fan(tx, fan_id)? >= max_pending {
+                return Err(AppError::Conflict(
+                    "Finish paying for your other checkouts, or give them up, before starting another.".into(),
+                ));
+            }
             for line in &lines {
                 if !repo::take_stock(tx, line.variant.id, line.quantity)? {
                     return Err(sold_out(&line.product.title, &line.variant));

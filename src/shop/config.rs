@@ -22,6 +22,7 @@ pub struct ShopConfig {
     pub max_photos: u32,
     pub max_file_bytes: u64,
     pub orders_per_fan_per_hour: u32,
+    pub pending_orders_per_fan: u32,
     pub import_local_images: bool,
     pub pod: PodConfig,
 }
@@ -52,6 +53,7 @@ impl ShopConfig {
             ("shop.download_limit", shop.download_limit),
             ("shop.max_photos", shop.max_photos),
             ("shop.orders_per_fan_per_hour", shop.orders_per_fan_per_hour),
+            ("shop.pending_orders_per_fan", shop.pending_orders_per_fan),
             ("shop.pod.sandbox_step_secs", shop.pod.sandbox_step_secs),
             ("shop.pod.max_attempts", shop.pod.max_attempts),
         ] {

@@ -38,28 +38,33 @@ async fn download(
         return Err(AppError::NotFound);
     }
     let now = state.clock.now_ms();
-    let counts = starts_download(&headers);
-    let grant = state
-        .db
-        .write::<_, AppError, _>(move |tx| {
-            let Some(grant) = repo::find_grant(tx, &token)? else { return Err(AppError::NotFound) };
-            if grant.revoked {
-                return Err(AppError::Forbidden("This purchase was refunded, so its downloads have ended.".into()));
-            }
-            if grant.expires_at <= now {
-                return Err(AppError::Forbidden("This download link has expired.".into()));
-            }
-            let allowed =
-                if counts { repo::use_grant(tx, grant.id, now, &ip.to_string())? } else { grant.downloads > 0 };
-            if !allowed {
-                return Err(AppError::Forbidden(format!(
-                    "This file was already downloaded {} times, the most this purchase allows.",
-                    grant.max_downloads
-                )));
-            }
-            Ok(grant)
-        })
-        .await?;
+    // A read first: made-up and spent links never reach the writer.
+    let grant = state.db.read(move |c| repo::find_grant(c, &token)).await?.ok_or(AppError::NotFound)?;
+    if grant.revoked {
+        return Err(AppError::Forbidden("This purchase was refunded, so its downloads have ended.".into()));
+    }
+    if grant.expires_at <= now {
+        return Err(AppError::Forbidden("This download link has expired.".into()));
+    }
+    let used_up = || {
+        AppError::Forbidden(format!(
+            "This file was already downloaded {} times, the most this purchase allows.",
+            grant.max_downloads
+        ))
+    };
+    if starts_download(&headers) {
+        if grant.downloads >= grant.max_downloads {
+            return Err(used_up());
+        }
+        let (id, ip) = (grant.id, ip.to_string());
+        let counted = state.db.write::<_, AppError, _>(move |tx| Ok(repo::use_grant(tx, id, now, &ip)?)).await?;
+        if !counted {
+            return Err(used_up());
+        }
+    } else if grant.downloads == 0 {
+        // Resuming needs a download that started.
+        return Err(used_up());
+    }
     let key = MediaKey::parse(&grant.media_key).ok_or(AppError::NotFound)?;
     let media_grant = Grant { audience: Audience::Signed, content_type: grant.content_type.clone() };
     let mut response = state.media.serve(&key, &media_grant, &headers).await?;

@@ -69,16 +69,18 @@ pub async fn fan_token(app: &TestApp, email: &str) -> String {
 
 #[tokio::test]
 async fn fifty_parallel_checkouts_for_ten_units_sell_exactly_ten() {
-    let app = crate::helpers::spawn_app().await;
+    // Ten fans sign in from one address here.
+    let app =
+        crate::helpers::spawn_app_with(|c| c.set("accounts.login_attempts_per_ip_per_minute", 100), None, None).await;
     let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
     let (_, variant) = tee(&app, &mut browser, "10").await;
     let mut fans = Vec::new();
-    for i in 0..5 {
+    for i in 0..10 {
         fans.push(fan_token(&app, &format!("fan{i}@example.com")).await);
     }
     let mut tasks = Vec::new();
     for i in 0..50 {
-        let (url, token, variant) = (app.url("/api/v1/orders"), fans[i % 5].clone(), variant.clone());
+        let (url, token, variant) = (app.url("/api/v1/orders"), fans[i % 10].clone(), variant.clone());
         tasks.push(tokio::spawn(async move {
             let body = json!({"items": [{"variant_id": variant, "quantity": 1}], "shipping_address": address()});
             let response = crate::helpers::client().post(url).bearer_auth(token).json(&body).send().await.unwrap();
@@ -401,4 +403,19 @@ async fn a_quote_holds_nothing_and_a_fan_can_give_up_an_unpaid_order() {
     assert_eq!(call(&app, Some(&buyer), Method::DELETE, &path, None).await.0, 409, "only an unpaid order");
     let (status, _) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body)).await;
     assert_eq!(status, 201);
+
+    // Holds are for paying: five unpaid checkouts at once, no more.
+    browser
+        .post_form(
+            &format!("/studio/shop/products/{}/variants/{variant}", count_text(&app, "SELECT uid FROM products")),
+            &[("value1", "Black"), ("value2", "M"), ("price", "25"), ("inventory", "100")],
+        )
+        .await;
+    let one = json!({"items": [{"variant_id": variant, "quantity": 1}], "shipping_address": address()});
+    for _ in 0..4 {
+        assert_eq!(call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(one.clone())).await.0, 201);
+    }
+    let (status, refused) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(one)).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("Finish paying for your other checkouts"));
 }

@@ -193,6 +193,12 @@ pub fn list_orders_for_artist(
     }
 }
 
+/// Unpaid orders of a fan still holding units.
+pub fn count_pending_for_fan(conn: &Connection, fan: UserId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM orders WHERE fan_user_id = ?1 AND status = 'pending'")?
+        .query_row([fan], |r| r.get(0))
+}
+
 pub fn list_orders_for_fan(
     conn: &Connection,
     fan: UserId,
