@@ -49,10 +49,11 @@ struct ListView {
     status: String,
 }
 
+/// A studio list's page: a status filter and a keyset cursor.
 #[derive(Deserialize)]
-struct ListQuery {
-    before: Option<String>,
-    status: Option<String>,
+pub(super) struct ListQuery {
+    pub before: Option<String>,
+    pub status: Option<String>,
 }
 
 async fn list_products(

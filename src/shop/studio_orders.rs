@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::domain::{FieldErrors, OrderStatus, ShippingAddress};
 use super::orders::{self, RefundRequest, ShipInput};
 use super::repo::{self, OrderRow, PodJobRow};
+use super::studio::ListQuery;
 use super::views::{ItemView, item_view};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -66,12 +67,6 @@ struct ListView {
     statuses: Vec<(&'static str, &'static str)>,
     older_url: Option<String>,
     first_page: bool,
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    status: Option<String>,
-    before: Option<String>,
 }
 
 async fn list_orders(

@@ -50,6 +50,7 @@ pub async fn deliver_due(app: &TestApp) -> usize {
 
 /// An app delivering to `target`, with a published two-track album whose
 /// deliveries have been sent.
+#[cfg_attr(not(feature = "e2e"), allow(dead_code))]
 pub async fn published_and_delivered(target: toml::Value) -> TestApp {
     let app = ddex_app(vec![target]).await;
     let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;

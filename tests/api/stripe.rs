@@ -495,24 +495,7 @@ async fn an_order_is_paid_on_stripes_word_and_refunds_reverse_the_transfer() {
 async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
     let fake = spawn_fake_stripe().await;
     let app = stripe_app(&fake).await;
-    let (mut browser, session) = sign_up_with_stripe(&app, &fake).await;
-    let paid = event("checkout.session.completed", completed_session(&session));
-    deliver(&app, &paid, signed(&paid)).await;
-    browser
-        .post_multipart(
-            "/artist/setup",
-            &[("stage_name", "Tip Star"), ("genres", "Soul")],
-            Some(("photo", png(400, 400), "image/png")),
-        )
-        .await;
-    browser.post_form("/artist/payout/start", &[]).await;
-    let account: String = app
-        .state
-        .db
-        .read_blocking(|c| c.query_row("SELECT account_ref FROM stripe_connect_accounts", [], |r| r.get(0)))
-        .unwrap();
-    let enabled = event("account.updated", account_object(&account, true));
-    deliver(&app, &enabled, signed(&enabled)).await;
+    let (_browser, account) = stripe_ready_artist(&app, &fake).await;
 
     // The artist posts a Bop through the app surface; a fan tips it.
     let api = |path: &str| app.url(path);
