@@ -21,7 +21,7 @@ let product = null;       // the ProductView on the sheet
 let chosen = null;        // its chosen variant
 let ordersCursor = null;
 let quote = null;         // the priced cart: {body, quoted, artistId}
-let order = null;         // the started, unpaid order: {started, artistId, paying}
+let order = null;         // the started, unpaid order: {started, paying}
 let back = null;          // what "← Back" does in the current view
 const problems = new Map(); // variant id → why that cart line cannot be bought now
 
@@ -532,7 +532,7 @@ async function pay() {
     api("DELETE", `/orders/${encodeURIComponent(started.id)}`).catch(() => {});
     return;
   }
-  order = { started, artistId: asked.artistId, paying: false };
+  order = { started, paying: false };
   $("shop-pay").hidden = true;
   showTotals(started);
   if (started.total_minor !== asked.quoted.total_minor) {
