@@ -20,7 +20,7 @@ let productsCursor = null;
 let product = null;       // the ProductView on the sheet
 let chosen = null;        // its chosen variant
 let ordersCursor = null;
-let quote = null;         // the priced cart: {body, quoted, artistId}
+let quote = null;         // the priced cart: {body, quoted}
 let order = null;         // the started, unpaid order: {started, paying}
 let back = null;          // what "← Back" does in the current view
 const problems = new Map(); // variant id → why that cart line cannot be bought now
@@ -452,7 +452,7 @@ async function quoteOrder(event) {
   try {
     const quoted = await api("POST", "/orders/quote", body);
     if (ships) localStorage.setItem("boptone_ship_to", JSON.stringify(body.shipping_address));
-    quote = { body, quoted, artistId: shop.id };
+    quote = { body, quoted };
     showSummary(quoted);
   } catch (error) {
     $("shop-review").disabled = false;
