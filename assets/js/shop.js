@@ -1,8 +1,10 @@
 // BopShop in the fan app: an artist's products, a product sheet with its
 // options, a cart per artist kept on this device, checkout (a shipping
-// address only when something ships), the total with shipping before
-// paying, payment with test money (sandbox) or Stripe's card form, the
-// receipt, and "My orders". One dialog, one view at a time.
+// address only when something ships), the quoted total with shipping
+// (nothing held yet), the order started only on Pay (its units then held,
+// and given up if the fan backs out), payment with test money (sandbox)
+// or Stripe's card form, the receipt, and "My orders". One dialog, one
+// view at a time.
 // `#shop/product/{id}[/{variant}]` opens a product (the public page's Buy).
 import { bytes, plural } from "./format.js";
 import { loadStripe } from "./stripe.js";
@@ -18,7 +20,8 @@ let productsCursor = null;
 let product = null;       // the ProductView on the sheet
 let chosen = null;        // its chosen variant
 let ordersCursor = null;
-let order = null;         // the started order being paid: {started, artistId}
+let quote = null;         // the priced cart: {body, quoted}
+let order = null;         // the started, unpaid order: {started, paying}
 let back = null;          // what "← Back" does in the current view
 const problems = new Map(); // variant id → why that cart line cannot be bought now
 
@@ -29,6 +32,20 @@ export function money(minor, currency) {
 }
 
 const when = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+// "held for 14 more minutes" while an unpaid order's units are held.
+function held(until) {
+  const minutes = Math.ceil((until - Date.now()) / 60000);
+  return minutes > 0 ? `held for ${plural(minutes, "more minute")}` : "no longer held";
+}
+
+// Writes `say(held(until))` (`say(null)` without a hold) into `element`,
+// kept current while the dialog is open.
+function showHold(element, until, say) {
+  element.classList.add("hold");
+  element.render = () => (element.textContent = say(until ? held(until) : null));
+  element.render();
+}
 
 // The app's confirm_url is a full API path; api() adds the /api/v1 prefix.
 const apiPath = (url) => url.replace(/^\/api\/v1/, "");
@@ -45,13 +62,18 @@ export function setUpShop(apiCall) {
   $("shop-add-form").addEventListener("submit", addToCart);
   $("shop-quantity").addEventListener("input", () => ($("shop-added").textContent = ""));
   $("shop-checkout").addEventListener("click", openCheckout);
-  $("shop-address-form").addEventListener("submit", startOrder);
-  $("shop-pay").addEventListener("click", payWithTestMoney);
+  $("shop-address-form").addEventListener("submit", quoteOrder);
+  $("shop-pay").addEventListener("click", pay);
+  $("shop-confirm").addEventListener("click", payWithTestMoney);
   $("orders-open").addEventListener("click", () => openOrders().catch(showLoadError));
   $("orders-more").addEventListener("click", () => loadOrders().catch(showLoadError));
   $("shop-dialog").addEventListener("close", () => {
+    giveUp();
     if (location.hash.startsWith("#shop/")) history.replaceState(null, "", location.pathname + location.search);
   });
+  setInterval(() => {
+    if ($("shop-dialog").open) for (const element of document.querySelectorAll("#shop-dialog .hold")) element.render();
+  }, 20000);
   window.addEventListener("hashchange", openFromHash);
   openFromHash();
 }
@@ -62,7 +84,9 @@ function openFromHash() {
 }
 
 // Shows one view of the dialog, opening it if needed; focus goes to the title.
+// Leaving checkout gives up an order that was started but not paid.
 function show(view, title, onBack = null) {
+  if (view !== "checkout") giveUp();
   for (const name of VIEWS) $(`shop-view-${name}`).hidden = name !== view;
   $("shop-title").textContent = title;
   back = onBack;
@@ -125,14 +149,22 @@ export async function openArtistShop(artist) {
 
 async function loadProducts() {
   const cursor = productsCursor ? `&cursor=${encodeURIComponent(productsCursor)}` : "";
-  const page = await api("GET", `/artists/${shop.id}/products?limit=20${cursor}`);
+  const page = await api("GET", `/artists/${shop.id}/products?limit=20${cursor}`).catch((error) => {
+    if (!(productsCursor && error.status === 422 && error.data?.fields?.cursor)) throw error;
+    return null; // the shop changed since the last page: start over from the newest
+  });
+  if (!page) {
+    productsCursor = null;
+    $("shop-products").innerHTML = "";
+    return loadProducts();
+  }
   for (const item of page.items) {
     const li = document.createElement("li");
     li.innerHTML = `<button type="button" class="shop-tile"><img alt="" width="160" height="160"><strong></strong><small></small></button>`;
     const img = li.querySelector("img");
     if (item.cover_url) img.src = item.cover_url; else img.replaceWith(Object.assign(document.createElement("span"), { className: "cover-empty" }));
     li.querySelector("strong").textContent = item.title;
-    li.querySelector("small").textContent = item.price ? `from ${item.price}` : "";
+    li.querySelector("small").textContent = item.price_varies ? `from ${item.price}` : item.price;
     li.querySelector("button").addEventListener("click", () => openProduct(item.id, null, true).catch(showLoadError));
     $("shop-products").append(li);
   }
@@ -258,12 +290,15 @@ function addToCart(event) {
 
 // --- The cart ---------------------------------------------------------------
 
-async function openCart(artist) {
+// `refresh`: check the lines against the shop (not when a refusal has just
+// named the line that sold out).
+async function openCart(artist, refresh = true) {
   const from = product && $("shop-view-product").hidden === false ? product : null;
   const onBack = from ? () => openProduct(from.id).catch(showLoadError) : () => openArtistShop(artist);
   show("cart", `Your cart · ${artist.name}`, onBack);
   setError("shop-cart-error", "");
   renderCart();
+  if (!refresh) return;
   await refreshCart().catch(() => {});
   renderCart();
 }
@@ -361,15 +396,29 @@ function setErrorIn(element, message) {
 }
 
 // --- Checkout ---------------------------------------------------------------
+// The address (when something ships), then the quoted total: nothing is
+// held until Pay starts the order; then the payment form (test money or
+// Stripe's card form). Backing out of a started payment gives the order up.
 
 const ADDRESS = ["name", "line1", "line2", "city", "region", "postal_code", "country"];
+const SOLD_OUT_LINE = "Sold out, or fewer left than you want: remove it or lower the quantity.";
+const TOO_MANY = "You have started many orders this hour. Try again later.";
+
+// Ends a checkout: the quote is dropped, and an order started but not being
+// paid is given up so its units go back at once.
+function giveUp() {
+  const started = order && !order.paying ? order.started : null;
+  quote = null;
+  order = null;
+  if (started) api("DELETE", `/orders/${encodeURIComponent(started.id)}`).catch(() => {});
+}
 
 function openCheckout() {
+  giveUp();
   const cart = readCart(shop.id);
   if (!cart.lines.length) return;
   const ships = cart.lines.some((l) => l.ships);
   show("checkout", "Check out", () => openCart(shop));
-  order = null;
   $("shop-address-form").hidden = false;
   $("shop-address").hidden = !ships;
   $("shop-address").disabled = !ships;
@@ -386,9 +435,11 @@ function openCheckout() {
   }
 }
 
-async function startOrder(event) {
+// Prices the cart with shipping to the address; holds nothing.
+async function quoteOrder(event) {
   event.preventDefault();
   const cart = readCart(shop.id);
+  if (!cart.lines.length) return;
   const ships = cart.lines.some((l) => l.ships);
   const body = { items: cart.lines.map((l) => ({ variant_id: l.variant_id, quantity: l.quantity })) };
   if (ships) body.shipping_address = Object.fromEntries(ADDRESS.map((f) => [f, $(`ship-${f}`).value.trim()]));
@@ -399,27 +450,29 @@ async function startOrder(event) {
   setError("shop-checkout-error", "");
   $("shop-review").disabled = true;
   try {
-    const started = await api("POST", "/orders", body);
-    order = { started, artistId: shop.id };
+    const quoted = await api("POST", "/orders/quote", body);
     if (ships) localStorage.setItem("boptone_ship_to", JSON.stringify(body.shipping_address));
-    showSummary(started);
+    quote = { body, quoted };
+    showSummary(quoted);
   } catch (error) {
     $("shop-review").disabled = false;
-    await orderRefused(error);
+    await refused(error);
   }
 }
 
-// Says what went wrong next to what it concerns: an address field, the cart
-// line that sold out, or the form as a whole.
-async function orderRefused(error) {
+// Says what went wrong next to what it concerns: the cart line that sold
+// out (named by the refusal), an address field, or the form as a whole.
+async function refused(error) {
   const data = error.data || {};
   if (data.error === "sold_out") {
-    // The refusal names the item, not its id: the cart's check finds it.
-    await openCart(shop);
+    const named = data.variant_id && readCart(shop.id).lines.some((l) => l.variant_id === data.variant_id);
+    if (named) problems.set(data.variant_id, SOLD_OUT_LINE);
+    await openCart(shop, !named);
     setError("shop-cart-error", data.message || "Something in your cart sold out.");
     return;
   }
   const fields = data.fields || {};
+  if (!$("shop-summary").hidden) openCheckout();
   let first = null;
   for (const [key, message] of Object.entries(fields)) {
     const field = key.startsWith("shipping_address.") && key.slice("shipping_address.".length);
@@ -431,42 +484,82 @@ async function orderRefused(error) {
       setError("shop-checkout-error", message);
     }
   }
-  if (!Object.keys(fields).length) {
-    setError("shop-checkout-error", error.status === 429 ? "You have started many orders this hour. Try again later." : error.message);
-  }
+  if (!Object.keys(fields).length) setError("shop-checkout-error", error.status === 429 ? TOO_MANY : error.message);
   (first || $("shop-checkout-error")).focus?.();
 }
 
-function showSummary(started) {
-  const { currency } = started;
+function showTotals(priced) {
+  const { currency } = priced;
+  $("sum-subtotal").textContent = money(priced.subtotal_minor, currency);
+  $("sum-shipping").textContent = priced.shipping_minor ? money(priced.shipping_minor, currency) : "Free";
+  $("sum-total").textContent = money(priced.total_minor, currency);
+}
+
+// The quoted total and Pay; Back goes to the address form.
+function showSummary(quoted) {
+  show("checkout", "Your total", openCheckout);
   $("shop-address-form").hidden = true;
   $("shop-summary").hidden = false;
-  $("sum-subtotal").textContent = money(started.subtotal_minor, currency);
-  $("sum-shipping").textContent = started.shipping_minor ? money(started.shipping_minor, currency) : "Free";
-  $("sum-total").textContent = money(started.total_minor, currency);
-  const until = new Date(started.reserved_until).toLocaleTimeString(undefined, { timeStyle: "short" });
-  $("shop-hold").textContent = `Your items are held for you until ${until}.`;
+  showTotals(quoted);
+  showHold($("shop-hold"), null, () => "");
   $("shop-pay-status").textContent = "";
-  const label = `Pay ${money(started.total_minor, currency)}`;
-  $("shop-sandbox").hidden = !started.confirm_url;
+  $("shop-pay").textContent = `Pay ${money(quoted.total_minor, quoted.currency)}`;
+  $("shop-pay").hidden = false;
+  $("shop-pay").disabled = false;
+  $("shop-sandbox").hidden = true;
   $("shop-card-form").hidden = true;
-  if (started.confirm_url) {
-    $("shop-pay").textContent = label;
+  $("shop-pay").focus();
+}
+
+// Pay: the order starts (its units are held), then the payment form.
+async function pay() {
+  if (!quote || order) return;
+  const asked = quote;
+  $("shop-pay").disabled = true;
+  $("shop-pay-status").textContent = "";
+  let started;
+  try {
+    started = await api("POST", "/orders", asked.body);
+  } catch (error) {
     $("shop-pay").disabled = false;
-    $("shop-pay").focus();
+    const data = error.data || {};
+    if (data.error === "sold_out" || data.fields) await refused(error);
+    else $("shop-pay-status").textContent = error.status === 429 ? TOO_MANY : error.message;
+    return;
+  }
+  if (quote !== asked) {
+    // The fan left while it started: give it up.
+    api("DELETE", `/orders/${encodeURIComponent(started.id)}`).catch(() => {});
+    return;
+  }
+  order = { started, paying: false };
+  $("shop-pay").hidden = true;
+  showTotals(started);
+  if (started.total_minor !== asked.quoted.total_minor) {
+    $("shop-pay-status").textContent = `Prices changed: the total is now ${money(started.total_minor, started.currency)}.`;
+  }
+  showHold($("shop-hold"), started.reserved_until, (h) => `Your items are ${h}.`);
+  const label = `Pay ${money(started.total_minor, started.currency)}`;
+  if (started.confirm_url) {
+    $("shop-sandbox").hidden = false;
+    $("shop-confirm").textContent = `${label} with test money`;
+    $("shop-confirm").disabled = false;
+    $("shop-confirm").focus();
   } else if (started.client_secret) {
     payByCard(started, label).catch((error) => ($("shop-pay-status").textContent = error.message));
   }
 }
 
 async function payWithTestMoney() {
-  if (!order) return;
-  $("shop-pay").disabled = true;
+  if (!order || order.paying) return;
+  const paying = order;
+  paying.paying = true;
+  $("shop-confirm").disabled = true;
   try {
-    const paid = await api("POST", apiPath(order.started.confirm_url));
-    paidFor(paid);
+    paidFor(await api("POST", apiPath(paying.started.confirm_url)));
   } catch (error) {
-    $("shop-pay").disabled = false;
+    paying.paying = false;
+    $("shop-confirm").disabled = false;
     $("shop-pay-status").textContent = error.message;
   }
 }
@@ -481,10 +574,14 @@ async function payByCard(started, label) {
   $("shop-card-pay").textContent = label;
   form.onsubmit = async (event) => {
     event.preventDefault();
+    const paying = order;
+    if (!paying || paying.started.id !== started.id) return;
+    paying.paying = true;
     $("shop-card-pay").disabled = true;
     const { error } = await stripe.confirmPayment({ elements, redirect: "if_required", confirmParams: { return_url: location.href } });
     $("shop-card-pay").disabled = false;
     if (error) {
+      paying.paying = false;
       $("shop-pay-status").textContent = error.message;
       return;
     }
@@ -492,7 +589,7 @@ async function payByCard(started, label) {
     // Paid once Stripe's webhook says so: wait a little for it.
     let view = null;
     for (let i = 0; i < 15; i++) {
-      view = await api("GET", `/orders/${order.started.id}`);
+      view = await api("GET", `/orders/${started.id}`);
       if (view.status !== "pending") break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -502,20 +599,24 @@ async function payByCard(started, label) {
 
 // The order is paid (or on its way): the artist's cart is emptied and the receipt shown.
 function paidFor(view) {
-  const cart = readCart(order.artistId);
+  const cart = readCart(view.artist_id);
   for (const line of cart.lines) problems.delete(line.variant_id);
-  writeCart(order.artistId, { artist_name: cart.artist_name, lines: [] });
+  writeCart(view.artist_id, { artist_name: cart.artist_name, lines: [] });
   order = null;
+  quote = null;
   showReceipt(view, null);
 }
 
 // --- Receipts and "My orders" -------------------------------------------------
 
+const artistName = (view) => view.artist_name || "the artist";
+
 function showReceipt(view, onBack) {
-  show("receipt", view.status === "paid" && !onBack ? "Thank you!" : `Order of ${when(view.created_at)}`, onBack);
-  $("receipt-status").textContent = view.status === "paid" && view.paid_at
+  show("receipt", view.status === "paid" && !onBack ? "Thank you!" : `Order from ${artistName(view)}`, onBack);
+  $("receipt-from").textContent = `From ${artistName(view)} · ordered ${when(view.created_at)}`;
+  showHold($("receipt-status"), view.reserved_until, (hold) => view.status === "paid" && view.paid_at
     ? `Paid ${when(view.paid_at)}`
-    : `${view.status_label}${view.paid_at ? ` · paid ${when(view.paid_at)}` : ""}`;
+    : `${view.status_label}${view.paid_at ? ` · paid ${when(view.paid_at)}` : ""}${hold ? ` · ${hold}` : ""}`);
   $("receipt-status").dataset.status = view.status;
   const items = $("receipt-items");
   items.innerHTML = "";
@@ -569,7 +670,8 @@ async function loadOrders() {
     const li = document.createElement("li");
     li.innerHTML = `<button type="button" class="order"><span><strong></strong><small></small></span><span class="status"></span></button>`;
     li.querySelector("strong").textContent = view.items.map((i) => (i.quantity > 1 ? `${i.quantity} × ${i.title}` : i.title)).join(", ");
-    li.querySelector("small").textContent = `${when(view.created_at)} · ${view.total}`;
+    showHold(li.querySelector("small"), view.reserved_until, (hold) =>
+      [artistName(view), when(view.created_at), view.total, hold].filter(Boolean).join(" · "));
     li.querySelector(".status").textContent = view.status_label;
     li.querySelector("button").addEventListener("click", async () => {
       const fresh = await api("GET", `/orders/${view.id}`).catch(() => view);

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,13 @@ async fn show_shop(
     let handle = artist.handle.clone().unwrap_or(handle);
     let stage_name = artist.stage_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| format!("@{handle}"));
     let first_page = query.after.is_none();
-    let (products, next) = public::list_products(&state, artist.uid.clone(), query.after, PAGE).await?;
+    let (products, next) = match public::list_products(&state, artist.uid.clone(), query.after, PAGE).await {
+        // A page link from before the shop changed: start from the newest.
+        Err(AppError::Invalid { fields, .. }) if fields.contains_key("cursor") => {
+            return Ok(Redirect::to(&format!("/@{handle}/shop")).into_response());
+        }
+        listed => listed?,
+    };
     let view = ShopView {
         title: format!("{stage_name} · Shop"),
         more_url: next.map(|cursor| format!("/@{handle}/shop?after={cursor}")),

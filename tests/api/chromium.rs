@@ -469,27 +469,57 @@ async fn a_fan_buys_two_tees_in_the_app_and_pays_with_test_money() {
     fan.type_into("#ship-country", "US").await;
     fan.click("#shop-review").await;
 
-    // The total with shipping ($5 + $2.50) before paying.
-    fan.wait_until("return !document.getElementById('shop-summary').hidden", "the order's total").await;
+    // The quoted total with shipping ($5 + $2.50): nothing is held yet.
+    fan.wait_until("return !document.getElementById('shop-summary').hidden", "the quoted total").await;
     let form_shown = fan.execute("return document.getElementById('shop-address-form').offsetParent !== null").await;
     assert_eq!(form_shown, serde_json::Value::Bool(false), "the address form makes way for the total");
     assert!(text_of(&fan, "sum-shipping").await.contains("7.50"));
+    assert!(text_of(&fan, "sum-total").await.contains("57.50"));
     let pay = text_of(&fan, "shop-pay").await;
     assert!(pay.starts_with("Pay") && pay.contains("57.50"), "{pay}");
-    assert!(text_of(&fan, "shop-sandbox").await.contains("TEST MONEY — nothing is charged"));
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders"), 0, "a quote starts no order");
     fan.screenshot(&screenshots().join("shop-checkout.png")).await;
+
+    // Pay starts the order (its units held) and shows the payment form;
+    // going back from it gives the order up and its units back at once.
+    let stock = format!("SELECT inventory FROM product_variants WHERE uid = '{variant}'");
     fan.click("#shop-pay").await;
+    fan.wait_until("return !document.getElementById('shop-sandbox').hidden", "the payment form").await;
+    assert!(text_of(&fan, "shop-sandbox").await.contains("TEST MONEY — nothing is charged"));
+    assert!(text_of(&fan, "shop-confirm").await.contains("57.50"));
+    let hold = text_of(&fan, "shop-hold").await;
+    assert!(hold.contains("held for 15 more minutes"), "{hold}");
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'pending'"), 1);
+    assert_eq!(crate::bops::count(&app, &stock), 3, "two units held");
+    fan.screenshot(&screenshots().join("shop-pay.png")).await;
+    fan.click("#shop-back").await;
+    fan.wait_until("return !document.getElementById('shop-address-form').hidden", "the address again").await;
+    let given_up = || crate::bops::count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'expired'") == 1;
+    assert!(crate::helpers::eventually(std::time::Duration::from_secs(10), given_up).await, "the order is given up");
+    assert_eq!(crate::bops::count(&app, &stock), 5, "its units are back");
+
+    // Again, and this time pay.
+    fan.click("#shop-review").await;
+    fan.wait_until("return !document.getElementById('shop-summary').hidden", "the quoted total").await;
+    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders WHERE status <> 'expired'"), 0);
+    fan.click("#shop-pay").await;
+    fan.wait_until("return !document.getElementById('shop-sandbox').hidden", "the payment form").await;
+    fan.click("#shop-confirm").await;
     fan.wait_until("return !document.getElementById('shop-view-receipt').hidden", "the receipt").await;
     let receipt = text_of(&fan, "shop-view-receipt").await;
     assert!(receipt.contains("Paid") && receipt.contains("Tour tee") && receipt.contains("2 ×"), "{receipt}");
+    assert!(receipt.contains("From Merch Star"), "whom it is from: {receipt}");
     fan.screenshot(&screenshots().join("shop-receipt.png")).await;
     let artist_uid = crate::bops::count_text(&app, "SELECT uid FROM artist_profiles");
     let cart = fan.execute(&format!("return localStorage.getItem('boptone_cart_{artist_uid}')")).await;
     assert_eq!(cart, serde_json::Value::Null, "the artist's cart is emptied");
 
-    // "My orders" lists it and opens the same receipt.
+    // "My orders" lists it, from whom, and opens the same receipt.
     fan.execute("document.getElementById('shop-dialog').close()").await;
     fan.click("#orders-open").await;
+    fan.wait_until("return document.querySelectorAll('#orders-list button').length === 2", "the orders").await;
+    let listed = text_of(&fan, "orders-list").await;
+    assert!(listed.contains("Merch Star") && listed.contains("Paid"), "{listed}");
     fan.click("#orders-list button").await;
     fan.wait_until("return document.getElementById('receipt-status').textContent.startsWith('Paid')", "the receipt")
         .await;
@@ -500,15 +530,15 @@ async fn a_fan_buys_two_tees_in_the_app_and_pays_with_test_money() {
         .db
         .read_blocking(|c| {
             c.query_row(
-                "SELECT o.status, SUM(i.quantity) FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.id",
+                "SELECT o.status, SUM(i.quantity) FROM orders o JOIN order_items i ON i.order_id = o.id \
+                 WHERE o.status <> 'expired' GROUP BY o.id",
                 [],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
             )
         })
         .unwrap();
     assert_eq!((status.as_str(), units), ("paid", 2));
-    let left = crate::bops::count(&app, &format!("SELECT inventory FROM product_variants WHERE uid = '{variant}'"));
-    assert_eq!(left, 3, "the stock went down by 2");
+    assert_eq!(crate::bops::count(&app, &stock), 3, "the stock went down by 2");
     app.stop().await;
 }
 
@@ -584,6 +614,19 @@ async fn a_line_that_sells_out_during_checkout_says_so_and_the_cart_keeps_the_re
         .await;
     assert_eq!(kept, serde_json::json!([black_m]));
 
+    // Pay starts the order; closing the dialog gives it up at once.
+    fan.click("#shop-checkout").await;
+    fan.click("#shop-review").await;
+    fan.wait_until("return !document.getElementById('shop-summary').hidden", "the quoted total").await;
+    fan.click("#shop-pay").await;
+    fan.wait_until("return !document.getElementById('shop-sandbox').hidden", "the payment form").await;
+    let black_m_stock = format!("SELECT inventory FROM product_variants WHERE uid = '{black_m}'");
+    assert_eq!(crate::bops::count(&app, &black_m_stock), 4, "one unit held");
+    fan.click("#shop-dialog .dialog-close button").await;
+    let given_up = || crate::bops::count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'expired'") == 1;
+    assert!(crate::helpers::eventually(std::time::Duration::from_secs(10), given_up).await, "the order is given up");
+    assert_eq!(crate::bops::count(&app, &black_m_stock), 5, "its unit is back");
+
     // The public page's Buy link carries the chosen variant, and the sheet
     // marks values that are sold out with the other options as chosen.
     fan.goto(&app.url(&format!("/app#shop/product/{product}/{black_m}"))).await;
@@ -591,6 +634,7 @@ async fn a_line_that_sells_out_during_checkout_says_so_and_the_cart_keeps_the_re
     let l = fan.execute("return document.querySelector('#shop-option-1 option[value=\"L\"]').textContent").await;
     assert_eq!(l, "L — sold out");
     drop(fan);
-    assert_eq!(crate::bops::count(&app, "SELECT COUNT(*) FROM orders"), 1, "only the rival's order holds stock");
+    let holding = crate::bops::count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'pending'");
+    assert_eq!(holding, 1, "only the rival's order holds stock");
     app.stop().await;
 }
