@@ -136,6 +136,7 @@ CREATE INDEX orders_refund_due ON orders (id) WHERE refund_due = 1;
 CREATE INDEX orders_artist ON orders (artist_id, id) WHERE status <> 'pending' AND status <> 'expired';
 CREATE INDEX orders_artist_status ON orders (artist_id, status, id);
 CREATE INDEX orders_fan ON orders (fan_user_id, id);
+CREATE INDEX orders_fan_pending ON orders (fan_user_id) WHERE status = 'pending';
 CREATE INDEX orders_reserved ON orders (reserved_until) WHERE status = 'pending';
 
 -- What was sold, as it was sold: a later edit of the product changes none.

@@ -378,5 +378,8 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
         }
         tx.commit()?;
     }
+    // The tips in the ledger, as paid tips are: the migration that brought
+    // earlier tips into it says how.
+    conn.execute_batch(include_str!("../migrations/V021__tips_in_ledger.sql"))?;
     Ok((likes, views))
 }

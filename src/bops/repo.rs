@@ -686,6 +686,7 @@ pub struct SettledTip {
     pub artist: ArtistId,
     pub fan: UserId,
     pub amount_minor: i64,
+    pub fee_minor: i64,
     pub currency: String,
 }
 
@@ -695,7 +696,7 @@ pub fn settle_tip(conn: &Connection, payment_ref: &str, now: i64) -> rusqlite::R
     let settled = conn
         .prepare_cached(
             "UPDATE bops_tips SET status = 'succeeded', succeeded_at = ?2 WHERE payment_ref = ?1 AND status = 'pending'
-             RETURNING uid, bop_id, artist_id, fan_user_id, amount_minor, currency",
+             RETURNING uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor",
         )?
         .query_row(params![payment_ref, now], |r| {
             Ok(SettledTip {
@@ -705,6 +706,7 @@ pub fn settle_tip(conn: &Connection, payment_ref: &str, now: i64) -> rusqlite::R
                 fan: r.get(3)?,
                 amount_minor: r.get(4)?,
                 currency: r.get(5)?,
+                fee_minor: r.get(6)?,
             })
         })
         .optional()?;

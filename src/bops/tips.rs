@@ -172,6 +172,7 @@ pub fn settle_tip(tx: &Tx, payment: &PaymentRow, outcome: &Outcome) -> AppResult
     let Some(tip) = repo::settle_tip(tx, &payment.provider_ref, now_ms())? else { return Ok(()) };
     let bop_uid = repo::find_bop_uid(tx, tip.bop)?;
     let artist_user_id = crate::identity::service::artist_user_id(tx, tip.artist)?;
+    record_in_ledger(tx, &tip, artist_user_id, outcome.at)?;
     let event = BopTipReceived {
         tip_uid: tip.uid,
         bop_uid,
@@ -182,6 +183,27 @@ pub fn settle_tip(tx: &Tx, payment: &PaymentRow, outcome: &Outcome) -> AppResult
         currency: tip.currency,
     };
     emit(tx, &event)?;
+    Ok(())
+}
+
+/// The tip in the artist's ledger: the whole, less the platform's fee.
+fn record_in_ledger(tx: &Tx, tip: &repo::SettledTip, artist_user: crate::core::ids::UserId, at: i64) -> AppResult<()> {
+    use crate::ledger::{Holder, Income, Micros};
+    let currency = crate::core::Currency::parse(&tip.currency).map_err(|e| AppError::Internal(e.into()))?;
+    let micros = |minor| Micros(crate::core::Money::new(minor, currency).to_micros());
+    let reference = format!("tip:{}", tip.uid);
+    let income = Income {
+        artist: tip.artist,
+        source: "tip",
+        reference: &reference,
+        description: "Tip on a Bop",
+        track_id: None,
+        gross: micros(tip.amount_minor),
+        currency: &tip.currency,
+        occurred_at: at,
+    };
+    let holder = Holder { key: "artist".into(), name: String::new(), email: String::new(), user_id: Some(artist_user) };
+    crate::ledger::record_whole(tx, &income, micros(tip.fee_minor), &holder)?;
     Ok(())
 }
 

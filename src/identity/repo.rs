@@ -248,6 +248,18 @@ pub fn find_artist_by_user(conn: &Connection, user: UserId) -> rusqlite::Result<
     conn.prepare_cached(&sql)?.query_row([user.0], artist_row).optional()
 }
 
+/// What other pillars show of an artist: (uid, stage name, handle, visible).
+pub fn find_artist_face(
+    conn: &Connection,
+    artist: ArtistId,
+) -> rusqlite::Result<Option<(String, String, Option<String>, bool)>> {
+    conn.prepare_cached(
+        "SELECT uid, COALESCE(stage_name, ''), handle, suspended_at IS NULL FROM artist_profiles WHERE id = ?1",
+    )?
+    .query_row([artist], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .optional()
+}
+
 pub fn find_artist_by_handle(conn: &Connection, handle: &str) -> rusqlite::Result<Option<ArtistRow>> {
     let sql = format!("{ARTIST_SELECT} WHERE a.handle = ?1 AND a.deleted_at IS NULL");
     conn.query_row(&sql, [handle], artist_row).optional()

@@ -155,7 +155,7 @@ pub async fn start_order(state: &AppState, fan: &AuthUser, request: StartOrder) 
         .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
             // Holds are for paying, not for keeping stock from others.
-            if repo::count_pending_for_fan(tx, fan_id)? >= max_pending {
+            if repo::count_pending_for_fan(tx, fan_id, max_pending)? >= max_pending {
                 return Err(AppError::Conflict(
                     "Finish paying for your other checkouts, or give them up, before starting another.".into(),
                 ));

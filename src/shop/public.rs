@@ -53,22 +53,26 @@ pub async fn list_products(
 
 /// An active product of a visible artist.
 pub async fn product(state: &AppState, uid: String) -> AppResult<ProductView> {
+    Ok(product_and_handle(state, uid).await?.0)
+}
+
+/// An active product of a visible artist, and the artist's handle: one read.
+pub async fn product_and_handle(state: &AppState, uid: String) -> AppResult<(ProductView, Option<String>)> {
     let found = state
         .db
         .read(move |c| {
             let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active) else {
                 return Ok(None);
             };
-            if !crate::identity::service::artist_is_visible(c, product.artist_id)? {
+            let Some(artist) = crate::identity::service::artist_face(c, product.artist_id)?.filter(|a| a.visible)
+            else {
                 return Ok(None);
-            }
-            let artist_uid = crate::identity::service::artist_uid(c, product.artist_id)?;
-            let name = crate::identity::service::artist_stage_name(c, product.artist_id)?;
-            Ok(Some((load_full(c, product)?, artist_uid, name)))
+            };
+            Ok(Some((load_full(c, product)?, artist)))
         })
         .await?;
-    let (full, artist_uid, name) = found.ok_or(AppError::NotFound)?;
-    Ok(ProductView::new(&full, artist_uid, name, &state.media))
+    let (full, artist) = found.ok_or(AppError::NotFound)?;
+    Ok((ProductView::new(&full, artist.uid, artist.name, &state.media), artist.handle))
 }
 
 pub async fn fan_orders(

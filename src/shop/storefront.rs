@@ -99,9 +99,7 @@ struct ProductPage {
 
 /// `GET /shop/products/{id}`: an active product of a visible artist.
 async fn show_product(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> AppResult<Response> {
-    let product = public::product(&state, id).await?;
-    let artist_uid = product.artist_id.clone();
-    let handle = state.db.read(move |c| crate::identity::artist_by_uid(c, &artist_uid)).await?.and_then(|a| a.handle);
+    let (product, handle) = public::product_and_handle(&state, id).await?;
     let base = state.views.globals().public_url.trim_end_matches('/').to_owned();
     let cover = product.photos.first().and_then(|p| p.url.clone());
     let card = ShareCard {

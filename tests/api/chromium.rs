@@ -638,3 +638,57 @@ async fn a_line_that_sells_out_during_checkout_says_so_and_the_cart_keeps_the_re
     assert_eq!(holding, 1, "only the rival's order holds stock");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_artist_imports_from_shopify_sets_stock_ships_and_refunds_in_the_studio() {
+    let app = spawn_app().await;
+    crate::bops::artist(&app, "shop@example.com", "Shop Star").await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("products_export.csv");
+    std::fs::write(
+        &csv,
+        "Handle,Title,Body (HTML),Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Inventory Qty,Variant Price,Status\n\
+         hoodie,Hoodie,<p>Warm</p>,Size,M,HOOD-M,shopify,8,40.00,active\n\
+         hoodie,,,,L,HOOD-L,shopify,2,40.00,\n\
+         pin,Pin,,Title,Default Title,PIN,,,5.00,draft\n",
+    )
+    .unwrap();
+    let artist = Driver::start(1280, 900).await;
+    sign_in(&artist, &app, "shop@example.com", "/studio/shop/import").await;
+    artist.type_into("#file", csv.to_str().unwrap()).await;
+    artist.click("form[action^='/studio/shop/import'] button[type=submit]").await;
+    artist.wait_until("return document.body.textContent.includes('2 created, 0 updated')", "the import report").await;
+    artist.screenshot(&screenshots().join("shop-import.png")).await;
+
+    // The imported hoodie's M: stock set to 3 on its row.
+    artist.click("a[href^='/studio/shop/products/']").await;
+    artist.wait_until("return document.querySelectorAll('form.variant-row').length === 3", "the variant rows").await;
+    artist.clear("form.variant-row input[name=inventory]").await;
+    artist.type_into("form.variant-row input[name=inventory]", "3").await;
+    artist.click("form.variant-row button[type=submit]").await;
+    artist.wait_until("return document.body.textContent.includes('Variant saved.')", "the saved variant").await;
+    let stock =
+        |sku: &str| crate::bops::count(&app, &format!("SELECT inventory FROM product_variants WHERE sku = '{sku}'"));
+    assert_eq!(stock("HOOD-M"), 3);
+
+    // A fan buys two; the artist ships them and refunds one.
+    let variant = crate::bops::count_text(&app, "SELECT uid FROM product_variants WHERE sku = 'HOOD-M'");
+    let buyer = crate::shop::fan_token(&app, "buyer@example.com").await;
+    let body = serde_json::json!({"items": [{"variant_id": variant, "quantity": 2}], "shipping_address": crate::shop::address()});
+    let (_, order) = crate::bops::call(&app, Some(&buyer), reqwest::Method::POST, "/api/v1/orders", Some(body)).await;
+    crate::bops::call(&app, Some(&buyer), reqwest::Method::POST, order["confirm_url"].as_str().unwrap(), None).await;
+    assert_eq!(stock("HOOD-M"), 1);
+    artist.goto(&app.url("/studio/shop/orders")).await;
+    artist.click("table.orders a").await;
+    artist.type_into("#carrier", "USPS").await;
+    artist.type_into("#tracking_number", "9400111899223").await;
+    artist.click("form[action$='/ship'] button[type=submit]").await;
+    artist.wait_until("return document.body.textContent.includes('Marked as shipped')", "the shipped order").await;
+    artist.type_into("input[name^='qty_']", "1").await;
+    artist.click("form[action$='/refund'] button[type=submit]:not([name])").await;
+    artist.wait_until("return document.body.textContent.includes('Refunded.')", "the refund").await;
+    artist.screenshot(&screenshots().join("shop-order-refunded.png")).await;
+    assert_eq!(stock("HOOD-M"), 2, "the refunded hoodie is back in stock");
+    assert_eq!(crate::bops::count_text(&app, "SELECT status FROM orders"), "shipped");
+    assert_eq!(crate::bops::count(&app, "SELECT refunded_minor FROM orders"), 4000);
+}

@@ -428,6 +428,11 @@ async fn demo_data_is_a_working_first_look() {
         check("SELECT SUM(gross_micros) FROM ledger_entries WHERE source IN ('order', 'refund')")
     );
     assert!(check("SELECT MIN(inventory) FROM product_variants WHERE inventory IS NOT NULL") >= 0);
+    // Every tip is in the ledger, less the fee.
+    assert_eq!(
+        check("SELECT COALESCE(SUM(amount_minor - fee_minor), 0) * 10000 FROM bops_tips WHERE status = 'succeeded'"),
+        check("SELECT COALESCE(SUM(net_micros), 0) FROM ledger_entries WHERE source = 'tip'")
+    );
     drop(conn);
 
     let again = run(boptone().args(["demo"]).args(data_arg(&data)));

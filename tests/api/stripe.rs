@@ -586,6 +586,11 @@ async fn a_tip_is_a_destination_payment_recorded_only_by_the_webhook() {
     assert_eq!(count(&app, "SELECT tip_count FROM bops_videos"), 1, "recorded once, from the webhook");
     assert_eq!(count(&app, "SELECT tip_total_minor FROM bops_videos"), 500);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'bop.tip.received'"), 1);
+    assert_eq!(
+        count(&app, "SELECT net_micros FROM ledger_entries WHERE source = 'tip'"),
+        450 * 10_000,
+        "the tip is in the artist's ledger, less the platform's fee, once"
+    );
     app.stop().await;
 }
 

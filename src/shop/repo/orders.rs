@@ -193,10 +193,13 @@ pub fn list_orders_for_artist(
     }
 }
 
-/// Unpaid orders of a fan still holding units.
-pub fn count_pending_for_fan(conn: &Connection, fan: UserId) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM orders WHERE fan_user_id = ?1 AND status = 'pending'")?
-        .query_row([fan], |r| r.get(0))
+/// Unpaid orders of a fan still holding units, counted up to `limit` (the
+/// count stays as cheap as the limit is small).
+pub fn count_pending_for_fan(conn: &Connection, fan: UserId, limit: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE fan_user_id = ?1 AND status = 'pending' LIMIT ?2)",
+    )?
+    .query_row(params![fan, limit], |r| r.get(0))
 }
 
 pub fn list_orders_for_fan(
