@@ -360,7 +360,7 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
                 if commented == 1 {
                     comment.execute(params![uid(), bop, fans[first], at + 2000])?;
                 }
-                let tipped = bop % 100 == 0 && artist_user(artist) != fans[first];
+                let tipped = bop % 20 == 0 && artist_user(artist) != fans[first];
                 if tipped {
                     tip.execute(params![uid(), bop, artist, fans[first], format!("sbx_pi_demo_{bop}"), at + 3000])?;
                 }

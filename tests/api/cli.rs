@@ -429,6 +429,7 @@ async fn demo_data_is_a_working_first_look() {
     );
     assert!(check("SELECT MIN(inventory) FROM product_variants WHERE inventory IS NOT NULL") >= 0);
     // Every tip is in the ledger, less the fee.
+    assert!(check("SELECT COUNT(*) FROM bops_tips WHERE status = 'succeeded'") > 0);
     assert_eq!(
         check("SELECT COALESCE(SUM(amount_minor - fee_minor), 0) * 10000 FROM bops_tips WHERE status = 'succeeded'"),
         check("SELECT COALESCE(SUM(net_micros), 0) FROM ledger_entries WHERE source = 'tip'")
