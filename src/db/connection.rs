@@ -20,9 +20,22 @@ fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The one writer. It never checkpoints: SQLite's automatic checkpoint runs
+/// inside the commit that crosses the threshold, so one write in a thousand
+/// pages waited for the WAL to be copied back. The checkpointer thread
+/// ([`super::checkpoint`]) does that beside the writer instead.
 pub fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     apply_pragmas(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(conn)
+}
+
+/// The checkpointer's own connection.
+pub fn open_checkpointer(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    apply_pragmas(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     Ok(conn)
 }
 

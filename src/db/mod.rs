@@ -3,6 +3,7 @@
 //! blocking thread. Repos take `&Connection` (reads) or `&Tx` (writes) and
 //! return `rusqlite::Result`.
 
+mod checkpoint;
 mod connection;
 mod group;
 pub mod lock;
@@ -41,6 +42,8 @@ struct DbInner {
     /// Async writes queue here for the group-commit thread (see [`group`]).
     jobs: mpsc::Sender<Box<dyn group::WriteJob>>,
     stats: Arc<group::Stats>,
+    /// Dropped with the `Db`, which stops the checkpointer.
+    _checkpointer: mpsc::Sender<()>,
 }
 
 /// How many group-commit transactions ran and how many writes they carried
@@ -118,7 +121,10 @@ impl Db {
         let stats = Arc::new(group::Stats::default());
         let jobs = group::start(writer.clone(), outbox.clone(), stats.clone())
             .context("cannot start the database writer thread")?;
-        Ok(Db { inner: Arc::new(DbInner { path: path.to_path_buf(), readers, writer, outbox, jobs, stats }) })
+        let checkpointer = checkpoint::start(path).context("cannot start the WAL checkpointer")?;
+        let inner =
+            DbInner { path: path.to_path_buf(), readers, writer, outbox, jobs, stats, _checkpointer: checkpointer };
+        Ok(Db { inner: Arc::new(inner) })
     }
 
     /// Opens the database and applies pending migrations; refuses a database
