@@ -248,15 +248,21 @@ pub fn find_artist_by_user(conn: &Connection, user: UserId) -> rusqlite::Result<
     conn.prepare_cached(&sql)?.query_row([user.0], artist_row).optional()
 }
 
-/// What other pillars show of an artist: (uid, stage name, handle, visible).
-pub fn find_artist_face(
-    conn: &Connection,
-    artist: ArtistId,
-) -> rusqlite::Result<Option<(String, String, Option<String>, bool)>> {
+/// How other pillars show an artist, in one lookup.
+#[derive(Debug, Clone)]
+pub struct ArtistFace {
+    pub uid: String,
+    pub name: String,
+    pub handle: Option<String>,
+    /// Not suspended: fans may see their work.
+    pub visible: bool,
+}
+
+pub fn find_artist_face(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Option<ArtistFace>> {
     conn.prepare_cached(
         "SELECT uid, COALESCE(stage_name, ''), handle, suspended_at IS NULL FROM artist_profiles WHERE id = ?1",
     )?
-    .query_row([artist], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .query_row([artist], |r| Ok(ArtistFace { uid: r.get(0)?, name: r.get(1)?, handle: r.get(2)?, visible: r.get(3)? }))
     .optional()
 }
 

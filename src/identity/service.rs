@@ -627,23 +627,11 @@ pub fn is_following(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) 
     repo::is_following(conn, fan, artist)
 }
 
-/// How other pillars show an artist, in one lookup.
-#[derive(Debug, Clone)]
-pub struct ArtistFace {
-    pub uid: String,
-    pub name: String,
-    pub handle: Option<String>,
-    /// Not suspended: fans may see their work.
-    pub visible: bool,
-}
+pub use repo::ArtistFace;
 
+/// How other pillars show an artist (uid, name, handle, visible), in one lookup.
 pub fn artist_face(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<ArtistFace>> {
-    Ok(repo::find_artist_face(conn, artist)?.map(|(uid, name, handle, visible)| ArtistFace {
-        uid,
-        name,
-        handle,
-        visible,
-    }))
+    repo::find_artist_face(conn, artist)
 }
 
 /// May fans see this artist's work now (not suspended)? For other pillars.
