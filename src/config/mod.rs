@@ -442,7 +442,11 @@ impl Config {
         }
         // Push services keep a push for four weeks at most.
         if self.notify.push_ttl_secs > 28 * 86_400 {
-            return Err(invalid("notify.push_ttl_secs", self.notify.push_ttl_secs, "must be at most 2419200 (four weeks)"));
+            return Err(invalid(
+                "notify.push_ttl_secs",
+                self.notify.push_ttl_secs,
+                "must be at most 2419200 (four weeks)",
+            ));
         }
         Ok(())
     }

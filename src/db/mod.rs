@@ -307,9 +307,8 @@ pub fn server_secret_made_by(
     now: i64,
     make: impl FnOnce() -> Vec<u8>,
 ) -> rusqlite::Result<Vec<u8>> {
-    let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
-        .optional()?;
+    let stored: Option<Vec<u8>> =
+        conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0)).optional()?;
     if let Some(value) = stored {
         return Ok(value);
     }

@@ -47,8 +47,9 @@ impl Vapid {
         let secret = db.write_blocking(Durability::Normal, |tx| {
             server_secret_made_by(tx, VAPID_SECRET, now_ms(), new_private_key)
         })?;
-        let key = SigningKey::from_slice(&secret)
-            .map_err(|_| anyhow::anyhow!("the stored VAPID key ({VAPID_SECRET} in server_secrets) is not a P-256 key"))?;
+        let key = SigningKey::from_slice(&secret).map_err(|_| {
+            anyhow::anyhow!("the stored VAPID key ({VAPID_SECRET} in server_secrets) is not a P-256 key")
+        })?;
         Ok(Vapid::from_key(key, contact))
     }
 
@@ -288,8 +289,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 pub fn payload(title: &str, body: &str, link: Option<&str>) -> String {
     let cut = |text: &str, max: usize| text.chars().take(max).collect::<String>();
     let url = link.filter(|l| l.len() <= MAX_URL_CHARS).unwrap_or("/");
-    serde_json::json!({"title": cut(title, MAX_TITLE_CHARS), "body": cut(body, MAX_BODY_CHARS), "url": url})
-        .to_string()
+    serde_json::json!({"title": cut(title, MAX_TITLE_CHARS), "body": cut(body, MAX_BODY_CHARS), "url": url}).to_string()
 }
 
 /// The push body: `payload` encrypted for the browser's key and auth secret
@@ -303,8 +303,8 @@ pub fn encrypt(payload: &[u8], p256dh: &[u8], auth: &[u8]) -> anyhow::Result<Vec
 
 #[cfg(test)]
 mod tests {
-    use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::VerifyingKey;
+    use p256::ecdsa::signature::Verifier;
 
     use super::*;
 
@@ -367,7 +367,8 @@ mod tests {
     fn only_public_addresses_are_dialled() {
         assert!(address_allowed("142.250.1.1".parse().unwrap(), false));
         assert!(address_allowed("2a00:1450::1".parse().unwrap(), false));
-        for internal in ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.1.1", "0.0.0.0", "::1", "fe80::1"]
+        for internal in
+            ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.1.1", "0.0.0.0", "::1", "fe80::1"]
         {
             assert!(!address_allowed(internal.parse().unwrap(), false), "{internal}");
         }

@@ -51,7 +51,10 @@ enum Outcome {
     /// The browser unsubscribed (404/410): the subscription goes.
     Gone(StatusCode),
     /// Worth another try, not before `after` when the service said so.
-    Retry { error: String, after: Option<Duration> },
+    Retry {
+        error: String,
+        after: Option<Duration>,
+    },
     /// Refused for good (a 4xx, an endpoint no longer allowed).
     Refused(String),
 }

@@ -282,7 +282,10 @@ async fn a_notification_reaches_the_subscribed_browser_decrypted_and_signed() {
     notify_user(&app, user_id(&app, "ada@example.com"), "Nova posted a Bop", "Tour diary, day 3", Some("/@nova"));
     let delivery = service.nth(1).await;
     assert_eq!(delivery.subscriber, "ada-phone");
-    assert_eq!(delivery.payload.unwrap(), json!({"title": "Nova posted a Bop", "body": "Tour diary, day 3", "url": "/@nova"}));
+    assert_eq!(
+        delivery.payload.unwrap(),
+        json!({"title": "Nova posted a Bop", "body": "Tour diary, day 3", "url": "/@nova"})
+    );
     assert!(
         eventually(Duration::from_secs(5), || count(&app, "SELECT COUNT(*) FROM push_outbox") == 0).await,
         "a delivered push leaves the outbox"
@@ -323,7 +326,10 @@ async fn the_artist_shipping_an_order_pushes_to_the_fan_and_a_paid_order_to_the_
 
     let id = order["id"].as_str().unwrap();
     let page = studio
-        .post_form(&format!("/studio/shop/orders/{id}/ship"), &[("carrier", "USPS"), ("tracking_number", "9400111899223")])
+        .post_form(
+            &format!("/studio/shop/orders/{id}/ship"),
+            &[("carrier", "USPS"), ("tracking_number", "9400111899223")],
+        )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     let to_fan = service.nth(2).await;
@@ -460,7 +466,8 @@ async fn only_the_owner_removes_a_subscription_and_a_user_keeps_ten_at_most() {
     assert_eq!(subscribe(&app, &ada, &phone).await.0, 201);
     let endpoint = json!({"endpoint": phone["endpoint"]});
 
-    let (status, _) = call(&app, Some(&bob), Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint.clone())).await;
+    let (status, _) =
+        call(&app, Some(&bob), Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint.clone())).await;
     assert_eq!(status, 404, "Bob cannot remove Ada's subscription");
     let (status, _) = call(&app, None, Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint.clone())).await;
     assert_eq!(status, 401);
@@ -468,7 +475,8 @@ async fn only_the_owner_removes_a_subscription_and_a_user_keeps_ten_at_most() {
     let page = stranger.post_form_without_token("/account/push/subscriptions", &[]).await;
     assert_eq!(page.status, 403, "the studio route wants the CSRF token");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM push_subscriptions"), 1);
-    let (status, _) = call(&app, Some(&ada), Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint.clone())).await;
+    let (status, _) =
+        call(&app, Some(&ada), Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint.clone())).await;
     assert_eq!(status, 204);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM push_subscriptions"), 0);
     let (status, _) = call(&app, Some(&ada), Method::DELETE, "/api/v1/push/subscriptions", Some(endpoint)).await;
@@ -511,4 +519,36 @@ async fn the_service_worker_is_served_at_the_root() {
     assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
     let script = response.text().await.unwrap();
     assert!(script.contains("showNotification") && script.contains("openWindow"));
+}
+
+#[test]
+fn the_stand_in_refuses_what_a_browser_and_a_push_service_would() {
+    // A push encrypted for one browser does not open in another.
+    let (mine, other) = (BrowserKeys::new(), BrowserKeys::new());
+    let body = boptone::notify::push::encrypt(br#"{"title":"hi"}"#, &mine.public(), &mine.auth).unwrap();
+    assert_eq!(mine.decrypt(&body).unwrap(), br#"{"title":"hi"}"#);
+    assert!(other.decrypt(&body).is_err());
+    let mut tampered = body.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert!(mine.decrypt(&tampered).is_err());
+
+    // A JWT must be signed by the server's key, for this origin.
+    let server = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let server_key = server.verifying_key().to_encoded_point(false).as_bytes().to_vec();
+    let stand = Stand { server_key: server_key.clone(), origin: "http://127.0.0.1:1".into(), ..Stand::default() };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let sign = |key: &p256::ecdsa::SigningKey, aud: &str, exp: u64| {
+        use p256::ecdsa::signature::Signer;
+        let head = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(json!({"aud": aud, "exp": exp, "sub": "mailto:a@b.example"}).to_string());
+        let signature: p256::ecdsa::Signature = key.sign(format!("{head}.{claims}").as_bytes());
+        let k = URL_SAFE_NO_PAD.encode(&server_key);
+        format!("vapid t={head}.{claims}.{}, k={k}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    };
+    assert_eq!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:1", now + 3600)), Ok(()));
+    let impostor = p256::ecdsa::SigningKey::from_slice(&[8u8; 32]).unwrap();
+    assert!(check_vapid(&stand, &sign(&impostor, "http://127.0.0.1:1", now + 3600)).is_err());
+    assert!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:2", now + 3600)).is_err());
+    assert!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:1", now + 86_400)).is_err());
+    assert!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:1", now - 1)).is_err());
 }
