@@ -437,7 +437,7 @@ impl Config {
 
     fn validate_notify(&self) -> Result<(), ConfigError> {
         let contact = self.notify.push_contact.trim();
-        if !contact.is_empty() && !(contact.starts_with("mailto:") || contact.starts_with("https://")) {
+        if !(contact.is_empty() || contact.starts_with("mailto:") || contact.starts_with("https://")) {
             return Err(invalid("notify.push_contact", contact, "must be a mailto: or https:// URL"));
         }
         // Push services keep a push for four weeks at most.
