@@ -19,7 +19,8 @@ CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, id);
 -- Pushes waiting for delivery, written in the transaction that records the
 -- notification and sent after commit by the push sender, outside the single
 -- writer, with the events' backoff. A delivered push is deleted; one that
--- ran out of attempts stays as 'dead' until its subscription goes.
+-- ran out of attempts stays as 'dead' (the newest ten per subscription)
+-- until its subscription goes.
 CREATE TABLE push_outbox (
     id INTEGER PRIMARY KEY,
     subscription_id INTEGER NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,

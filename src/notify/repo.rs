@@ -189,8 +189,20 @@ pub fn mark_push_failed(
         params![push.id, error, retry_at],
     )?;
     conn.execute("UPDATE push_subscriptions SET failures = failures + 1 WHERE id = ?1", [push.subscription_id])?;
+    if retry_at.is_none() {
+        // Dead pushes are kept to look at, the newest few per subscription:
+        // a service that refuses everything must not grow the table forever.
+        conn.execute(
+            "DELETE FROM push_outbox WHERE subscription_id = ?1 AND status = 'dead' AND id NOT IN
+               (SELECT id FROM push_outbox WHERE subscription_id = ?1 AND status = 'dead' ORDER BY id DESC LIMIT ?2)",
+            params![push.subscription_id, DEAD_PUSHES_KEPT],
+        )?;
+    }
     Ok(())
 }
+
+/// Dead pushes kept per subscription.
+pub const DEAD_PUSHES_KEPT: i64 = 10;
 
 /// Removes a subscription and whatever still waits for it.
 pub fn delete_push_subscription(conn: &Connection, subscription_id: i64) -> rusqlite::Result<()> {

@@ -387,7 +387,7 @@ async fn a_push_service_that_keeps_failing_is_given_up_after_the_events_attempts
     fan(&app, "ada@example.com");
     let ada = token(&app, "ada@example.com", FAN_PASSWORD).await;
     assert_eq!(subscribe(&app, &ada, &service.browser("phone")).await.0, 201);
-    service.answer(&[503, 500, 502, 500]);
+    service.answer(&[503, 500, 502]);
     notify_user(&app, user_id(&app, "ada@example.com"), "Lost", "", None);
     assert!(
         eventually(Duration::from_secs(10), || count(&app, "SELECT COUNT(*) FROM push_outbox WHERE status = 'dead'")
@@ -398,6 +398,22 @@ async fn a_push_service_that_keeps_failing_is_given_up_after_the_events_attempts
     assert_eq!(service.hits(), 3);
     assert_eq!(count(&app, "SELECT failures FROM push_subscriptions"), 3);
     assert!(count_text(&app, "SELECT last_error FROM push_outbox").contains("502"));
+
+    // A service that refuses outright (401: say, a key it will not take) is
+    // not retried, and only the newest dead pushes are kept.
+    service.answer(&[401; 12]);
+    for n in 0..12 {
+        notify_user(&app, user_id(&app, "ada@example.com"), &format!("Refused {n}"), "", None);
+    }
+    assert!(eventually(Duration::from_secs(10), || service.hits() == 15).await, "{}", service.hits());
+    assert!(
+        eventually(Duration::from_secs(5), || count(&app, "SELECT COUNT(*) FROM push_outbox WHERE status = 'pending'")
+            == 0)
+        .await
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_outbox WHERE status = 'dead'"), 10);
+    assert_eq!(count(&app, "SELECT MAX(attempts) FROM push_outbox WHERE payload LIKE '%Refused%'"), 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_outbox WHERE payload LIKE '%Refused 11%'"), 1);
 }
 
 #[tokio::test]
