@@ -9,7 +9,7 @@ use crate::core::Clock;
 use crate::db::Db;
 use crate::events::EventBus;
 use crate::media::Media;
-use crate::notify::{MailOutbox, Mailer};
+use crate::notify::{MailOutbox, Mailer, PushOutbox};
 use crate::ops::Metrics;
 use crate::payments::{Payments, Settlers};
 use crate::pillar::Substates;
@@ -27,6 +27,7 @@ pub struct App {
     pub settlers: Settlers,
     pub mailer: Arc<Mailer>,
     pub mail_outbox: Arc<MailOutbox>,
+    pub push_outbox: Arc<PushOutbox>,
     pub csrf: CsrfKey,
     pub clock: Clock,
     pub substates: Substates,

@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::media::access::Signature;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::{ops, payments, pillars, web};
+use crate::{notify, ops, payments, pillars, web};
 
 pub fn build(state: AppState) -> Router {
     let config = &state.config;
@@ -47,7 +47,7 @@ pub fn build(state: AppState) -> Router {
 
 /// The web studio and public pages of every pillar: session cookies, CSRF.
 fn web_surface(state: &AppState) -> Router<AppState> {
-    let mut web = Router::new().merge(web::router()).merge(payments::web_router());
+    let mut web = Router::new().merge(web::router()).merge(payments::web_router()).merge(notify::web_router());
     for pillar in pillars::ALL {
         web = web.merge(pillar.web());
     }
@@ -56,7 +56,7 @@ fn web_surface(state: &AppState) -> Router<AppState> {
 
 /// `/api/v1` of every pillar: bearer tokens only, JSON, no CSRF.
 fn app_surface() -> Router<AppState> {
-    let mut api = Router::new();
+    let mut api = notify::api_router();
     for pillar in pillars::ALL {
         api = api.merge(pillar.api());
     }

@@ -20,7 +20,7 @@ use crate::events::{EventBus, Registry, RetryPolicy, Worker};
 use crate::http_server::ConnectionLimits;
 use crate::janitor::Janitor;
 use crate::media::{Media, UrlSigner};
-use crate::notify::{MailOutbox, MailSender, Mailer};
+use crate::notify::{MailOutbox, MailSender, Mailer, PushOutbox, PushSender};
 use crate::ops::Metrics;
 use crate::payments::{Payments, Settlers};
 use crate::pillar::{Install, Substates};
@@ -35,6 +35,7 @@ pub struct Application {
     listener: TcpListener,
     worker: Worker,
     mail_sender: MailSender,
+    push_sender: PushSender,
     janitor: Janitor,
     _lock: DataDirLock,
 }
@@ -93,11 +94,14 @@ impl Application {
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
         let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));
         let mail_sender = MailSender::start(mail_outbox.clone()).context("cannot start the mail sender")?;
+        let push_outbox = PushOutbox::new(db.clone(), &config)?;
+        let push_sender = PushSender::start(push_outbox.clone()).context("cannot start the push sender")?;
         let janitor = Janitor::start(db.clone(), config.retention.clone()).context("cannot start the janitor")?;
         let views = Views::new(Globals {
             public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
             sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
             version: env!("CARGO_PKG_VERSION"),
+            push_public_key: push_outbox.public_key().to_owned(),
         });
         let metrics = Metrics::new();
         let app = App {
@@ -111,6 +115,7 @@ impl Application {
             settlers,
             mailer,
             mail_outbox,
+            push_outbox,
             csrf: CsrfKey::new(secret),
             clock: Clock::system(),
             substates,
@@ -118,7 +123,7 @@ impl Application {
         let state = AppState(Arc::new(app));
         let router = crate::router::build(state.clone());
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "application built");
-        Ok(Application { state, router, listener, worker, mail_sender, janitor, _lock: lock })
+        Ok(Application { state, router, listener, worker, mail_sender, push_sender, janitor, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -133,7 +138,7 @@ impl Application {
     /// in-flight requests `server.shutdown_grace_secs`, drains the event
     /// worker, stops the janitor and checkpoints the WAL.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { state, router, listener, worker, mail_sender, janitor, _lock } = self;
+        let Application { state, router, listener, worker, mail_sender, push_sender, janitor, _lock } = self;
         let jobs: Vec<_> = pillars::ALL.iter().flat_map(|pillar| pillar.jobs(&state)).collect();
         let server = &state.config.server;
         let grace = Duration::from_secs(server.shutdown_grace_secs);
@@ -155,6 +160,7 @@ impl Application {
             janitor.shutdown();
             worker.shutdown(grace);
             mail_sender.shutdown(grace);
+            push_sender.shutdown(grace);
             db.checkpoint()
         })
         .await??;

@@ -3,6 +3,7 @@
 // views, tips and the artists' shops.
 import { plural } from "./format.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
+import { setUpPush } from "./push.js";
 import { openArtistShop, setUpShop } from "./shop.js";
 import { loadStripe } from "./stripe.js";
 
@@ -31,6 +32,7 @@ function signOut() {
   token = null;
   feed.hidden = true;
   $("orders-open").hidden = true;
+  $("push-toggle").hidden = true;
   $("login").hidden = false;
 }
 
@@ -266,9 +268,21 @@ async function payByCard(tip) {
   };
 }
 
+let push = null; // resolves to the push button's refresh, once set up
+
 function start() {
   setUpPlayer(api);
   setUpShop(api);
+  if (push) {
+    push.then((refresh) => refresh && refresh());
+  } else {
+    push = setUpPush({
+      button: $("push-toggle"),
+      status: $("push-status"),
+      key: $("app").dataset.pushKey,
+      send: (method, body) => api(method, "/push/subscriptions", body),
+    });
+  }
   $("login").hidden = true;
   feed.hidden = false;
   loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });

@@ -56,6 +56,7 @@ pub struct Config {
     pub payments: PaymentsConfig,
     pub media: MediaConfig,
     pub mail: MailConfig,
+    pub notify: NotifyConfig,
     pub retention: RetentionConfig,
     /// The pillars' sections, as merged from every layer; each pillar
     /// reads and checks its own ([`Config::section`]).
@@ -78,6 +79,15 @@ pub struct RetentionConfig {
 pub struct MailConfig {
     pub from: String,
     pub smtp_url: Secret,
+}
+
+/// Web push (the `[notify]` section).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    pub push_contact: String,
+    pub push_ttl_secs: u64,
+    pub push_allow_local_endpoints: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -382,6 +392,7 @@ impl Config {
             }
         }
         self.validate_retention()?;
+        self.validate_notify()?;
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
                 "mail.from",
@@ -414,6 +425,32 @@ impl Config {
 }
 
 impl Config {
+    /// The VAPID `sub` claim: `notify.push_contact`, else `mailto:` and the
+    /// address of `mail.from`.
+    pub fn push_contact(&self) -> String {
+        if !self.notify.push_contact.trim().is_empty() {
+            return self.notify.push_contact.trim().to_owned();
+        }
+        let address = self.mail.from.parse::<lettre::message::Mailbox>().map(|m| m.email.to_string());
+        format!("mailto:{}", address.unwrap_or_else(|_| self.mail.from.clone()))
+    }
+
+    fn validate_notify(&self) -> Result<(), ConfigError> {
+        let contact = self.notify.push_contact.trim();
+        if !(contact.is_empty() || contact.starts_with("mailto:") || contact.starts_with("https://")) {
+            return Err(invalid("notify.push_contact", contact, "must be a mailto: or https:// URL"));
+        }
+        // Push services keep a push for four weeks at most.
+        if self.notify.push_ttl_secs > 28 * 86_400 {
+            return Err(invalid(
+                "notify.push_ttl_secs",
+                self.notify.push_ttl_secs,
+                "must be at most 2419200 (four weeks)",
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_retention(&self) -> Result<(), ConfigError> {
         let retention = &self.retention;
         // A week at most: a longer pause means the janitor effectively never runs.

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// How a write transaction is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,7 +302,23 @@ pub enum DbError {
 /// The installation's secret `name` (32 random bytes), made on first use
 /// and kept in the database, so signatures outlive restarts.
 pub fn server_secret(conn: &rusqlite::Connection, name: &str, now: i64) -> rusqlite::Result<Vec<u8>> {
-    let fresh: [u8; 32] = rand::random();
+    server_secret_made_by(conn, name, now, || rand::random::<[u8; 32]>().to_vec())
+}
+
+/// As [`server_secret`], for secrets with a shape of their own (a signing
+/// key): `make` is called only when `name` is not stored yet.
+pub fn server_secret_made_by(
+    conn: &rusqlite::Connection,
+    name: &str,
+    now: i64,
+    make: impl FnOnce() -> Vec<u8>,
+) -> rusqlite::Result<Vec<u8>> {
+    let stored: Option<Vec<u8>> =
+        conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+    if let Some(value) = stored {
+        return Ok(value);
+    }
+    let fresh = make();
     conn.execute(
         "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
         rusqlite::params![name, fresh.as_slice(), now],

@@ -34,10 +34,20 @@ pub struct AssetQuery {
 }
 
 pub async fn serve_asset(Path(path): Path<String>, Query(query): Query<AssetQuery>, request: HeaderMap) -> Response {
-    let Some(file) = Assets::get(&path) else { return AppError::NotFound.into_response() };
+    serve(&path, query.v.as_deref(), &request)
+}
+
+/// An asset at a fixed URL of its own (the service worker at `/sw.js`):
+/// revalidated on every use, never cached for long.
+pub fn serve_unversioned(path: &str, request: &HeaderMap) -> Response {
+    serve(path, None, request)
+}
+
+fn serve(path: &str, requested_version: Option<&str>, request: &HeaderMap) -> Response {
+    let Some(file) = Assets::get(path) else { return AppError::NotFound.into_response() };
     let version = hex::encode(&file.metadata.sha256_hash()[..6]);
     let etag = format!("\"{version}\"");
-    let cache = if query.v.as_deref() == Some(version.as_str()) { LONG_CACHE } else { "no-cache" };
+    let cache = if requested_version == Some(version.as_str()) { LONG_CACHE } else { "no-cache" };
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));

@@ -25,6 +25,8 @@ pub struct Globals {
     pub public_url: String,
     pub sandbox_payments: bool,
     pub version: &'static str,
+    /// The VAPID public key, for the "Enable notifications" buttons.
+    pub push_public_key: String,
 }
 
 impl Views {
@@ -179,7 +181,12 @@ mod tests {
 
     #[test]
     fn html_values_are_escaped_and_urls_left_readable() {
-        let globals = Globals { public_url: "http://x".into(), sandbox_payments: true, version: "0" };
+        let globals = Globals {
+            public_url: "http://x".into(),
+            sandbox_payments: true,
+            version: "0",
+            push_public_key: String::new(),
+        };
         let mut env = environment(&globals);
         env.add_template("t.html", "{{ s }}|{{ n }}|{{ u }}|{{ none }}").unwrap();
         let context =

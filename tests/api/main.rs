@@ -31,6 +31,7 @@ mod music_playlists;
 mod music_tracks;
 mod printful;
 mod probe;
+mod push;
 mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
