@@ -131,6 +131,8 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     fan.execute("document.getElementById('comments-dialog').close()").await;
     fan.click(".bop .tip").await;
     fan.click("#tip-presets button:nth-child(2)").await;
+    // The test-money step shows once the server has started the tip.
+    fan.wait_until("return !document.getElementById('tip-confirm').hidden", "the test-money step").await;
     fan.click("#tip-pay").await;
     fan.wait_until(
         "return document.getElementById('tip-status').textContent.includes('Thank you')",
