@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod push;
 pub mod push_outbox;
 pub mod repo;
+mod sender;
 
 pub use handlers::{api_router, web_router};
 pub use mail::Mailer;

@@ -4,10 +4,7 @@
 //! backoff (`events.*`) until they are dead-lettered. So a slow SMTP server
 //! delays mail and nothing else, and a rolled-back transaction sends nothing.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use super::mail::Mailer;
 use super::repo;
@@ -15,7 +12,6 @@ use crate::db::{Db, Durability, Tx, now_ms};
 use crate::events::RetryPolicy;
 
 /// Longest sleep between looks at the outbox when nothing wakes the sender.
-const MAX_IDLE: Duration = Duration::from_secs(2);
 const BATCH: usize = 16;
 
 /// Queues an email in the caller's transaction; the sender wakes on commit.
@@ -66,60 +62,23 @@ impl MailOutbox {
         })?;
         Ok(())
     }
-
-    fn idle_for(&self) -> Duration {
-        let next = self.db.read_blocking(repo::next_mail_due_at).ok().flatten();
-        next.map_or(MAX_IDLE, |at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)).min(MAX_IDLE))
-    }
 }
 
-/// The named thread that runs [`MailOutbox::deliver_due`] whenever a commit
-/// raises the outbox signal or a retry falls due.
-pub struct MailSender {
-    outbox: Arc<MailOutbox>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// The `boptone-mail` thread that delivers the outbox after commit.
+pub type MailSender = super::sender::Sender<MailOutbox>;
 
-impl MailSender {
-    pub fn start(outbox: Arc<MailOutbox>) -> std::io::Result<MailSender> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new().name("boptone-mail".into()).spawn({
-            let (outbox, stop) = (outbox.clone(), stop.clone());
-            move || run(&outbox, &stop)
-        })?;
-        Ok(MailSender { outbox, stop, thread: Some(thread) })
+impl super::sender::Outbox for MailOutbox {
+    const THREAD: &'static str = "boptone-mail";
+
+    fn db(&self) -> &Db {
+        &self.db
     }
 
-    /// Stops after the round in progress, sending what is due for at most `grace`.
-    pub fn shutdown(mut self, grace: Duration) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.outbox.db.outbox().wake();
-        if let Some(thread) = self.thread.take() {
-            let _unused = thread.join();
-        }
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline && matches!(self.outbox.deliver_due(), Ok(n) if n > 0) {}
+    fn deliver_due(&self) -> anyhow::Result<usize> {
+        MailOutbox::deliver_due(self)
     }
-}
 
-impl Drop for MailSender {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.outbox.db.outbox().wake();
-    }
-}
-
-fn run(outbox: &MailOutbox, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let seen = outbox.db.outbox().generation();
-        match outbox.deliver_due() {
-            Ok(0) => outbox.db.outbox().wait_past(seen, outbox.idle_for()),
-            Ok(_) => {}
-            Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "mail sender could not read the outbox");
-                std::thread::sleep(MAX_IDLE);
-            }
-        }
+    fn next_due_at(&self) -> Option<i64> {
+        self.db.read_blocking(repo::next_mail_due_at).ok().flatten()
     }
 }

@@ -10,10 +10,8 @@
 //! `events.max_attempts`; any other answer is dead at once.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use reqwest::StatusCode;
@@ -27,7 +25,6 @@ use crate::db::{Db, Durability, Tx, now_ms};
 use crate::events::RetryPolicy;
 
 /// Longest sleep between looks at the outbox when nothing wakes the sender.
-const MAX_IDLE: Duration = Duration::from_secs(2);
 /// Pushes sent at once, concurrently, per round.
 const BATCH: usize = 32;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -176,11 +173,6 @@ impl PushOutbox {
         })?;
         Ok(())
     }
-
-    fn idle_for(&self) -> Duration {
-        let next = self.db.read_blocking(repo::next_push_due_at).ok().flatten();
-        next.map_or(MAX_IDLE, |at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)).min(MAX_IDLE))
-    }
 }
 
 fn classify(status: StatusCode, retry_after: Option<Duration>) -> Outcome {
@@ -249,54 +241,22 @@ impl reqwest::dns::Resolve for PublicResolver {
     }
 }
 
-/// The named thread that runs [`PushOutbox::deliver_due`] whenever a
-/// commit raises the outbox signal or a retry falls due.
-pub struct PushSender {
-    outbox: Arc<PushOutbox>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// The `boptone-push` thread that delivers the outbox after commit.
+pub type PushSender = super::sender::Sender<PushOutbox>;
 
-impl PushSender {
-    pub fn start(outbox: Arc<PushOutbox>) -> std::io::Result<PushSender> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new().name("boptone-push".into()).spawn({
-            let (outbox, stop) = (outbox.clone(), stop.clone());
-            move || run(&outbox, &stop)
-        })?;
-        Ok(PushSender { outbox, stop, thread: Some(thread) })
+impl super::sender::Outbox for PushOutbox {
+    const THREAD: &'static str = "boptone-push";
+
+    fn db(&self) -> &Db {
+        &self.db
     }
 
-    /// Stops after the round in progress, sending what is due for at most `grace`.
-    pub fn shutdown(mut self, grace: Duration) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.outbox.db.outbox().wake();
-        if let Some(thread) = self.thread.take() {
-            let _unused = thread.join();
-        }
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline && matches!(self.outbox.deliver_due(), Ok(n) if n > 0) {}
+    fn deliver_due(&self) -> anyhow::Result<usize> {
+        PushOutbox::deliver_due(self)
     }
-}
 
-impl Drop for PushSender {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.outbox.db.outbox().wake();
-    }
-}
-
-fn run(outbox: &PushOutbox, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let seen = outbox.db.outbox().generation();
-        match outbox.deliver_due() {
-            Ok(0) => outbox.db.outbox().wait_past(seen, outbox.idle_for()),
-            Ok(_) => {}
-            Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "push sender could not read the outbox");
-                std::thread::sleep(MAX_IDLE);
-            }
-        }
+    fn next_due_at(&self) -> Option<i64> {
+        self.db.read_blocking(repo::next_push_due_at).ok().flatten()
     }
 }
 
