@@ -251,12 +251,38 @@ pub async fn refund_due(state: &AppState) -> AppResult<usize> {
     Ok(due.len())
 }
 
+/// How long a checkout that lapsed unpaid is kept (for the fan's "My
+/// orders" and support questions) before it is deleted.
+pub const EXPIRED_KEPT_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Deletes checkouts that lapsed unpaid more than [`EXPIRED_KEPT_MS`] ago,
+/// a batch at a time; returns how many.
+pub async fn prune_expired(state: &AppState) -> AppResult<usize> {
+    let before = state.clock.now_ms() - EXPIRED_KEPT_MS;
+    let mut pruned = 0;
+    loop {
+        let batch = state.db.write::<_, AppError, _>(move |tx| Ok(repo::prune_expired(tx, before, 500)?)).await?;
+        pruned += batch;
+        if batch < 500 {
+            return Ok(pruned);
+        }
+    }
+}
+
 /// Holds end and late payments go back, every few seconds.
 pub fn holds_job(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        let mut round: u64 = 0;
         loop {
             ticks.tick().await;
+            round += 1;
+            // Hourly: lapsed checkouts older than a month go.
+            if round % 720 == 1
+                && let Err(err) = prune_expired(&state).await
+            {
+                tracing::warn!(error = %err, "pruning lapsed checkouts failed; retrying in an hour");
+            }
             if let Err(err) = release_lapsed(&state).await {
                 tracing::warn!(error = %err, "releasing lapsed order holds failed; retrying");
             }

@@ -306,6 +306,31 @@ async fn an_unpaid_hold_ends_and_its_units_go_back() {
     assert_eq!((after["status"].as_str(), after["refunded_minor"].as_i64()), (Some("cancelled"), Some(2500)));
     assert_eq!(stock(&app, &variant), Some(0));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 1, "only the sale that happened");
+
+    // A month on, nothing here is pruned: one order sold, the other was refunded.
+    app.state.clock.advance(boptone::shop::settle::EXPIRED_KEPT_MS + 1);
+    assert_eq!(boptone::shop::settle::prune_expired(&app.state).await.unwrap(), 0, "nothing lapsed unrefunded");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders"), 2);
+}
+
+#[tokio::test]
+async fn checkouts_that_lapsed_unpaid_are_deleted_after_a_month() {
+    let app = crate::helpers::spawn_app().await;
+    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
+    let (_, variant) = tee(&app, &mut browser, "5").await;
+    let buyer = fan_token(&app, "ada@example.com").await;
+    let body = json!({"items": [{"variant_id": variant, "quantity": 1}], "shipping_address": address()});
+    let (_, kept) = call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body.clone())).await;
+    call(&app, Some(&buyer), Method::POST, kept["confirm_url"].as_str().unwrap(), None).await;
+    call(&app, Some(&buyer), Method::POST, "/api/v1/orders", Some(body)).await;
+    app.state.clock.advance(15 * 60_000 + 1);
+    assert_eq!(boptone::shop::settle::release_lapsed(&app.state).await.unwrap(), 1);
+    assert_eq!(boptone::shop::settle::prune_expired(&app.state).await.unwrap(), 0, "kept for a month");
+    app.state.clock.advance(boptone::shop::settle::EXPIRED_KEPT_MS);
+    assert_eq!(boptone::shop::settle::prune_expired(&app.state).await.unwrap(), 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders"), 1);
+    assert_eq!(count_text(&app, "SELECT status FROM orders"), "paid");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM order_items"), 1);
 }
 
 #[tokio::test]

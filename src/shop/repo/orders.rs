@@ -296,6 +296,22 @@ pub fn orders_with_refund_due(conn: &Connection, limit: usize) -> rusqlite::Resu
         .collect()
 }
 
+/// Deletes up to `limit` checkouts that lapsed unpaid before `before`
+/// (nothing was sold: no refund, no download, no print job refers to them).
+pub fn prune_expired(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS pruned_orders (id INTEGER PRIMARY KEY)", [])?;
+    conn.execute("DELETE FROM temp.pruned_orders", [])?;
+    conn.execute(
+        "INSERT INTO temp.pruned_orders (id)
+         SELECT id FROM orders WHERE status = 'expired' AND refund_due = 0 AND updated_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM order_refunds r WHERE r.order_id = orders.id)
+         LIMIT ?2",
+        params![before, limit as i64],
+    )?;
+    conn.execute("DELETE FROM order_items WHERE order_id IN (SELECT id FROM temp.pruned_orders)", [])?;
+    conn.execute("DELETE FROM orders WHERE id IN (SELECT id FROM temp.pruned_orders)", [])
+}
+
 /// Pending orders whose hold ended before `now`.
 pub fn lapsed_orders(conn: &Connection, now: i64, limit: usize) -> rusqlite::Result<Vec<OrderRow>> {
     conn.prepare_cached(&format!(
