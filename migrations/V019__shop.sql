@@ -138,6 +138,7 @@ CREATE INDEX orders_artist_status ON orders (artist_id, status, id);
 CREATE INDEX orders_fan ON orders (fan_user_id, id);
 CREATE INDEX orders_fan_pending ON orders (fan_user_id) WHERE status = 'pending';
 CREATE INDEX orders_reserved ON orders (reserved_until) WHERE status = 'pending';
+CREATE INDEX orders_expired ON orders (updated_at) WHERE status = 'expired';
 
 -- What was sold, as it was sold: a later edit of the product changes none.
 CREATE TABLE order_items (
