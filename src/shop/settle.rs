@@ -259,6 +259,10 @@ pub const EXPIRED_KEPT_MS: i64 = 30 * 24 * 3_600_000;
 /// a batch at a time; returns how many.
 pub async fn prune_expired(state: &AppState) -> AppResult<usize> {
     let before = state.clock.now_ms() - EXPIRED_KEPT_MS;
+    // A read first: most hours find nothing, and need not queue a write.
+    if !state.db.read(move |c| repo::any_expired_before(c, before)).await? {
+        return Ok(0);
+    }
     let mut pruned = 0;
     loop {
         let batch = state.db.write::<_, AppError, _>(move |tx| Ok(repo::prune_expired(tx, before, 500)?)).await?;

@@ -296,6 +296,11 @@ pub fn orders_with_refund_due(conn: &Connection, limit: usize) -> rusqlite::Resu
         .collect()
 }
 
+/// Whether any checkout lapsed unpaid before `before`.
+pub fn any_expired_before(conn: &Connection, before: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM orders WHERE status = 'expired' AND updated_at < ?1 LIMIT 1")?.exists([before])
+}
+
 /// Deletes up to `limit` checkouts that lapsed unpaid before `before`
 /// (nothing was sold: no refund, no download, no print job refers to them).
 pub fn prune_expired(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
