@@ -188,7 +188,7 @@ fn plan(order: &OrderRow, items: &[ItemRow], request: &RefundRequest, fee_refund
 pub async fn refund_order(state: &AppState, artist: ArtistId, uid: String, request: RefundRequest) -> AppResult<i64> {
     let _turn = super::state(state).refunds.lock().await;
     let lookup = uid.clone();
-    let (order, items, fee_refunded) = state
+    let (order, items, fee_refunded, earlier) = state
         .db
         .read(move |c| {
             let Some(order) = repo::find_order(c, &lookup)?.filter(|o| o.artist_id == artist) else {
@@ -196,11 +196,15 @@ pub async fn refund_order(state: &AppState, artist: ArtistId, uid: String, reque
             };
             let items = repo::items_of(c, order.id)?;
             let fee = repo::fee_refunded(c, order.id)?;
-            Ok(Ok((order, items, fee)))
+            let earlier = repo::count_refunds(c, order.id)?;
+            Ok(Ok((order, items, fee, earlier)))
         })
         .await??;
     let planned = plan(&order, &items, &request, fee_refunded)?;
-    let refund_uid = crate::core::new_uid();
+    // The n-th refund of an order has one name: if recording it failed
+    // after the provider refunded, trying again gets the provider's first
+    // answer back instead of refunding a second time.
+    let refund_uid = format!("{}-{}", order.uid, earlier + 1);
     let refund = crate::payments::Refund {
         payment_ref: &order.payment_ref,
         amount_minor: planned.amount,

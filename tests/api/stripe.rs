@@ -468,6 +468,11 @@ async fn an_order_is_paid_on_stripes_word_and_refunds_reverse_the_transfer() {
     let refund = form(&fake.requests_to("/v1/refunds").pop().unwrap());
     assert_eq!((refund["payment_intent"].as_str(), refund["amount"].as_str()), (pi.as_str(), "2500"));
     assert_eq!((refund["reverse_transfer"].as_str(), refund["refund_application_fee"].as_str()), ("true", "true"));
+    assert_eq!(
+        fake.recorded.lock().unwrap().keys.last(),
+        Some(&format!("boptone-refund-{id}-1")),
+        "the first refund of the order has one name at Stripe: a retry cannot refund twice"
+    );
     assert_eq!(count(&app, &stock_sql), 4);
 
     // Stripe cancels another unpaid order's payment: its units go back at once.

@@ -364,6 +364,10 @@ pub fn insert_refund(
     Ok(())
 }
 
+pub fn count_refunds(conn: &Connection, order: OrderId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM order_refunds WHERE order_id = ?1")?.query_row([order], |r| r.get(0))
+}
+
 /// Fees already given back on an order's refunds.
 pub fn fee_refunded(conn: &Connection, order: OrderId) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT COALESCE(SUM(fee_refunded_minor), 0) FROM order_refunds WHERE order_id = ?1")?
