@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check`, `default-config`,
-//! `backup`, `restore`, `prune`, `events`, `admin`, `demo`, `royalties`, `ddex`. Errors here are `anyhow`: they end the
+//! `backup`, `restore`, `prune`, `events`, `admin`, `demo`, `royalties`, `ddex`, `shop`, `analytics`. Errors here are `anyhow`: they end the
 //! process with a message, not an HTTP response.
 
 use std::path::PathBuf;
@@ -85,6 +85,9 @@ pub enum Command {
     /// BopShop administration.
     #[command(subcommand)]
     Shop(ShopCommand),
+    /// Daily snapshots and earnings.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Fill a data directory with demo artists, fans, Bops and engagement.
     Demo {
         #[command(flatten)]
@@ -123,6 +126,20 @@ pub enum AdminCommand {
         /// The name other users see (comments, likes); generated when left out.
         #[arg(long)]
         display_name: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Recompute the daily snapshots (and earnings per item) from the source
+    /// tables: exactly what the event handlers build. Holds the writer while
+    /// it runs.
+    Rebuild {
+        /// Only this artist: their public id or account email.
+        #[arg(long, value_name = "ID")]
+        artist: Option<String>,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -268,6 +285,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             quiet_logs();
             let report = crate::shop::commands::import_shopify(&config.load(None)?, &file, &artist, skip_images)?;
             print!("{}", crate::shop::commands::describe(&report));
+            Ok(())
+        }
+        Command::Analytics(AnalyticsCommand::Rebuild { artist, config }) => {
+            quiet_logs();
+            let rebuilt = crate::analytics::commands::rebuild_command(&config.load(None)?, artist.as_deref())?;
+            println!("rebuilt {} artist-days and {} earning items", rebuilt.days, rebuilt.items);
             Ok(())
         }
         Command::Ddex(DdexCommand::Export { release, out, target, takedown, config }) => {

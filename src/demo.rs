@@ -129,6 +129,11 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let db = Db::open_migrated(&config.database_path())?;
     let report = crate::music::demo::import_statement(&db)?;
     println!("a royalty statement of {} rows imported and split into the ledger", report.rows);
+    let currency = crate::analytics::AnalyticsConfig::from_config(config)?.currency();
+    let rebuilt = db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Full, |tx| {
+        Ok(crate::analytics::rebuild::rebuild(tx, None, currency)?)
+    })?;
+    println!("{} artist-days of analytics snapshots", rebuilt.days);
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()

@@ -1,6 +1,7 @@
 //! Boptone: one binary that gives an independent artist or small label its
 //! own creator platform. See ARCHITECTURE.md for the design.
 
+pub mod analytics;
 pub mod app;
 pub mod auth;
 pub mod backup;

@@ -2,5 +2,10 @@
 
 use crate::pillar::Pillar;
 
-pub static ALL: &[&dyn Pillar] =
-    &[&crate::identity::PILLAR, &crate::bops::PILLAR, &crate::music::PILLAR, &crate::shop::PILLAR];
+pub static ALL: &[&dyn Pillar] = &[
+    &crate::identity::PILLAR,
+    &crate::bops::PILLAR,
+    &crate::music::PILLAR,
+    &crate::shop::PILLAR,
+    &crate::analytics::PILLAR,
+];

@@ -23,10 +23,55 @@ pub struct BopLiked {
     pub bop_uid: String,
     pub artist_id: i64,
     pub fan_user_id: i64,
+    /// When the like was made (events from before this field: 0, read as
+    /// the event's own time).
+    #[serde(default)]
+    pub at: i64,
 }
 
 impl PlatformEvent for BopLiked {
     const TYPE: &'static str = "bop.liked";
+}
+
+/// A like was taken back: the day it was made loses it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopUnliked {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    pub fan_user_id: i64,
+    pub liked_at: i64,
+}
+
+impl PlatformEvent for BopUnliked {
+    const TYPE: &'static str = "bop.unliked";
+}
+
+/// A view was counted (once per viewer per Bop per 30 minutes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopViewed {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    /// The signed-in viewer, if any (loyalty needs one).
+    pub fan_user_id: Option<i64>,
+    pub at: i64,
+}
+
+impl PlatformEvent for BopViewed {
+    const TYPE: &'static str = "bop.viewed";
+}
+
+/// A comment (or reply) was written on a Bop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopCommented {
+    pub bop_uid: String,
+    pub comment_uid: String,
+    pub artist_id: i64,
+    pub fan_user_id: i64,
+    pub at: i64,
+}
+
+impl PlatformEvent for BopCommented {
+    const TYPE: &'static str = "bop.commented";
 }
 
 /// The rest of a Bop's fan-out: its followers after `after_fan` still need

@@ -482,14 +482,16 @@ pub fn insert_like(conn: &Connection, bop_id: BopId, user: UserId, now: i64) -> 
     Ok(inserted == 1)
 }
 
-pub fn delete_like(conn: &Connection, bop_id: BopId, user: UserId) -> rusqlite::Result<bool> {
-    let deleted = conn
-        .prepare_cached("DELETE FROM bops_likes WHERE bop_id = ?1 AND user_id = ?2")?
-        .execute(params![bop_id, user])?;
-    if deleted == 1 {
+/// Takes a like back; returns when it was made, if there was one.
+pub fn delete_like(conn: &Connection, bop_id: BopId, user: UserId) -> rusqlite::Result<Option<i64>> {
+    let liked_at: Option<i64> = conn
+        .prepare_cached("DELETE FROM bops_likes WHERE bop_id = ?1 AND user_id = ?2 RETURNING created_at")?
+        .query_row(params![bop_id, user], |r| r.get(0))
+        .optional()?;
+    if liked_at.is_some() {
         conn.prepare_cached("UPDATE bops_videos SET like_count = like_count - 1 WHERE id = ?1")?.execute([bop_id])?;
     }
-    Ok(deleted == 1)
+    Ok(liked_at)
 }
 
 pub fn like_count(conn: &Connection, bop_id: BopId) -> rusqlite::Result<i64> {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::domain::{Caption, Visibility, parse_comment};
-use super::events::{BopLiked, BopPublished};
+use super::events::{BopCommented, BopLiked, BopPublished, BopUnliked, BopViewed};
 use super::probe::probe_bop;
 use super::repo::{self, BopRow, CommentRow, FeedCursor, NewBop};
 use super::{poster, views::BopView};
@@ -210,12 +210,14 @@ pub async fn set_like(state: &AppState, fan: UserId, bop_uid: &str, liked: bool)
         .db
         .write(move |tx| {
             let bop = repo::find_visible_bop(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
+            let (bop_uid, artist_id, fan_user_id) = (bop.uid.clone(), bop.artist_id.0, fan.0);
             if liked {
-                if repo::insert_like(tx, bop.id, fan, now_ms())? {
-                    emit(tx, &BopLiked { bop_uid: bop.uid.clone(), artist_id: bop.artist_id.0, fan_user_id: fan.0 })?;
+                let at = now_ms();
+                if repo::insert_like(tx, bop.id, fan, at)? {
+                    emit(tx, &BopLiked { bop_uid, artist_id, fan_user_id, at })?;
                 }
-            } else {
-                repo::delete_like(tx, bop.id, fan)?;
+            } else if let Some(liked_at) = repo::delete_like(tx, bop.id, fan)? {
+                emit(tx, &BopUnliked { bop_uid, artist_id, fan_user_id, liked_at })?;
             }
             Ok(repo::like_count(tx, bop.id)?)
         })
@@ -269,7 +271,16 @@ pub async fn add_comment(
                 }
                 None => None,
             };
-            let uid = repo::insert_comment(tx, bop.id, user, parent, &body, now_ms())?;
+            let at = now_ms();
+            let uid = repo::insert_comment(tx, bop.id, user, parent, &body, at)?;
+            let event = BopCommented {
+                bop_uid: bop.uid.clone(),
+                comment_uid: uid.clone(),
+                artist_id: bop.artist_id.0,
+                fan_user_id: user.0,
+                at,
+            };
+            emit(tx, &event)?;
             repo::find_comment(tx, bop.id, &uid)?.ok_or(AppError::NotFound)
         })
         .await
@@ -360,7 +371,19 @@ pub async fn record_view(
     let now = state.clock.now_ms();
     state
         .db
-        .write(move |tx| Ok(repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?))
+        .write(move |tx| {
+            let counted = repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?;
+            if counted {
+                let event = BopViewed {
+                    bop_uid: bop.uid.clone(),
+                    artist_id: bop.artist_id.0,
+                    fan_user_id: viewer.map(|v| v.0),
+                    at: now,
+                };
+                emit(tx, &event)?;
+            }
+            Ok(counted)
+        })
         .await
 }
 
@@ -420,4 +443,10 @@ pub async fn delete_bop(state: &AppState, artist: &ArtistRow, uid: String) -> Ap
         .db
         .write(move |tx| if repo::soft_delete_bop(tx, id, &uid, now_ms())? { Ok(()) } else { Err(AppError::NotFound) })
         .await
+}
+
+/// A Bop's caption, for other pillars' lists (analytics' top Bops).
+pub fn caption_of(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT caption FROM bops_videos WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
 }

@@ -29,3 +29,12 @@ pub fn emit<E: PlatformEvent>(tx: &Tx, event: &E) -> rusqlite::Result<String> {
     tx.mark_emitted();
     Ok(uid)
 }
+
+/// [`emit`] for code that writes on a plain connection (the ledger, which
+/// demo seeding also calls). The worker is not woken by this alone: its
+/// callers in requests emit their own event in the same transaction, and
+/// the worker polls anyway.
+pub fn emit_on<E: PlatformEvent>(conn: &rusqlite::Connection, event: &E) -> rusqlite::Result<String> {
+    let payload = serde_json::to_string(event).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    repo::insert_event(conn, E::TYPE, &payload, crate::db::now_ms())
+}

@@ -75,6 +75,10 @@ pub struct FanFollowed {
     pub fan_user_id: i64,
     pub artist_id: i64,
     pub artist_uid: String,
+    /// When the follow began (for an unfollow: the follow that ended).
+    /// Events from before this field: 0, read as the event's own time.
+    #[serde(default)]
+    pub followed_at: i64,
 }
 
 impl PlatformEvent for FanFollowed {

@@ -661,6 +661,15 @@ pub fn set_following(
     Ok(())
 }
 
+/// When the fan's current follow of the artist began; None if not following.
+pub fn followed_since(conn: &Connection, fan: UserId, artist: ArtistId) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT followed_at FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND following = 1",
+    )?
+    .query_row(params![fan, artist], |r| r.get(0))
+    .optional()
+}
+
 pub fn artist_is_visible(conn: &Connection, artist: ArtistId) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE id = ?1 AND suspended_at IS NULL")?.exists([artist])
 }
@@ -683,16 +692,4 @@ pub fn list_followers(
 pub fn find_artist_stage_name(conn: &Connection, artist: ArtistId) -> rusqlite::Result<String> {
     conn.prepare_cached("SELECT COALESCE(stage_name, '') FROM artist_profiles WHERE id = ?1")?
         .query_row([artist.0], |r| r.get(0))
-}
-
-/// Adds `points` to a fan's loyalty to an artist (the relationship is made
-/// when it does not exist yet, without a follow).
-pub fn add_loyalty(conn: &Connection, fan: UserId, artist: ArtistId, points: i64, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, updated_at)
-         VALUES (?1, ?2, 0, ?3, ?4)
-         ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET loyalty_score = loyalty_score + ?3, updated_at = ?4",
-    )?
-    .execute(params![fan, artist, points, now])?;
-    Ok(())
 }

@@ -606,12 +606,14 @@ pub async fn set_following(state: &AppState, fan: UserId, artist_uid: String, fo
             if artist.user_id == fan {
                 return Err(AppError::invalid("artist", "You cannot follow yourself."));
             }
-            let was = repo::is_following(tx, fan, artist.id)?;
-            if was == following {
+            let since = repo::followed_since(tx, fan, artist.id)?;
+            if since.is_some() == following {
                 return Ok(());
             }
-            repo::set_following(tx, fan, artist.id, following, now_ms())?;
-            let event = FanFollowed { fan_user_id: fan.0, artist_id: artist.id.0, artist_uid };
+            let now = now_ms();
+            repo::set_following(tx, fan, artist.id, following, now)?;
+            let followed_at = since.unwrap_or(now);
+            let event = FanFollowed { fan_user_id: fan.0, artist_id: artist.id.0, artist_uid, followed_at };
             if following {
                 emit(tx, &event)?
             } else {
@@ -676,8 +678,20 @@ pub fn artist_stage_name(conn: &rusqlite::Connection, artist: ArtistId) -> rusql
     repo::find_artist_stage_name(conn, artist)
 }
 
-/// A fan did something for an artist (a stream, a purchase…): their
-/// loyalty grows. For other pillars' event handlers.
-pub fn add_loyalty(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId, points: i64) -> rusqlite::Result<()> {
-    repo::add_loyalty(conn, fan, artist, points, crate::db::now_ms())
+/// The artist of an account, for other pillars (payouts by connected account).
+pub fn artist_of_user(conn: &rusqlite::Connection, user: UserId) -> rusqlite::Result<Option<ArtistRow>> {
+    repo::find_artist_by_user(conn, user)
+}
+
+/// Artists whose payouts are enabled and who are not suspended: (artist,
+/// account user, email). For the sandbox's payout schedule and the
+/// monthly statements.
+pub fn payout_ready_artists(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(ArtistId, UserId, String)>> {
+    conn.prepare_cached(
+        "SELECT p.id, p.user_id, u.email FROM artist_profiles p JOIN users u ON u.id = p.user_id
+             JOIN stripe_connect_accounts c ON c.artist_id = p.id
+         WHERE c.payouts_enabled = 1 AND p.suspended_at IS NULL AND u.deleted_at IS NULL ORDER BY p.id",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
 }

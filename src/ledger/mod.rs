@@ -47,6 +47,7 @@ pub fn record_split(tx: &Tx, income: &Income<'_>, shares: &Shares<Holder>) -> ru
         let row = repo::NewEntry { income, holder: &holder, basis_points: share.basis_points, gross: part, net: part };
         repo::insert_entry(tx, &row, crate::db::now_ms())?;
     }
+    announce(tx, income)?;
     Ok(true)
 }
 
@@ -69,5 +70,37 @@ pub fn record_whole(
         net: Micros(income.gross.0 - fee.0),
     };
     repo::insert_entry(conn, &row, crate::db::now_ms())?;
+    announce(conn, income)?;
     Ok(true)
+}
+
+/// Money was recorded: the artist's daily figures of that day and currency
+/// are due for a recount (analytics handles it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LedgerRecorded {
+    pub artist_id: i64,
+    pub source: String,
+    pub reference: String,
+    pub currency: String,
+    pub occurred_at: i64,
+    pub track_id: Option<i64>,
+    pub gross_micros: i64,
+}
+
+impl crate::events::PlatformEvent for LedgerRecorded {
+    const TYPE: &'static str = "ledger.recorded";
+}
+
+fn announce(conn: &rusqlite::Connection, income: &Income<'_>) -> rusqlite::Result<()> {
+    let event = LedgerRecorded {
+        artist_id: income.artist.0,
+        source: income.source.to_owned(),
+        reference: income.reference.to_owned(),
+        currency: income.currency.to_owned(),
+        occurred_at: income.occurred_at,
+        track_id: income.track_id,
+        gross_micros: income.gross.0,
+    };
+    crate::events::emit_on(conn, &event)?;
+    Ok(())
 }

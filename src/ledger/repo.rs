@@ -97,3 +97,52 @@ pub fn sum_for_track(conn: &Connection, track: i64) -> rusqlite::Result<Vec<(Str
     .query_map([track], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
     .collect()
 }
+
+/// A ledger row as the CSV export writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub source: String,
+    pub description: String,
+    pub collaborator_name: String,
+    pub share_key: String,
+    pub gross_micros: i64,
+    pub fee_micros: i64,
+    pub net_micros: i64,
+    pub currency: String,
+    pub occurred_at: i64,
+}
+
+/// An artist's rows with `from <= occurred_at < to`, oldest first, after
+/// the (occurred_at, id) cursor: pages by the artist's index, never OFFSET.
+pub fn list_range(
+    conn: &Connection,
+    artist: ArtistId,
+    (from, to): (i64, i64),
+    after: Option<(i64, i64)>,
+    limit: usize,
+) -> rusqlite::Result<Vec<ExportRow>> {
+    let (after_at, after_id) = after.unwrap_or((i64::MIN, i64::MIN));
+    conn.prepare_cached(
+        "SELECT id, source, description, collaborator_name, share_key, gross_micros, fee_micros, net_micros, currency,
+             occurred_at
+         FROM ledger_entries
+         WHERE artist_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 AND (occurred_at, id) > (?4, ?5)
+         ORDER BY occurred_at, id LIMIT ?6",
+    )?
+    .query_map(params![artist, from, to, after_at, after_id, limit as i64], |r| {
+        Ok(ExportRow {
+            id: r.get(0)?,
+            source: r.get(1)?,
+            description: r.get(2)?,
+            collaborator_name: r.get(3)?,
+            share_key: r.get(4)?,
+            gross_micros: r.get(5)?,
+            fee_micros: r.get(6)?,
+            net_micros: r.get(7)?,
+            currency: r.get(8)?,
+            occurred_at: r.get(9)?,
+        })
+    })?
+    .collect()
+}

@@ -12,7 +12,6 @@ use super::distribution::queue::queue_for_targets;
 use super::repo;
 use super::royalties::RoyaltyImported;
 use super::service::{ReleasePublished, ReleaseTakenDown};
-use super::streams::StreamCounted;
 use super::tracks::TrackPublished;
 use crate::core::ids::{ArtistId, UserId};
 use crate::events::{PlatformEvent, Registry, emit};
@@ -42,11 +41,6 @@ pub fn register(registry: &mut Registry, config: MusicConfig) {
         let release =
             ReleasePublished { release_uid: track.release_uid, artist_id: track.artist_id, title: track.release_title };
         tell_followers(tx, release, 0)
-    });
-    registry.on(StreamCounted::TYPE, "music.stream_loyalty", |tx, event| {
-        let stream: StreamCounted = serde_json::from_value(event.payload.clone())?;
-        crate::identity::service::add_loyalty(tx, UserId(stream.listener_id), ArtistId(stream.artist_id), 1)?;
-        Ok(())
     });
     registry.on(RoyaltyImported::TYPE, "music.royalty_notices", |tx, event| {
         let imported: RoyaltyImported = serde_json::from_value(event.payload.clone())?;

@@ -367,3 +367,11 @@ pub async fn list_releases(
         .await?
         .ok_or_else(|| AppError::invalid("cursor", "This page link is out of date. Start from the first page."))
 }
+
+/// A track's uid and title, for other pillars' lists (analytics' top tracks).
+pub fn track_face(conn: &rusqlite::Connection, track: i64) -> rusqlite::Result<Option<(String, String)>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT uid, title FROM music_tracks WHERE id = ?1")?
+        .query_row([track], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}

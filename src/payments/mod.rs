@@ -17,7 +17,7 @@ use crate::config::{Config, PaymentsProvider};
 use crate::error::AppResult;
 
 pub use repo::PaymentRow;
-pub use settle::{NewPayment, Outcome, Settlers, cancel_payment, record_account, record_payment};
+pub use settle::{NewPayment, Outcome, PayoutNotice, Settlers, cancel_payment, record_account, record_payment};
 pub use status::SubscriptionStatus;
 pub use stripe::StripeProvider;
 

@@ -66,6 +66,25 @@ pub struct Outcome {
 pub type PaymentSettler = fn(&Tx, &PaymentRow, &Outcome) -> AppResult<()>;
 pub type SubscriptionListener = fn(&Tx, &str, SubscriptionStatus, i64) -> AppResult<()>;
 pub type AccountListener = fn(&Tx, &str, AccountStatus, i64) -> AppResult<()>;
+pub type PayoutListener = fn(&Tx, &PayoutNotice) -> AppResult<()>;
+
+/// What the provider says about a payout from a connected account to the
+/// artist's bank.
+#[derive(Debug, Clone)]
+pub struct PayoutNotice {
+    pub account_ref: String,
+    pub payout_ref: String,
+    pub amount_minor: i64,
+    /// ISO code, upper case.
+    pub currency: String,
+    /// `pending`, `in_transit`, `paid`, `failed` or `canceled`.
+    pub status: String,
+    /// When the money is (or was) expected at the bank (unix ms).
+    pub arrival_at: i64,
+    pub failure_message: String,
+    /// When the provider said so (unix ms).
+    pub at: i64,
+}
 
 /// The settlers and listeners pillars registered at startup.
 #[derive(Default)]
@@ -73,6 +92,7 @@ pub struct Settlers {
     payments: HashMap<&'static str, PaymentSettler>,
     subscriptions: Vec<SubscriptionListener>,
     accounts: Vec<AccountListener>,
+    payouts: Vec<PayoutListener>,
 }
 
 impl Settlers {
@@ -88,6 +108,18 @@ impl Settlers {
 
     pub fn on_account_status(&mut self, listener: AccountListener) {
         self.accounts.push(listener);
+    }
+
+    pub fn on_payout(&mut self, listener: PayoutListener) {
+        self.payouts.push(listener);
+    }
+
+    /// The provider's word on a payout.
+    pub fn payout(&self, tx: &Tx, notice: &PayoutNotice) -> AppResult<()> {
+        for listener in &self.payouts {
+            listener(tx, notice)?;
+        }
+        Ok(())
     }
 
     /// The provider's word on the payment `provider_ref`. A paid payment is

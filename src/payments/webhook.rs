@@ -9,7 +9,7 @@ use axum::routing::post;
 use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus};
 use stripe_webhook::{EventObject, Webhook};
 
-use super::{AccountStatus, Outcome, Settlers, SubscriptionStatus};
+use super::{AccountStatus, Outcome, PayoutNotice, Settlers, SubscriptionStatus};
 use crate::app::AppState;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
@@ -41,6 +41,7 @@ async fn receive_stripe_webhook(
     // and a status older than the one stored is not applied.
     let at = event.created.saturating_mul(1000);
     let object = event.data.object;
+    let account = event.account;
     let app = state.0.clone();
     let applied = state
         .db
@@ -48,7 +49,7 @@ async fn receive_stripe_webhook(
             if !super::repo::record_webhook(tx, &event_id, &event_type, now_ms())? {
                 return Ok(false);
             }
-            apply(&app.settlers, tx, object, at)?;
+            apply(&app.settlers, tx, object, account.as_deref(), at)?;
             Ok(true)
         })
         .await?;
@@ -60,7 +61,7 @@ async fn receive_stripe_webhook(
 
 /// Applies one event's object, as of `at` (unix ms), through the settlers
 /// and listeners the pillars registered.
-fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, at: i64) -> AppResult<()> {
+fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, account: Option<&str>, at: i64) -> AppResult<()> {
     match object {
         EventObject::CheckoutSessionCompleted(session) | EventObject::CheckoutSessionAsyncPaymentSucceeded(session) => {
             settlers.settle(tx, session.id.as_str(), &checkout_outcome(&session, at), now_ms())?;
@@ -101,10 +102,32 @@ fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, at: i64) -> AppResul
             };
             settlers.account_status(tx, account.id.as_str(), status, at)?;
         }
+        // Connect: a connected account's payout to the artist's bank.
+        EventObject::PayoutCreated(payout)
+        | EventObject::PayoutUpdated(payout)
+        | EventObject::PayoutPaid(payout)
+        | EventObject::PayoutFailed(payout)
+        | EventObject::PayoutCanceled(payout) => {
+            let Some(account) = account else { return Ok(()) };
+            settlers.payout(tx, &payout_notice(account, &payout, at))?;
+        }
         // Every other type is acknowledged and ignored.
         _ => {}
     }
     Ok(())
+}
+
+fn payout_notice(account: &str, payout: &stripe_shared::Payout, at: i64) -> PayoutNotice {
+    PayoutNotice {
+        account_ref: account.to_owned(),
+        payout_ref: payout.id.to_string(),
+        amount_minor: payout.amount,
+        currency: payout.currency.to_string().to_ascii_uppercase(),
+        status: payout.status.clone(),
+        arrival_at: payout.arrival_date.saturating_mul(1000),
+        failure_message: payout.failure_message.clone().unwrap_or_default(),
+        at,
+    }
 }
 
 /// A Checkout Session completed: paid (`paid`, or `no_payment_required`

@@ -10,11 +10,27 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::get;
 
+use serde::{Deserialize, Serialize};
+
 use super::repo;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::events::{PlatformEvent, emit};
 use crate::media::{Audience, Grant, MediaKey};
 use crate::web::client_ip::ClientIp;
+
+/// A buyer started a download of a file they paid for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DownloadCounted {
+    pub order_uid: String,
+    pub artist_id: i64,
+    pub fan_user_id: i64,
+    pub at: i64,
+}
+
+impl PlatformEvent for DownloadCounted {
+    const TYPE: &'static str = "order.download.counted";
+}
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/downloads/{token}", get(download))
@@ -57,7 +73,22 @@ async fn download(
             return Err(used_up());
         }
         let (id, ip) = (grant.id, ip.to_string());
-        let counted = state.db.write::<_, AppError, _>(move |tx| Ok(repo::use_grant(tx, id, now, &ip)?)).await?;
+        let event = DownloadCounted {
+            order_uid: grant.order_uid.clone(),
+            artist_id: grant.artist_id.0,
+            fan_user_id: grant.fan_user_id.0,
+            at: now,
+        };
+        let counted = state
+            .db
+            .write::<_, AppError, _>(move |tx| {
+                let counted = repo::use_grant(tx, id, now, &ip)?;
+                if counted {
+                    emit(tx, &event)?;
+                }
+                Ok(counted)
+            })
+            .await?;
         if !counted {
             return Err(used_up());
         }

@@ -1,14 +1,10 @@
-//! The shop's event handlers: a paid order tells the artist, adds to the
-//! fan's loyalty, and starts a print-on-demand job for what the provider
+//! The shop's event handlers: a paid order tells the artist and starts a print-on-demand job for what the provider
 //! makes (the job's submission runs after commit, with retries).
 
 use super::settle::OrderCompleted;
-use crate::core::ids::{ArtistId, UserId};
+use crate::core::ids::ArtistId;
 use crate::events::{PlatformEvent, Registry};
 use crate::notify::{NewNotification, notify};
-
-/// Loyalty points a purchase is worth (a counted stream is worth 1).
-pub const PURCHASE_POINTS: i64 = 10;
 
 pub fn register(registry: &mut Registry, pod_provider: &'static str) {
     registry.on(OrderCompleted::TYPE, "shop.artist_notice", |tx, event| {
@@ -28,16 +24,6 @@ pub fn register(registry: &mut Registry, pod_provider: &'static str) {
             link: Some(&link),
         };
         notify(tx, &notice)?;
-        Ok(())
-    });
-    registry.on(OrderCompleted::TYPE, "shop.order_loyalty", |tx, event| {
-        let order: OrderCompleted = serde_json::from_value(event.payload.clone())?;
-        crate::identity::service::add_loyalty(
-            tx,
-            UserId(order.fan_user_id),
-            ArtistId(order.artist_id),
-            PURCHASE_POINTS,
-        )?;
         Ok(())
     });
     registry.on(OrderCompleted::TYPE, "shop.pod_job", move |tx, event| {

@@ -9,7 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod domain;
-mod downloads;
+pub mod downloads;
 pub mod events;
 pub mod import;
 pub mod orders;

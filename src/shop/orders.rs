@@ -275,7 +275,33 @@ fn record_refund(
         link: Some("/app"),
     };
     notify(tx, &notice)?;
+    let event = OrderRefunded {
+        order_uid: order.uid.clone(),
+        refund_uid: uid.to_owned(),
+        artist_id: order.artist_id.0,
+        fan_user_id: order.fan_user_id.0,
+        amount_minor: planned.amount,
+        currency: order.currency.clone(),
+        at: now,
+    };
+    crate::events::emit(tx, &event)?;
     Ok(())
+}
+
+/// Money of an order went back to the fan (the ledger has the refund row).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OrderRefunded {
+    pub order_uid: String,
+    pub refund_uid: String,
+    pub artist_id: i64,
+    pub fan_user_id: i64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub at: i64,
+}
+
+impl crate::events::PlatformEvent for OrderRefunded {
+    const TYPE: &'static str = "order.refunded";
 }
 
 /// Cancels a paid order that has not shipped: everything is refunded.

@@ -122,3 +122,15 @@ fn order_artist(c: &rusqlite::Connection, order: &super::repo::OrderRow) -> rusq
         name: crate::identity::service::artist_stage_name(c, order.artist_id)?,
     })
 }
+
+/// What an order sold, per product: (product uid, title, amount in minor
+/// units before shipping, quantity). For other pillars (analytics).
+pub fn sold_lines(conn: &rusqlite::Connection, order: i64) -> rusqlite::Result<Vec<(String, String, i64, i64)>> {
+    conn.prepare_cached(
+        "SELECT p.uid, min(i.title), sum(i.unit_price_minor * i.quantity), sum(i.quantity)
+         FROM order_items i JOIN products p ON p.id = i.product_id
+         WHERE i.order_id = ?1 GROUP BY p.id ORDER BY p.id",
+    )?
+    .query_map([order], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .collect()
+}

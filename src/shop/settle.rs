@@ -33,6 +33,10 @@ pub struct OrderCompleted {
     pub items: usize,
     pub has_pod: bool,
     pub has_shipping: bool,
+    /// When it was paid (events from before this field: 0, read as the
+    /// event's own time).
+    #[serde(default)]
+    pub paid_at: i64,
 }
 
 impl PlatformEvent for OrderCompleted {
@@ -81,6 +85,7 @@ pub fn settle_order(tx: &Tx, payment: &PaymentRow, outcome: &Outcome) -> AppResu
         items: items.iter().map(|i| i.quantity as usize).sum(),
         has_pod: items.iter().any(|i| i.kind == ProductKind::Pod),
         has_shipping: order.shipping_address.is_some(),
+        paid_at: now,
     };
     emit(tx, &event)?;
     Ok(())

@@ -58,6 +58,10 @@ fn environment(globals: &Globals) -> Environment<'static> {
     env.add_function("asset", super::assets::asset_url);
     env.add_filter("plural", plural_filter);
     env.add_filter("bytes", |n: u64| format_bytes(n));
+    env.add_filter("datetime", |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |d| d.format("%-d %b %Y").to_string())
+    });
+    env.add_filter("money", |minor: i64, currency: String| super::money::format_money(minor, &currency));
     env.set_formatter(html_formatter);
     env.add_global("site", minijinja::Value::from_serialize(globals));
     env

@@ -34,6 +34,8 @@ pub fn test_config(data_dir: &Path) -> Config {
     config.events.backoff_base_ms = 5;
     config.events.backoff_max_ms = 50;
     config.server.shutdown_grace_secs = 2;
+    // Tests pay out when they say so (`run_sandbox_payouts`), not on a timer.
+    config.set("analytics.payouts.sandbox_schedule", false);
     config
 }
 

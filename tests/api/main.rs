@@ -9,6 +9,7 @@
 //! missing.
 
 mod accounts;
+mod analytics;
 mod api_shapes;
 mod architecture;
 mod bops;

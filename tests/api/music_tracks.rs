@@ -218,7 +218,12 @@ async fn an_album_of_lossless_masters_publishes_with_isrcs_and_fans_stream_it() 
     assert_eq!(count(&app, "SELECT SUM(streams) FROM streaming_metrics WHERE source = 'app'"), 2);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'stream.counted'"), 2);
     app.drain_events().await;
-    assert_eq!(count(&app, "SELECT loyalty_score FROM fan_relationships"), 2, "each counted stream adds to loyalty");
+    assert_eq!(
+        count(&app, "SELECT loyalty_score FROM fan_relationships"),
+        5 + 2,
+        "the follow (5 points) and each counted stream (1) add to loyalty"
+    );
+    assert_eq!(count(&app, "SELECT streams FROM fan_relationships"), 2);
     let bad = serde_json::json!({ "position_ms": 0, "source": "radio" });
     let (status, _) =
         call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/tracks/{track}/plays"), Some(bad)).await;

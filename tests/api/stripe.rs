@@ -392,7 +392,7 @@ async fn payouts_onboard_through_an_account_link_and_account_updated() {
     // Stripe says so by webhook…
     let updated = event("account.updated", account_object(&account, true));
     assert_eq!(deliver(&app, &updated, signed(&updated)).await, 200);
-    assert!(browser.get("/dashboard").await.body.contains("You are ready to earn"));
+    assert!(browser.get("/dashboard").await.body.contains("Earned today"));
 
     // …and a fresh read on return agrees (here: a second account is enabled by retrieval).
     fake.enable_account(&account);

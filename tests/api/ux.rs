@@ -29,7 +29,7 @@ async fn the_dashboard_drops_done_steps_and_pauses_a_suspended_artist() {
     // payouts were already connected.
     app.drain_events().await;
     let dashboard = browser.get("/dashboard").await.body;
-    assert!(dashboard.contains("You are ready to earn"), "{dashboard}");
+    assert!(dashboard.contains("Earned today"), "{dashboard}");
     assert!(dashboard.contains("Your profile is live"), "the notice itself stays: {dashboard}");
     assert!(!dashboard.contains("Connect payouts next"), "a finished step is not asked for: {dashboard}");
     assert!(!dashboard.contains("href=\"/artist/payout\""), "{dashboard}");

@@ -36,6 +36,8 @@ struct DashboardView {
     qr_svg: Option<String>,
     photo_url: Option<String>,
     notifications: Vec<NotificationRow>,
+    /// Today's and the week's figures, once the artist is ready to earn.
+    figures: Option<crate::analytics::home::Today>,
 }
 
 pub async fn show_dashboard(
@@ -47,10 +49,20 @@ pub async fn show_dashboard(
         return Ok(Redirect::to(home_for(user.role)).into_response());
     }
     let user_id = user.id;
-    // One trip to the database for both.
-    let (artist, mut notifications) = state
+    let currency = crate::analytics::state(&state).config.currency();
+    let now = state.clock.now_ms();
+    // One trip to the database for all of it.
+    let (artist, mut notifications, figures) = state
         .db
-        .read(move |c| Ok((repo::find_artist_by_user(c, user_id)?, list_notifications_for_user(c, user_id.0, 5)?)))
+        .read(move |c| {
+            let artist = repo::find_artist_by_user(c, user_id)?;
+            let ready = artist.as_ref().is_some_and(|a| first_incomplete_step(a).is_none());
+            let figures = match &artist {
+                Some(a) if ready => Some(crate::analytics::home::figures(c, a.id, currency, now)?),
+                _ => None,
+            };
+            Ok((artist, list_notifications_for_user(c, user_id.0, 5)?, figures))
+        })
         .await?;
     let artist = artist.ok_or(AppError::NotFound)?;
     notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
@@ -88,6 +100,7 @@ pub async fn show_dashboard(
         profile_url,
         photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
         notifications,
+        figures,
     };
     Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::core::ids::{OrderId, ProductId, UserId};
+use crate::core::ids::{ArtistId, OrderId, ProductId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct FileRow {
@@ -106,11 +106,14 @@ pub struct GrantRow {
     pub downloads: i64,
     pub expires_at: i64,
     pub revoked: bool,
+    pub artist_id: ArtistId,
+    pub order_uid: String,
 }
 
 const GRANT_SELECT: &str = "SELECT g.id, g.token, g.fan_user_id, i.title, f.name, f.media_key, f.bytes,
-        f.content_type, g.max_downloads, g.downloads, g.expires_at, g.revoked_at IS NOT NULL
-     FROM download_grants g JOIN order_items i ON i.id = g.order_item_id JOIN product_files f ON f.id = g.file_id";
+        f.content_type, g.max_downloads, g.downloads, g.expires_at, g.revoked_at IS NOT NULL, o.artist_id, o.uid
+     FROM download_grants g JOIN order_items i ON i.id = g.order_item_id JOIN product_files f ON f.id = g.file_id
+     JOIN orders o ON o.id = i.order_id";
 
 fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
     Ok(GrantRow {
@@ -126,6 +129,8 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
         downloads: r.get(9)?,
         expires_at: r.get(10)?,
         revoked: r.get(11)?,
+        artist_id: r.get(12)?,
+        order_uid: r.get(13)?,
     })
 }
 

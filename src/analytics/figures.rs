@@ -1,0 +1,165 @@
+//! Reads of the snapshots for the dashboard, statements and Toney: sums
+//! over one artist's day rows (a year is 365 rows, whatever happened in
+//! it) and the earnings per item. Never a pillar table.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::core::ids::ArtistId;
+
+/// Money of a period, in micro-units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Money {
+    pub tips: i64,
+    pub royalties: i64,
+    pub shop: i64,
+    pub refunds: i64,
+    pub fees: i64,
+    pub splits: i64,
+    pub net: i64,
+    pub payouts: i64,
+}
+
+impl Money {
+    pub fn gross(&self) -> i64 {
+        self.tips + self.royalties + self.shop
+    }
+}
+
+/// Counts of a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub views: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub new_followers: i64,
+    pub streams: i64,
+    pub orders: i64,
+    pub downloads: i64,
+}
+
+const SUMS: &str = "coalesce(sum(tips_micros), 0), coalesce(sum(royalties_micros), 0), coalesce(sum(shop_micros), 0),
+    coalesce(sum(refunds_micros), 0), coalesce(sum(fees_micros), 0), coalesce(sum(splits_micros), 0),
+    coalesce(sum(net_micros), 0), coalesce(sum(payouts_micros), 0), coalesce(sum(views), 0),
+    coalesce(sum(likes), 0), coalesce(sum(comments), 0), coalesce(sum(new_followers), 0),
+    coalesce(sum(streams), 0), coalesce(sum(orders), 0), coalesce(sum(downloads), 0)";
+
+fn figures_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(Money, Counts)> {
+    let g = |i: usize| r.get::<_, i64>(at + i);
+    Ok((
+        Money {
+            tips: g(0)?,
+            royalties: g(1)?,
+            shop: g(2)?,
+            refunds: g(3)?,
+            fees: g(4)?,
+            splits: g(5)?,
+            net: g(6)?,
+            payouts: g(7)?,
+        },
+        Counts {
+            views: g(8)?,
+            likes: g(9)?,
+            comments: g(10)?,
+            new_followers: g(11)?,
+            streams: g(12)?,
+            orders: g(13)?,
+            downloads: g(14)?,
+        },
+    ))
+}
+
+/// The artist's figures over days `from..=to` (`YYYY-MM-DD`; `""` and
+/// `"9999"` for open ends).
+pub fn sum(conn: &Connection, artist: ArtistId, from: &str, to: &str) -> rusqlite::Result<(Money, Counts)> {
+    conn.prepare_cached(&format!(
+        "SELECT {SUMS} FROM artist_analytics WHERE artist_id = ?1 AND day >= ?2 AND day <= ?3"
+    ))?
+    .query_row(params![artist, from, to], |r| figures_row(r, 0))
+}
+
+/// How the chart groups days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Day,
+    Week,
+    Month,
+}
+
+impl Bucket {
+    pub fn parse(raw: Option<&str>) -> Option<Bucket> {
+        Some(match raw.unwrap_or("day") {
+            "" | "day" => Bucket::Day,
+            "week" => Bucket::Week,
+            "month" => Bucket::Month,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+        }
+    }
+
+    /// The SQL naming the bucket of `day`: the day, the Monday of its
+    /// week, or its month.
+    fn key(self) -> &'static str {
+        match self {
+            Bucket::Day => "day",
+            Bucket::Week => "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+            Bucket::Month => "substr(day, 1, 7)",
+        }
+    }
+}
+
+/// One bar of the chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub label: String,
+    pub money: Money,
+    pub counts: Counts,
+}
+
+/// The artist's figures per bucket over days `from..=to`, oldest first;
+/// buckets without a row are absent (the chart fills them).
+pub fn series(
+    conn: &Connection,
+    artist: ArtistId,
+    bucket: Bucket,
+    from: &str,
+    to: &str,
+) -> rusqlite::Result<Vec<Point>> {
+    let key = bucket.key();
+    conn.prepare_cached(&format!(
+        "SELECT {key} AS bucket, {SUMS} FROM artist_analytics WHERE artist_id = ?1 AND day >= ?2 AND day <= ?3
+         GROUP BY bucket ORDER BY bucket"
+    ))?
+    .query_map(params![artist, from, to], |r| {
+        let (money, counts) = figures_row(r, 1)?;
+        Ok(Point { label: r.get(0)?, money, counts })
+    })?
+    .collect()
+}
+
+/// A Bop, track or product and what it earned.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopItem {
+    pub item: String,
+    pub title: String,
+    pub gross_micros: i64,
+    pub sales: i64,
+}
+
+pub fn top_items(conn: &Connection, artist: ArtistId, kind: &str, limit: usize) -> rusqlite::Result<Vec<TopItem>> {
+    conn.prepare_cached(
+        "SELECT item, title, gross_micros, sales FROM artist_item_earnings
+         WHERE artist_id = ?1 AND kind = ?2 AND gross_micros > 0 ORDER BY gross_micros DESC LIMIT ?3",
+    )?
+    .query_map(params![artist, kind, limit as i64], |r| {
+        Ok(TopItem { item: r.get(0)?, title: r.get(1)?, gross_micros: r.get(2)?, sales: r.get(3)? })
+    })?
+    .collect()
+}

@@ -1,0 +1,265 @@
+//! Fan loyalty: points per action (weights in `[analytics.loyalty]`) that
+//! halve every `half_life_days` without new engagement.
+//!
+//! Decay without rewriting rows as time passes: a pair stores
+//! `loyalty_rank` = log2(Σ points × 2^(t_i)), t in half-lives since
+//! [`EPOCH_MS`]. Today's points are 2^(rank − t_now), and ordering by the
+//! rank orders by today's points for any today. Adding points is adding
+//! `w × 2^t` inside the log, which does not depend on the order events
+//! arrive in.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::config::LoyaltyConfig;
+use crate::bops::events::{BopCommented, BopLiked, BopViewed};
+use crate::bops::tips::BopTipReceived;
+use crate::core::ids::{ArtistId, UserId};
+use crate::db::Tx;
+use crate::events::{PlatformEvent, Registry};
+use crate::identity::events::FanFollowed;
+use crate::music::streams::StreamCounted;
+use crate::shop::settle::OrderCompleted;
+
+/// 2026-01-01T00:00:00Z: ranks count half-lives from here, which keeps
+/// 2^t far inside f64 for centuries at any allowed half-life.
+pub const EPOCH_MS: i64 = 1_767_225_600_000;
+
+pub const LOYALTY: &str = "analytics.loyalty";
+
+/// What a fan did, and the counter of it on the pair.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Follow,
+    View,
+    Like,
+    Comment,
+    Tip,
+    Purchase,
+    Stream,
+}
+
+impl Action {
+    fn points(self, weights: &LoyaltyConfig) -> u32 {
+        match self {
+            Action::Follow => weights.follow,
+            Action::View => weights.view,
+            Action::Like => weights.like,
+            Action::Comment => weights.comment,
+            Action::Tip => weights.tip,
+            Action::Purchase => weights.purchase,
+            Action::Stream => weights.stream,
+        }
+    }
+
+    fn counter(self) -> Option<&'static str> {
+        Some(match self {
+            Action::Follow => return None,
+            Action::View => "views",
+            Action::Like => "likes",
+            Action::Comment => "comments",
+            Action::Tip => "tips",
+            Action::Purchase => "purchases",
+            Action::Stream => "streams",
+        })
+    }
+}
+
+pub fn register(registry: &mut Registry, weights: LoyaltyConfig) {
+    on(registry, BopViewed::TYPE, weights, Action::View, |p| {
+        let e: BopViewed = serde_json::from_value(p)?;
+        Ok(e.fan_user_id.map(|fan| (fan, e.artist_id, e.at)))
+    });
+    on(registry, BopLiked::TYPE, weights, Action::Like, |p| {
+        let e: BopLiked = serde_json::from_value(p)?;
+        Ok(Some((e.fan_user_id, e.artist_id, e.at)))
+    });
+    on(registry, BopCommented::TYPE, weights, Action::Comment, |p| {
+        let e: BopCommented = serde_json::from_value(p)?;
+        Ok(Some((e.fan_user_id, e.artist_id, e.at)))
+    });
+    on(registry, FanFollowed::TYPE, weights, Action::Follow, |p| {
+        let e: FanFollowed = serde_json::from_value(p)?;
+        Ok(Some((e.fan_user_id, e.artist_id, e.followed_at)))
+    });
+    on(registry, StreamCounted::TYPE, weights, Action::Stream, |p| {
+        let e: StreamCounted = serde_json::from_value(p)?;
+        Ok(Some((e.listener_id, e.artist_id, 0)))
+    });
+    on(registry, OrderCompleted::TYPE, weights, Action::Purchase, |p| {
+        let e: OrderCompleted = serde_json::from_value(p)?;
+        Ok(Some((e.fan_user_id, e.artist_id, e.paid_at)))
+    });
+    on(registry, BopTipReceived::TYPE, weights, Action::Tip, |p| {
+        let e: BopTipReceived = serde_json::from_value(p)?;
+        Ok(Some((e.fan_user_id, e.artist_id, 0)))
+    });
+}
+
+type Who = fn(serde_json::Value) -> serde_json::Result<Option<(i64, i64, i64)>>;
+
+fn on(registry: &mut Registry, event_type: &'static str, weights: LoyaltyConfig, action: Action, who: Who) {
+    registry.on(event_type, LOYALTY, move |tx, event| {
+        let Some((fan, artist, at)) = who(event.payload.clone())? else { return Ok(()) };
+        let at = if at > 0 { at } else { event.created_at };
+        add(tx, UserId(fan), ArtistId(artist), action, &weights, at)?;
+        Ok(())
+    });
+}
+
+fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
+    (at_ms - EPOCH_MS) as f64 / (f64::from(weights.half_life_days) * 86_400_000.0)
+}
+
+/// log2(2^a + 2^b) without overflow.
+fn log2_add(a: f64, b: f64) -> f64 {
+    let (high, low) = if a >= b { (a, b) } else { (b, a) };
+    high + (1.0 + (low - high).exp2()).log2()
+}
+
+fn add(
+    tx: &Tx,
+    fan: UserId,
+    artist: ArtistId,
+    action: Action,
+    weights: &LoyaltyConfig,
+    at: i64,
+) -> rusqlite::Result<()> {
+    if crate::identity::service::artist_user_id(tx, artist)? == fan {
+        return Ok(());
+    }
+    let points = action.points(weights);
+    let t = half_lives(at, weights);
+    let before: Option<(Option<f64>, i64)> = tx
+        .prepare_cached(
+            "SELECT loyalty_rank, loyalty_at FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2",
+        )?
+        .query_row(params![fan, artist], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (old_rank, old_at) = before.unwrap_or((None, 0));
+    let counter = action.counter().map(|c| format!(", {c} = {c} + 1")).unwrap_or_default();
+    if points == 0 {
+        if !counter.is_empty() {
+            ensure_pair(tx, fan, artist, at)?;
+            tx.execute(
+                &format!("UPDATE fan_relationships SET updated_at = updated_at{counter} WHERE fan_user_id = ?1 AND artist_id = ?2"),
+                params![fan, artist],
+            )?;
+        }
+        return Ok(());
+    }
+    let added = f64::from(points).log2() + t;
+    let rank = old_rank.map_or(added, |old| log2_add(old, added));
+    let loyalty_at = at.max(old_at);
+    let score = (rank - half_lives(loyalty_at, weights)).exp2().round() as i64;
+    ensure_pair(tx, fan, artist, at)?;
+    tx.prepare_cached(&format!(
+        "UPDATE fan_relationships SET loyalty_rank = ?3, loyalty_at = ?4, loyalty_score = ?5{counter}
+         WHERE fan_user_id = ?1 AND artist_id = ?2"
+    ))?
+    .execute(params![fan, artist, rank, loyalty_at, score])?;
+    tx.prepare_cached(
+        "INSERT INTO artist_loyalty (artist_id, fans, scaled_sum, updated_at) VALUES (?1, 1, ?2, ?3)
+         ON CONFLICT (artist_id) DO UPDATE SET fans = fans + ?4, scaled_sum = scaled_sum + ?2, updated_at = ?3",
+    )?
+    .execute(params![artist, added.exp2(), crate::db::now_ms(), i64::from(old_rank.is_none())])?;
+    Ok(())
+}
+
+fn ensure_pair(conn: &Connection, fan: UserId, artist: ArtistId, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO fan_relationships (fan_user_id, artist_id, following, updated_at) VALUES (?1, ?2, 0, ?3)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![fan, artist, now])?;
+    Ok(())
+}
+
+/// A top fan as the artist sees them: display name only.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopFan {
+    pub display_name: String,
+    pub points: i64,
+    pub following: bool,
+    pub views: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub tips: i64,
+    pub purchases: i64,
+    pub streams: i64,
+}
+
+/// The artist's most loyal fans today, most loyal first.
+pub fn top_fans(
+    conn: &Connection,
+    artist: ArtistId,
+    weights: &LoyaltyConfig,
+    now: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<TopFan>> {
+    let t = half_lives(now, weights);
+    conn.prepare_cached(
+        "SELECT u.display_name, f.loyalty_rank, f.following, f.views, f.likes, f.comments, f.tips, f.purchases, f.streams
+         FROM fan_relationships f JOIN users u ON u.id = f.fan_user_id
+         WHERE f.artist_id = ?1 AND f.loyalty_rank IS NOT NULL AND u.deleted_at IS NULL
+         ORDER BY f.loyalty_rank DESC LIMIT ?2",
+    )?
+    .query_map(params![artist, limit as i64], |r| {
+        let rank: f64 = r.get(1)?;
+        Ok(TopFan {
+            display_name: r.get(0)?,
+            points: (rank - t).exp2().round() as i64,
+            following: r.get(2)?,
+            views: r.get(3)?,
+            likes: r.get(4)?,
+            comments: r.get(5)?,
+            tips: r.get(6)?,
+            purchases: r.get(7)?,
+            streams: r.get(8)?,
+        })
+    })?
+    .collect()
+}
+
+/// The average loyalty of the artist's engaged fans today (for the
+/// discovery ranking): one row, however many fans.
+pub fn average_loyalty(
+    conn: &Connection,
+    artist: ArtistId,
+    weights: &LoyaltyConfig,
+    now: i64,
+) -> rusqlite::Result<f64> {
+    let row: Option<(i64, f64)> = conn
+        .prepare_cached("SELECT fans, scaled_sum FROM artist_loyalty WHERE artist_id = ?1")?
+        .query_row([artist], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match row {
+        Some((fans, sum)) if fans > 0 => sum * (-half_lives(now, weights)).exp2() / fans as f64,
+        _ => 0.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weights() -> LoyaltyConfig {
+        LoyaltyConfig { half_life_days: 10, follow: 5, view: 1, like: 2, comment: 3, tip: 10, purchase: 10, stream: 1 }
+    }
+
+    #[test]
+    fn points_halve_every_half_life_and_order_of_arrival_does_not_matter() {
+        let w = weights();
+        let day = 86_400_000;
+        let a = f64::from(10u32).log2() + half_lives(EPOCH_MS, &w);
+        let b = f64::from(2u32).log2() + half_lives(EPOCH_MS + 10 * day, &w);
+        let forward = log2_add(a, b);
+        let backward = log2_add(b, a);
+        assert!((forward - backward).abs() < 1e-12);
+        // At the second action: 10 halved once, plus 2.
+        let now = (forward - half_lives(EPOCH_MS + 10 * day, &w)).exp2();
+        assert!((now - 7.0).abs() < 1e-9, "{now}");
+        let later = (forward - half_lives(EPOCH_MS + 30 * day, &w)).exp2();
+        assert!((later - 7.0 / 4.0).abs() < 1e-9, "{later}");
+    }
+}
