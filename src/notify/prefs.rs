@@ -73,8 +73,8 @@ pub async fn list(state: &AppState, user: &AuthUser) -> AppResult<Vec<Pref>> {
 }
 
 /// Checks every change first: an unknown kind (named in the message)
-/// changes nothing.
-pub fn check(changes: &[Change]) -> AppResult<Vec<(&'static Kind, Option<bool>, Option<bool>)>> {
+/// changes nothing. Returns each change's kind, in order.
+pub fn check(changes: &[Change]) -> AppResult<Vec<&'static Kind>> {
     if changes.is_empty() {
         return Err(AppError::BadRequest("preferences must list at least one kind.".into()));
     }
@@ -89,7 +89,7 @@ pub fn check(changes: &[Change]) -> AppResult<Vec<(&'static Kind, Option<bool>, 
                     known.join(", ")
                 ))
             })?;
-            Ok((kind, change.email, change.push))
+            Ok(kind)
         })
         .collect()
 }
@@ -102,11 +102,14 @@ pub async fn save(state: &AppState, user: &AuthUser, changes: Vec<Change>) -> Ap
         .db
         .write(move |tx| {
             let now = now_ms();
-            let current: HashMap<String, (bool, bool)> =
+            let mut current: HashMap<String, (bool, bool)> =
                 repo::list_prefs(tx, user_id)?.into_iter().map(|(k, e, p)| (k, (e, p))).collect();
-            for (kind, email, push) in check(&changes)? {
+            for (kind, change) in check(&changes)?.into_iter().zip(&changes) {
                 let was = Choice::of(kind.name, current.get(kind.name).copied());
-                repo::upsert_pref(tx, user_id, kind.name, email.unwrap_or(was.email), push.unwrap_or(was.push), now)?;
+                let (email, push) = (change.email.unwrap_or(was.email), change.push.unwrap_or(was.push));
+                repo::upsert_pref(tx, user_id, kind.name, email, push, now)?;
+                // The same kind twice: the second change starts from the first.
+                current.insert(kind.name.to_owned(), (email, push));
             }
             Ok::<_, AppError>(repo::list_prefs(tx, user_id)?)
         })
