@@ -518,6 +518,19 @@ async fn an_artist_hears_of_a_new_follower_by_display_name() {
     let title = count_text(&app, "SELECT title FROM notifications WHERE kind = 'follower'");
     assert_eq!(title, "Ada L. followed you");
     assert!(studio.get("/notifications").await.body.contains("Ada L. followed you"));
+    // The dashboard shows it too; opening it there marks it read.
+    let notice_id = count(&app, "SELECT id FROM notifications WHERE kind = 'follower'");
+    let dashboard = studio.get("/dashboard").await.body;
+    assert!(
+        dashboard.contains("Ada L. followed you")
+            && dashboard.contains(&format!("action=\"/notifications/{notice_id}/read\""))
+    );
+    assert!(dashboard.contains("href=\"/notifications\""), "{dashboard}");
+    assert_eq!(studio.post_form(&format!("/notifications/{notice_id}/read"), &[]).await.redirect(), "/dashboard");
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM notifications WHERE id = {notice_id} AND read_at IS NOT NULL")),
+        1
+    );
     assert_eq!(mails_to(&app, "nova@example.com").len(), mails_before, "followers are not emailed by default");
 
     // Following again after unfollowing is a new follow, told again; nobody
