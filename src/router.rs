@@ -27,6 +27,7 @@ pub fn build(state: AppState) -> Router {
     let deadlines = web::deadline::DeadlinePolicy { flat: Duration::from_secs(config.server.request_timeout_secs) };
     let mut router = Router::new()
         .merge(web_surface(&state))
+        .merge(notify::one_click_router())
         .nest("/api/v1", app_surface())
         .merge(machine_endpoints())
         .fallback(web::errors::not_found)

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::events::{PlatformEvent, Registry};
 use crate::notify::{NewNotification, notify, queue_mail};
 
-/// Identity's reactions to its own events: the welcome email and notice.
+/// Identity's reactions to its own events: the welcome email and notice,
+/// and the artist's notice of a new follower.
 pub fn register(registry: &mut Registry, public_url: String) {
     let welcome_url = format!("{public_url}/dashboard");
     registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |tx, event| {
@@ -30,6 +31,32 @@ pub fn register(registry: &mut Registry, public_url: String) {
         notify(tx, &notice)?;
         Ok(())
     });
+    registry.on(FanFollowed::TYPE, "notify.follower_notice", |tx, event| {
+        let followed: FanFollowed = serde_json::from_value(event.payload.clone())?;
+        follower_notice(tx, &followed)?;
+        Ok(())
+    });
+}
+
+/// "Ada followed you": the fan's display name only, and only while the
+/// follow stands (a follow undone before this ran tells nobody).
+fn follower_notice(tx: &crate::db::Tx, followed: &FanFollowed) -> rusqlite::Result<()> {
+    use crate::core::ids::{ArtistId, UserId};
+    let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
+    if !super::repo::is_following(tx, fan, artist)? {
+        return Ok(());
+    }
+    let Some(fan) = super::repo::find_user_by_id(tx, fan)? else { return Ok(()) };
+    let name = if fan.display_name.trim().is_empty() { "A fan" } else { fan.display_name.trim() };
+    let title = format!("{name} followed you");
+    let notice = NewNotification {
+        user_id: super::service::artist_user_id(tx, artist)?.0,
+        kind: "follower",
+        title: &title,
+        body: "",
+        link: Some("/dashboard"),
+    };
+    notify(tx, &notice)
 }
 
 /// An artist finished their profile (onboarding step 2).

@@ -1,6 +1,11 @@
-//! Web push routes: the service worker, the server's public key, and
-//! subscribing a browser — from the fan app (`/api/v1`, bearer token) and
-//! from the studio (session cookie and CSRF token).
+//! Notify's routes. Here: web push — the service worker, the server's
+//! public key, and subscribing a browser — from the fan app (`/api/v1`,
+//! bearer token) and from the studio (session cookie and CSRF token). The
+//! feed, the settings and one-click unsubscribe have a file each.
+
+mod feed;
+mod prefs;
+mod unsubscribe;
 
 use axum::Json;
 use axum::Router;
@@ -23,6 +28,17 @@ pub fn web_router() -> Router<AppState> {
     Router::new()
         .route("/sw.js", get(serve_service_worker))
         .route("/account/push/subscriptions", post(create_web_subscription).delete(delete_web_subscription))
+        .route("/notifications", get(feed::show_notifications))
+        .route("/notifications/read-all", post(feed::read_all_notifications))
+        .route("/notifications/{id}/read", post(feed::open_notification))
+        .route("/account/notifications", get(prefs::show_preferences).post(prefs::save_preferences))
+}
+
+/// One-click unsubscribe (RFC 8058): web pages, but outside the CSRF layer,
+/// since a mail client POSTs without a session; the token is the credential.
+pub fn one_click_router() -> Router<AppState> {
+    Router::new()
+        .route("/unsubscribe/{token}", get(unsubscribe::show_unsubscribe).post(unsubscribe::confirm_unsubscribe))
 }
 
 /// App surface routes, under `/api/v1` (bearer token).
@@ -30,6 +46,10 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/push/key", get(show_push_key))
         .route("/push/subscriptions", post(create_api_subscription).delete(delete_api_subscription))
+        .route("/notifications", get(feed::list_notifications))
+        .route("/notifications/unread_count", get(feed::show_unread_count))
+        .route("/notifications/read", post(feed::mark_notifications_read))
+        .route("/notifications/preferences", get(prefs::show_api_preferences).put(prefs::update_api_preferences))
 }
 
 /// The service worker, at the root so that its scope is the whole site.
@@ -77,6 +97,11 @@ async fn delete_web_subscription(
 /// A body that is not the JSON object we expect is named as such.
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     body.map(|Json(input)| input).map_err(|rejection| AppError::invalid("body", rejection.body_text()))
+}
+
+/// A body that is not the JSON we expect: 400, saying what is wrong.
+fn json_400<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+    body.map(|Json(input)| input).map_err(|rejection| AppError::BadRequest(rejection.body_text()))
 }
 
 /// Stores the browser's subscription: 201 when new, 200 when it was known.

@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::repo::{QueuedMail, SitePaths};
 use crate::config::Config;
 
 /// Per SMTP command: a server that stops answering fails the attempt, which
@@ -18,6 +20,9 @@ pub struct Mailer {
     from: Mailbox,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     outbox: PathBuf,
+    /// `server.public_url` without a trailing slash: site paths in notice
+    /// emails are made absolute with it when they are sent.
+    public_url: String,
     runtime: tokio::runtime::Handle,
 }
 
@@ -36,21 +41,51 @@ impl Mailer {
         };
         let outbox = config.mail_dir();
         std::fs::create_dir_all(&outbox).with_context(|| format!("cannot create {}", outbox.display()))?;
-        Ok(Mailer { from, smtp, outbox, runtime: tokio::runtime::Handle::current() })
+        let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
+        Ok(Mailer { from, smtp, outbox, public_url, runtime: tokio::runtime::Handle::current() })
     }
 
-    fn message(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<Message> {
+    /// `unsubscribe`: the absolute one-click URL, sent as `List-Unsubscribe`
+    /// with `List-Unsubscribe-Post` (RFC 8058).
+    fn message(&self, to: &str, subject: &str, body: &str, unsubscribe: Option<&str>) -> anyhow::Result<Message> {
         let to: Mailbox = to.parse().with_context(|| format!("cannot send mail to {to}"))?;
-        Ok(Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())?)
+        let mut builder =
+            Message::builder().from(self.from.clone()).to(to).subject(subject).header(ContentType::TEXT_PLAIN);
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        Ok(builder.body(body.to_owned())?)
+    }
+
+    /// A queued mail as sent: a notice email gets its link and, last, its
+    /// one-click unsubscribe link, both made absolute.
+    fn queued_message(&self, mail: &QueuedMail) -> anyhow::Result<Message> {
+        let SitePaths { link, unsubscribe } = &mail.paths;
+        let mut body = mail.body.clone();
+        if let Some(link) = link {
+            body.push_str(&format!("\nOpen it on Boptone: {}{link}\n", self.public_url));
+        }
+        let unsubscribe = unsubscribe.as_ref().map(|path| format!("{}{path}", self.public_url));
+        if let Some(url) = &unsubscribe {
+            body.push_str(&format!(
+                "\n--\nAll your notification settings: {}/account/notifications\nUnsubscribe from these emails: {url}\n",
+                self.public_url
+            ));
+        }
+        self.message(&mail.to, &mail.subject, &body, unsubscribe.as_deref())
     }
 
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
-        let message = self.message(to, subject, body)?;
+        let message = self.message(to, subject, body, None)?;
+        self.deliver(message, to, subject).await
+    }
+
+    async fn deliver(&self, message: Message, to: &str, subject: &str) -> anyhow::Result<()> {
         match &self.smtp {
             Some(smtp) => {
                 smtp.send(message).await.context("the SMTP server refused the message")?;
@@ -62,11 +97,12 @@ impl Mailer {
     }
 
     /// For the mail sender, which runs on its own thread, outside the runtime.
-    pub fn send_blocking(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+    pub fn send_blocking(&self, mail: &QueuedMail) -> anyhow::Result<()> {
+        let message = self.queued_message(mail)?;
         if self.smtp.is_none() {
-            return self.write_file(&self.message(to, subject, body)?, to, subject);
+            return self.write_file(&message, &mail.to, &mail.subject);
         }
-        self.runtime.block_on(self.send(to, subject, body))
+        self.runtime.block_on(self.deliver(message, &mail.to, &mail.subject))
     }
 
     fn write_file(&self, message: &Message, to: &str, subject: &str) -> anyhow::Result<()> {

@@ -2,15 +2,19 @@
 //! hears what (in their own event handlers) and hand it here; notify
 //! reaches into no pillar.
 
+pub mod feed;
 mod handlers;
+pub mod kinds;
 pub mod mail;
 pub mod outbox;
+pub mod prefs;
 pub mod push;
 pub mod push_outbox;
 pub mod repo;
 mod sender;
+pub mod unsubscribe;
 
-pub use handlers::{api_router, web_router};
+pub use handlers::{api_router, one_click_router, web_router};
 pub use mail::Mailer;
 pub use outbox::{MailOutbox, MailSender, queue_mail};
 pub use push_outbox::{PushOutbox, PushSender, queue_push};
@@ -18,11 +22,23 @@ pub use repo::NewNotification;
 
 use crate::db::Tx;
 
-/// An in-app notice for one user, written in the caller's transaction, and
-/// pushed to each browser the user subscribed (after commit, by the push
-/// sender). Pillars call this from their own event handlers; notify knows
-/// no pillar.
+/// An in-app notice for one user, written in the caller's transaction; by
+/// the user's choice for its kind (see [`prefs`]) also pushed to each
+/// browser they subscribed and emailed with a one-click unsubscribe link
+/// (both after commit, by the push and mail senders). Pillars call this
+/// from their own event handlers; notify knows no pillar.
 pub fn notify(tx: &Tx, notice: &NewNotification<'_>) -> rusqlite::Result<()> {
-    repo::insert_notification(tx, notice, crate::db::now_ms())?;
-    queue_push(tx, notice.user_id, &push::payload(notice.title, notice.body, notice.link))
+    let now = crate::db::now_ms();
+    repo::insert_notification(tx, notice, now)?;
+    let Some(recipient) = repo::prefs::find_recipient(tx, notice.user_id, notice.kind)? else {
+        return Ok(());
+    };
+    let choice = prefs::Choice::of(notice.kind, recipient.saved);
+    if choice.push {
+        queue_push(tx, notice.user_id, &push::payload(notice.title, notice.body, notice.link))?;
+    }
+    if choice.email {
+        unsubscribe::queue_notice_mail(tx, notice, &recipient.email, now)?;
+    }
+    Ok(())
 }

@@ -22,6 +22,20 @@ pub fn queue_mail(tx: &Tx, to: &str, subject: &str, body: &str) -> rusqlite::Res
     Ok(())
 }
 
+/// As [`queue_mail`], for a notice email: the sender makes `paths`
+/// absolute and adds the `List-Unsubscribe` headers.
+pub fn queue_mail_with_paths(
+    tx: &Tx,
+    to: &str,
+    subject: &str,
+    body: &str,
+    paths: &repo::SitePaths,
+) -> rusqlite::Result<()> {
+    repo::insert_mail_with_paths(tx, to, subject, body, paths, now_ms())?;
+    tx.mark_emitted();
+    Ok(())
+}
+
 /// Delivers queued mail; one delivery round at a time.
 pub struct MailOutbox {
     db: Db,
@@ -41,7 +55,7 @@ impl MailOutbox {
         let _one_round = self.round.lock().unwrap_or_else(|e| e.into_inner());
         let due = self.db.read_blocking(|c| repo::list_due_mail(c, now_ms(), BATCH))?;
         for mail in &due {
-            let outcome = self.mailer.send_blocking(&mail.to, &mail.subject, &mail.body);
+            let outcome = self.mailer.send_blocking(mail);
             self.record(mail, outcome)?;
         }
         Ok(due.len())

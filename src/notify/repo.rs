@@ -3,6 +3,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+pub mod feed;
+pub mod prefs;
+pub mod unsubscribe;
+
 pub struct NewNotification<'a> {
     pub user_id: i64,
     pub kind: &'a str,
@@ -21,6 +25,7 @@ pub fn insert_notification(conn: &Connection, new: &NewNotification<'_>, now: i6
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NotificationRow {
+    pub id: i64,
     pub kind: String,
     pub title: String,
     pub body: String,
@@ -35,17 +40,18 @@ pub fn list_notifications_for_user(
     limit: usize,
 ) -> rusqlite::Result<Vec<NotificationRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, title, body, link, created_at, read_at IS NULL FROM notifications
+        "SELECT id, kind, title, body, link, created_at, read_at IS NULL FROM notifications
          WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![user_id, limit as i64], |r| {
         Ok(NotificationRow {
-            kind: r.get(0)?,
-            title: r.get(1)?,
-            body: r.get(2)?,
-            link: r.get(3)?,
-            created_at: r.get(4)?,
-            unread: r.get(5)?,
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            title: r.get(2)?,
+            body: r.get(3)?,
+            link: r.get(4)?,
+            created_at: r.get(5)?,
+            unread: r.get(6)?,
         })
     })?;
     rows.collect()
@@ -59,24 +65,52 @@ pub struct QueuedMail {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    /// Site paths the sender makes absolute (see [`SitePaths`]).
+    pub paths: SitePaths,
+}
+
+/// Site paths of a notice email: the notice's own link, and its one-click
+/// unsubscribe link (which also goes in the `List-Unsubscribe` headers).
+#[derive(Debug, Clone, Default)]
+pub struct SitePaths {
+    pub link: Option<String>,
+    pub unsubscribe: Option<String>,
 }
 
 pub fn insert_mail(conn: &Connection, to: &str, subject: &str, body: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO mail_outbox (to_address, subject, body, status, next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
-        params![to, subject, body, now],
-    )?;
+    insert_mail_with_paths(conn, to, subject, body, &SitePaths::default(), now)
+}
+
+pub fn insert_mail_with_paths(
+    conn: &Connection,
+    to: &str,
+    subject: &str,
+    body: &str,
+    paths: &SitePaths,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO mail_outbox (to_address, subject, body, link_path, unsubscribe_path, status, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
+    )?
+    .execute(params![to, subject, body, paths.link, paths.unsubscribe, now])?;
     Ok(())
 }
 
 pub fn list_due_mail(conn: &Connection, now: i64, limit: usize) -> rusqlite::Result<Vec<QueuedMail>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, to_address, subject, body, attempts FROM mail_outbox
+        "SELECT id, to_address, subject, body, attempts, link_path, unsubscribe_path FROM mail_outbox
          WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now, limit as i64], |r| {
-        Ok(QueuedMail { id: r.get(0)?, to: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, attempts: r.get(4)? })
+        Ok(QueuedMail {
+            id: r.get(0)?,
+            to: r.get(1)?,
+            subject: r.get(2)?,
+            body: r.get(3)?,
+            attempts: r.get(4)?,
+            paths: SitePaths { link: r.get(5)?, unsubscribe: r.get(6)? },
+        })
     })?;
     rows.collect()
 }

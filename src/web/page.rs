@@ -1,5 +1,6 @@
 //! `Page`: what every rendered page needs from the request — the CSRF token
-//! for its forms and the signed-in user for the header.
+//! for its forms and the signed-in user (with their unread notices) for the
+//! header.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,6 +21,9 @@ pub struct Page {
 pub struct PageUser {
     pub email: String,
     pub role: &'static str,
+    /// Unread notices, for the header's "Notifications" link: one
+    /// primary-key lookup of the counter notify keeps.
+    pub unread_notifications: i64,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -27,7 +31,15 @@ impl FromRequestParts<AppState> for Page {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let csrf_token = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
-        let user = user.map(|u| PageUser { email: u.email, role: u.role.as_str() });
+        let user = match user {
+            Some(u) => {
+                let id = u.id.0;
+                let unread_notifications =
+                    state.db.read(move |c| crate::notify::repo::feed::unread_count(c, id)).await?;
+                Some(PageUser { email: u.email, role: u.role.as_str(), unread_notifications })
+            }
+            None => None,
+        };
         Ok(Page { csrf_token, user })
     }
 }

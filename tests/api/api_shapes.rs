@@ -20,6 +20,7 @@ const VOLATILE: &[&str] = &[
     "tip_id",
     "parent_id",
     "next_cursor",
+    "next_before",
     "confirm_url",
     "video_url",
     "poster_url",
@@ -156,6 +157,72 @@ async fn every_app_surface_response_keeps_its_shape() {
             Method::POST,
             "/api/v1/bops",
             body(json!({"upload_id": finished, "caption": "Two", "visibility": "followers"}))
+        )
+        .await
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn notification_responses_keep_their_shape() {
+    let app = spawn_app().await;
+    let fan_token = token(&app, &fan(&app, "shape-fan@example.com"), FAN_PASSWORD).await;
+    let user: i64 = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT id FROM users WHERE email = 'shape-fan@example.com'", [], |r| r.get(0)))
+        .unwrap();
+    for title in ["New Bop from Nova", "New music: Tides"] {
+        let notice = boptone::notify::NewNotification {
+            user_id: user,
+            kind: "new_bop",
+            title,
+            body: "Watch it in the app.",
+            link: Some("/app"),
+        };
+        app.state
+            .db
+            .write_blocking(boptone::db::Durability::Normal, |tx| boptone::notify::notify(tx, &notice))
+            .unwrap();
+    }
+    let fan = Some(fan_token.as_str());
+    snapshot!("notifications", call(&app, fan, Method::GET, "/api/v1/notifications?limit=1", None).await);
+    snapshot!("notifications_bad_before", call(&app, fan, Method::GET, "/api/v1/notifications?before=x", None).await);
+    snapshot!(
+        "notifications_unread_count",
+        call(&app, fan, Method::GET, "/api/v1/notifications/unread_count", None).await
+    );
+    snapshot!(
+        "notifications_read",
+        call(&app, fan, Method::POST, "/api/v1/notifications/read", Some(json!({"all": true}))).await
+    );
+    snapshot!(
+        "notifications_read_unknown",
+        call(&app, fan, Method::POST, "/api/v1/notifications/read", Some(json!({"ids": [999_999]}))).await
+    );
+    snapshot!(
+        "notification_preferences",
+        call(&app, fan, Method::GET, "/api/v1/notifications/preferences", None).await
+    );
+    snapshot!(
+        "notification_preferences_saved",
+        call(
+            &app,
+            fan,
+            Method::PUT,
+            "/api/v1/notifications/preferences",
+            Some(json!({"preferences": [{"kind": "new_bop", "email": true}]}))
+        )
+        .await
+    );
+    snapshot!(
+        "notification_preferences_unknown",
+        call(
+            &app,
+            fan,
+            Method::PUT,
+            "/api/v1/notifications/preferences",
+            Some(json!({"preferences": [{"kind": "spam", "email": true}]}))
         )
         .await
     );

@@ -30,6 +30,7 @@ mod music_delivery_peers;
 mod music_money;
 mod music_playlists;
 mod music_tracks;
+mod notifications;
 mod printful;
 mod probe;
 mod push;
