@@ -568,3 +568,36 @@ fn the_stand_in_refuses_what_a_browser_and_a_push_service_would() {
     assert!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:1", now + 86_400)).is_err());
     assert!(check_vapid(&stand, &sign(&server, "http://127.0.0.1:1", now - 1)).is_err());
 }
+
+#[tokio::test]
+async fn a_fans_tip_reaches_the_artists_earnings_and_browser_without_anyone_draining_events() {
+    let app = push_app().await;
+    let service = PushService::start(&app).await;
+    let (mut studio, artist_token) = artist(&app, "nova@example.com", "Nova").await;
+    let body = serde_json::to_vec(&service.browser("nova-laptop")).unwrap();
+    assert_eq!(
+        studio.send_body(Method::POST, "/account/push/subscriptions", "application/json", body).await.status,
+        201
+    );
+    let (_, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "").await;
+    let ada = fan_token(&app, "ada@example.com").await;
+    let (_, started) = crate::bops::tip(&app, &ada, bop["id"].as_str().unwrap(), 500).await;
+
+    let paid_at = std::time::Instant::now();
+    assert_eq!(call(&app, Some(&ada), Method::POST, started["confirm_url"].as_str().unwrap(), None).await.0, 200);
+    // The event worker runs by itself: the push arrives, then the figures.
+    let pushed = service.nth(1).await;
+    let took = paid_at.elapsed();
+    assert_eq!(pushed.subscriber, "nova-laptop");
+    assert_eq!(pushed.payload.unwrap()["title"], "You got a $5.00 tip");
+    eprintln!("tip paid → push delivered in {took:?}");
+    assert!(
+        eventually(Duration::from_secs(5), || count(
+            &app,
+            "SELECT COALESCE(SUM(tips_micros), 0) FROM artist_analytics"
+        ) == 5_000_000)
+        .await
+    );
+    let page = studio.get("/dashboard/earnings").await;
+    assert!(page.body.contains("$5.00"), "{}", page.body);
+}

@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use stripe_webhook::Webhook;
 
+use crate::bops::count_text;
 use crate::browser::{Browser, PASSWORD, png};
 use crate::helpers::{TestApp, client, spawn_app_with};
 
@@ -746,5 +747,71 @@ async fn the_plan_chosen_after_a_cancelled_stripe_checkout_is_the_price_charged_
     assert_eq!((tier.as_str(), amount, subscription_status(&app).as_str()), ("label", 9900, "active"));
     let page = browser.get("/artist/subscription").await;
     assert!(page.body.contains("Your <strong>Label</strong> plan is active."), "{}", page.body);
+    app.stop().await;
+}
+
+/// A connected account's payout as Stripe's fixture has it, at `status`.
+fn payout_object(status: &str, arrival: i64) -> Value {
+    let mut payout = fixture("payout");
+    payout["id"] = json!("po_boptone");
+    payout["status"] = json!(status);
+    payout["amount"] = json!(4200);
+    payout["arrival_date"] = json!(arrival);
+    if status == "failed" {
+        payout["failure_message"] = json!("The bank account has been closed.");
+    }
+    payout
+}
+
+/// A Connect event: it carries the connected account it happened on.
+fn connect_event(event_type: &str, object: Value, created: i64, account: &str) -> String {
+    let mut event: Value = serde_json::from_str(&event_at(event_type, object, created)).unwrap();
+    event["account"] = json!(account);
+    serde_json::to_string(&event).unwrap()
+}
+
+#[tokio::test]
+async fn connect_payouts_are_recorded_in_the_order_stripe_made_them_and_a_failure_puts_the_money_back() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (mut browser, account) = stripe_ready_artist(&app, &fake).await;
+    let t = chrono_now() - 1000;
+    let arrival = chrono_now() + 2 * 86_400;
+
+    // Stripe starts a payout: the next payout shows, nothing has left yet.
+    deliver_signed(&app, &connect_event("payout.created", payout_object("pending", arrival), t, &account)).await;
+    deliver_signed(&app, &connect_event("payout.updated", payout_object("in_transit", arrival), t + 5, &account)).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 0);
+    let page = browser.get("/dashboard/earnings").await;
+    assert!(page.body.contains("$42.00") && page.body.contains("On its way to your bank"), "{}", page.body);
+
+    // Paid: one ledger row, one event, the artist hears of it.
+    let paid = connect_event("payout.paid", payout_object("paid", arrival), t + 10, &account);
+    deliver_signed(&app, &paid).await;
+    deliver_signed(&app, &paid).await;
+    assert_eq!(count(&app, "SELECT net_micros FROM ledger_entries WHERE source = 'payout'"), -42_000_000);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'stripe.payout.paid'"), 1);
+    // A late `in_transit` (older) changes nothing.
+    deliver_signed(&app, &connect_event("payout.updated", payout_object("in_transit", arrival), t + 7, &account)).await;
+    assert_eq!(count_text(&app, "SELECT status FROM payouts"), "paid");
+    app.drain_events().await;
+    assert!(browser.get("/dashboard").await.body.contains("Payout sent"));
+    assert_eq!(count(&app, "SELECT COALESCE(SUM(payouts_micros), 0) FROM artist_analytics"), 42_000_000);
+
+    // Stripe says the paid payout failed after all: the money comes back.
+    deliver_signed(&app, &connect_event("payout.failed", payout_object("failed", arrival), t + 20, &account)).await;
+    assert_eq!(count_text(&app, "SELECT status FROM payouts"), "failed");
+    assert_eq!(count(&app, "SELECT SUM(net_micros) FROM ledger_entries WHERE source = 'payout'"), 0);
+    app.drain_events().await;
+    assert_eq!(count(&app, "SELECT COALESCE(SUM(payouts_micros), 0) FROM artist_analytics"), 0);
+    let dashboard = browser.get("/dashboard").await.body;
+    assert!(dashboard.contains("Payout failed"), "{dashboard}");
+    // Nothing revives a failed payout; a payout of an unknown account is ignored.
+    deliver_signed(&app, &connect_event("payout.paid", payout_object("paid", arrival), t + 30, &account)).await;
+    assert_eq!(count_text(&app, "SELECT status FROM payouts"), "failed");
+    let mut stranger = payout_object("paid", arrival);
+    stranger["id"] = json!("po_stranger");
+    deliver_signed(&app, &connect_event("payout.paid", stranger, t + 31, "acct_nobody")).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payouts"), 1);
     app.stop().await;
 }
