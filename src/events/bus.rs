@@ -92,6 +92,9 @@ pub struct EventBus {
 
 const BATCH: usize = 64;
 
+/// How long one batch may hold the writer before it stops taking events.
+const BATCH_BUDGET: Duration = Duration::from_millis(2);
+
 impl EventBus {
     pub fn new(db: Db, registry: Registry, policy: RetryPolicy) -> Arc<EventBus> {
         Arc::new(EventBus { db, registry, policy })
@@ -102,21 +105,65 @@ impl EventBus {
     }
 
     /// Processes one batch of due events; returns how many were processed.
+    ///
+    /// The batch runs in one write transaction: each handler in a savepoint
+    /// with its completion record, each event settled as it finishes, until
+    /// the batch is done or [`BATCH_BUDGET`] has passed (the rest wait for
+    /// the next round). One commit for many events is what lets the worker
+    /// keep up with a flood of likes; the budget keeps request writes from
+    /// waiting long behind it. Should the batch's transaction itself fail,
+    /// its events are processed one at a time instead.
     pub fn process_due(&self) -> anyhow::Result<usize> {
         let due = self.db.read_blocking(|c| repo::list_due_events(c, now_ms(), BATCH))?;
-        // Events nobody handles are settled together, in one transaction.
-        let (idle, handled): (Vec<&EventRow>, Vec<&EventRow>) =
-            due.iter().partition(|row| self.registry.for_type(&row.event_type).next().is_none());
-        if !idle.is_empty() {
-            let now = now_ms();
-            self.db.write_blocking(Durability::Normal, |tx| {
-                idle.iter().try_for_each(|row| repo::mark_event_done(tx, row.id, now))
-            })?;
+        if due.is_empty() {
+            return Ok(0);
         }
-        for row in handled {
-            self.process(row)?;
+        match self.db.write_blocking(Durability::Normal, |tx| self.process_batch(tx, &due)) {
+            Ok(n) => Ok(n),
+            Err(err) => {
+                tracing::warn!(error = %err, "an event batch failed; processing its events one at a time");
+                for row in &due {
+                    self.process(row)?;
+                }
+                Ok(due.len())
+            }
         }
-        Ok(due.len())
+    }
+
+    /// Runs the handlers of `due` inside `tx` until the time budget is
+    /// spent; returns how many events were settled.
+    fn process_batch(&self, tx: &Tx, due: &[EventRow]) -> anyhow::Result<usize> {
+        let started = std::time::Instant::now();
+        let mut settled = 0;
+        for row in due {
+            if settled > 0 && started.elapsed() > BATCH_BUDGET {
+                break;
+            }
+            let event = stored(row)?;
+            let done = repo::list_completed_handlers(tx, event.id)?;
+            let mut failures = Vec::new();
+            for handler in self.registry.for_type(&event.event_type) {
+                if done.iter().any(|name| name == handler.name) {
+                    continue;
+                }
+                tx.execute_batch("SAVEPOINT handler")?;
+                match run_in(tx, handler, &event) {
+                    Ok(()) => tx.execute_batch("RELEASE handler")?,
+                    Err(err) => {
+                        tx.execute_batch("ROLLBACK TO handler; RELEASE handler")?;
+                        failures.push(self.failed(handler, &event, &err));
+                    }
+                }
+            }
+            self.record_outcome(tx, row, failures)?;
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    fn failed(&self, handler: &Handler, event: &StoredEvent, err: &anyhow::Error) -> String {
+        tracing::warn!(event = %event.uid, event_type = %event.event_type, handler = handler.name, error = %err, "event handler failed");
+        format!("{}: {err:#}", handler.name)
     }
 
     /// Processes due events until none is due or `deadline` passes.
@@ -138,48 +185,34 @@ impl EventBus {
         Ok(next.map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))))
     }
 
+    /// One event on its own: each handler in its own transaction (the
+    /// fallback when a batch's transaction fails).
     fn process(&self, row: &EventRow) -> anyhow::Result<()> {
-        let event = StoredEvent {
-            id: row.id,
-            uid: row.event_uid.clone(),
-            event_type: row.event_type.clone(),
-            payload: serde_json::from_str(&row.payload)?,
-            attempts: row.attempts,
-            created_at: row.created_at,
-        };
+        let event = stored(row)?;
         let done = self.db.read_blocking(|c| repo::list_completed_handlers(c, event.id))?;
         let mut failures = Vec::new();
         for handler in self.registry.for_type(&event.event_type) {
             if done.iter().any(|name| name == handler.name) {
                 continue;
             }
-            if let Err(err) = self.run_handler(handler, &event) {
-                tracing::warn!(event = %event.uid, event_type = %event.event_type, handler = handler.name, error = %err, "event handler failed");
-                failures.push(format!("{}: {err:#}", handler.name));
+            let ran = self.db.write_blocking(Durability::Normal, |tx| {
+                if repo::handler_completed(tx, event.id, handler.name)? {
+                    return Ok(());
+                }
+                run_in(tx, handler, &event)
+            });
+            if let Err(err) = ran {
+                failures.push(self.failed(handler, &event, &err));
             }
         }
-        self.settle(row, failures)
+        self.db.write_blocking(Durability::Normal, |tx| self.record_outcome(tx, row, failures))
     }
 
-    /// One handler, in its own transaction with its completion record.
-    fn run_handler(&self, handler: &Handler, event: &StoredEvent) -> anyhow::Result<()> {
-        self.db.write_blocking(Durability::Normal, |tx| {
-            if repo::handler_completed(tx, event.id, handler.name)? {
-                return Ok(());
-            }
-            // A panicking handler is a failing handler: it must not take the
-            // worker thread down with it, or block the events behind it.
-            catch_unwind(AssertUnwindSafe(|| (handler.run)(tx, event)))
-                .map_err(|panic| anyhow::anyhow!("handler panicked: {}", panic_message(&panic)))??;
-            repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?;
-            Ok(())
-        })
-    }
-
-    fn settle(&self, row: &EventRow, failures: Vec<String>) -> anyhow::Result<()> {
+    /// Marks the event done, or records its failure and when to retry.
+    fn record_outcome(&self, tx: &Tx, row: &EventRow, failures: Vec<String>) -> anyhow::Result<()> {
         let now = now_ms();
         if failures.is_empty() {
-            return Ok(self.db.write_blocking(Durability::Normal, |tx| repo::mark_event_done(tx, row.id, now))?);
+            return Ok(repo::mark_event_done(tx, row.id, now)?);
         }
         let attempts = row.attempts + 1;
         let dead = attempts >= i64::from(self.policy.max_attempts);
@@ -188,10 +221,29 @@ impl EventBus {
         if dead {
             tracing::error!(event = %row.event_uid, event_type = %row.event_type, attempts, "event dead-lettered");
         }
-        let error = failures.join("; ");
-        let record = |tx: &Tx| repo::record_event_failure(tx, row.id, attempts, next, dead, &error);
-        Ok(self.db.write_blocking(Durability::Normal, record)?)
+        Ok(repo::record_event_failure(tx, row.id, attempts, next, dead, &failures.join("; "))?)
     }
+}
+
+fn stored(row: &EventRow) -> anyhow::Result<StoredEvent> {
+    Ok(StoredEvent {
+        id: row.id,
+        uid: row.event_uid.clone(),
+        event_type: row.event_type.clone(),
+        payload: serde_json::from_str(&row.payload)?,
+        attempts: row.attempts,
+        created_at: row.created_at,
+    })
+}
+
+/// Runs one handler in `tx` and records that it ran. A panicking handler is
+/// a failing handler: it must not take the worker thread down with it, or
+/// block the events behind it.
+fn run_in(tx: &Tx, handler: &Handler, event: &StoredEvent) -> anyhow::Result<()> {
+    catch_unwind(AssertUnwindSafe(|| (handler.run)(tx, event)))
+        .map_err(|panic| anyhow::anyhow!("handler panicked: {}", panic_message(&panic)))??;
+    repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?;
+    Ok(())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -131,6 +131,31 @@ fn a_poison_event_is_dead_lettered_without_blocking_the_others() {
 }
 
 #[test]
+fn events_are_handled_in_batches_and_a_failing_handler_undoes_only_its_own_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_db(dir.path());
+    let mut registry = Registry::new();
+    registry.on(Happened::TYPE, "steady", |tx, event| Ok(record_effect(tx, event.id, "steady")?));
+    // Writes, then fails for odd events: its write must not survive.
+    registry.on(Happened::TYPE, "halfway", |tx, event| {
+        record_effect(tx, event.id, "halfway")?;
+        if event.payload["n"].as_u64().unwrap() % 2 == 1 {
+            anyhow::bail!("gave up halfway");
+        }
+        Ok(())
+    });
+    let bus = EventBus::new(db.clone(), registry, policy(2));
+    emit_n(&db, 0..40, |_| false);
+    // One call handles many events (one transaction), not one.
+    assert!(bus.process_due().unwrap() > 1);
+    settle(&bus, Duration::from_secs(5));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'steady'"), 40, "each once, failures or not");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'halfway'"), 20, "odd events' writes undone");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'done'"), 20);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'dead'"), 20);
+}
+
+#[test]
 fn the_worker_thread_delivers_as_soon_as_a_transaction_commits() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(dir.path());
