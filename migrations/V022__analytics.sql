@@ -29,6 +29,30 @@ CREATE TABLE artist_analytics (
     PRIMARY KEY (artist_id, day)
 ) STRICT, WITHOUT ROWID;
 
+-- The same figures summed per month, kept with the days by the same
+-- handlers (and rebuilt from them): totals over years read a dozen rows a
+-- year, not 365.
+CREATE TABLE artist_analytics_monthly (
+    artist_id INTEGER NOT NULL REFERENCES artist_profiles (id),
+    month TEXT NOT NULL,
+    views INTEGER NOT NULL DEFAULT 0,
+    likes INTEGER NOT NULL DEFAULT 0,
+    comments INTEGER NOT NULL DEFAULT 0,
+    new_followers INTEGER NOT NULL DEFAULT 0,
+    streams INTEGER NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    downloads INTEGER NOT NULL DEFAULT 0,
+    tips_micros INTEGER NOT NULL DEFAULT 0,
+    royalties_micros INTEGER NOT NULL DEFAULT 0,
+    shop_micros INTEGER NOT NULL DEFAULT 0,
+    refunds_micros INTEGER NOT NULL DEFAULT 0,
+    fees_micros INTEGER NOT NULL DEFAULT 0,
+    splits_micros INTEGER NOT NULL DEFAULT 0,
+    net_micros INTEGER NOT NULL DEFAULT 0,
+    payouts_micros INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (artist_id, month)
+) STRICT, WITHOUT ROWID;
+
 -- What each Bop (tips), track (royalties) and product (sales) has earned
 -- the artist, gross, in micro-units of `analytics.currency`: the
 -- dashboard's top lists read this, not the pillars' tables.

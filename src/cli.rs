@@ -290,7 +290,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analytics(AnalyticsCommand::Rebuild { artist, config }) => {
             quiet_logs();
             let rebuilt = crate::analytics::commands::rebuild_command(&config.load(None)?, artist.as_deref())?;
-            println!("rebuilt {} artist-days and {} earning items", rebuilt.days, rebuilt.items);
+            println!(
+                "rebuilt {} artist-days, {} earning items and the loyalty of {} fan-artist pairs",
+                rebuilt.days, rebuilt.items, rebuilt.fans
+            );
             Ok(())
         }
         Command::Ddex(DdexCommand::Export { release, out, target, takedown, config }) => {

@@ -129,11 +129,13 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let db = Db::open_migrated(&config.database_path())?;
     let report = crate::music::demo::import_statement(&db)?;
     println!("a royalty statement of {} rows imported and split into the ledger", report.rows);
-    let currency = crate::analytics::AnalyticsConfig::from_config(config)?.currency();
+    let analytics = crate::analytics::AnalyticsConfig::from_config(config)?;
     let rebuilt = db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Full, |tx| {
-        Ok(crate::analytics::rebuild::rebuild(tx, None, currency)?)
+        let mut rebuilt = crate::analytics::rebuild::rebuild(tx, None, analytics.currency())?;
+        rebuilt.fans = crate::analytics::loyalty_rebuild::rebuild_loyalty(tx, None, &analytics.loyalty)?;
+        Ok(rebuilt)
     })?;
-    println!("{} artist-days of analytics snapshots", rebuilt.days);
+    println!("{} artist-days of analytics snapshots, loyalty of {} fans", rebuilt.days, rebuilt.fans);
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()

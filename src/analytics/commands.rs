@@ -4,6 +4,7 @@
 use anyhow::Context;
 
 use super::AnalyticsConfig;
+use super::loyalty_rebuild::rebuild_loyalty;
 use super::rebuild::{Rebuilt, rebuild};
 use crate::config::Config;
 use crate::core::ids::ArtistId;
@@ -18,8 +19,12 @@ pub fn rebuild_command(config: &Config, artist: Option<&str>) -> anyhow::Result<
         None => None,
         Some(key) => Some(find_artist(&db, key)?),
     };
-    let currency = analytics.currency();
-    db.write_blocking::<_, anyhow::Error, _>(Durability::Full, move |tx| Ok(rebuild(tx, artist, currency)?))
+    let (currency, weights) = (analytics.currency(), analytics.loyalty);
+    db.write_blocking::<_, anyhow::Error, _>(Durability::Full, move |tx| {
+        let mut rebuilt = rebuild(tx, artist, currency)?;
+        rebuilt.fans = rebuild_loyalty(tx, artist, &weights)?;
+        Ok(rebuilt)
+    })
 }
 
 fn find_artist(db: &Db, key: &str) -> anyhow::Result<ArtistId> {

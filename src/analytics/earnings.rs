@@ -145,19 +145,23 @@ async fn show_earnings(
     let now = state.clock.now_ms();
     let day = today(now);
     let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let (month_start, year_start) = (ymd(day.with_day(1).unwrap_or(day)), format!("{}-01-01", day.year()));
+    let this_month = day.format("%Y-%m").to_string();
+    let year_start = format!("{}-01", day.year());
     let (chart_from, labels) = buckets(by, day);
     let (artist, to) = (scope.artist.id, ymd(day));
+    let series_range = match by {
+        Bucket::Month => (chart_from.format("%Y-%m").to_string(), this_month.clone()),
+        _ => (ymd(chart_from), to.clone()),
+    };
     let sandbox = state.config.payments.provider == PaymentsProvider::Sandbox;
     let app = state.clone();
-    let chart_from_text = ymd(chart_from);
     let (sums, series, tops, payouts) = state
         .db
         .read(move |c| {
-            let all = figures::sum(c, artist, "", &to)?.0;
-            let year = figures::sum(c, artist, &year_start, &to)?.0;
-            let month = figures::sum(c, artist, &month_start, &to)?.0;
-            let series = figures::series(c, artist, by, &chart_from_text, &to)?;
+            let all = figures::sum_months(c, artist, "", &this_month)?.0;
+            let year = figures::sum_months(c, artist, &year_start, &this_month)?.0;
+            let month = figures::sum_months(c, artist, &this_month, &this_month)?.0;
+            let series = figures::series(c, artist, by, &series_range.0, &series_range.1)?;
             let tops = [
                 figures::top_items(c, artist, "bop", 5)?,
                 figures::top_items(c, artist, "track", 5)?,

@@ -69,11 +69,20 @@ fn figures_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(Money, Cou
     ))
 }
 
-/// The artist's figures over days `from..=to` (`YYYY-MM-DD`; `""` and
-/// `"9999"` for open ends).
+/// The artist's figures over days `from..=to` (`YYYY-MM-DD`): for short
+/// ranges (today, a week).
 pub fn sum(conn: &Connection, artist: ArtistId, from: &str, to: &str) -> rusqlite::Result<(Money, Counts)> {
     conn.prepare_cached(&format!(
         "SELECT {SUMS} FROM artist_analytics WHERE artist_id = ?1 AND day >= ?2 AND day <= ?3"
+    ))?
+    .query_row(params![artist, from, to], |r| figures_row(r, 0))
+}
+
+/// The artist's figures over months `from..=to` (`YYYY-MM`; `""` from the
+/// beginning): a dozen rows a year.
+pub fn sum_months(conn: &Connection, artist: ArtistId, from: &str, to: &str) -> rusqlite::Result<(Money, Counts)> {
+    conn.prepare_cached(&format!(
+        "SELECT {SUMS} FROM artist_analytics_monthly WHERE artist_id = ?1 AND month >= ?2 AND month <= ?3"
     ))?
     .query_row(params![artist, from, to], |r| figures_row(r, 0))
 }
@@ -104,13 +113,17 @@ impl Bucket {
         }
     }
 
-    /// The SQL naming the bucket of `day`: the day, the Monday of its
-    /// week, or its month.
-    fn key(self) -> &'static str {
+    /// The table read and the SQL naming a row's bucket: the day, the
+    /// Monday of its week, or the month (from the monthly rows).
+    fn source(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Bucket::Day => "day",
-            Bucket::Week => "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
-            Bucket::Month => "substr(day, 1, 7)",
+            Bucket::Day => ("artist_analytics", "day", "day"),
+            Bucket::Week => (
+                "artist_analytics",
+                "day",
+                "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+            ),
+            Bucket::Month => ("artist_analytics_monthly", "month", "month"),
         }
     }
 }
@@ -123,8 +136,9 @@ pub struct Point {
     pub counts: Counts,
 }
 
-/// The artist's figures per bucket over days `from..=to`, oldest first;
-/// buckets without a row are absent (the chart fills them).
+/// The artist's figures per bucket from `from` to `to` (days, or months
+/// for [`Bucket::Month`]), oldest first; buckets without a row are absent
+/// (the chart fills them).
 pub fn series(
     conn: &Connection,
     artist: ArtistId,
@@ -132,9 +146,9 @@ pub fn series(
     from: &str,
     to: &str,
 ) -> rusqlite::Result<Vec<Point>> {
-    let key = bucket.key();
+    let (table, column, key) = bucket.source();
     conn.prepare_cached(&format!(
-        "SELECT {key} AS bucket, {SUMS} FROM artist_analytics WHERE artist_id = ?1 AND day >= ?2 AND day <= ?3
+        "SELECT {key} AS bucket, {SUMS} FROM {table} WHERE artist_id = ?1 AND {column} >= ?2 AND {column} <= ?3
          GROUP BY bucket ORDER BY bucket"
     ))?
     .query_map(params![artist, from, to], |r| {

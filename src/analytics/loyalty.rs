@@ -107,7 +107,7 @@ fn on(registry: &mut Registry, event_type: &'static str, weights: LoyaltyConfig,
     });
 }
 
-fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
+pub(super) fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
     (at_ms - EPOCH_MS) as f64 / (f64::from(weights.half_life_days) * 86_400_000.0)
 }
 

@@ -11,6 +11,7 @@ mod fans;
 pub mod figures;
 pub mod home;
 pub mod loyalty;
+pub mod loyalty_rebuild;
 pub mod payouts;
 pub mod payouts_repo;
 pub mod rebuild;

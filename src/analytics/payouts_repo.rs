@@ -130,7 +130,8 @@ pub fn list_between(conn: &Connection, artist: ArtistId, from: i64, to: i64) -> 
 /// `analytics.currency`: their net less their payouts, from the snapshots.
 pub fn balance_micros(conn: &Connection, artist: ArtistId) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "SELECT coalesce(sum(net_micros), 0) - coalesce(sum(payouts_micros), 0) FROM artist_analytics WHERE artist_id = ?1",
+        "SELECT coalesce(sum(net_micros), 0) - coalesce(sum(payouts_micros), 0) FROM artist_analytics_monthly
+         WHERE artist_id = ?1",
     )?
     .query_row([artist], |r| r.get(0))
 }

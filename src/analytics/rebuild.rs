@@ -101,6 +101,8 @@ const ITEMS: [&str; 3] = [
 pub struct Rebuilt {
     pub days: i64,
     pub items: i64,
+    /// Fan–artist pairs whose loyalty was recomputed (by the command).
+    pub fans: usize,
 }
 
 /// Recomputes the snapshots of `artist` (all artists: None) inside the
@@ -109,6 +111,7 @@ pub struct Rebuilt {
 pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) -> rusqlite::Result<Rebuilt> {
     let only = artist.map(|a| a.0);
     conn.execute("DELETE FROM artist_analytics WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
+    conn.execute("DELETE FROM artist_analytics_monthly WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
     conn.execute("DELETE FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
     for (column, select) in COUNTS {
         conn.execute(
@@ -120,8 +123,21 @@ pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) 
         )?;
     }
     conn.execute(MONEY, params![only, currency.code()])?;
-    let all_zero = FIGURES.split(',').map(|c| format!("{} = 0", c.trim())).collect::<Vec<_>>().join(" AND ");
+    let all_zero = super::repo::all_zero();
     conn.execute(&format!("DELETE FROM artist_analytics WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"), [only])?;
+    let sums = FIGURES.split(',').map(|c| format!("sum({})", c.trim())).collect::<Vec<_>>().join(", ");
+    conn.execute(
+        &format!(
+            "INSERT INTO artist_analytics_monthly (artist_id, month, {FIGURES})
+             SELECT artist_id, substr(day, 1, 7), {sums} FROM artist_analytics
+             WHERE ?1 IS NULL OR artist_id = ?1 GROUP BY 1, 2"
+        ),
+        [only],
+    )?;
+    conn.execute(
+        &format!("DELETE FROM artist_analytics_monthly WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"),
+        [only],
+    )?;
     let per_minor = 10_i64.pow(6 - currency.exponent().min(6));
     for select in ITEMS {
         conn.execute(select, params![only, currency.code(), per_minor])?;
@@ -135,7 +151,7 @@ pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) 
         conn.query_row("SELECT count(*) FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1", [only], |r| {
             r.get(0)
         })?;
-    Ok(Rebuilt { days, items })
+    Ok(Rebuilt { days, items, fans: 0 })
 }
 
 fn mark_queued_events_counted(conn: &Connection, only: Option<i64>) -> rusqlite::Result<()> {

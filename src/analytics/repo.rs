@@ -46,12 +46,23 @@ impl Count {
 pub const FIGURES: &str = "views, likes, comments, new_followers, streams, orders, downloads, tips_micros,
     royalties_micros, shop_micros, refunds_micros, fees_micros, splits_micros, net_micros, payouts_micros";
 
-/// A snapshot row whose figures are all zero is removed: the rebuild makes
-/// no row for a day where nothing stands, so the handlers leave none.
-const DROP_IF_EMPTY: &str = "DELETE FROM artist_analytics WHERE artist_id = ?1 AND day = ?2
-    AND views = 0 AND likes = 0 AND comments = 0 AND new_followers = 0 AND streams = 0 AND orders = 0
-    AND downloads = 0 AND tips_micros = 0 AND royalties_micros = 0 AND shop_micros = 0 AND refunds_micros = 0
-    AND fees_micros = 0 AND splits_micros = 0 AND net_micros = 0 AND payouts_micros = 0";
+/// Every figure is zero (a row that the rebuild would not make).
+pub fn all_zero() -> String {
+    FIGURES.split(',').map(|c| format!("{} = 0", c.trim())).collect::<Vec<_>>().join(" AND ")
+}
+
+/// A day or month whose figures are all zero is removed: the rebuild makes
+/// no row where nothing stands, so the handlers leave none.
+fn drop_if_empty(conn: &Connection, artist: ArtistId, day: &str) -> rusqlite::Result<()> {
+    let zero = all_zero();
+    conn.prepare_cached(&format!("DELETE FROM artist_analytics WHERE artist_id = ?1 AND day = ?2 AND {zero}"))?
+        .execute(params![artist, day])?;
+    conn.prepare_cached(&format!(
+        "DELETE FROM artist_analytics_monthly WHERE artist_id = ?1 AND month = substr(?2, 1, 7) AND {zero}"
+    ))?
+    .execute(params![artist, day])?;
+    Ok(())
+}
 
 /// The UTC day of a unix-millisecond instant.
 pub fn day_of(conn: &Connection, at_ms: i64) -> rusqlite::Result<String> {
@@ -66,8 +77,13 @@ pub fn bump(conn: &Connection, artist: ArtistId, day: &str, count: Count, delta:
          ON CONFLICT (artist_id, day) DO UPDATE SET {column} = {column} + excluded.{column}"
     ))?
     .execute(params![artist, day, delta])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO artist_analytics_monthly (artist_id, month, {column}) VALUES (?1, substr(?2, 1, 7), ?3)
+         ON CONFLICT (artist_id, month) DO UPDATE SET {column} = {column} + excluded.{column}"
+    ))?
+    .execute(params![artist, day, delta])?;
     if delta < 0 {
-        conn.prepare_cached(DROP_IF_EMPTY)?.execute(params![artist, day])?;
+        drop_if_empty(conn, artist, day)?;
     }
     Ok(())
 }
@@ -112,7 +128,27 @@ pub fn recount_money(conn: &Connection, artist: ArtistId, currency: &str, at_ms:
              payouts_micros = excluded.payouts_micros",
     )?
     .execute(params![artist, day, money[0], money[1], money[2], money[3], money[4], money[5], money[6], money[7]])?;
-    conn.prepare_cached(DROP_IF_EMPTY)?.execute(params![artist, day])?;
+    recount_month_money(conn, artist, &day)?;
+    drop_if_empty(conn, artist, &day)
+}
+
+/// The money of the month holding `day`, summed from its days.
+fn recount_month_money(conn: &Connection, artist: ArtistId, day: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO artist_analytics_monthly (artist_id, month, tips_micros, royalties_micros, shop_micros,
+             refunds_micros, fees_micros, splits_micros, net_micros, payouts_micros)
+         SELECT ?1, substr(?2, 1, 7), coalesce(sum(tips_micros), 0), coalesce(sum(royalties_micros), 0),
+             coalesce(sum(shop_micros), 0), coalesce(sum(refunds_micros), 0), coalesce(sum(fees_micros), 0),
+             coalesce(sum(splits_micros), 0), coalesce(sum(net_micros), 0), coalesce(sum(payouts_micros), 0)
+         FROM artist_analytics
+         WHERE artist_id = ?1 AND day >= substr(?2, 1, 7) || '-01' AND day <= substr(?2, 1, 7) || '-31'
+         ON CONFLICT (artist_id, month) DO UPDATE SET tips_micros = excluded.tips_micros,
+             royalties_micros = excluded.royalties_micros, shop_micros = excluded.shop_micros,
+             refunds_micros = excluded.refunds_micros, fees_micros = excluded.fees_micros,
+             splits_micros = excluded.splits_micros, net_micros = excluded.net_micros,
+             payouts_micros = excluded.payouts_micros",
+    )?
+    .execute(params![artist, day])?;
     Ok(())
 }
 

@@ -103,7 +103,7 @@ pub fn compute(
     currency: Currency,
 ) -> rusqlite::Result<StatementFigures> {
     let key = month.key();
-    let (money, counts): (Figures, Counts) = figures::sum(conn, artist, &format!("{key}-01"), &format!("{key}-31"))?;
+    let (money, counts): (Figures, Counts) = figures::sum_months(conn, artist, &key, &key)?;
     let (from, to) = month.bounds_ms();
     let payouts = payouts_repo::list_between(conn, artist, from, to)?
         .into_iter()
@@ -196,10 +196,10 @@ fn due_artists(conn: &Connection, month: &str) -> rusqlite::Result<Vec<(ArtistId
     conn.prepare_cached(
         "SELECT p.id, u.email FROM artist_profiles p JOIN users u ON u.id = p.user_id
          WHERE u.deleted_at IS NULL
-           AND EXISTS (SELECT 1 FROM artist_analytics a WHERE a.artist_id = p.id AND a.day >= ?1 AND a.day <= ?2)
-           AND NOT EXISTS (SELECT 1 FROM monthly_statements s WHERE s.artist_id = p.id AND s.month = ?3)",
+           AND EXISTS (SELECT 1 FROM artist_analytics_monthly a WHERE a.artist_id = p.id AND a.month = ?1)
+           AND NOT EXISTS (SELECT 1 FROM monthly_statements s WHERE s.artist_id = p.id AND s.month = ?1)",
     )?
-    .query_map(params![format!("{month}-01"), format!("{month}-31"), month], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
 }
 

@@ -494,6 +494,55 @@ async fn demo_data_is_a_working_first_look() {
         client().get(format!("{base}{}", detail["tracks"][0]["stream_url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(stream.headers()["content-type"], "audio/flac");
     assert_eq!(&stream.bytes().await.unwrap()[..4], b"fLaC");
+
+    // The first demo artist's earnings dashboard equals a direct sum over the
+    // demo's own tips, orders and royalties (tips and orders less their fees
+    // and refunds; royalties less the collaborators' shares).
+    let conn = Connection::open(data.join("boptone.db")).unwrap();
+    let check = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let artist1 = "(SELECT p.id FROM artist_profiles p JOIN users u ON u.id = p.user_id WHERE u.email = 'artist1@demo.boptone.test')";
+    let tips = check(&format!(
+        "SELECT COALESCE(SUM(amount_minor), 0) * 10000 FROM bops_tips WHERE status = 'succeeded' AND artist_id = {artist1}"
+    ));
+    let tip_fees = check(&format!(
+        "SELECT COALESCE(SUM(fee_minor), 0) * 10000 FROM bops_tips WHERE status = 'succeeded' AND artist_id = {artist1}"
+    ));
+    let orders = check(&format!(
+        "SELECT SUM(total_minor) * 10000 FROM orders WHERE paid_at IS NOT NULL AND artist_id = {artist1}"
+    ));
+    let refunds = check(&format!(
+        "SELECT COALESCE(SUM(r.amount_minor), 0) * 10000 FROM order_refunds r JOIN orders o ON o.id = r.order_id WHERE o.artist_id = {artist1}"
+    ));
+    let order_fees = check(&format!(
+        "SELECT (SELECT SUM(fee_minor) FROM orders WHERE paid_at IS NOT NULL AND artist_id = {artist1})
+              - COALESCE((SELECT SUM(r.fee_refunded_minor) FROM order_refunds r JOIN orders o ON o.id = r.order_id WHERE o.artist_id = {artist1}), 0)"
+    )) * 10000;
+    let royalties = check(&format!(
+        "SELECT SUM(p.amount_micros) FROM royalty_payments p JOIN music_tracks t ON t.id = p.track_id
+         JOIN music_releases r ON r.id = t.release_id WHERE r.artist_id = {artist1}"
+    ));
+    let shares = check(&format!(
+        "SELECT COALESCE(SUM(l.net_micros), 0) FROM ledger_entries l JOIN artist_profiles p ON p.id = l.artist_id
+         WHERE l.artist_id = {artist1} AND l.source = 'royalty' AND l.collaborator_user_id IS NOT p.user_id AND l.share_key <> 'artist'"
+    ));
+    drop(conn);
+    assert!(tips > 0 && orders > 0 && refunds > 0 && royalties > 0 && shares > 0);
+    let mut studio = crate::browser::Browser::new(&base);
+    let signed_in =
+        studio.post_form("/login", &[("email", "artist1@demo.boptone.test"), ("password", "boptone-demo")]).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let page = studio.get("/dashboard/earnings").await.body;
+    let cents = |name: &str| -> i64 {
+        let card = page.split("data-period=\"All time\"").nth(1).unwrap();
+        let cell = card.split(&format!("data-figure=\"{name}\">")).nth(1).unwrap();
+        cell.split('<').next().unwrap().chars().filter(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap()
+    };
+    let round = |micros: i64| (micros + 5_000) / 10_000;
+    assert_eq!(cents("gross"), round(tips + orders + royalties), "{page}");
+    assert_eq!(cents("refunds"), round(refunds));
+    assert_eq!(cents("fees"), round(tip_fees + order_fees));
+    assert_eq!(cents("splits"), round(shares));
+    assert_eq!(cents("net"), round(tips + orders + royalties - refunds - tip_fees - order_fees - shares));
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
