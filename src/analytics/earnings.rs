@@ -70,6 +70,9 @@ struct EarningsView {
     top_tracks: Vec<Top>,
     top_products: Vec<Top>,
     payouts: PayoutSummary,
+    /// Stripe's word on the connected account's balance (Stripe mode).
+    stripe_balance: Option<String>,
+    stripe_silent: bool,
     csv_from: String,
     csv_to: String,
 }
@@ -158,24 +161,23 @@ async fn show_earnings(
     let (sums, series, tops, payouts) = state
         .db
         .read(move |c| {
-            let all = figures::sum_months(c, artist, "", &this_month)?.0;
-            let year = figures::sum_months(c, artist, &year_start, &this_month)?.0;
-            let month = figures::sum_months(c, artist, &this_month, &this_month)?.0;
-            let series = figures::series(c, artist, by, &series_range.0, &series_range.1)?;
+            let periods = figures::periods(c, artist, &year_start, &this_month)?;
+            let series = figures::net_series(c, artist, by, &series_range.0, &series_range.1)?;
             let tops = [
                 figures::top_items(c, artist, "bop", 5)?,
                 figures::top_items(c, artist, "track", 5)?,
                 figures::top_items(c, artist, "product", 5)?,
             ];
             let payouts = payouts::summary(c, analytics(&app), sandbox, artist, now)?;
-            Ok(([all, year, month], series, tops, payouts))
+            Ok((periods, series, tops, payouts))
         })
         .await?;
     let currency = analytics(&state).config.currency();
+    let stripe = payouts::provider_balance(&state, scope.artist.connect_account.as_deref()).await;
     let points: Vec<(String, i64)> = labels
         .iter()
         .map(|label| {
-            let net = series.iter().find(|p| &p.label == label).map_or(0, |p| p.money.net);
+            let net = series.iter().find(|(l, _)| l == label).map_or(0, |(_, net)| *net);
             (label.clone(), net)
         })
         .collect();
@@ -197,6 +199,8 @@ async fn show_earnings(
         top_tracks: top(top_tracks, currency),
         top_products: top(top_products, currency),
         payouts,
+        stripe_silent: matches!(stripe, Some(Err(()))),
+        stripe_balance: stripe.and_then(Result::ok),
         csv_from: ymd(day.with_day(1).unwrap_or(day)),
         csv_to: ymd(day),
     };

@@ -128,34 +128,62 @@ impl Bucket {
     }
 }
 
-/// One bar of the chart.
-#[derive(Debug, Clone, Serialize)]
-pub struct Point {
-    pub label: String,
-    pub money: Money,
-    pub counts: Counts,
-}
-
-/// The artist's figures per bucket from `from` to `to` (days, or months
-/// for [`Bucket::Month`]), oldest first; buckets without a row are absent
-/// (the chart fills them).
-pub fn series(
+/// The artist's net per bucket from `from` to `to` (days, or months for
+/// [`Bucket::Month`]), oldest first: `(label, net micros)`. Buckets without
+/// a row are absent (the chart fills them).
+pub fn net_series(
     conn: &Connection,
     artist: ArtistId,
     bucket: Bucket,
     from: &str,
     to: &str,
-) -> rusqlite::Result<Vec<Point>> {
+) -> rusqlite::Result<Vec<(String, i64)>> {
     let (table, column, key) = bucket.source();
     conn.prepare_cached(&format!(
-        "SELECT {key} AS bucket, {SUMS} FROM {table} WHERE artist_id = ?1 AND {column} >= ?2 AND {column} <= ?3
-         GROUP BY bucket ORDER BY bucket"
+        "SELECT {key} AS bucket, sum(net_micros) FROM {table}
+         WHERE artist_id = ?1 AND {column} >= ?2 AND {column} <= ?3 GROUP BY bucket ORDER BY bucket"
     ))?
-    .query_map(params![artist, from, to], |r| {
-        let (money, counts) = figures_row(r, 1)?;
-        Ok(Point { label: r.get(0)?, money, counts })
-    })?
+    .query_map(params![artist, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
+}
+
+/// All-time, this year's and this month's money in one pass over the
+/// monthly rows (`year` and `month` as `YYYY-01` and `YYYY-MM`).
+pub fn periods(conn: &Connection, artist: ArtistId, year: &str, month: &str) -> rusqlite::Result<[Money; 3]> {
+    const COLUMNS: [&str; 8] = [
+        "tips_micros",
+        "royalties_micros",
+        "shop_micros",
+        "refunds_micros",
+        "fees_micros",
+        "splits_micros",
+        "net_micros",
+        "payouts_micros",
+    ];
+    let sums = ["1", "month >= ?2", "month = ?3"]
+        .iter()
+        .flat_map(|when| COLUMNS.iter().map(move |c| format!("coalesce(sum(CASE WHEN {when} THEN {c} END), 0)")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    conn.prepare_cached(&format!("SELECT {sums} FROM artist_analytics_monthly WHERE artist_id = ?1"))?.query_row(
+        params![artist, year, month],
+        |r| {
+            let money = |at: usize| -> rusqlite::Result<Money> {
+                let g = |i: usize| r.get::<_, i64>(at + i);
+                Ok(Money {
+                    tips: g(0)?,
+                    royalties: g(1)?,
+                    shop: g(2)?,
+                    refunds: g(3)?,
+                    fees: g(4)?,
+                    splits: g(5)?,
+                    net: g(6)?,
+                    payouts: g(7)?,
+                })
+            };
+            Ok([money(0)?, money(8)?, money(16)?])
+        },
+    )
 }
 
 /// A Bop, track or product and what it earned.

@@ -32,6 +32,8 @@ pub use config::AnalyticsConfig;
 /// Analytics' share of the application state.
 pub struct AnalyticsState {
     pub config: AnalyticsConfig,
+    /// Connected accounts' balances at Stripe, kept a minute.
+    pub balances: payouts::BalanceCache,
 }
 
 pub fn state(state: &AppState) -> &AnalyticsState {
@@ -58,7 +60,7 @@ impl Pillar for AnalyticsPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = AnalyticsConfig::from_config(install.config)?;
         install.settlers.on_payout(payouts::on_stripe_payout);
-        install.substates.insert(AnalyticsState { config });
+        install.substates.insert(AnalyticsState { config, balances: payouts::BalanceCache::default() });
         Ok(())
     }
 

@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, Registry, emit};
 use crate::ledger::{Holder, Income, Micros};
 use crate::notify::{NewNotification, notify};
-use crate::payments::PayoutNotice;
+use crate::payments::{ConnectedBalance, PayoutNotice};
 
 /// A payout reached (or is expected at) the artist's bank.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,6 +246,47 @@ pub fn sandbox_job(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
             }
         }
     }))
+}
+
+/// Balances are asked of Stripe at most once a minute per account.
+const BALANCE_TTL: Duration = Duration::from_secs(60);
+/// Accounts remembered at most (the label's artists); past this it starts over.
+const BALANCE_CACHE_MAX: usize = 10_000;
+
+#[derive(Default)]
+pub struct BalanceCache(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, ConnectedBalance)>>);
+
+/// The connected account's balance at Stripe, as the page shows it
+/// ("$12.00 available, $3.00 on the way"); None in the sandbox, or when
+/// Stripe did not answer (then the page says so).
+pub async fn provider_balance(state: &AppState, account_ref: Option<&str>) -> Option<Result<String, ()>> {
+    let account = account_ref.filter(|_| !state.payments.is_sandbox())?;
+    let cache = &analytics(state).balances;
+    let cached = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(account).cloned();
+    let balance = match cached {
+        Some((at, balance)) if at.elapsed() < BALANCE_TTL => balance,
+        _ => match state.payments.connected_balance(account).await {
+            Ok(Some(balance)) => {
+                let mut map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+                if map.len() >= BALANCE_CACHE_MAX {
+                    map.clear();
+                }
+                map.insert(account.to_owned(), (std::time::Instant::now(), balance.clone()));
+                balance
+            }
+            Ok(None) => return None,
+            Err(err) => {
+                tracing::warn!(error = %err, "Stripe did not give the connected account's balance");
+                return Some(Err(()));
+            }
+        },
+    };
+    let list = |amounts: &[(i64, String)]| {
+        let shown: Vec<String> =
+            amounts.iter().map(|(minor, currency)| crate::web::money::format_money(*minor, currency)).collect();
+        if shown.is_empty() { "nothing".to_owned() } else { shown.join(" + ") }
+    };
+    Some(Ok(format!("{} available, {} pending", list(&balance.available), list(&balance.pending))))
 }
 
 /// What the earnings page says about payouts.

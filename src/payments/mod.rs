@@ -75,6 +75,13 @@ pub struct Refund<'a> {
 }
 
 /// What a payouts provider says about a connected account.
+/// A connected account's balance: `(amount in minor units, currency)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectedBalance {
+    pub available: Vec<(i64, String)>,
+    pub pending: Vec<(i64, String)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountStatus {
     pub charges_enabled: bool,
@@ -94,6 +101,15 @@ impl Payments {
         match self {
             Payments::Sandbox => "sandbox",
             Payments::Stripe(_) => "stripe",
+        }
+    }
+
+    /// A connected account's balance at the provider (Stripe); the sandbox
+    /// has none (Boptone's own ledger is its balance).
+    pub async fn connected_balance(&self, account_ref: &str) -> AppResult<Option<ConnectedBalance>> {
+        match self {
+            Payments::Sandbox => Ok(None),
+            Payments::Stripe(stripe) => stripe.connected_balance(account_ref).await.map(Some),
         }
     }
 

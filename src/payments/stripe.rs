@@ -14,7 +14,7 @@ use stripe_connect::account::{
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
 use stripe_shared::CheckoutSessionMode;
 
-use super::{AccountStatus, Charge, ChargeStarted, CheckoutStart, Refund, SubscriptionCheckout};
+use super::{AccountStatus, Charge, ChargeStarted, CheckoutStart, ConnectedBalance, Refund, SubscriptionCheckout};
 use crate::config::StripeConfig;
 use crate::error::{AppError, AppResult};
 
@@ -136,6 +136,25 @@ impl StripeProvider {
             .await
             .map_err(stripe_error)?;
         Ok(link.url)
+    }
+
+    /// A connected account's balance at Stripe: what is available and what
+    /// is pending, per currency. A page waits for it at most two seconds.
+    pub async fn connected_balance(&self, account_ref: &str) -> AppResult<ConnectedBalance> {
+        use stripe_core::balance::RetrieveForMyAccountBalance;
+        let account = stripe_shared::AccountId::from(account_ref);
+        let balance = RetrieveForMyAccountBalance::new()
+            .customize()
+            .account_id(account)
+            .timeout(std::time::Duration::from_secs(2))
+            .request_strategy(RequestStrategy::Once)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        let amounts = |list: &[stripe_core::BalanceAmount]| {
+            list.iter().map(|a| (a.amount, a.currency.to_string().to_ascii_uppercase())).collect()
+        };
+        Ok(ConnectedBalance { available: amounts(&balance.available), pending: amounts(&balance.pending) })
     }
 
     pub async fn account_status(&self, account_ref: &str) -> AppResult<AccountStatus> {

@@ -156,6 +156,16 @@ async fn cancel_payment_intent(State(state): State<Shared>, Path(id): Path<Strin
     Json(intent)
 }
 
+/// A connected account's balance (the `Stripe-Account` header names it).
+async fn retrieve_balance(State(state): State<Shared>, headers: HeaderMap) -> Json<Value> {
+    let account = headers.get("stripe-account").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    record(&state, "/v1/balance", account);
+    let mut balance = fixture("balance");
+    balance["available"][0]["amount"] = json!(1234);
+    balance["pending"][0]["amount"] = json!(4200);
+    Json(balance)
+}
+
 async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
@@ -167,6 +177,7 @@ async fn spawn_fake_stripe() -> FakeStripe {
         .route("/v1/payment_intents", post(create_payment_intent))
         .route("/v1/payment_intents/{id}/cancel", post(cancel_payment_intent))
         .route("/v1/refunds", post(create_refund))
+        .route("/v1/balance", get(retrieve_balance))
         .with_state(recorded.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -784,6 +795,10 @@ async fn connect_payouts_are_recorded_in_the_order_stripe_made_them_and_a_failur
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 0);
     let page = browser.get("/dashboard/earnings").await;
     assert!(page.body.contains("$42.00") && page.body.contains("On its way to your bank"), "{}", page.body);
+    // Stripe's own word on the account's balance, asked once a minute at most.
+    assert!(page.body.contains("$12.34 available, $42.00 pending"), "{}", page.body);
+    browser.get("/dashboard/earnings").await;
+    assert_eq!(fake.requests_to("/v1/balance"), vec![account.clone()], "asked once, for this account");
 
     // Paid: one ledger row, one event, the artist hears of it.
     let paid = connect_event("payout.paid", payout_object("paid", arrival), t + 10, &account);
