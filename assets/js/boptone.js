@@ -19,3 +19,17 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// Times the server writes in UTC (`<time data-ms="…">`) read in the
+// visitor's own time zone: the date, and the hour when it has one.
+for (const time of document.querySelectorAll("time[data-ms]")) {
+  const at = new Date(Number(time.dataset.ms));
+  if (Number.isNaN(at.getTime())) continue;
+  const withHour = time.dataset.hour === "true";
+  const options = withHour
+    ? { day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit" }
+    : { day: "numeric", month: "short", year: "numeric" };
+  time.dateTime = at.toISOString();
+  time.textContent = new Intl.DateTimeFormat(undefined, options).format(at);
+  time.title = `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
