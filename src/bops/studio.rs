@@ -20,7 +20,7 @@ use super::api::{self, ViewReport};
 use super::service::{self, PublishInput};
 use super::uploading;
 use super::uploads::UploadStatus;
-use super::views::BopView;
+use crate::media::MediaKey;
 use crate::app::AppState;
 use crate::auth::MaybeUser;
 use crate::error::{AppError, AppResult};
@@ -41,9 +41,19 @@ pub fn router() -> Router<AppState> {
         .route("/bops/{id}/views", post(report_view))
 }
 
+/// What the studio list shows of a Bop: only that (a page of 24 is built
+/// and rendered per request; the feed's whole view, with its signed video
+/// and avatar links, would be made for nothing).
 #[derive(Serialize)]
 struct StudioBop {
-    bop: BopView,
+    id: String,
+    poster_url: Option<String>,
+    caption: String,
+    visibility: String,
+    views: i64,
+    likes: i64,
+    comments: i64,
+    tip_count: i64,
     tips: String,
 }
 
@@ -76,8 +86,20 @@ async fn show_studio(
         .rows
         .into_iter()
         .map(|row| {
-            let tips = format_money(row.tip_total_minor, currency);
-            StudioBop { bop: BopView::new(row, &state.media), tips }
+            let audience = super::views::audience(&row.visibility);
+            let poster_url =
+                row.poster_key.as_deref().and_then(MediaKey::parse).map(|key| state.media.link(&key, audience));
+            StudioBop {
+                tips: format_money(row.tip_total_minor, currency),
+                poster_url,
+                id: row.uid,
+                caption: row.caption,
+                visibility: row.visibility,
+                views: row.view_count,
+                likes: row.like_count,
+                comments: row.comment_count,
+                tip_count: row.tip_count,
+            }
         })
         .collect();
     Ok(page
