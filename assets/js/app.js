@@ -33,7 +33,33 @@ function signOut() {
   feed.hidden = true;
   $("orders-open").hidden = true;
   $("push-toggle").hidden = true;
+  $("sign-out").hidden = true;
   $("login").hidden = false;
+}
+
+// Signing out ends this device's token, and the web session too when the
+// browser has one, so nothing here stays signed in.
+$("sign-out").addEventListener("click", async () => {
+  const app = $("app").dataset;
+  await fetch("/api/v1/auth/token", { method: "DELETE", headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
+  if (app.session === "true") {
+    const body = new URLSearchParams({ csrf_token: app.csrf });
+    await fetch("/logout", { method: "POST", body, credentials: "same-origin" }).catch(() => {});
+    delete app.session;
+  }
+  signOut();
+});
+
+// A browser signed in on the web trades its session for the app's token.
+async function tokenFromSession() {
+  const app = $("app").dataset;
+  if (app.session !== "true") return null;
+  const response = await fetch(`/account/app-token?csrf_token=${encodeURIComponent(app.csrf)}`, {
+    method: "POST",
+    credentials: "same-origin",
+  });
+  if (!response.ok) return null;
+  return (await response.json()).token;
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -284,8 +310,18 @@ function start() {
     });
   }
   $("login").hidden = true;
+  $("sign-out").hidden = false;
   feed.hidden = false;
   loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
 }
 
-if (token) start(); else $("login").hidden = false;
+if (token) {
+  start();
+} else {
+  tokenFromSession().then((fromSession) => {
+    if (!fromSession) { $("login").hidden = false; return; }
+    token = fromSession;
+    localStorage.setItem("boptone_token", token);
+    start();
+  });
+}

@@ -20,12 +20,12 @@ use super::api::{self, ViewReport};
 use super::service::{self, PublishInput};
 use super::uploading;
 use super::uploads::UploadStatus;
-use crate::media::MediaKey;
 use crate::app::AppState;
 use crate::auth::MaybeUser;
 use crate::error::{AppError, AppResult};
 use crate::identity::ArtistScope;
 use crate::identity::RevenueReady;
+use crate::media::MediaKey;
 use crate::web::money::format_money;
 use crate::web::page::Page;
 

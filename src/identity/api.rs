@@ -16,7 +16,8 @@ use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/auth/token", post(create_token))
+        .route("/auth/token", post(create_token).delete(revoke_token))
+        .route("/accounts", post(create_account))
         .route("/artists/{id}/follow", post(follow_artist).delete(unfollow_artist))
 }
 
@@ -44,6 +45,54 @@ async fn create_token(
     let secure = state.config.server.public_url.scheme() == "https";
     let jar = jar.add(identity.devices.cookie(&credentials.email, secure));
     Ok((jar, Json(json!({ "token": token }))))
+}
+
+/// Signs this device's app out: the bearer token it sent stops working.
+async fn revoke_token(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+    headers: axum::http::HeaderMap,
+) -> AppResult<axum::http::StatusCode> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized)?;
+    service::revoke_api_token(&state, bearer.trim()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct NewAccount {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+/// A fan's account from the mobile app: the same emailed link as on the
+/// web. `202` whether or not the address is taken (the email says which);
+/// after following the link, `POST /auth/token` signs in.
+async fn create_account(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<NewAccount>,
+) -> AppResult<(axum::http::StatusCode, Json<Value>)> {
+    if let Err(retry_after_secs) = super::state(&state).account_limits.check_ip(ip) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let input = service::SignupInput {
+        email: body.email,
+        password: body.password,
+        tier: String::new(),
+        display_name: body.display_name,
+        role: crate::auth::Role::Fan,
+    };
+    service::request_signup(&state, input).await?;
+    let message = "Check your email: follow the link in it to finish your account, then sign in.";
+    Ok((axum::http::StatusCode::ACCEPTED, Json(json!({ "status": "check_email", "message": message }))))
 }
 
 async fn follow_artist(

@@ -86,7 +86,9 @@ pub struct NewSignupRequest {
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
-    pub tier: &'static str,
+    pub role: Role,
+    /// An artist's plan; fans have none.
+    pub tier: Option<&'static str>,
 }
 
 pub fn insert_signup_request(
@@ -96,8 +98,8 @@ pub fn insert_signup_request(
     expires_at: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at, role)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             request.token_hash,
             request.email,
@@ -105,7 +107,8 @@ pub fn insert_signup_request(
             request.display_name,
             request.tier,
             now,
-            expires_at
+            expires_at,
+            request.role.as_str()
         ],
     )?;
     Ok(())
@@ -121,7 +124,8 @@ pub struct SignupRequestRow {
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
-    pub tier: String,
+    pub role: Role,
+    pub tier: Option<String>,
 }
 
 /// Marks an unused, unexpired signup link used; returns what was asked for.
@@ -133,14 +137,15 @@ pub fn consume_signup_request(
     conn.query_row(
         "UPDATE signup_requests SET used_at = ?2
          WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-         RETURNING email, password_hash, display_name, tier",
+         RETURNING email, password_hash, display_name, role, tier",
         params![token_hash, now],
         |r| {
             Ok(SignupRequestRow {
                 email: r.get(0)?,
                 password_hash: r.get(1)?,
                 display_name: r.get(2)?,
-                tier: r.get(3)?,
+                role: r.get(3)?,
+                tier: r.get(4)?,
             })
         },
     )

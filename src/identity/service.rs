@@ -25,8 +25,11 @@ use crate::web::csrf::random_token;
 pub struct SignupInput {
     pub email: String,
     pub password: String,
+    /// An artist's plan (ignored for fans).
     pub tier: String,
     pub display_name: String,
+    /// Artist (with a plan to pay) or fan.
+    pub role: Role,
 }
 
 pub struct SignupResult {
@@ -46,13 +49,17 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
     let password = Password::parse(&input.password).map_err(|e| fields.insert("password".into(), e.into())).ok();
     let display_name =
         DisplayName::parse_or_generate(&input.display_name).map_err(|e| fields.insert("display_name".into(), e.into()));
-    let tier = TierId::parse(&input.tier);
+    let tier = match input.role {
+        Role::Artist => TierId::parse(&input.tier).map(Some),
+        _ => Some(None),
+    };
     if tier.is_none() {
         fields.insert("tier".into(), "Choose a plan.".into());
     }
     let (Some(email), Some(password), Ok(display_name), Some(tier)) = (email, password, display_name, tier) else {
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
+    let fan = input.role == Role::Fan;
     if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
@@ -63,7 +70,8 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         email: email.as_str().to_owned(),
         password_hash: hash,
         display_name: display_name.as_str().to_owned(),
-        tier: tier.as_str(),
+        role: if fan { Role::Fan } else { Role::Artist },
+        tier: tier.map(TierId::as_str),
     };
     let base = &state.views.globals().public_url;
     let taken_mail = format!(
@@ -71,11 +79,19 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
          Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
          If it was not you, ignore this email: nothing was changed.\n"
     );
-    let confirm_mail = format!(
-        "Welcome! Confirm this address to continue to your plan's payment \
-         (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/artist/signup/confirm/{token}\n\n\
-         If it was not you, ignore this email: no account is created.\n"
-    );
+    let confirm_mail = if fan {
+        format!(
+            "Welcome to Boptone! Confirm this address to finish your account \
+             (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/signup/confirm/{token}\n\n\
+             If it was not you, ignore this email: no account is created.\n"
+        )
+    } else {
+        format!(
+            "Welcome! Confirm this address to continue to your plan's payment \
+             (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/artist/signup/confirm/{token}\n\n\
+             If it was not you, ignore this email: no account is created.\n"
+        )
+    };
     // Either way one email is queued in the same transaction, so the answer
     // (and its timing) is the same for new and existing addresses.
     state
@@ -116,7 +132,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
     }
     let session = random_token();
     let (session_hash, days) = (hash_token(&session), super::state(state).config.accounts.session_days);
-    let (artist_uid, email, tier) = state
+    let made = state
         .db
         .write(move |tx| {
             let now = now_ms();
@@ -128,16 +144,23 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
             let new = NewUser {
                 email: &request.email,
                 password_hash: &request.password_hash,
-                role: Role::Artist,
+                role: request.role,
                 display_name: &request.display_name,
             };
             let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
-            let artist = repo::insert_artist_profile(tx, user, now)?;
             auth_repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
+            if request.role == Role::Fan {
+                return Ok(None);
+            }
+            let artist = repo::insert_artist_profile(tx, user, now)?;
             let uid = repo::find_artist_uid(tx, artist)?;
-            Ok((uid, request.email, request.tier))
+            Ok(Some((uid, request.email, request.tier.unwrap_or_default())))
         })
         .await?;
+    // A fan is done: straight into the fan app.
+    let Some((artist_uid, email, tier)) = made else {
+        return Ok(SignupResult { session_token: session, redirect_url: "/app".into() });
+    };
     let tier = TierId::parse(&tier).ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tier {tier}")))?;
     let redirect_url = start_checkout(state, &artist_uid, &email, tier).await?;
     Ok(SignupResult { session_token: session, redirect_url })
@@ -562,8 +585,14 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
         Err(AppError::Invalid { .. }) => return Err(AppError::Unauthorized),
         Err(other) => return Err(other),
     };
+    token_for(state, user.id).await
+}
+
+/// A bearer token for an account already signed in on the web (the fan
+/// web app takes over the browser's session without asking again).
+pub async fn token_for(state: &AppState, user_id: UserId) -> AppResult<String> {
     let token = random_token();
-    let (hash, user_id) = (hash_token(&token), user.id);
+    let hash = hash_token(&token);
     state
         .db
         .write::<_, AppError, _>(move |tx| {
@@ -573,6 +602,12 @@ pub async fn issue_api_token(state: &AppState, email: &str, password: String) ->
         })
         .await?;
     Ok(token)
+}
+
+/// Ends one bearer token (signing out of the app on this device).
+pub async fn revoke_api_token(state: &AppState, token: &str) -> AppResult<()> {
+    let hash = hash_token(token);
+    state.db.write::<_, AppError, _>(move |tx| Ok(auth_repo::delete_token(tx, TokenTable::ApiTokens, &hash)?)).await
 }
 
 const API_TOKEN_DAYS: u64 = 90;

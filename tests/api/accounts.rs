@@ -168,7 +168,7 @@ async fn sign_in_never_leaves_the_site_whatever_next_says() {
             .post_form("/login", &[("email", "fan@example.com"), ("password", FAN_PASSWORD), ("next", next)])
             .await;
         assert_eq!(signed_in.status, 303, "{next:?}: {}", signed_in.body);
-        assert_eq!(signed_in.redirect(), "/", "{next:?} falls back to the default page");
+        assert_eq!(signed_in.redirect(), "/app", "{next:?} falls back to a fan's default page");
     }
     let mut browser = Browser::new(&app.address);
     let fine = browser
@@ -235,7 +235,7 @@ async fn strangers_cannot_lock_the_owner_out() {
     fan(&app, "owner@example.com");
     let mut owner = Browser::new(&app.address);
     let first = owner.post_form("/login", &[("email", "owner@example.com"), ("password", FAN_PASSWORD)]).await;
-    assert_eq!(first.redirect(), "/");
+    assert_eq!(first.redirect(), "/app");
     owner.sign_out().await;
 
     // The owner's first sign-in took one attempt from the account's budget.

@@ -18,6 +18,7 @@ mod browser;
 mod chromium;
 mod cli;
 mod events;
+mod fan_accounts;
 mod helpers;
 mod identity;
 mod media;

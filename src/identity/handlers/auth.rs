@@ -90,7 +90,7 @@ pub fn home_for(role: Role) -> &'static str {
     match role {
         Role::Artist => "/dashboard",
         Role::Admin => "/admin",
-        Role::Fan => "/",
+        Role::Fan => "/app",
     }
 }
 
@@ -196,4 +196,14 @@ pub async fn reset_password(
         }
         Err(other) => Err(other),
     }
+}
+
+/// `POST /account/app-token` (session + CSRF): a bearer token for the fan
+/// web app, so a browser signed in on the web is signed in in `/app` too.
+pub async fn issue_app_token(
+    State(state): State<AppState>,
+    crate::auth::SessionUser(user): crate::auth::SessionUser,
+) -> AppResult<axum::Json<serde_json::Value>> {
+    let token = service::token_for(&state, user.id).await?;
+    Ok(axum::Json(serde_json::json!({ "token": token })))
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod dashboard;
+mod fan_signup;
 mod payout;
 mod setup;
 mod signup;
@@ -18,9 +19,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(auth::show_login).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/account/app-token", post(auth::issue_app_token))
         .route("/forgot-password", get(auth::show_forgot_password).post(auth::request_reset))
         .route("/reset-password/{token}", get(auth::show_reset_password).post(auth::reset_password))
         .route("/artist/signup", get(signup::show_signup).post(signup::create_artist))
+        .route("/signup", get(fan_signup::show_fan_signup).post(fan_signup::create_fan))
+        .route("/signup/confirm/{token}", get(signup::show_confirm_signup).post(signup::confirm_signup))
         .route("/artist/signup/confirm/{token}", get(signup::show_confirm_signup).post(signup::confirm_signup))
         .route("/artist/subscription", get(signup::show_subscription))
         .route("/artist/subscription/checkout", post(signup::restart_checkout))

@@ -92,6 +92,7 @@ pub async fn create_artist(
         password: form.password,
         tier: form.tier.clone(),
         display_name: form.display_name.clone(),
+        role: crate::auth::Role::Artist,
     };
     match service::request_signup(&state, input).await {
         Ok(()) => {
