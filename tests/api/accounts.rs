@@ -253,7 +253,7 @@ async fn strangers_cannot_lock_the_owner_out() {
     assert_eq!(other.status, 429, "an unknown device shares the strangers' budget");
 
     let back = owner.post_form("/login", &[("email", "owner@example.com"), ("password", FAN_PASSWORD)]).await;
-    assert_eq!(back.redirect(), "/", "the owner's known device has its own budget");
+    assert_eq!(back.redirect(), "/app", "the owner's known device has its own budget");
 
     // A device cookie is bound to its account: it opens no budget for another one.
     fan(&app, "second@example.com");
