@@ -44,19 +44,25 @@ const SUMS: &str = "coalesce(sum(tips_micros), 0), coalesce(sum(royalties_micros
     coalesce(sum(likes), 0), coalesce(sum(comments), 0), coalesce(sum(new_followers), 0),
     coalesce(sum(streams), 0), coalesce(sum(orders), 0), coalesce(sum(downloads), 0)";
 
+/// Eight money columns from `at`, in [`Money`]'s order.
+fn money_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Money> {
+    let g = |i: usize| r.get::<_, i64>(at + i);
+    Ok(Money {
+        tips: g(0)?,
+        royalties: g(1)?,
+        shop: g(2)?,
+        refunds: g(3)?,
+        fees: g(4)?,
+        splits: g(5)?,
+        net: g(6)?,
+        payouts: g(7)?,
+    })
+}
+
 fn figures_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(Money, Counts)> {
     let g = |i: usize| r.get::<_, i64>(at + i);
     Ok((
-        Money {
-            tips: g(0)?,
-            royalties: g(1)?,
-            shop: g(2)?,
-            refunds: g(3)?,
-            fees: g(4)?,
-            splits: g(5)?,
-            net: g(6)?,
-            payouts: g(7)?,
-        },
+        money_at(r, at)?,
         Counts {
             views: g(8)?,
             likes: g(9)?,

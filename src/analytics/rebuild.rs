@@ -56,27 +56,22 @@ const COUNTS: [(&str, &str); 7] = [
 
 /// The money of every (artist, day) from the ledger, as
 /// `repo::recount_money` sums one: `?1` artist or NULL, `?2` currency.
-const MONEY: &str = "INSERT INTO artist_analytics (artist_id, day, tips_micros, royalties_micros, shop_micros,
-        refunds_micros, fees_micros, splits_micros, net_micros, payouts_micros)
-    SELECT l.artist_id, date(l.occurred_at / 1000, 'unixepoch'),
-        coalesce(sum(CASE WHEN l.source = 'tip' THEN l.gross_micros END), 0),
-        coalesce(sum(CASE WHEN l.source = 'royalty' THEN l.gross_micros END), 0),
-        coalesce(sum(CASE WHEN l.source = 'order' THEN l.gross_micros END), 0),
-        coalesce(-sum(CASE WHEN l.source = 'refund' THEN l.gross_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' THEN l.fee_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND NOT (l.share_key = 'artist'
-            OR l.collaborator_user_id IS p.user_id) THEN l.net_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND (l.share_key = 'artist'
-            OR l.collaborator_user_id IS p.user_id) THEN l.net_micros END), 0),
-        coalesce(-sum(CASE WHEN l.source = 'payout' THEN l.net_micros END), 0)
-    FROM ledger_entries l JOIN artist_profiles p ON p.id = l.artist_id
-    WHERE l.currency = ?2 AND (?1 IS NULL OR l.artist_id = ?1)
-    GROUP BY 1, 2
-    ON CONFLICT (artist_id, day) DO UPDATE SET tips_micros = excluded.tips_micros,
-        royalties_micros = excluded.royalties_micros, shop_micros = excluded.shop_micros,
-        refunds_micros = excluded.refunds_micros, fees_micros = excluded.fees_micros,
-        splits_micros = excluded.splits_micros, net_micros = excluded.net_micros,
-        payouts_micros = excluded.payouts_micros";
+fn money() -> String {
+    format!(
+        "INSERT INTO artist_analytics (artist_id, day, tips_micros, royalties_micros, shop_micros,
+            refunds_micros, fees_micros, splits_micros, net_micros, payouts_micros)
+        SELECT l.artist_id, date(l.occurred_at / 1000, 'unixepoch'), {}
+        FROM ledger_entries l JOIN artist_profiles p ON p.id = l.artist_id
+        WHERE l.currency = ?2 AND (?1 IS NULL OR l.artist_id = ?1)
+        GROUP BY 1, 2
+        ON CONFLICT (artist_id, day) DO UPDATE SET tips_micros = excluded.tips_micros,
+            royalties_micros = excluded.royalties_micros, shop_micros = excluded.shop_micros,
+            refunds_micros = excluded.refunds_micros, fees_micros = excluded.fees_micros,
+            splits_micros = excluded.splits_micros, net_micros = excluded.net_micros,
+            payouts_micros = excluded.payouts_micros",
+        super::repo::money_sums("p.user_id")
+    )
+}
 
 /// Earnings per item: `?1` artist or NULL, `?2` currency, `?3` micro-units
 /// per minor unit of it.
@@ -122,7 +117,7 @@ pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) 
             [only],
         )?;
     }
-    conn.execute(MONEY, params![only, currency.code()])?;
+    conn.execute(&money(), params![only, currency.code()])?;
     let all_zero = super::repo::all_zero();
     conn.execute(&format!("DELETE FROM artist_analytics WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"), [only])?;
     let sums = FIGURES.split(',').map(|c| format!("sum({})", c.trim())).collect::<Vec<_>>().join(", ");

@@ -88,23 +88,34 @@ pub fn bump(conn: &Connection, artist: ArtistId, day: &str, count: Count, delta:
     Ok(())
 }
 
-/// The money of one artist's day, summed from the ledger rows of
-/// `currency` for `?1` (artist) between `?3` and `?4` (ms). The artist's
-/// own part is the rows held by the artist's account (`share_key` 'artist'
-/// for unsplit income, or a split share of the artist's own user).
-const MONEY_OF_DAY: &str = "SELECT
-        coalesce(sum(CASE WHEN l.source = 'tip' THEN l.gross_micros END), 0),
+/// The money columns of a day, in order, summed from ledger rows `l`,
+/// where `{owner}` is the artist's user id: the artist's own part is the
+/// rows held by the artist's account (`share_key` 'artist' for unsplit
+/// income, or a split share of the artist's own user). The handlers' recount
+/// and the rebuild both use it, so they cannot disagree.
+pub fn money_sums(owner: &str) -> String {
+    let mine = format!("(l.share_key = 'artist' OR l.collaborator_user_id IS {owner})");
+    format!(
+        "coalesce(sum(CASE WHEN l.source = 'tip' THEN l.gross_micros END), 0),
         coalesce(sum(CASE WHEN l.source = 'royalty' THEN l.gross_micros END), 0),
         coalesce(sum(CASE WHEN l.source = 'order' THEN l.gross_micros END), 0),
         coalesce(-sum(CASE WHEN l.source = 'refund' THEN l.gross_micros END), 0),
         coalesce(sum(CASE WHEN l.source <> 'payout' THEN l.fee_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND NOT (l.share_key = 'artist'
-            OR l.collaborator_user_id IS (SELECT user_id FROM artist_profiles WHERE id = ?1)) THEN l.net_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND (l.share_key = 'artist'
-            OR l.collaborator_user_id IS (SELECT user_id FROM artist_profiles WHERE id = ?1)) THEN l.net_micros END), 0),
-        coalesce(-sum(CASE WHEN l.source = 'payout' THEN l.net_micros END), 0)
-     FROM ledger_entries l
-     WHERE l.artist_id = ?1 AND l.currency = ?2 AND l.occurred_at >= ?3 AND l.occurred_at < ?4";
+        coalesce(sum(CASE WHEN l.source <> 'payout' AND NOT {mine} THEN l.net_micros END), 0),
+        coalesce(sum(CASE WHEN l.source <> 'payout' AND {mine} THEN l.net_micros END), 0),
+        coalesce(-sum(CASE WHEN l.source = 'payout' THEN l.net_micros END), 0)"
+    )
+}
+
+/// The money of one artist's day from the ledger rows of `currency`:
+/// `?1` artist, `?2` currency, between `?3` and `?4` (ms).
+fn money_of_day() -> String {
+    format!(
+        "SELECT {} FROM ledger_entries l
+         WHERE l.artist_id = ?1 AND l.currency = ?2 AND l.occurred_at >= ?3 AND l.occurred_at < ?4",
+        money_sums("(SELECT user_id FROM artist_profiles WHERE id = ?1)")
+    )
+}
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -114,7 +125,7 @@ pub fn recount_money(conn: &Connection, artist: ArtistId, currency: &str, at_ms:
     let start = at_ms - at_ms.rem_euclid(MS_PER_DAY);
     let day = day_of(conn, start)?;
     let money: [i64; 8] =
-        conn.prepare_cached(MONEY_OF_DAY)?.query_row(params![artist, currency, start, start + MS_PER_DAY], |r| {
+        conn.prepare_cached(&money_of_day())?.query_row(params![artist, currency, start, start + MS_PER_DAY], |r| {
             Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?])
         })?;
     conn.prepare_cached(
