@@ -10,6 +10,7 @@ pub mod fanout;
 pub mod jobs;
 mod poster;
 pub mod probe;
+pub mod public;
 pub mod repo;
 pub mod service;
 mod studio;
@@ -82,7 +83,7 @@ impl Pillar for BopsPillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router()
+        studio::router().merge(public::router())
     }
 
     fn api(&self) -> Router<AppState> {

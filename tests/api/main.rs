@@ -41,6 +41,7 @@ mod s3;
 mod scale;
 mod server;
 mod settlement;
+mod sharing;
 mod shop;
 mod shop_downloads;
 mod shop_import;

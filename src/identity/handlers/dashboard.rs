@@ -165,6 +165,10 @@ struct ProfileView {
     genres: Vec<String>,
     links: Vec<LinkView>,
     photo_url: Option<String>,
+    /// The link preview (Open Graph / Twitter card).
+    card_url: String,
+    card_image: Option<String>,
+    card_description: String,
 }
 
 pub async fn show_profile(
@@ -180,15 +184,34 @@ pub async fn show_profile(
         .iter()
         .filter_map(|(id, label, _)| artist.social_links.get(*id).map(|url| LinkView { label, url: url.clone() }))
         .collect();
+    let base = &state.views.globals().public_url;
+    let handle_text = artist.handle.clone().unwrap_or_default();
+    let photo_url = artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path());
     let view = ProfileView {
+        card_url: format!("{base}/@{handle_text}"),
+        card_image: photo_url.as_ref().map(|p| format!("{base}{p}")),
+        card_description: profile_description(&artist.bio, &stage_name),
         title: stage_name.clone(),
         stage_name,
-        handle: artist.handle.clone().unwrap_or_default(),
+        handle: handle_text,
         bio: artist.bio.clone(),
         location: artist.location.clone(),
         genres: artist.genres.clone(),
         links,
-        photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
+        photo_url,
     };
     Ok(page.render(&state, "identity/profile.html", view)?.into_response())
+}
+
+/// The first line of the bio for link previews (or a line about the artist).
+fn profile_description(bio: &str, stage_name: &str) -> String {
+    let line = bio.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    if line.is_empty() {
+        return format!("{stage_name}'s Bops, music and shop on Boptone.");
+    }
+    if line.chars().count() <= 200 {
+        line.to_owned()
+    } else {
+        format!("{}…", line.chars().take(199).collect::<String>())
+    }
 }

@@ -1,0 +1,129 @@
+//! A Bop's own public page (`/bops/{id}`): the video with its poster, the
+//! caption, the artist, and share cards (Open Graph, Twitter, oEmbed
+//! discovery) so a link unfurls in chats and social apps. Followers-only
+//! and private Bops show only to those the feed would show them to; their
+//! cards never carry media links (a signed link would leak in a preview).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+use super::service;
+use super::views::BopView;
+use crate::app::AppState;
+use crate::auth::MaybeUser;
+use crate::error::AppResult;
+use crate::web::page::Page;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/bops/{id}", get(show_public_bop)).route("/oembed", get(oembed))
+}
+
+/// What a link preview shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareCard {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub image: Option<String>,
+    pub video: Option<String>,
+    pub oembed: String,
+}
+
+#[derive(Serialize)]
+struct PublicBopView {
+    title: String,
+    bop: BopView,
+    card: ShareCard,
+}
+
+/// The card of a Bop: media only when the Bop is public.
+pub fn card_of(bop: &BopView, base: &str) -> ShareCard {
+    let url = format!("{base}/bops/{}", bop.id);
+    let public = bop.visibility == "public";
+    let name = if bop.artist.name.is_empty() { "An artist" } else { bop.artist.name.as_str() };
+    let caption = bop.caption.trim();
+    ShareCard {
+        title: if caption.is_empty() { format!("{name} on Boptone") } else { format!("{name}: {}", clip(caption, 70)) },
+        description: if caption.is_empty() { format!("A Bop by {name}.") } else { clip(caption, 200) },
+        image: bop.poster_url.as_ref().filter(|_| public).map(|p| format!("{base}{p}")),
+        video: public.then(|| format!("{base}{}", bop.video_url)),
+        oembed: format!("{base}/oembed?format=json&url={}", urlencode(&url)),
+        url,
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() <= max {
+        return line.to_owned();
+    }
+    format!("{}…", line.chars().take(max - 1).collect::<String>().trim_end())
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn show_public_bop(
+    State(state): State<AppState>,
+    page: Page,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let bop = service::show_bop(&state, &id, user.map(|u| u.id)).await?;
+    let card = card_of(&bop, &state.views.globals().public_url);
+    let title = card.title.clone();
+    Ok(page.render(&state, "bops/public.html", PublicBopView { title, bop, card })?.into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct OembedQuery {
+    #[serde(default)]
+    url: String,
+    format: Option<String>,
+    maxwidth: Option<u32>,
+}
+
+/// `GET /oembed?url=…&format=json` (oEmbed 1.0) for public Bops: a `link`
+/// with the poster as thumbnail, so consumers that speak oEmbed rather
+/// than Open Graph unfurl it too. Anything but a public Bop of this server
+/// is 404; any format but JSON 501, as the spec says.
+pub async fn oembed(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<OembedQuery>,
+) -> Response {
+    use axum::http::StatusCode;
+    if query.format.as_deref().is_some_and(|f| f != "json") {
+        return (StatusCode::NOT_IMPLEMENTED, "only format=json is offered").into_response();
+    }
+    let base = state.views.globals().public_url.clone();
+    let prefix = format!("{base}/bops/");
+    let Some(id) = query.url.strip_prefix(&prefix).map(|rest| rest.split(['?', '#', '/']).next().unwrap_or("")) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(bop) = service::show_bop(&state, id, None).await else { return StatusCode::NOT_FOUND.into_response() };
+    if bop.visibility != "public" {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let card = card_of(&bop, &base);
+    let width = query.maxwidth.map_or(bop.width, |max| max.min(bop.width));
+    let mut body = serde_json::json!({
+        "version": "1.0",
+        "type": "link",
+        "title": card.title,
+        "author_name": bop.artist.name,
+        "author_url": format!("{base}/@{}", bop.artist.handle),
+        "provider_name": "Boptone",
+        "provider_url": base,
+        "cache_age": 3600,
+    });
+    if let Some(image) = card.image {
+        body["thumbnail_url"] = image.into();
+        body["thumbnail_width"] = width.into();
+        body["thumbnail_height"] = (u64::from(bop.height) * u64::from(width) / u64::from(bop.width.max(1))).into();
+    }
+    axum::Json(body).into_response()
+}

@@ -1,0 +1,84 @@
+//! Issue 14, sharing: a Bop's public page, link cards (Open Graph,
+//! Twitter) on it and on the artist's page, and oEmbed — with nothing of a
+//! followers-only Bop in any preview.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::bops::{FAN_PASSWORD, artist, call, fan, fixture, token, upload};
+use crate::helpers::{client, spawn_app};
+
+async fn bop(app: &crate::helpers::TestApp, artist_token: &str, caption: &str, visibility: &str) -> String {
+    let id = upload(app, artist_token, &fixture("vertical.mp4"), 64 * 1024).await;
+    let body = json!({"upload_id": id, "caption": caption, "visibility": visibility});
+    let (status, made) = call(app, Some(artist_token), Method::POST, "/api/v1/bops", Some(body)).await;
+    assert_eq!(status, 201, "{made}");
+    made["id"].as_str().unwrap().to_owned()
+}
+
+fn meta<'a>(page: &'a str, property: &str) -> Option<&'a str> {
+    let pattern = format!("property=\"{property}\" content=\"");
+    let at = page.find(&pattern)?;
+    page[at + pattern.len()..].split('"').next()
+}
+
+#[tokio::test]
+async fn a_public_bop_has_its_own_page_with_cards_and_oembed_and_a_followers_only_one_leaks_nothing() {
+    let app = spawn_app().await;
+    let (_browser, artist_token) = artist(&app, "nova@example.com", "Nova").await;
+    let public = bop(&app, &artist_token, "Night drive <b>live</b>", "public").await;
+    let hidden = bop(&app, &artist_token, "for my followers", "followers").await;
+    let base = app.state.views.globals().public_url.clone();
+
+    let page = client().get(app.url(&format!("/bops/{public}"))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert_eq!(meta(&page, "og:title"), Some("Nova: Night drive &lt;b&gt;live&lt;/b&gt;"), "escaped: {page}");
+    assert_eq!(meta(&page, "og:url"), Some(format!("{base}/bops/{public}").as_str()));
+    assert_eq!(meta(&page, "og:image"), None, "posted without a poster frame: no image is made up");
+    assert!(meta(&page, "og:video").is_some_and(|u| u.starts_with(&format!("{base}/media/"))));
+    assert!(page.contains("application/json+oembed"));
+    assert!(!page.contains("<b>live</b>"), "the caption is text");
+
+    // oEmbed: JSON for a public Bop; 404 for anything else; 501 for XML.
+    let oembed = |url: String, format: &str| {
+        let query = format!(
+            "/oembed?url={}&format={format}",
+            form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>()
+        );
+        client().get(app.url(&query)).send()
+    };
+    let answer = oembed(format!("{base}/bops/{public}"), "json").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!((answer["version"].as_str(), answer["type"].as_str()), (Some("1.0"), Some("link")));
+    assert_eq!(answer["author_name"], "Nova");
+    assert_eq!(answer["provider_url"], base.as_str());
+    assert_eq!(oembed(format!("{base}/bops/{public}"), "xml").await.unwrap().status(), 501);
+    for url in
+        [format!("{base}/bops/{hidden}"), format!("{base}/bops/nope"), format!("https://evil.example/bops/{public}")]
+    {
+        assert_eq!(oembed(url.clone(), "json").await.unwrap().status(), 404, "{url}");
+    }
+
+    // A followers-only Bop: not to strangers; to a follower without media in its cards.
+    assert_eq!(client().get(app.url(&format!("/bops/{hidden}"))).send().await.unwrap().status(), 404);
+    let ada = token(&app, &fan(&app, "ada@example.com"), FAN_PASSWORD).await;
+    let artist_uid: String =
+        app.state.db.read_blocking(|c| c.query_row("SELECT uid FROM artist_profiles", [], |r| r.get(0))).unwrap();
+    call(&app, Some(&ada), Method::POST, &format!("/api/v1/artists/{artist_uid}/follow"), None).await;
+    let mut follower = crate::browser::Browser::new(&app.address);
+    follower.post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)]).await;
+    let seen = follower.get(&format!("/bops/{hidden}")).await;
+    assert_eq!(seen.status, 200);
+    assert!(
+        meta(&seen.body, "og:image").is_none() && meta(&seen.body, "og:video").is_none(),
+        "no signed link in a card"
+    );
+
+    // The artist's page carries its own card.
+    let profile = client().get(app.url("/@nova")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(meta(&profile, "og:title"), Some("Nova on Boptone"), "{profile}");
+    assert_eq!(meta(&profile, "og:url"), Some(format!("{base}/@nova").as_str()));
+    app.stop().await;
+}
