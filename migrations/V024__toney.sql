@@ -17,10 +17,13 @@ CREATE TABLE toney_bop_launches (
 CREATE INDEX toney_bop_launches_artist ON toney_bop_launches (artist_id, published_at DESC);
 
 -- One row per published track: streams in its first 48 hours, from
--- `track.published` and `stream.counted`.
+-- `track.published` and `stream.counted`. A release's tracks launch
+-- together; its first (`position` 1) speaks for it.
 CREATE TABLE toney_track_launches (
     track_uid TEXT PRIMARY KEY,
     artist_id INTEGER NOT NULL REFERENCES artist_profiles (id),
+    release_uid TEXT NOT NULL,
+    position INTEGER NOT NULL,
     title TEXT NOT NULL,
     published_at INTEGER NOT NULL,
     streams_48h INTEGER NOT NULL DEFAULT 0

@@ -184,9 +184,10 @@ fn answer_one(intent: Intent, facts: &Facts) -> Answer {
             match insights::newest_track(facts) {
                 Some((t, earlier)) => Answer {
                     body: format!(
-                        "\"{}\" has {} streams in its first 48 hours{}. {}",
+                        "\"{}\" has {} stream{} in its first 48 hours{}. {}",
                         t.title,
                         t.streams_48h,
+                        if t.streams_48h == 1 { "" } else { "s" },
                         if facts.now < t.published_at + super::repo::LAUNCH_WINDOW_MS { " so far" } else { "" },
                         if earlier.len() < MIN_GROUP {
                             format!(

@@ -35,7 +35,15 @@ pub fn register(registry: &mut Registry, config: ToneyConfig) {
         more_like_this(tx, &e.bop_uid, artist, views, config, at(ev, e.at))
     });
     on::<TrackPublished>(registry, LAUNCHES, |tx, e, ev| {
-        repo::insert_track_launch(tx, &e.track_uid, ArtistId(e.artist_id), &e.title, ev.created_at)
+        let launch = repo::TrackLaunch {
+            track_uid: e.track_uid,
+            release_uid: e.release_uid,
+            position: e.position,
+            title: e.title,
+            published_at: ev.created_at,
+            streams_48h: 0,
+        };
+        repo::insert_track_launch(tx, ArtistId(e.artist_id), &launch)
     });
     on::<StreamCounted>(registry, LAUNCHES, |tx, e, ev| repo::count_track_stream(tx, &e.track_uid, at(ev, e.at)));
     on::<TrackPublished>(registry, SUGGEST, |tx, e, _| announce_track(tx, &e));

@@ -305,10 +305,17 @@ pub fn announce_caption(title: &str) -> String {
     format!("\"{title}\" is out now — have a listen #newmusic")
 }
 
-/// The newest track and the earlier launches it is compared with (those
-/// published more than 48 hours before it: separate launches, complete).
+/// The newest release's first track, and the earlier launches it is
+/// compared with (those published more than 48 hours before it: separate
+/// launches, complete).
 pub fn newest_track(facts: &Facts) -> Option<(&TrackLaunch, Vec<&TrackLaunch>)> {
-    let newest = facts.tracks.first()?;
+    let latest = facts.tracks.first()?;
+    let newest = facts
+        .tracks
+        .iter()
+        .filter(|t| t.release_uid == latest.release_uid)
+        .min_by_key(|t| t.position)
+        .unwrap_or(latest);
     let earlier =
         facts.tracks.iter().filter(|t| t.published_at + LAUNCH_WINDOW_MS <= newest.published_at).collect::<Vec<_>>();
     Some((newest, earlier))

@@ -23,6 +23,8 @@ pub struct BopLaunch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackLaunch {
     pub track_uid: String,
+    pub release_uid: String,
+    pub position: i64,
     pub title: String,
     pub published_at: i64,
     pub streams_48h: i64,
@@ -95,18 +97,19 @@ pub fn list_complete_bop_launches(
     .collect()
 }
 
-pub fn insert_track_launch(
-    conn: &Connection,
-    track_uid: &str,
-    artist: ArtistId,
-    title: &str,
-    published_at: i64,
-) -> rusqlite::Result<()> {
+pub fn insert_track_launch(conn: &Connection, artist: ArtistId, launch: &TrackLaunch) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO toney_track_launches (track_uid, artist_id, title, published_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (track_uid) DO NOTHING",
+        "INSERT INTO toney_track_launches (track_uid, artist_id, release_uid, position, title, published_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (track_uid) DO NOTHING",
     )?
-    .execute(params![track_uid, artist, title, published_at])?;
+    .execute(params![
+        launch.track_uid,
+        artist,
+        launch.release_uid,
+        launch.position,
+        launch.title,
+        launch.published_at
+    ])?;
     Ok(())
 }
 
@@ -122,11 +125,18 @@ pub fn count_track_stream(conn: &Connection, track_uid: &str, at: i64) -> rusqli
 /// The artist's track launches, newest first (open windows included).
 pub fn list_track_launches(conn: &Connection, artist: ArtistId, limit: usize) -> rusqlite::Result<Vec<TrackLaunch>> {
     conn.prepare_cached(
-        "SELECT track_uid, title, published_at, streams_48h FROM toney_track_launches
-         WHERE artist_id = ?1 ORDER BY published_at DESC, track_uid LIMIT ?2",
+        "SELECT track_uid, release_uid, position, title, published_at, streams_48h FROM toney_track_launches
+         WHERE artist_id = ?1 ORDER BY published_at DESC, position LIMIT ?2",
     )?
     .query_map(params![artist, limit as i64], |r| {
-        Ok(TrackLaunch { track_uid: r.get(0)?, title: r.get(1)?, published_at: r.get(2)?, streams_48h: r.get(3)? })
+        Ok(TrackLaunch {
+            track_uid: r.get(0)?,
+            release_uid: r.get(1)?,
+            position: r.get(2)?,
+            title: r.get(3)?,
+            published_at: r.get(4)?,
+            streams_48h: r.get(5)?,
+        })
     })?
     .collect()
 }
