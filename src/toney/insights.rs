@@ -606,6 +606,8 @@ mod tests {
     fn track(uid: &str, days_ago: i64, streams: i64) -> TrackLaunch {
         TrackLaunch {
             track_uid: uid.into(),
+            release_uid: format!("r-{uid}"),
+            position: 1,
             title: uid.to_uppercase(),
             published_at: NOW - days_ago * DAY,
             streams_48h: streams,
@@ -633,6 +635,13 @@ mod tests {
         let mut h = facts();
         h.tracks = vec![track("new", 1, 40), track("same1", 1, 10), track("same2", 1, 10), track("a", 30, 10)];
         assert!(track_momentum(&h).is_none());
+        // A release's first track speaks for it.
+        let mut album = facts();
+        album.tracks =
+            vec![track("two", 1, 40), track("one", 1, 40), track("a", 30, 10), track("b", 60, 10), track("c", 90, 10)];
+        album.tracks[0].position = 2;
+        album.tracks[1].release_uid = "r-two".into();
+        assert!(track_momentum(&album).unwrap().sentence.starts_with("\"ONE\" is moving"));
     }
 
     fn item(title: &str, gross: i64, sales: i64) -> TopItem {
