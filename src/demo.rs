@@ -317,7 +317,7 @@ fn insert_bops(
 /// (same hour), so each artist has a handful of Tuesday Bops for Toney to
 /// compare; [`insert_engagement`] gives those more views.
 fn toney_pattern(published: i64, n: u32, artists: usize) -> i64 {
-    if (n as usize / artists.max(1)) % 4 != 0 {
+    if !(n as usize / artists.max(1)).is_multiple_of(4) {
         return published;
     }
     let (weekday, _) = crate::toney::repo::weekday_hour(published);
