@@ -133,9 +133,12 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let rebuilt = db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Full, |tx| {
         let mut rebuilt = crate::analytics::rebuild::rebuild(tx, None, analytics.currency())?;
         rebuilt.fans = crate::analytics::loyalty_rebuild::rebuild_loyalty(tx, None, &analytics.loyalty)?;
-        Ok(rebuilt)
+        let launches = crate::toney::rebuild::rebuild_bop_launches(tx)?;
+        Ok((rebuilt, launches))
     })?;
+    let (rebuilt, launches) = rebuilt;
     println!("{} artist-days of analytics snapshots, loyalty of {} fans", rebuilt.days, rebuilt.fans);
+    println!("{launches} Bop launches for Toney (Tuesday Bops get three times the views)");
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()
@@ -288,7 +291,7 @@ fn insert_bops(
                 let clip = &CLIPS[i % CLIPS.len()];
                 let caption = CAPTIONS[i % CAPTIONS.len()];
                 let tag = caption.rsplit('#').next().unwrap_or("demo");
-                let published = now - span + step * i64::from(n);
+                let published = toney_pattern(now - span + step * i64::from(n), n, artists.len());
                 stmt.execute(params![
                     uid(),
                     artists[i % artists.len()].0,
@@ -308,6 +311,22 @@ fn insert_bops(
         tx.commit()?;
     }
     Ok(count)
+}
+
+/// Every fourth Bop of each artist goes up on the Tuesday before its slot
+/// (same hour), so each artist has a handful of Tuesday Bops for Toney to
+/// compare; [`insert_engagement`] gives those more views.
+fn toney_pattern(published: i64, n: u32, artists: usize) -> i64 {
+    if !(n as usize / artists.max(1)).is_multiple_of(4) {
+        return published;
+    }
+    let (weekday, _) = crate::toney::repo::weekday_hour(published);
+    published - (i64::from(weekday) + 6) % 7 * DAY_MS
+}
+
+/// Views a demo Bop gets in its first hours: Tuesday Bops clearly more.
+fn demo_views(published: i64, per_bop: usize) -> usize {
+    if crate::toney::repo::weekday_hour(published).0 == 1 { per_bop * 3 } else { per_bop }
 }
 
 /// Each follow backfills its fan's timeline, as a follow in the app does
@@ -363,6 +382,10 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
                     inserted += like.execute(params![bop, fan, at + 1000])?;
                     view.execute(params![bop, format!("u:{fan}"), at + 500])?;
                 }
+                let viewed = demo_views(at, per_bop);
+                for k in per_bop..viewed {
+                    view.execute(params![bop, format!("demo:{k}"), at + 600 + k as i64 * 60_000])?;
+                }
                 let commented = i64::from(bop % 50 == 0);
                 if commented == 1 {
                     comment.execute(params![uid(), bop, fans[first], at + 2000])?;
@@ -374,13 +397,13 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
                 counts.execute(params![
                     bop,
                     inserted as i64,
-                    per_bop as i64,
+                    viewed as i64,
                     commented,
                     i64::from(tipped),
                     if tipped { 500 } else { 0 }
                 ])?;
                 likes += inserted as u64;
-                views += per_bop as u64;
+                views += viewed as u64;
             }
         }
         tx.commit()?;

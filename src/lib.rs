@@ -28,4 +28,5 @@ pub mod router;
 pub mod shop;
 pub mod startup;
 pub mod telemetry;
+pub mod toney;
 pub mod web;

@@ -8,4 +8,5 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::music::PILLAR,
     &crate::shop::PILLAR,
     &crate::analytics::PILLAR,
+    &crate::toney::PILLAR,
 ];

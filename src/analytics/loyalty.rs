@@ -239,6 +239,47 @@ pub fn average_loyalty(
     })
 }
 
+/// A fan who was engaged and has done nothing for a while.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftedFan {
+    pub display_name: String,
+    /// Points at their last action, and today.
+    pub points_then: i64,
+    pub points_now: i64,
+    pub last_active_at: i64,
+}
+
+/// Fans with no engagement for more than `idle_half_lives` half-lives,
+/// those with the most points left first (Toney's "fans who drifted").
+pub fn drifted_fans(
+    conn: &Connection,
+    artist: ArtistId,
+    weights: &LoyaltyConfig,
+    now: i64,
+    idle_half_lives: f64,
+    limit: usize,
+) -> rusqlite::Result<Vec<DriftedFan>> {
+    let t = half_lives(now, weights);
+    let cutoff = now - (idle_half_lives * f64::from(weights.half_life_days) * 86_400_000.0) as i64;
+    conn.prepare_cached(
+        "SELECT u.display_name, f.loyalty_rank, f.loyalty_at
+         FROM fan_relationships f JOIN users u ON u.id = f.fan_user_id
+         WHERE f.artist_id = ?1 AND f.loyalty_rank IS NOT NULL AND f.loyalty_at < ?2 AND u.deleted_at IS NULL
+         ORDER BY f.loyalty_rank DESC LIMIT ?3",
+    )?
+    .query_map(params![artist, cutoff, limit as i64], |r| {
+        let rank: f64 = r.get(1)?;
+        let at: i64 = r.get(2)?;
+        Ok(DriftedFan {
+            display_name: r.get(0)?,
+            points_then: (rank - half_lives(at, weights)).exp2().round() as i64,
+            points_now: (rank - t).exp2().round() as i64,
+            last_active_at: at,
+        })
+    })?
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

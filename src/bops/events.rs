@@ -12,6 +12,10 @@ pub struct BopPublished {
     /// The stage name at publishing, for followers' notices.
     #[serde(default)]
     pub artist_name: String,
+    /// When it was published (events from before this field: 0, read as
+    /// the event's own time).
+    #[serde(default)]
+    pub at: i64,
 }
 
 impl PlatformEvent for BopPublished {

@@ -79,6 +79,8 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
     let artist_id = artist.id;
     let artist_name = artist.stage_name.clone().unwrap_or_default();
     let video_key = finished.key.as_str().to_owned();
+    // The state's clock: tests move it to publish on other days.
+    let now = state.clock.now_ms();
     state
         .db
         .write(move |tx| {
@@ -97,7 +99,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                 size_bytes: finished.size,
                 track_uid: track.as_deref(),
             };
-            let uid = repo::insert_bop(tx, &new, now_ms())?;
+            let uid = repo::insert_bop(tx, &new, now)?;
             emit(
                 tx,
                 &BopPublished {
@@ -105,6 +107,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     artist_id: artist_id.0,
                     visibility: visibility.as_str().to_owned(),
                     artist_name,
+                    at: now,
                 },
             )?;
             Ok(uid)

@@ -114,19 +114,44 @@ struct NewBopView {
     max_secs: u64,
     /// The artist's published tracks, to tag one: (id, label).
     tracks: Vec<(String, String)>,
+    /// Pre-filled from a suggestion's link (`?caption=…&track=…`).
+    caption: String,
+    track: String,
+    /// Toney's best time to post, when the artist's Bops show one.
+    best_time: Option<crate::toney::Insight>,
+}
+
+/// A suggestion's pre-filled form: shown escaped, checked at publishing.
+#[derive(Deserialize)]
+struct NewBopQuery {
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    track: String,
 }
 
 async fn show_new_bop(
     State(state): State<AppState>,
     page: Page,
     RevenueReady(scope): RevenueReady,
+    Query(query): Query<NewBopQuery>,
 ) -> AppResult<Response> {
     let artist = scope.artist.id;
+    let now = state.clock.now_ms();
+    let (tracks, best_time) = state
+        .db
+        .read(move |c| {
+            Ok((crate::music::tagging::taggable(c, artist)?, crate::toney::insights::best_time(c, artist, now)?))
+        })
+        .await?;
     let view = NewBopView {
         title: "Post a Bop",
         max_bytes: crate::bops::state(&state).config.bops.max_upload_bytes,
         max_secs: crate::bops::state(&state).config.bops.max_duration_secs,
-        tracks: state.db.read(move |c| crate::music::tagging::taggable(c, artist)).await?,
+        tracks,
+        caption: query.caption.chars().take(2200).collect(),
+        track: query.track,
+        best_time,
     };
     Ok(page.render(&state, "bops/new.html", view)?.into_response())
 }

@@ -28,6 +28,10 @@ pub struct StreamCounted {
     pub listener_id: i64,
     pub source: String,
     pub day: String,
+    /// When it was counted (events from before this field: 0, read as the
+    /// event's own time).
+    #[serde(default)]
+    pub at: i64,
 }
 
 impl PlatformEvent for StreamCounted {
@@ -123,6 +127,7 @@ pub async fn report(
                 listener_id: listener.0,
                 source,
                 day,
+                at: now,
             };
             emit(tx, &event)?;
             Ok(PlayOutcome { counted: true })

@@ -50,6 +50,7 @@ mod shop_ui;
 mod smtp_sink;
 mod stripe;
 mod surfaces;
+mod toney;
 mod uploads;
 mod ux;
 mod visibility;

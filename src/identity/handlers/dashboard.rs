@@ -38,6 +38,8 @@ struct DashboardView {
     notifications: Vec<NotificationRow>,
     /// Today's and the week's figures, once the artist is ready to earn.
     figures: Option<crate::analytics::home::Today>,
+    /// Toney's most useful insight, once the artist is ready to earn.
+    insight: Option<crate::toney::Insight>,
 }
 
 pub async fn show_dashboard(
@@ -51,17 +53,21 @@ pub async fn show_dashboard(
     let user_id = user.id;
     let currency = crate::analytics::state(&state).config.currency();
     let now = state.clock.now_ms();
+    let toney = crate::toney::service::setup(&state);
     // One trip to the database for all of it.
-    let (artist, mut notifications, figures) = state
+    let (artist, mut notifications, figures, insight) = state
         .db
         .read(move |c| {
             let artist = repo::find_artist_by_user(c, user_id)?;
             let ready = artist.as_ref().is_some_and(|a| first_incomplete_step(a).is_none());
-            let figures = match &artist {
-                Some(a) if ready => Some(crate::analytics::home::figures(c, a.id, currency, now)?),
-                _ => None,
+            let (figures, insight) = match &artist {
+                Some(a) if ready => (
+                    Some(crate::analytics::home::figures(c, a.id, currency, now)?),
+                    crate::toney::service::top_insight(c, a.id, &toney, now)?,
+                ),
+                _ => (None, None),
             };
-            Ok((artist, list_notifications_for_user(c, user_id.0, 5)?, figures))
+            Ok((artist, list_notifications_for_user(c, user_id.0, 5)?, figures, insight))
         })
         .await?;
     let artist = artist.ok_or(AppError::NotFound)?;
@@ -101,6 +107,7 @@ pub async fn show_dashboard(
         photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
         notifications,
         figures,
+        insight,
     };
     Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
 }

@@ -1,0 +1,156 @@
+//! Toney's event handlers: the launch snapshots (`bop.published`,
+//! `bop.viewed`, `track.published`, `stream.counted`) and the suggestions
+//! (a Bop announcing a new track, "more like this" for a Bop far above the
+//! artist's median, the onboarding greeting). Each handler's writes commit
+//! with its completion record, so one increment per event is exact.
+
+use serde::de::DeserializeOwned;
+
+use super::config::ToneyConfig;
+use super::insights::{self, MIN_GROUP};
+use super::repo::{self, NewMessage};
+use crate::bops::events::{BopPublished, BopViewed};
+use crate::core::ids::ArtistId;
+use crate::db::Tx;
+use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::identity::events::ArtistProfileCompleted;
+use crate::music::streams::StreamCounted;
+use crate::music::tracks::TrackPublished;
+use crate::notify::{NewNotification, notify};
+
+pub const LAUNCHES: &str = "toney.launches";
+pub const SUGGEST: &str = "toney.suggest";
+pub const ONBOARDING: &str = "toney.onboarding";
+
+/// The kind of Toney's notices (not in the notification settings' list:
+/// pushed, never emailed).
+pub const NOTICE_KIND: &str = "toney";
+
+pub fn register(registry: &mut Registry, config: ToneyConfig) {
+    on::<BopPublished>(registry, LAUNCHES, |tx, e, ev| {
+        repo::insert_bop_launch(tx, &e.bop_uid, ArtistId(e.artist_id), at(ev, e.at))
+    });
+    on::<BopViewed>(registry, LAUNCHES, move |tx, e, ev| {
+        let Some((artist, views)) = repo::count_bop_view(tx, &e.bop_uid, at(ev, e.at))? else { return Ok(()) };
+        more_like_this(tx, &e.bop_uid, artist, views, config, at(ev, e.at))
+    });
+    on::<TrackPublished>(registry, LAUNCHES, |tx, e, ev| {
+        let launch = repo::TrackLaunch {
+            track_uid: e.track_uid,
+            release_uid: e.release_uid,
+            position: e.position,
+            title: e.title,
+            published_at: ev.created_at,
+            streams_48h: 0,
+        };
+        repo::insert_track_launch(tx, ArtistId(e.artist_id), &launch)
+    });
+    on::<StreamCounted>(registry, LAUNCHES, |tx, e, ev| repo::count_track_stream(tx, &e.track_uid, at(ev, e.at)));
+    on::<TrackPublished>(registry, SUGGEST, |tx, e, _| announce_track(tx, &e));
+    on::<ArtistProfileCompleted>(registry, ONBOARDING, |tx, e, ev| onboarding(tx, &e, ev.created_at));
+}
+
+fn on<E>(
+    registry: &mut Registry,
+    name: &'static str,
+    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
+) where
+    E: PlatformEvent + DeserializeOwned,
+{
+    registry.on(E::TYPE, name, move |tx, event| {
+        let payload: E = serde_json::from_value(event.payload.clone())?;
+        run(tx, payload, event)?;
+        Ok(())
+    });
+}
+
+/// The fact's own time; events written before it was carried give theirs.
+fn at(event: &StoredEvent, at: i64) -> i64 {
+    if at > 0 { at } else { event.created_at }
+}
+
+/// "Post a Bop announcing <title>": once per release, for its first track
+/// (an album is one announcement), linking to the upload page with the
+/// caption written and the track tagged.
+fn announce_track(tx: &Tx, track: &TrackPublished) -> rusqlite::Result<()> {
+    if track.position != 1 {
+        return Ok(());
+    }
+    let user = crate::identity::service::artist_user_id(tx, ArtistId(track.artist_id))?;
+    let title = format!("Post a Bop announcing {}", track.title);
+    let link = insights::announce_link(&track.track_uid, &insights::announce_caption(&track.title));
+    let notice = NewNotification {
+        user_id: user.0,
+        kind: NOTICE_KIND,
+        title: &title,
+        body: "Toney: a Bop in its first days brings listeners to a new track. The caption is written and the track tagged.",
+        link: Some(&link),
+    };
+    notify(tx, &notice)
+}
+
+/// A Bop whose first-48-hour views pass `more_like_this_factor` times the
+/// artist's median launch (over at least [`MIN_GROUP`] finished launches)
+/// brings one "more like this" suggestion.
+fn more_like_this(
+    tx: &Tx,
+    bop_uid: &str,
+    artist: ArtistId,
+    views: i64,
+    config: ToneyConfig,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let factor = i64::from(config.more_like_this_factor);
+    if views < factor {
+        return Ok(());
+    }
+    let earlier: Vec<i64> = repo::list_complete_bop_launches(tx, artist, now, 60)?
+        .into_iter()
+        .filter(|l| l.bop_uid != bop_uid)
+        .map(|l| l.views_48h)
+        .collect();
+    if earlier.len() < MIN_GROUP {
+        return Ok(());
+    }
+    let median = insights::median(&earlier);
+    if median < 1.0 || (views as f64) <= median * factor as f64 || !repo::mark_suggested(tx, bop_uid, now)? {
+        return Ok(());
+    }
+    let caption = crate::bops::service::caption_of(tx, bop_uid)?.unwrap_or_default();
+    let what = if caption.trim().is_empty() { "Your latest Bop".to_owned() } else { format!("\"{}\"", caption.trim()) };
+    let title = format!("{what} is taking off — post more like it");
+    let body = format!(
+        "Toney: {views} views in its first 48 hours, over {factor}× your median launch of {} ({} Bops).",
+        insights::number(median),
+        earlier.len()
+    );
+    let user = crate::identity::service::artist_user_id(tx, artist)?;
+    notify(
+        tx,
+        &NewNotification {
+            user_id: user.0,
+            kind: NOTICE_KIND,
+            title: &title,
+            body: &body,
+            link: Some("/studio/bops/new"),
+        },
+    )
+}
+
+/// The onboarding conversation: Toney says hello in `/toney`.
+fn onboarding(tx: &Tx, completed: &ArtistProfileCompleted, now: i64) -> rusqlite::Result<()> {
+    let Some(artist) = crate::identity::service::artist_by_uid(tx, &completed.artist_uid)? else { return Ok(()) };
+    let session = repo::open_session(tx, artist.id, "onboarding", now)?;
+    let name = completed.stage_name.trim();
+    let body = format!(
+        "Hi {}! I'm Toney. I read your numbers — Bops, music, shop, tips and fans — and tell you one useful thing to do next, with the evidence. \
+         Once payouts are connected, post your first Bop: after a few, I can tell you which day and hour your fans watch most.",
+        if name.is_empty() { "there" } else { name }
+    );
+    repo::insert_message(
+        tx,
+        session,
+        &NewMessage { author: "toney", body: &body, action: Some(("Post your first Bop", "/studio/bops/new")) },
+        now,
+    )
+}

@@ -1,0 +1,78 @@
+//! Toney's use cases: the insights and conversation of the signed-in
+//! artist, a question answered, the conversation cleared. Every read and
+//! write takes the artist from the session's scope, never from the request.
+
+use super::chat;
+use super::insights::{self, Insight, Setup};
+use super::repo::{self, MessageRow, NewMessage};
+use crate::app::AppState;
+use crate::core::ids::ArtistId;
+use crate::error::{AppError, AppResult};
+use crate::web::text::{Lines, clean_text};
+
+pub fn setup(state: &AppState) -> Setup {
+    let analytics = crate::analytics::state(state);
+    Setup { currency: analytics.config.currency(), loyalty: analytics.config.loyalty }
+}
+
+/// The artist's insights and the newest messages of their conversation.
+pub async fn conversation(state: &AppState, artist: ArtistId) -> AppResult<(Vec<Insight>, Vec<MessageRow>)> {
+    let (setup, now) = (setup(state), state.clock.now_ms());
+    let limit = super::state(state).config.history_messages as usize;
+    state
+        .db
+        .read(move |c| Ok((insights::for_artist(c, artist, &setup, now)?, repo::list_messages(c, artist, limit)?)))
+        .await
+        .map_err(AppError::from)
+}
+
+/// A message as typed, checked: trimmed, not empty, not too long, no
+/// control characters. Bad input is refused before anything is stored.
+pub fn parse_message(raw: &str, max_chars: u32) -> AppResult<String> {
+    let text = clean_text(raw, Lines::Multi).map_err(|e| AppError::invalid("message", e))?;
+    if text.is_empty() {
+        return Err(AppError::invalid("message", "Ask Toney something, like \"when should I post?\"."));
+    }
+    let n = text.chars().count();
+    if n > max_chars as usize {
+        return Err(AppError::invalid(
+            "message",
+            format!("Keep questions to {max_chars} characters (this one has {n})."),
+        ));
+    }
+    Ok(text)
+}
+
+/// Stores the artist's question and Toney's answer, in one transaction.
+pub async fn ask(state: &AppState, artist: ArtistId, raw: &str) -> AppResult<()> {
+    let message = parse_message(raw, super::state(state).config.max_message_chars)?;
+    let (setup, now) = (setup(state), state.clock.now_ms());
+    state
+        .db
+        .write(move |tx| {
+            let facts = insights::load(tx, artist, &setup, now)?;
+            let answer = chat::answer(&message, &facts);
+            let session = repo::open_session(tx, artist, "chat", now)?;
+            repo::insert_message(tx, session, &NewMessage { author: "artist", body: &message, action: None }, now)?;
+            let action = answer.action.as_ref().map(|(label, link)| (label.as_str(), link.as_str()));
+            repo::insert_message(tx, session, &NewMessage { author: "toney", body: &answer.body, action }, now)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Soft-deletes the artist's conversation (kept, no longer shown).
+pub async fn clear(state: &AppState, artist: ArtistId) -> AppResult<()> {
+    let now = state.clock.now_ms();
+    state.db.write(move |tx| Ok(repo::soft_delete_session(tx, artist, now).map(|_| ())?)).await
+}
+
+/// The top insight, for the dashboard (inside its own read).
+pub fn top_insight(
+    conn: &rusqlite::Connection,
+    artist: ArtistId,
+    setup: &Setup,
+    now: i64,
+) -> rusqlite::Result<Option<Insight>> {
+    Ok(insights::for_artist(conn, artist, setup, now)?.into_iter().next())
+}
