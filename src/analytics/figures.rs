@@ -171,25 +171,8 @@ pub fn periods(conn: &Connection, artist: ArtistId, year: &str, month: &str) -> 
         .flat_map(|when| COLUMNS.iter().map(move |c| format!("coalesce(sum(CASE WHEN {when} THEN {c} END), 0)")))
         .collect::<Vec<_>>()
         .join(", ");
-    conn.prepare_cached(&format!("SELECT {sums} FROM artist_analytics_monthly WHERE artist_id = ?1"))?.query_row(
-        params![artist, year, month],
-        |r| {
-            let money = |at: usize| -> rusqlite::Result<Money> {
-                let g = |i: usize| r.get::<_, i64>(at + i);
-                Ok(Money {
-                    tips: g(0)?,
-                    royalties: g(1)?,
-                    shop: g(2)?,
-                    refunds: g(3)?,
-                    fees: g(4)?,
-                    splits: g(5)?,
-                    net: g(6)?,
-                    payouts: g(7)?,
-                })
-            };
-            Ok([money(0)?, money(8)?, money(16)?])
-        },
-    )
+    conn.prepare_cached(&format!("SELECT {sums} FROM artist_analytics_monthly WHERE artist_id = ?1"))?
+        .query_row(params![artist, year, month], |r| Ok([money_at(r, 0)?, money_at(r, 8)?, money_at(r, 16)?]))
 }
 
 /// A Bop, track or product and what it earned.

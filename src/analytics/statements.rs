@@ -183,6 +183,11 @@ pub fn find(conn: &Connection, artist: ArtistId, month: &str) -> rusqlite::Resul
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
+fn has_figures(conn: &Connection, artist: ArtistId, month: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM artist_analytics_monthly WHERE artist_id = ?1 AND month = ?2")?
+        .exists(params![artist, month])
+}
+
 fn list_months(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Vec<(String, i64)>> {
     conn.prepare_cached(
         "SELECT month, created_at FROM monthly_statements WHERE artist_id = ?1 ORDER BY month DESC LIMIT 120",
@@ -274,7 +279,20 @@ async fn issue_on_demand(
         state.config.server.public_url.as_str().trim_end_matches('/').to_owned(),
     );
     let currency = analytics(&state).config.currency();
-    state.db.write::<_, AppError, _>(move |tx| issue(tx, artist, &email, month, currency, &url)).await?;
+    state
+        .db
+        .write::<_, AppError, _>(move |tx| {
+            // Only months with figures: a form post must not mint (and email)
+            // a statement for every month since 1900.
+            if find(tx, artist, &month.key())?.is_none() && !has_figures(tx, artist, &month.key())? {
+                return Err(AppError::invalid(
+                    "month",
+                    format!("Nothing was earned or recorded in {}: there is no statement to make.", month.name()),
+                ));
+            }
+            issue(tx, artist, &email, month, currency, &url).map(|_| ())
+        })
+        .await?;
     Ok(Redirect::to(&format!("/dashboard/statements/{}", month.key())).into_response())
 }
 

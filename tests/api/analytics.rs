@@ -406,6 +406,11 @@ async fn monthly_statements_are_issued_once_kept_and_emailed() {
         assert_eq!(page.status, 422, "{bad}: {}", page.body);
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM monthly_statements"), 0);
+    // A month with nothing in it: no statement, no email.
+    let empty = browser.post_form("/dashboard/statements", &[("month", "2020-01")]).await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert!(empty.body.contains("Nothing was earned or recorded in January 2020"), "{}", empty.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM monthly_statements"), 0);
 
     // Into next month, the job issues last month's statement, once.
     let today = chrono::Utc::now().date_naive();
@@ -420,6 +425,10 @@ async fn monthly_statements_are_issued_once_kept_and_emailed() {
     let csv = browser.get(&format!("/dashboard/statements/{this_month}.csv")).await;
     assert!(csv.body.starts_with("line,amount,currency\nBops tips,5.00,USD\n"), "{}", csv.body);
     assert!(browser.get("/dashboard/statements").await.body.contains(&this_month));
+    // On demand, a month that has its statement gets that one, not another.
+    let again = browser.post_form("/dashboard/statements", &[("month", &this_month)]).await;
+    assert_eq!((again.status, again.redirect()), (303, format!("/dashboard/statements/{this_month}").as_str()));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM monthly_statements"), 1);
     let mails = app.mails();
     assert!(mails.iter().any(|m| m.contains("Your Boptone statement for") && m.contains("$5.00")), "{mails:?}");
     // Frozen: later money does not change an issued statement.
