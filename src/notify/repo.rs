@@ -1,7 +1,6 @@
 //! SQL of notifications.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 pub mod feed;
 pub mod prefs;
@@ -21,40 +20,6 @@ pub fn insert_notification(conn: &Connection, new: &NewNotification<'_>, now: i6
         params![new.user_id, new.kind, new.title, new.body, new.link, now],
     )?;
     Ok(())
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NotificationRow {
-    pub id: i64,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub link: Option<String>,
-    pub created_at: i64,
-    pub unread: bool,
-}
-
-pub fn list_notifications_for_user(
-    conn: &Connection,
-    user_id: i64,
-    limit: usize,
-) -> rusqlite::Result<Vec<NotificationRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, title, body, link, created_at, read_at IS NULL FROM notifications
-         WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![user_id, limit as i64], |r| {
-        Ok(NotificationRow {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            title: r.get(2)?,
-            body: r.get(3)?,
-            link: r.get(4)?,
-            created_at: r.get(5)?,
-            unread: r.get(6)?,
-        })
-    })?;
-    rows.collect()
 }
 
 /// One email waiting in the outbox.

@@ -14,7 +14,7 @@ use crate::identity::domain::{Role, SOCIAL_NETWORKS};
 use crate::identity::gate::{Step, first_incomplete_step, is_step_done};
 use crate::identity::repo::{self, ArtistRow};
 use crate::media::MediaKey;
-use crate::notify::repo::{NotificationRow, list_notifications_for_user};
+use crate::notify::repo::feed::{FeedItem as NotificationRow, list_feed_page};
 use crate::web::page::Page;
 
 #[derive(Serialize)]
@@ -67,7 +67,7 @@ pub async fn show_dashboard(
                 ),
                 _ => (None, None),
             };
-            Ok((artist, list_notifications_for_user(c, user_id.0, 5)?, figures, insight))
+            Ok((artist, list_feed_page(c, user_id.0, None, 5)?, figures, insight))
         })
         .await?;
     let artist = artist.ok_or(AppError::NotFound)?;
