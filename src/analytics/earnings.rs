@@ -160,7 +160,7 @@ async fn show_earnings(
     let app = state.clone();
     let (sums, series, tops, payouts) = state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             let periods = figures::periods(c, artist, &year_start, &this_month)?;
             let series = figures::net_series(c, artist, by, &series_range.0, &series_range.1)?;
             let tops = [

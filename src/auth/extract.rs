@@ -29,7 +29,7 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 async fn find_user(state: &AppState, table: TokenTable, token: Option<String>) -> Result<Option<AuthUser>, AppError> {
     let Some(token) = token else { return Ok(None) };
     let hash = hash_token(&token);
-    Ok(state.db.read(move |c| repo::find_token_user(c, table, &hash, now_ms())).await?)
+    Ok(state.db.read_now(move |c| repo::find_token_user(c, table, &hash, now_ms())).await?)
 }
 
 /// The user of this request's surface, cached in the request so several

@@ -166,6 +166,24 @@ impl Db {
         tokio::task::spawn_blocking(move || db.read_blocking(f)).await.map_err(|_| DbError::Panicked)?
     }
 
+    /// Runs `f` right here, on the async worker, when a reader is free at
+    /// once; otherwise as [`Db::read`]. For the reads a request makes on
+    /// every page — its session, a profile, a counter, one page of rows by
+    /// an index — which take microseconds: handing each to a blocking thread
+    /// cost two context switches, more than the read (a third of an
+    /// earnings page's time went to the kernel switching threads). Anything
+    /// that may walk many rows stays on [`Db::read`].
+    pub async fn read_now<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if let Some(conn) = self.inner.readers.try_get() {
+            return Ok(f(&conn)?);
+        }
+        self.read(f).await
+    }
+
     pub fn read_blocking<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> rusqlite::Result<T>,

@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for ArtistScope {
             return Err(AppError::Forbidden("This page is for artists.".into()));
         }
         let user_id = user.id;
-        let artist = state.db.read(move |c| repo::find_artist_by_user(c, user_id)).await?;
+        let artist = state.db.read_now(move |c| repo::find_artist_by_user(c, user_id)).await?;
         let artist = artist.ok_or_else(|| AppError::Forbidden("This account has no artist profile.".into()))?;
         Ok(ArtistScope { user, artist })
     }

@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Page {
             Some(u) => {
                 let id = u.id.0;
                 let unread_notifications =
-                    state.db.read(move |c| crate::notify::repo::feed::unread_count(c, id)).await?;
+                    state.db.read_now(move |c| crate::notify::repo::feed::unread_count(c, id)).await?;
                 Some(PageUser { email: u.email, role: u.role.as_str(), unread_notifications })
             }
             None => None,

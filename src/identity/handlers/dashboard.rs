@@ -184,7 +184,7 @@ pub async fn show_profile(
     Path(handle): Path<String>,
 ) -> AppResult<Response> {
     let lookup = handle.to_lowercase();
-    let artist = state.db.read(move |c| repo::find_artist_by_handle(c, &lookup)).await?;
+    let artist = state.db.read_now(move |c| repo::find_artist_by_handle(c, &lookup)).await?;
     let artist = artist.filter(|a| a.onboarding_completed && !a.suspended).ok_or(AppError::NotFound)?;
     let stage_name = artist.stage_name.clone().unwrap_or_default();
     let links = SOCIAL_NETWORKS
