@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::figures::{self, Bucket, Money as Figures, TopItem};
 use super::payouts::{self, PayoutSummary};
-use super::{chart, export, state as analytics};
+use super::{chart, export, memo, state as analytics};
 use crate::app::AppState;
 use crate::config::PaymentsProvider;
+use crate::core::ids::ArtistId;
 use crate::core::{Currency, Money};
 use crate::error::{AppError, AppResult};
 use crate::identity::session::ArtistScope;
@@ -58,7 +59,6 @@ struct Top {
 
 #[derive(Serialize)]
 struct EarningsView {
-    title: &'static str,
     currency: &'static str,
     sandbox: bool,
     periods: Vec<Period>,
@@ -145,13 +145,39 @@ async fn show_earnings(
 ) -> AppResult<Response> {
     let by = Bucket::parse(query.by.as_deref())
         .ok_or_else(|| AppError::BadRequest("Group the chart by day, week or month.".into()))?;
+    let artist = scope.artist.id;
     let now = state.clock.now_ms();
-    let day = today(now);
+    let stripe = payouts::provider_balance(&state, scope.artist.connect_account.as_deref()).await;
+    let version = state.db.read_now(move |c| memo::version(c, artist)).await?;
+    let drawn = memo::Drawn {
+        version,
+        day: today(now),
+        stripe_silent: matches!(stripe, Some(Err(()))),
+        stripe_balance: stripe.and_then(Result::ok),
+    };
+    let memo = &analytics(&state).pages;
+    let figures = match memo.get(&(artist, by.as_str()), &drawn) {
+        Some(html) => html,
+        None => {
+            let html: std::sync::Arc<str> = draw(&state, artist, by, now, &drawn).await?.into();
+            memo.put((artist, by.as_str()), drawn, html.clone());
+            html
+        }
+    };
+    let view =
+        minijinja::context! { title => "Earnings", figures => minijinja::Value::from_safe_string(figures.to_string()) };
+    Ok(page.render(&state, "analytics/earnings.html", view)?.into_response())
+}
+
+/// The page's figures, drawn: the periods, the chart, the top earners, the
+/// payouts and the export form.
+async fn draw(state: &AppState, artist: ArtistId, by: Bucket, now: i64, drawn: &memo::Drawn) -> AppResult<String> {
+    let day = drawn.day;
     let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let this_month = day.format("%Y-%m").to_string();
     let year_start = format!("{}-01", day.year());
     let (chart_from, labels) = buckets(by, day);
-    let (artist, to) = (scope.artist.id, ymd(day));
+    let to = ymd(day);
     let series_range = match by {
         Bucket::Month => (chart_from.format("%Y-%m").to_string(), this_month.clone()),
         _ => (ymd(chart_from), to.clone()),
@@ -172,8 +198,7 @@ async fn show_earnings(
             Ok((periods, series, tops, payouts))
         })
         .await?;
-    let currency = analytics(&state).config.currency();
-    let stripe = payouts::provider_balance(&state, scope.artist.connect_account.as_deref()).await;
+    let currency = analytics(state).config.currency();
     let points: Vec<(String, i64)> = labels
         .iter()
         .map(|label| {
@@ -183,7 +208,6 @@ async fn show_earnings(
         .collect();
     let [top_bops, top_tracks, top_products] = tops;
     let view = EarningsView {
-        title: "Earnings",
         currency: currency.code(),
         sandbox,
         empty: sums[0] == Figures::default(),
@@ -199,10 +223,10 @@ async fn show_earnings(
         top_tracks: top(top_tracks, currency),
         top_products: top(top_products, currency),
         payouts,
-        stripe_silent: matches!(stripe, Some(Err(()))),
-        stripe_balance: stripe.and_then(Result::ok),
+        stripe_silent: drawn.stripe_silent,
+        stripe_balance: drawn.stripe_balance.clone(),
         csv_from: ymd(day.with_day(1).unwrap_or(day)),
         csv_to: ymd(day),
     };
-    Ok(page.render(&state, "analytics/earnings.html", view)?.into_response())
+    Ok(state.views.render("analytics/earnings_figures.html", view)?.0)
 }

@@ -2,14 +2,17 @@
 //! earn: what they made, and who watched, followed and listened — today
 //! and over the last seven days. Two sums over the snapshots.
 
-use chrono::Days;
+use chrono::{Days, NaiveDate};
 use rusqlite::Connection;
 use serde::Serialize;
 
 use super::earnings::{show, today};
 use super::figures;
+use crate::app::AppState;
 use crate::core::Currency;
 use crate::core::ids::ArtistId;
+use crate::core::memo::Memo;
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
@@ -25,6 +28,31 @@ pub struct Figures {
 pub struct Today {
     pub today: Figures,
     pub week: Figures,
+}
+
+/// Artists whose figures are kept; past this the memo starts over.
+const KEPT: usize = 4096;
+
+/// Today's figures per artist, under the figures' version and the day.
+pub type HomeMemo = Memo<ArtistId, (i64, NaiveDate), Today>;
+
+pub fn home_memo() -> HomeMemo {
+    Memo::new(KEPT, None)
+}
+
+/// Today's figures, summed again only when they changed (`version`, the
+/// artist's figures version) or the day turned.
+pub async fn today_figures(state: &AppState, artist: ArtistId, version: i64) -> AppResult<Today> {
+    let now = state.clock.now_ms();
+    let currency = super::state(state).config.currency();
+    let stamp = (version, today(now));
+    let memo = &super::state(state).home;
+    if let Some(figures) = memo.get(&artist, &stamp) {
+        return Ok(figures);
+    }
+    let figures = state.db.read_now(move |c| self::figures(c, artist, currency, now)).await?;
+    memo.put(artist, stamp, figures.clone());
+    Ok(figures)
 }
 
 pub fn figures(conn: &Connection, artist: ArtistId, currency: Currency, now: i64) -> rusqlite::Result<Today> {

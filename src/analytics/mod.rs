@@ -12,6 +12,7 @@ pub mod figures;
 pub mod home;
 pub mod loyalty;
 pub mod loyalty_rebuild;
+pub mod memo;
 pub mod payouts;
 pub mod payouts_repo;
 pub mod rebuild;
@@ -34,7 +35,14 @@ pub struct AnalyticsState {
     pub config: AnalyticsConfig,
     /// Connected accounts' balances at Stripe, kept a minute.
     pub balances: payouts::BalanceCache,
+    /// The earnings pages as last drawn.
+    pub pages: memo::PageMemo,
+    /// The dashboard home's figures.
+    pub home: home::HomeMemo,
 }
+
+/// The UTC day of a moment, as the snapshots count days.
+pub use earnings::today as earnings_day;
 
 pub fn state(state: &AppState) -> &AnalyticsState {
     state.substate::<AnalyticsState>()
@@ -60,7 +68,12 @@ impl Pillar for AnalyticsPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = AnalyticsConfig::from_config(install.config)?;
         install.settlers.on_payout(payouts::on_stripe_payout);
-        install.substates.insert(AnalyticsState { config, balances: payouts::BalanceCache::default() });
+        install.substates.insert(AnalyticsState {
+            config,
+            balances: payouts::BalanceCache::default(),
+            pages: memo::page_memo(),
+            home: home::home_memo(),
+        });
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod ids;
+pub mod memo;
 pub mod money;
 pub mod uid;
 

@@ -27,6 +27,8 @@ pub use insights::Insight;
 /// Toney's share of the application state.
 pub struct ToneyState {
     pub config: ToneyConfig,
+    /// The dashboard's top insight per artist, kept a minute.
+    pub top_insights: service::TopInsightMemo,
 }
 
 pub fn state(state: &AppState) -> &ToneyState {
@@ -52,7 +54,7 @@ impl Pillar for ToneyPillar {
 
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = ToneyConfig::from_config(install.config)?;
-        install.substates.insert(ToneyState { config });
+        install.substates.insert(ToneyState { config, top_insights: service::top_insight_memo() });
         Ok(())
     }
 

@@ -6,7 +6,10 @@ use super::chat;
 use super::insights::{self, Insight, Setup};
 use super::repo::{self, MessageRow, NewMessage};
 use crate::app::AppState;
+use std::time::Duration;
+
 use crate::core::ids::ArtistId;
+use crate::core::memo::Memo;
 use crate::error::{AppError, AppResult};
 use crate::web::text::{Lines, clean_text};
 
@@ -67,12 +70,32 @@ pub async fn clear(state: &AppState, artist: ArtistId) -> AppResult<()> {
     state.db.write(move |tx| Ok(repo::soft_delete_session(tx, artist, now).map(|_| ())?)).await
 }
 
-/// The top insight, for the dashboard (inside its own read).
-pub fn top_insight(
-    conn: &rusqlite::Connection,
-    artist: ArtistId,
-    setup: &Setup,
-    now: i64,
-) -> rusqlite::Result<Option<Insight>> {
-    Ok(insights::for_artist(conn, artist, setup, now)?.into_iter().next())
+/// The dashboard's top insights, per artist, under the figures' version
+/// and the day.
+pub type TopInsightMemo = Memo<ArtistId, (i64, chrono::NaiveDate), Option<Insight>>;
+
+/// Artists whose top insight is kept; past this the memo starts over.
+const TOP_INSIGHTS_KEPT: usize = 4096;
+/// How long a top insight is shown before it is worked out again, when
+/// the artist's figures have not changed. Its facts — launches over 48
+/// hours, monthly sums, loyalty that fades over weeks — move slowly; working
+/// it out on every visit made the dashboard the slowest page.
+const TOP_INSIGHT_AGE: Duration = Duration::from_secs(60);
+
+pub fn top_insight_memo() -> TopInsightMemo {
+    Memo::new(TOP_INSIGHTS_KEPT, Some(TOP_INSIGHT_AGE))
+}
+
+/// The top insight, for the dashboard: worked out again when the artist's
+/// figures change (`figures_version`), the day turns, or a minute passed.
+pub async fn top_insight(state: &AppState, artist: ArtistId, figures_version: i64) -> AppResult<Option<Insight>> {
+    let (setup, now) = (setup(state), state.clock.now_ms());
+    let stamp = (figures_version, crate::analytics::earnings_day(now));
+    let memo = &super::state(state).top_insights;
+    if let Some(insight) = memo.get(&artist, &stamp) {
+        return Ok(insight);
+    }
+    let insight = state.db.read(move |c| Ok(insights::for_artist(c, artist, &setup, now)?.into_iter().next())).await?;
+    memo.put(artist, stamp, insight.clone());
+    Ok(insight)
 }

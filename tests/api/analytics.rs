@@ -213,10 +213,19 @@ async fn the_dashboard_equals_a_direct_sum_and_rebuild_reproduces_the_handlers_e
             tx.execute("DELETE FROM artist_item_earnings", [])
         })
         .unwrap();
+    // The page drawn before is not served again: any write to the figures
+    // (here a plain UPDATE, below the rebuild in another process) moves the
+    // version the drawn page was kept under.
+    let broken = browser.get("/dashboard/earnings").await;
+    assert_eq!(card_cents(&broken.body, "All time", "net"), 0);
+    assert!(!broken.body.contains("Night drive"), "the earnings per item were deleted");
     let output = run(boptone().args(["analytics", "rebuild"]).arg("--data-dir").arg(app.data_dir()));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("rebuilt"), "{}", stdout(&output));
     assert_eq!(snapshots(&app), built);
+    let rebuilt = browser.get("/dashboard/earnings").await;
+    assert_eq!(card_cents(&rebuilt.body, "All time", "net"), net_before - 2500 + 250);
+    assert!(rebuilt.body.contains("Night drive"));
     let artist_uid = count_text(&app, "SELECT uid FROM artist_profiles");
     let one =
         run(boptone().args(["analytics", "rebuild", "--artist", &artist_uid]).arg("--data-dir").arg(app.data_dir()));

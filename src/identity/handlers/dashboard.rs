@@ -51,26 +51,26 @@ pub async fn show_dashboard(
         return Ok(Redirect::to(home_for(user.role)).into_response());
     }
     let user_id = user.id;
-    let currency = crate::analytics::state(&state).config.currency();
-    let now = state.clock.now_ms();
-    let toney = crate::toney::service::setup(&state);
-    // One trip to the database for all of it.
-    let (artist, mut notifications, figures, insight) = state
+    let (artist, mut notifications, version) = state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             let artist = repo::find_artist_by_user(c, user_id)?;
-            let ready = artist.as_ref().is_some_and(|a| first_incomplete_step(a).is_none());
-            let (figures, insight) = match &artist {
-                Some(a) if ready => (
-                    Some(crate::analytics::home::figures(c, a.id, currency, now)?),
-                    crate::toney::service::top_insight(c, a.id, &toney, now)?,
-                ),
-                _ => (None, None),
+            let version = match &artist {
+                Some(a) => crate::analytics::memo::version(c, a.id)?,
+                None => 0,
             };
-            Ok((artist, list_feed_page(c, user_id.0, None, 5)?, figures, insight))
+            Ok((artist, list_feed_page(c, user_id.0, None, 5)?, version))
         })
         .await?;
     let artist = artist.ok_or(AppError::NotFound)?;
+    let (figures, insight) = if first_incomplete_step(&artist).is_some() {
+        (None, None)
+    } else {
+        (
+            Some(crate::analytics::home::today_figures(&state, artist.id, version).await?),
+            crate::toney::service::top_insight(&state, artist.id, version).await?,
+        )
+    };
     notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
     let subscribed = artist.subscription_status.is_some_and(|s| s.is_open());
     let checklist = vec![
