@@ -15,7 +15,7 @@ pub async fn media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<G
     let key = key.as_str().to_owned();
     state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             if let Some((visibility, content_type)) = repo::find_video_access(c, &key)? {
                 return Ok(Some(Grant { audience: audience(&visibility), content_type }));
             }

@@ -355,25 +355,49 @@ pub fn remove_from_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId)
     if removed > 0 { timeline_grew(conn, fan, -(removed as i64)) } else { Ok(()) }
 }
 
-/// A page of the artist's own Bops, newest first, strictly older than
-/// `before` (`(published_at, id)`): an ordered walk of `bops_by_artist`.
+/// A Bop as the studio lists it: what the artist manages, without the
+/// artist (it is theirs) or a fan's like.
+#[derive(Debug, Clone)]
+pub struct StudioRow {
+    pub uid: String,
+    pub caption: String,
+    pub visibility: String,
+    pub poster_key: Option<String>,
+    pub view_count: i64,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub tip_count: i64,
+    pub tip_total_minor: i64,
+}
+
+/// A page of the artist's own Bops, newest first, before `(published_at,
+/// id)`: one walk of `bops_by_artist` and the rows it names.
 pub fn list_bops_for_artist(
     conn: &Connection,
     artist: ArtistId,
     before: Option<(i64, i64)>,
     limit: usize,
-) -> rusqlite::Result<Vec<BopRow>> {
-    // The limit is written into the SQL, not bound: SQLite compiles a
-    // statement again whenever a bound LIMIT is rebound, even to the same
-    // value, which undid the statement cache on every page.
-    let sql = format!(
-        "{BOP_SELECT} WHERE b.artist_id = ?2 AND b.deleted_at IS NULL AND (b.published_at, b.id) < (?3, ?4)
-         ORDER BY b.published_at DESC, b.id DESC LIMIT {limit}"
-    );
+) -> rusqlite::Result<Vec<StudioRow>> {
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![None::<i64>, artist.0, published_at, id], bop_row)?;
-    rows.collect()
+    conn.prepare_cached(
+        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor
+         FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
+         ORDER BY published_at DESC, id DESC LIMIT ?4",
+    )?
+    .query_map(params![artist.0, published_at, id, limit as i64], |r| {
+        Ok(StudioRow {
+            uid: r.get(0)?,
+            caption: r.get(1)?,
+            visibility: r.get(2)?,
+            poster_key: r.get(3)?,
+            view_count: r.get(4)?,
+            like_count: r.get(5)?,
+            comment_count: r.get(6)?,
+            tip_count: r.get(7)?,
+            tip_total_minor: r.get(8)?,
+        })
+    })?
+    .collect()
 }
 
 /// Where the artist's own (not deleted) Bop `uid` sits in their list.

@@ -117,7 +117,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
 
 pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> AppResult<BopRow> {
     let uid = uid.to_owned();
-    state.db.read(move |c| repo::find_visible_bop(c, &uid, viewer)).await?.ok_or(AppError::NotFound)
+    state.db.read_now(move |c| repo::find_visible_bop(c, &uid, viewer)).await?.ok_or(AppError::NotFound)
 }
 
 /// A Bop fans may see, as the app shows it (with its tagged track).
@@ -125,7 +125,7 @@ pub async fn show_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> Ap
     let uid = uid.to_owned();
     let (row, tracks) = state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             let Some(row) = repo::find_visible_bop(c, &uid, viewer)? else { return Ok(None) };
             let tracks = super::views::tracks_of(c, std::slice::from_ref(&row))?;
             Ok(Some((row, tracks)))
@@ -170,7 +170,7 @@ pub async fn feed(state: &AppState, viewer: UserId, cursor: Option<&str>, limit:
     let start = parse_cursor(cursor)?;
     let (rows, next, tracks) = state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             let (rows, next) = feed_rows(c, viewer, start, limit)?;
             let tracks = super::views::tracks_of(c, &rows)?;
             Ok((rows, next, tracks))
@@ -239,7 +239,7 @@ pub async fn list_comments(
     let limit = limit.clamp(1, 100);
     state
         .db
-        .read(move |c| match repo::find_visible_bop(c, &uid, Some(viewer))? {
+        .read_now(move |c| match repo::find_visible_bop(c, &uid, Some(viewer))? {
             Some(bop) => repo::list_comments(c, bop.id, after, limit).map(Some),
             None => Ok(None),
         })
@@ -394,7 +394,7 @@ pub async fn record_view(
 pub const STUDIO_PAGE: usize = 24;
 
 pub struct StudioPage {
-    pub rows: Vec<BopRow>,
+    pub rows: Vec<repo::StudioRow>,
     /// The `after` of the next page: the last Bop's id, when there are more.
     pub next: Option<String>,
 }
@@ -405,7 +405,7 @@ pub async fn studio_list(state: &AppState, artist: &ArtistRow, after: Option<Str
     let id = artist.id;
     state
         .db
-        .read(move |c| {
+        .read_now(move |c| {
             let before = match after.filter(|a| !a.is_empty()) {
                 Some(uid) => match repo::find_bop_position(c, id, &uid)? {
                     Some(position) => Some(position),

@@ -28,6 +28,7 @@ use crate::identity::RevenueReady;
 use crate::media::MediaKey;
 use crate::web::money::format_money;
 use crate::web::page::Page;
+use crate::web::views::plural;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,11 +51,11 @@ struct StudioBop {
     poster_url: Option<String>,
     caption: String,
     visibility: String,
-    views: i64,
-    likes: i64,
-    comments: i64,
-    tip_count: i64,
+    /// "1,204 views · 31 likes · 2 comments · $5.00 in 1 tip", written
+    /// here once rather than by four filters per row in the template.
+    stats: String,
     tips: String,
+    tip_count: String,
 }
 
 #[derive(Serialize)]
@@ -89,16 +90,20 @@ async fn show_studio(
             let audience = super::views::audience(&row.visibility);
             let poster_url =
                 row.poster_key.as_deref().and_then(MediaKey::parse).map(|key| state.media.link(&key, audience));
+            let stats = format!(
+                "{} · {} · {}",
+                plural(row.view_count, "view", "views"),
+                plural(row.like_count, "like", "likes"),
+                plural(row.comment_count, "comment", "comments"),
+            );
             StudioBop {
                 tips: format_money(row.tip_total_minor, currency),
+                stats,
+                tip_count: plural(row.tip_count, "tip", "tips"),
                 poster_url,
                 id: row.uid,
                 caption: row.caption,
                 visibility: row.visibility,
-                views: row.view_count,
-                likes: row.like_count,
-                comments: row.comment_count,
-                tip_count: row.tip_count,
             }
         })
         .collect();

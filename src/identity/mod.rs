@@ -108,7 +108,7 @@ impl Pillar for IdentityPillar {
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(async move {
             let photo = key.as_str().to_owned();
-            let is_photo = state.db.read(move |c| repo::is_profile_photo(c, &photo)).await?;
+            let is_photo = state.db.read_now(move |c| repo::is_profile_photo(c, &photo)).await?;
             Ok(is_photo.then(|| Grant { audience: Audience::Public, content_type: "image/jpeg".into() }))
         })
     }

@@ -99,7 +99,7 @@ impl Pillar for MusicPillar {
             let lookup = key.as_str().to_owned();
             let found = state
                 .db
-                .read(move |c| {
+                .read_now(move |c| {
                     // Streams are asked for most: their lookup goes first.
                     let owner = match repo::find_track_media(c, &lookup)? {
                         Some(found) => Some(found),

@@ -120,7 +120,7 @@ impl Pillar for ShopPillar {
             let lookup = key.as_str().to_owned();
             let found = state
                 .db
-                .read(move |c| {
+                .read_now(move |c| {
                     let Some((status, artist)) = repo::find_photo_owner(c, &lookup)? else {
                         let file = repo::is_product_file(c, &lookup)?;
                         return Ok(file.then_some((false, "application/octet-stream")));
