@@ -98,4 +98,40 @@ mod tests {
             .unwrap();
         assert_eq!(reprepared, 0, "the statement was compiled again for new values");
     }
+
+    /// With every reader busy, a read asked for "now" waits for one on a
+    /// blocking thread instead of failing or blocking the async worker.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_now_waits_its_turn_when_every_reader_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        let readers = super::READERS as usize;
+        let (held, release) = (std::sync::Arc::new(std::sync::Barrier::new(readers + 1)), std::sync::mpsc::channel());
+        let release_rx = std::sync::Arc::new(std::sync::Mutex::new(release.1));
+        let holders: Vec<_> = (0..readers)
+            .map(|_| {
+                let (db, held, release) = (db.clone(), held.clone(), release_rx.clone());
+                std::thread::spawn(move || {
+                    db.read_blocking(|_| {
+                        held.wait();
+                        let _ = release.lock().unwrap().recv();
+                        Ok(())
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        held.wait();
+        let asked = tokio::spawn({
+            let db = db.clone();
+            async move { db.read_now(|c| c.query_row("SELECT 41 + 1", [], |r| r.get::<_, i64>(0))).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!asked.is_finished(), "no reader was free");
+        for _ in 0..readers {
+            release.0.send(()).unwrap();
+        }
+        assert_eq!(asked.await.unwrap().unwrap(), 42);
+        holders.into_iter().for_each(|h| h.join().unwrap());
+    }
 }
