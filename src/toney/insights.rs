@@ -246,52 +246,71 @@ fn best_group(launches: &[BopLaunch], key: impl Fn(&BopLaunch) -> u8) -> Option<
 pub fn best_day(bops: &[BopLaunch]) -> Option<Insight> {
     let g = best_group(bops, |l| l.weekday)?;
     let day = WEEKDAYS[usize::from(g.key)];
-    Some(Insight {
+    let when = LaunchTime {
         kind: Kind::BestDay,
-        sentence: format!(
-            "Your {day} Bops do best: a median of {} views in their first 48 hours, {} your median of {} ({} {day} Bops of {}).",
-            number(g.median),
-            times(g.lift),
-            number(g.overall),
-            g.samples,
-            g.total
-        ),
-        samples: g.samples as i64,
-        comparison: format!("your median of {} views over {} Bops", number(g.overall), g.total),
-        lift_pct: Some(lift_pct(g.lift)),
-        figures: vec![
-            figure(&format!("{day} median, first 48 h"), number(g.median)),
-            figure("Your median, first 48 h", number(g.overall)),
-            figure(&format!("{day} Bops"), g.samples),
-            figure("Bops compared", g.total),
-        ],
-        action: action(&format!("Post your next Bop on a {day}"), "/studio/bops/new"),
-    })
+        subject: format!("Your {day} Bops"),
+        time: day.to_owned(),
+        these: format!("{day} Bops"),
+        compared_figure: true,
+        action: format!("Post your next Bop on a {day}"),
+    };
+    Some(launch_insight(&g, when))
 }
 
 pub fn best_hour(bops: &[BopLaunch]) -> Option<Insight> {
     let g = best_group(bops, |l| l.hour)?;
     let hour = format!("{:02}:00 UTC", g.key);
-    Some(Insight {
+    let when = LaunchTime {
         kind: Kind::BestHour,
+        subject: format!("Bops you post at {hour}"),
+        time: hour.clone(),
+        these: "Bops at that hour".to_owned(),
+        compared_figure: false,
+        action: format!("Post around {hour}"),
+    };
+    Some(launch_insight(&g, when))
+}
+
+/// How a best time to post is put into words.
+struct LaunchTime {
+    kind: Kind,
+    /// "Your Tuesday Bops", "Bops you post at 18:00 UTC".
+    subject: String,
+    /// "Tuesday", "18:00 UTC".
+    time: String,
+    /// The group's Bops: "Tuesday Bops", "Bops at that hour".
+    these: String,
+    /// Whether the figures also say how many Bops were compared.
+    compared_figure: bool,
+    action: String,
+}
+
+/// A best time to post, from its group's figures.
+fn launch_insight(g: &Group, when: LaunchTime) -> Insight {
+    let LaunchTime { kind, subject, time, these, compared_figure, action: act } = when;
+    let (median, overall) = (number(g.median), number(g.overall));
+    let mut figures = vec![
+        figure(&format!("{time} median, first 48 h"), &median),
+        figure("Your median, first 48 h", &overall),
+        figure(&these, g.samples),
+    ];
+    if compared_figure {
+        figures.push(figure("Bops compared", g.total));
+    }
+    Insight {
+        kind,
         sentence: format!(
-            "Bops you post at {hour} do best: a median of {} views in their first 48 hours, {} your median of {} ({} Bops at that hour of {}).",
-            number(g.median),
+            "{subject} do best: a median of {median} views in their first 48 hours, {} your median of {overall} ({} {these} of {}).",
             times(g.lift),
-            number(g.overall),
             g.samples,
             g.total
         ),
         samples: g.samples as i64,
-        comparison: format!("your median of {} views over {} Bops", number(g.overall), g.total),
+        comparison: format!("your median of {overall} views over {} Bops", g.total),
         lift_pct: Some(lift_pct(g.lift)),
-        figures: vec![
-            figure(&format!("{hour} median, first 48 h"), number(g.median)),
-            figure("Your median, first 48 h", number(g.overall)),
-            figure("Bops at that hour", g.samples),
-        ],
-        action: action(&format!("Post around {hour}"), "/studio/bops/new"),
-    })
+        figures,
+        action: action(&act, "/studio/bops/new"),
+    }
 }
 
 /// The link to the upload page with a caption and the track tagged.

@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::auth::home_for;
+use super::signup::{Asked, ask_to_sign_up};
 use crate::app::AppState;
 use crate::auth::{MaybeUser, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::identity::limits::ClientIp;
-use crate::identity::service::{self, SignupInput};
+use crate::identity::service::SignupInput;
 use crate::web::page::Page;
 
 #[derive(Serialize, Default)]
@@ -58,9 +59,6 @@ pub async fn create_fan(
     page: Page,
     Form(form): Form<FanSignupForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = crate::identity::state(&state).account_limits.check_ip(ip) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
     let input = SignupInput {
         email: form.email.clone(),
         password: form.password,
@@ -68,22 +66,12 @@ pub async fn create_fan(
         display_name: form.display_name.clone(),
         role: Role::Fan,
     };
-    match service::request_signup(&state, input).await {
-        Ok(()) => {
-            let view = FanSignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() };
-            Ok(page.render(&state, "identity/fan_signup.html", view)?.into_response())
+    let view = match ask_to_sign_up(&state, ip, input).await? {
+        Asked::Sent => FanSignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() },
+        Asked::Refused(errors) => {
+            FanSignupView { title: TITLE, email: form.email, display_name: form.display_name, sent: false, errors }
         }
-        Err(AppError::Invalid { fields, .. }) => {
-            let view = FanSignupView {
-                title: TITLE,
-                email: form.email,
-                display_name: form.display_name,
-                sent: false,
-                errors: fields,
-            };
-            let html = page.render(&state, "identity/fan_signup.html", view)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-        Err(other) => Err(other),
-    }
+    };
+    let status = if view.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, page.render(&state, "identity/fan_signup.html", view)?).into_response())
 }

@@ -84,9 +84,6 @@ pub async fn create_artist(
     page: Page,
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
-    if let Err(retry_after_secs) = crate::identity::state(&state).account_limits.check_ip(ip) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
     let input = SignupInput {
         email: form.email.clone(),
         password: form.password,
@@ -94,23 +91,40 @@ pub async fn create_artist(
         display_name: form.display_name.clone(),
         role: crate::auth::Role::Artist,
     };
-    match service::request_signup(&state, input).await {
-        Ok(()) => {
-            let view = SignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() };
-            Ok(page.render(&state, "identity/signup.html", view)?.into_response())
-        }
-        Err(AppError::Invalid { fields, .. }) => {
-            let view = SignupView {
-                title: SIGNUP_TITLE,
-                tiers: tier_views(&state),
-                email: form.email,
-                display_name: form.display_name,
-                tier: form.tier,
-                sent: false,
-                errors: fields,
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "identity/signup.html", view)?).into_response())
-        }
+    let view = match ask_to_sign_up(&state, ip, input).await? {
+        Asked::Sent => SignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() },
+        Asked::Refused(errors) => SignupView {
+            title: SIGNUP_TITLE,
+            tiers: tier_views(&state),
+            email: form.email,
+            display_name: form.display_name,
+            tier: form.tier,
+            sent: false,
+            errors,
+        },
+    };
+    let status = if view.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, page.render(&state, "identity/signup.html", view)?).into_response())
+}
+
+/// What a signup form (artist or fan) comes to.
+pub enum Asked {
+    /// The confirmation email is on its way (or the address has an
+    /// account: the answer is the same).
+    Sent,
+    /// The fields to fix; nothing was stored.
+    Refused(BTreeMap<String, String>),
+}
+
+/// The signup flow both forms share: the per-address-of-origin limit, then
+/// the request (checked, hashed under the shared bound, emailed).
+pub async fn ask_to_sign_up(state: &AppState, ip: std::net::IpAddr, input: SignupInput) -> AppResult<Asked> {
+    if let Err(retry_after_secs) = crate::identity::state(state).account_limits.check_ip(ip) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    match service::request_signup(state, input).await {
+        Ok(()) => Ok(Asked::Sent),
+        Err(AppError::Invalid { fields, .. }) => Ok(Asked::Refused(fields)),
         Err(other) => Err(other),
     }
 }
