@@ -4,6 +4,7 @@
 
 pub mod access;
 mod key;
+mod local_read;
 pub mod presign;
 mod serve;
 

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use object_store::{GetOptions, GetRange};
 
+use super::local_read::{self, LocalRead};
 use super::{Audience, Grant, Media, MediaKey};
 use crate::error::AppResult;
 
@@ -98,6 +99,20 @@ impl Media {
         // a range the store refuses, takes the careful path below.
         let plain = request.get(header::IF_RANGE).is_none() && request.get(header::IF_NONE_MATCH).is_none();
         if plain && let Some(range) = store_range(request) {
+            if let Some(root) = self.local_root.clone() {
+                let (key_owned, asked) = (key.clone(), range.clone());
+                let read =
+                    tokio::task::spawn_blocking(move || local_read::read(&root, &key_owned, asked, READ_WHOLE_UP_TO))
+                        .await
+                        .map_err(anyhow::Error::from)?;
+                match read.map_err(|e| anyhow::Error::from(e).context("reading a local media file"))? {
+                    LocalRead::Read { meta, range: read, bytes } => {
+                        return Ok(respond(&meta, read, range.is_some(), grant, Body::from(bytes)));
+                    }
+                    LocalRead::NotFound => return Err(crate::error::AppError::NotFound),
+                    LocalRead::Careful => return self.serve_carefully(key, grant, request).await,
+                }
+            }
             self.ensure_inside(key).await?;
             let options = GetOptions { range: range.clone(), ..GetOptions::default() };
             match self.store().get_opts(&key.path(), options).await {
@@ -158,12 +173,27 @@ fn object_headers(meta: &object_store::ObjectMeta, grant: &Grant) -> (String, He
 
 /// The response to a plain request, from the store's answer.
 async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) -> AppResult<Response> {
-    let meta = &result.meta;
+    let (meta, range) = (result.meta.clone(), result.range.clone());
+    let body = if range.end - range.start <= READ_WHOLE_UP_TO {
+        Body::from(result.bytes().await?)
+    } else {
+        Body::from_stream(result.into_stream().map_err(std::io::Error::other))
+    };
+    Ok(respond(&meta, range, ranged, grant, body))
+}
+
+/// A plain request's response: `range` of the object `meta` describes.
+fn respond(
+    meta: &object_store::ObjectMeta,
+    range: std::ops::Range<u64>,
+    ranged: bool,
+    grant: &Grant,
+    body: Body,
+) -> Response {
     let (_, mut headers) = object_headers(meta, grant);
     let content_type = HeaderValue::from_str(&grant.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
-    let range = result.range.clone();
     let status = if ranged {
         let content_range = format!("bytes {}-{}/{}", range.start, range.end.saturating_sub(1), meta.size);
         headers.insert(header::CONTENT_RANGE, header_value(content_range));
@@ -171,14 +201,8 @@ async fn answer(result: object_store::GetResult, ranged: bool, grant: &Grant) ->
     } else {
         StatusCode::OK
     };
-    let length = range.end - range.start;
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    let body = if length <= READ_WHOLE_UP_TO {
-        Body::from(result.bytes().await?)
-    } else {
-        Body::from_stream(result.into_stream().map_err(std::io::Error::other))
-    };
-    Ok((status, headers, body).into_response())
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+    (status, headers, body).into_response()
 }
 
 /// The range to serve, honouring `If-Range`: a stale validator means the
