@@ -16,6 +16,9 @@ pub struct BopPublished {
     /// the event's own time).
     #[serde(default)]
     pub at: i64,
+    /// The tagged track (music's id), if any.
+    #[serde(default)]
+    pub track_uid: Option<String>,
 }
 
 impl PlatformEvent for BopPublished {

@@ -108,6 +108,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     visibility: visibility.as_str().to_owned(),
                     artist_name,
                     at: now,
+                    track_uid: track.clone(),
                 },
             )?;
             Ok(uid)
@@ -452,4 +453,9 @@ pub async fn delete_bop(state: &AppState, artist: &ArtistRow, uid: String) -> Ap
 pub fn caption_of(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<Option<String>> {
     use rusqlite::OptionalExtension;
     conn.prepare_cached("SELECT caption FROM bops_videos WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
+}
+
+/// Whether the Bop is still up (not deleted): for other pillars' notices.
+pub fn is_live(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM bops_videos WHERE uid = ?1 AND deleted_at IS NULL")?.exists([uid])
 }

@@ -630,6 +630,17 @@ pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite
     repo::find_artist_user_id(conn, artist)
 }
 
+/// The artist's sign-in email, unless the account is deleted: for other
+/// pillars' mail to the artist.
+pub fn artist_email(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT u.email FROM artist_profiles p JOIN users u ON u.id = p.user_id WHERE p.id = ?1 AND u.deleted_at IS NULL",
+    )?
+    .query_row([artist], |r| r.get(0))
+    .optional()
+}
+
 /// Follows or unfollows an artist; idempotent. A change emits
 /// `fan.followed` / `fan.unfollowed` in the same transaction, which other
 /// pillars handle (Bops' timeline, later loyalty and ranking).

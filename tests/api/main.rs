@@ -51,6 +51,7 @@ mod smtp_sink;
 mod stripe;
 mod surfaces;
 mod toney;
+mod toney_reports;
 mod uploads;
 mod ux;
 mod visibility;
