@@ -50,6 +50,15 @@ pub async fn overview(state: &AppState, artist: ArtistId) -> AppResult<Overview>
     Ok(overview)
 }
 
+/// The insight a studio page shows, of `kind`, when the artist's data
+/// supports it (the shop page: the best seller; the music page: a new
+/// track's momentum).
+pub async fn page_insight(state: &AppState, artist: ArtistId, kind: insights::Kind) -> AppResult<Option<Insight>> {
+    let (setup, now) = (setup(state), state.clock.now_ms());
+    let found = state.db.read(move |c| insights::for_artist(c, artist, &setup, now)).await?;
+    Ok(found.into_iter().find(|i| i.kind == kind))
+}
+
 /// A message as typed, checked: trimmed, not empty, not too long, no
 /// control characters. Bad input is refused before anything is stored.
 pub fn parse_message(raw: &str, max_chars: u32) -> AppResult<String> {

@@ -56,6 +56,40 @@ async fn the_monthly_report_arrives_with_figures_that_a_recount_of_the_pillars_r
     assert_eq!(call(&app, Some(&ada), Method::POST, started["confirm_url"].as_str().unwrap(), None).await.0, 200);
     views(&app, &ada, std::slice::from_ref(&bop), 3).await;
 
+    // The studio pages show the insight that fits them: the best seller on the shop page.
+    let shop = nova.get("/studio/shop").await.body;
+    assert!(
+        shop.contains(
+            "data-insight=\"top_product\"><strong>Toney:</strong> &quot;Tour tee&quot; sells best: 3 sold for $75.00"
+        ),
+        "{shop}"
+    );
+    assert!(!zed.get("/studio/shop").await.body.contains("$75.00"), "Zed's page has Zed's");
+    // And a new track's momentum on the music page (launches written as the handlers would).
+    assert!(!nova.get("/studio/music").await.body.contains("data-insight="));
+    let now = app.state.clock.now_ms();
+    app.state
+        .db
+        .write_blocking::<_, rusqlite::Error, _>(boptone::db::Durability::Normal, |tx| {
+            for (n, (days_ago, streams)) in [(90, 2), (60, 1), (30, 2), (0, 8)].into_iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO toney_track_launches (track_uid, artist_id, release_uid, position, title, published_at, streams_48h)
+                     SELECT ?1, id, ?1, 1, ?2, ?3, ?4 FROM artist_profiles WHERE stage_name = 'Nova'",
+                    rusqlite::params![format!("t{n}"), format!("Song {n}"), now - days_ago * DAY - HOUR, streams],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let music = nova.get("/studio/music").await.body;
+    assert!(
+        music.contains(
+            "data-insight=\"track_momentum\"><strong>Toney:</strong> &quot;Song 3&quot; is moving: 8 streams"
+        ),
+        "{music}"
+    );
+    assert!(!zed.get("/studio/music").await.body.contains("Song 3"));
+
     // Before the month is over, nothing is due.
     let now = app.state.clock.now_ms();
     assert_eq!(boptone::toney::report::issue_due(&app.state, now).await.unwrap(), 0);
