@@ -630,6 +630,12 @@ pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite
     repo::find_artist_user_id(conn, artist)
 }
 
+/// A user's email and display name, unless the account is deleted: for
+/// other pillars' receipts and notices.
+pub fn user_contact(conn: &rusqlite::Connection, user: UserId) -> rusqlite::Result<Option<(String, String)>> {
+    Ok(repo::find_user_by_id(conn, user)?.map(|u| (u.email, u.display_name)))
+}
+
 /// The artist's sign-in email, unless the account is deleted: for other
 /// pillars' mail to the artist.
 pub fn artist_email(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<String>> {

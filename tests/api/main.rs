@@ -49,6 +49,7 @@ mod shop_pod;
 mod shop_ui;
 mod smtp_sink;
 mod stripe;
+mod supporters;
 mod surfaces;
 mod toney;
 mod toney_reports;
