@@ -137,6 +137,7 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
         let currency = analytics.currency();
         let per_minor = crate::core::Money::new(1, currency).to_micros();
         crate::toney::rebuild::rebuild_month_items(tx, currency.code(), per_minor)?;
+        crate::bops::rank::rebuild(tx, &analytics.loyalty)?;
         Ok((rebuilt, launches))
     })?;
     let (rebuilt, launches) = rebuilt;

@@ -15,6 +15,18 @@ let cursor = null;
 let loading = false;
 let current = null; // the Bop whose dialog is open
 let tipOptions = null;
+let feedKind = "for_you";
+
+// The factors of "Why am I seeing this?", in words.
+const WHY = {
+  engagement: "Fans are liking, commenting, tipping and watching it",
+  recency: "It is new",
+  artist_fans: "The artist's fans are loyal",
+  your_loyalty: "You often watch and support this artist",
+  following: "You follow this artist",
+  genre: "It is in genres you like",
+  watched: "You have watched it already",
+};
 
 // The app is installable: the service worker keeps its shell for offline use.
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
@@ -54,6 +66,7 @@ function signOut() {
   feed.hidden = true;
   $("orders-open").hidden = true;
   $("tips-open").hidden = true;
+  $("feed-tabs").hidden = true;
   $("push-toggle").hidden = true;
   $("sign-out").hidden = true;
   $("login").hidden = false;
@@ -124,6 +137,7 @@ function render(bop) {
       <button class="tip" type="button" aria-label="Tip"><span class="icon">$</span>Tip</button>
       <button class="music" type="button" aria-label="Music"><span class="icon">♪</span>Music</button>
       <button class="shop" type="button"><span class="icon" aria-hidden="true">🛍</span>Shop</button>
+      <button class="why" type="button" aria-label="Why am I seeing this?"><span class="icon" aria-hidden="true">?</span>Why</button>
     </div>`;
   const video = section.querySelector("video");
   video.src = bop.video_url;
@@ -170,8 +184,33 @@ function render(bop) {
     tagged.setAttribute("aria-label", `Play ${bop.track.title}`);
     tagged.addEventListener("click", () => playQueue([{ ...bop.track, artist: bop.artist.name, source: "bop" }], 0));
   }
+  section.querySelector(".why").addEventListener("click", () => openWhy(bop));
   trackViews(video, bop);
   return section;
+}
+
+function openWhy(bop) {
+  const list = $("why-list");
+  const factors = bop.why || [];
+  list.replaceChildren(...factors.map((w) => {
+    const item = document.createElement("li");
+    const share = w.weight > 0 ? ` — ${Math.round(w.weight * 100)}%` : "";
+    item.textContent = (WHY[w.factor] || w.factor) + share;
+    return item;
+  }));
+  if (!factors.length) list.textContent = "It is one of the newest Bops.";
+  $("why-dialog").showModal();
+}
+
+for (const tab of document.querySelectorAll("#feed-tabs button")) {
+  tab.addEventListener("click", () => {
+    if (tab.dataset.kind === feedKind) return;
+    feedKind = tab.dataset.kind;
+    for (const other of document.querySelectorAll("#feed-tabs button")) other.setAttribute("aria-pressed", String(other === tab));
+    feed.replaceChildren();
+    cursor = null;
+    loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
+  });
 }
 
 // A view counts after 3 s watched (or ¾ of a shorter video); reported once.
@@ -205,13 +244,14 @@ async function loadMore() {
   if (loading || cursor === undefined) return;
   loading = true;
   try {
-    const page = await api("GET", `/feed?limit=10${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
+    const page = await api("GET", `/feed?kind=${feedKind}&limit=10${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
     for (const bop of page.items) {
       const section = render(bop);
       feed.append(section);
       observer.observe(section);
     }
     cursor = page.next_cursor ?? undefined;
+    $("feed-empty").textContent = feedKind === "following" ? "No Bops from artists you follow yet. Tap an @handle to follow." : "No Bops yet. Check back soon.";
     $("feed-empty").hidden = feed.children.length > 0;
   } finally {
     loading = false;
@@ -404,6 +444,7 @@ function start() {
   $("login").hidden = true;
   $("sign-out").hidden = false;
   $("tips-open").hidden = false;
+  $("feed-tabs").hidden = false;
   feed.hidden = false;
   loadMore()
     .then(() => openDeepLink())

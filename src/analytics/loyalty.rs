@@ -21,9 +21,8 @@ use crate::identity::events::FanFollowed;
 use crate::music::streams::StreamCounted;
 use crate::shop::settle::OrderCompleted;
 
-/// 2026-01-01T00:00:00Z: ranks count half-lives from here, which keeps
-/// 2^t far inside f64 for centuries at any allowed half-life.
-pub const EPOCH_MS: i64 = 1_767_225_600_000;
+pub use crate::core::decay::EPOCH_MS;
+use crate::core::decay::log2_add;
 
 pub const LOYALTY: &str = "analytics.loyalty";
 
@@ -108,13 +107,7 @@ fn on(registry: &mut Registry, event_type: &'static str, weights: LoyaltyConfig,
 }
 
 pub(super) fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
-    (at_ms - EPOCH_MS) as f64 / (f64::from(weights.half_life_days) * 86_400_000.0)
-}
-
-/// log2(2^a + 2^b) without overflow.
-fn log2_add(a: f64, b: f64) -> f64 {
-    let (high, low) = if a >= b { (a, b) } else { (b, a) };
-    high + (1.0 + (low - high).exp2()).log2()
+    crate::core::decay::half_lives(at_ms, f64::from(weights.half_life_days) * 86_400_000.0)
 }
 
 fn add(
@@ -237,6 +230,28 @@ pub fn average_loyalty(
         Some((fans, sum)) if fans > 0 => sum * (-half_lives(now, weights)).exp2() / fans as f64,
         _ => 0.0,
     })
+}
+
+/// The fan's loyalty points today with each of `artists` that has any
+/// (for the discovery ranking): one primary-key probe per artist.
+pub fn points_with(
+    conn: &Connection,
+    fan: UserId,
+    artists: &[ArtistId],
+    weights: &LoyaltyConfig,
+    now: i64,
+) -> rusqlite::Result<Vec<(ArtistId, f64)>> {
+    let t = half_lives(now, weights);
+    let mut stmt = conn.prepare_cached(
+        "SELECT loyalty_rank FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2 AND loyalty_rank IS NOT NULL",
+    )?;
+    let mut out = Vec::new();
+    for &artist in artists {
+        if let Some(rank) = stmt.query_row(params![fan, artist], |r| r.get::<_, f64>(0)).optional()? {
+            out.push((artist, (rank - t).exp2()));
+        }
+    }
+    Ok(out)
 }
 
 /// A fan who was engaged and has done nothing for a while.

@@ -142,6 +142,7 @@ async fn create_bop(
 
 #[derive(Deserialize)]
 struct FeedQuery {
+    kind: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -150,8 +151,10 @@ async fn show_feed(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(query): Query<FeedQuery>,
-) -> AppResult<Json<service::FeedPage>> {
-    Ok(Json(service::feed(&state, user.id, query.cursor.as_deref(), query.limit.unwrap_or(20)).await?))
+) -> AppResult<Json<super::feed::FeedPage>> {
+    let kind = super::feed::FeedKind::parse(query.kind.as_deref())?;
+    let limit = query.limit.unwrap_or(20);
+    Ok(Json(super::feed::feed(&state, user.id, kind, query.cursor.as_deref(), limit).await?))
 }
 
 async fn show_bop(

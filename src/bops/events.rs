@@ -61,6 +61,22 @@ pub struct BopViewed {
     /// The signed-in viewer, if any (loyalty needs one).
     pub fan_user_id: Option<i64>,
     pub at: i64,
+    /// How long it played and how long it is (events from before these
+    /// fields: 0, read as half watched).
+    #[serde(default)]
+    pub watched_ms: i64,
+    #[serde(default)]
+    pub duration_ms: i64,
+}
+
+impl BopViewed {
+    /// How much of the Bop was watched, 0 to 1.
+    pub fn completion(&self) -> f64 {
+        if self.duration_ms <= 0 || self.watched_ms <= 0 {
+            return 0.5;
+        }
+        (self.watched_ms as f64 / self.duration_ms as f64).min(1.0)
+    }
 }
 
 impl PlatformEvent for BopViewed {

@@ -8,10 +8,13 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod fanout;
+pub mod feed;
+pub mod for_you;
 pub mod jobs;
 mod poster;
 pub mod probe;
 pub mod public;
+pub mod rank;
 pub mod repo;
 pub mod service;
 mod studio;
@@ -39,6 +42,10 @@ pub struct BopsState {
     pub config: BopsSettings,
     pub uploads: uploads::Uploads,
     pub tip_limits: tips::TipLimits,
+    /// For You pools by fan (bounded).
+    pub pools: for_you::Pools,
+    /// Loyalty's weights and half-life, for the For You scores.
+    pub loyalty: crate::analytics::config::LoyaltyConfig,
 }
 
 /// Bops' part of the state of `state`.
@@ -65,6 +72,8 @@ impl Pillar for BopsPillar {
 
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = BopsSettings::from_config(install.config)?;
+        let loyalty = crate::analytics::AnalyticsConfig::from_config(install.config)?.loyalty;
+        rank::rank_existing(install.db, &loyalty)?;
         let state = BopsState {
             uploads: uploads::Uploads::new(
                 install.db.clone(),
@@ -73,6 +82,8 @@ impl Pillar for BopsPillar {
                 &config.bops,
             ),
             tip_limits: tips::TipLimits::new(&config.tips),
+            pools: for_you::pools(),
+            loyalty,
             config,
         };
         install.substates.insert(state);
@@ -80,8 +91,10 @@ impl Pillar for BopsPillar {
         Ok(())
     }
 
-    fn events(&self, registry: &mut Registry, _config: &Config) {
+    fn events(&self, registry: &mut Registry, config: &Config) {
         fanout::register(registry);
+        let loyalty = crate::analytics::AnalyticsConfig::from_config(config).expect("checked at startup").loyalty;
+        rank::register(registry, loyalty);
         supporters::register(registry);
     }
 

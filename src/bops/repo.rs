@@ -127,6 +127,18 @@ pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<UserId>) ->
     conn.prepare_cached(&sql)?.query_row(params![viewer, uid], bop_row).optional()
 }
 
+/// A Bop by its row id, if the viewer may see it (as [`find_visible_bop`]).
+pub fn find_visible_by_id(conn: &Connection, id: i64, viewer: Option<UserId>) -> rusqlite::Result<Option<BopRow>> {
+    let sql = format!(
+        "{BOP_SELECT} WHERE b.id = ?2 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+           AND (b.visibility = 'public'
+                OR a.user_id = ?1
+                OR (b.visibility = 'followers' AND EXISTS (SELECT 1 FROM fan_relationships f
+                        WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1)))"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![viewer, id], bop_row).optional()
+}
+
 /// Where a feed page starts: after `(published_at, id)` in `segment`
 /// (0: the fan's timeline, 1: everyone else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,6 +371,7 @@ pub fn remove_from_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId)
 /// artist (it is theirs) or a fan's like.
 #[derive(Debug, Clone)]
 pub struct StudioRow {
+    pub id: i64,
     pub uid: String,
     pub caption: String,
     pub visibility: String,
@@ -380,7 +393,7 @@ pub fn list_bops_for_artist(
 ) -> rusqlite::Result<Vec<StudioRow>> {
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
-        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor
+        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id
          FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
          ORDER BY published_at DESC, id DESC LIMIT ?4",
     )?
@@ -395,6 +408,7 @@ pub fn list_bops_for_artist(
             comment_count: r.get(6)?,
             tip_count: r.get(7)?,
             tip_total_minor: r.get(8)?,
+            id: r.get(9)?,
         })
     })?
     .collect()

@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use serde::Serialize;
 
 use super::domain::{Caption, Visibility, parse_comment};
 use super::events::{BopCommented, BopLiked, BopPublished, BopUnliked, BopViewed};
 use super::probe::probe_bop;
-use super::repo::{self, BopRow, CommentRow, FeedCursor, NewBop};
+use super::repo::{self, BopRow, CommentRow, NewBop};
 use super::{poster, views::BopView};
 use crate::app::AppState;
 use crate::core::ids::UserId;
@@ -134,75 +133,6 @@ pub async fn show_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> Ap
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(BopView::with_track(row, &tracks, &state.media))
-}
-
-#[derive(Serialize)]
-pub struct FeedPage {
-    pub items: Vec<BopView>,
-    pub next_cursor: Option<String>,
-}
-
-pub const MAX_FEED_PAGE: usize = 50;
-
-fn parse_cursor(raw: Option<&str>) -> AppResult<FeedCursor> {
-    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(FeedCursor::START) };
-    let bad = || AppError::invalid("cursor", "This cursor is not one the feed gave out.");
-    let mut parts = raw.split('.');
-    let (Some(segment), Some(published_at), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let segment = segment.parse::<u8>().ok().filter(|s| *s <= 1).ok_or_else(bad)?;
-    Ok(FeedCursor {
-        segment,
-        published_at: published_at.parse().map_err(|_| bad())?,
-        id: id.parse().map_err(|_| bad())?,
-    })
-}
-
-/// Newest first from the fan's timeline (followed artists), then everyone
-/// else; a keyset cursor names where the next page starts, so every Bop
-/// appears once. A page may come back short when many rows in its way were
-/// skipped (see [`repo::FEED_SCAN_BUDGET`]); `next_cursor` still goes on.
-pub async fn feed(state: &AppState, viewer: UserId, cursor: Option<&str>, limit: usize) -> AppResult<FeedPage> {
-    if limit == 0 || limit > MAX_FEED_PAGE {
-        return Err(AppError::invalid("limit", format!("Ask for 1 to {MAX_FEED_PAGE} items.")));
-    }
-    let start = parse_cursor(cursor)?;
-    let (rows, next, tracks) = state
-        .db
-        .read_now(move |c| {
-            let (rows, next) = feed_rows(c, viewer, start, limit)?;
-            let tracks = super::views::tracks_of(c, &rows)?;
-            Ok((rows, next, tracks))
-        })
-        .await?;
-    let next_cursor = next.map(|at| format!("{}.{}.{}", at.segment, at.published_at, at.id));
-    let items = rows.into_iter().map(|row| BopView::with_track(row, &tracks, &state.media)).collect();
-    Ok(FeedPage { items, next_cursor })
-}
-
-fn feed_rows(
-    conn: &rusqlite::Connection,
-    viewer: UserId,
-    start: FeedCursor,
-    limit: usize,
-) -> rusqlite::Result<(Vec<BopRow>, Option<FeedCursor>)> {
-    let mut rows = repo::list_feed_segment(conn, viewer, start, limit)?;
-    if let Some((published_at, id)) = rows.resume {
-        return Ok((rows.rows, Some(FeedCursor { segment: start.segment, published_at, id })));
-    }
-    let others = FeedCursor { segment: 1, ..FeedCursor::START };
-    if start.segment == 1 {
-        return Ok((rows.rows, None));
-    }
-    if rows.rows.len() == limit {
-        return Ok((rows.rows, Some(others)));
-    }
-    let more = repo::list_feed_segment(conn, viewer, others, limit - rows.rows.len())?;
-    rows.rows.extend(more.rows);
-    let next = more.resume.map(|(published_at, id)| FeedCursor { segment: 1, published_at, id });
-    Ok((rows.rows, next))
 }
 
 /// Likes or unlikes; idempotent. Returns the Bop's like count. The Bop is
@@ -383,6 +313,8 @@ pub async fn record_view(
                     artist_id: bop.artist_id.0,
                     fan_user_id: viewer.map(|v| v.0),
                     at: now,
+                    watched_ms,
+                    duration_ms: bop.duration_ms,
                 };
                 emit(tx, &event)?;
             }
@@ -398,6 +330,8 @@ pub struct StudioPage {
     pub rows: Vec<repo::StudioRow>,
     /// The `after` of the next page: the last Bop's id, when there are more.
     pub next: Option<String>,
+    /// The public ones' standing in the For You ranking.
+    pub standings: Vec<super::rank::Standing>,
 }
 
 /// A page of the artist's own Bops for the studio, after the Bop `after`
@@ -418,7 +352,9 @@ pub async fn studio_list(state: &AppState, artist: &ArtistRow, after: Option<Str
             let more = rows.len() > STUDIO_PAGE;
             rows.truncate(STUDIO_PAGE);
             let next = if more { rows.last().map(|r| r.uid.clone()) } else { None };
-            Ok(Some(StudioPage { rows, next }))
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let standings = super::rank::of(c, &ids)?;
+            Ok(Some(StudioPage { rows, next, standings }))
         })
         .await?
         .ok_or_else(|| {

@@ -56,6 +56,8 @@ struct StudioBop {
     stats: String,
     tips: String,
     tip_count: String,
+    /// Why fans see it in For You (the parts that do not depend on the fan).
+    why: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -83,9 +85,23 @@ async fn show_studio(
     let older_url = listed.next.map(|uid| format!("/studio/bops?after={uid}"));
     // Tip totals are kept in the tips currency.
     let currency = &super::state(&state).config.tips.currency;
+    let now = state.clock.now_ms();
+    let why_of = |id: i64| {
+        let standing = listed.standings.iter().find(|s| s.bop_id == id)?;
+        let (engagement, recency, artist_fans) = super::for_you::global_parts(standing, now);
+        let parts = [("engagement", engagement), ("recency", recency), ("artist_fans", artist_fans)];
+        let why = super::for_you::explain(&parts);
+        Some(
+            why.iter()
+                .map(|w| format!("{} {:.0}%", factor_name(w.factor), w.weight * 100.0))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        )
+    };
     let bops = listed
         .rows
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|row| {
             let audience = super::views::audience(&row.visibility);
             let poster_url =
@@ -97,6 +113,7 @@ async fn show_studio(
                 plural(row.comment_count, "comment", "comments"),
             );
             StudioBop {
+                why: why_of(row.id),
                 tips: format_money(row.tip_total_minor, currency),
                 stats,
                 tip_count: plural(row.tip_count, "tip", "tips"),
@@ -110,6 +127,20 @@ async fn show_studio(
     Ok(page
         .render(&state, "bops/studio.html", StudioView { title: "Your Bops", bops, older_url, first_page })?
         .into_response())
+}
+
+/// A factor of the ranking in words.
+pub fn factor_name(factor: &str) -> &'static str {
+    match factor {
+        "engagement" => "engagement",
+        "recency" => "how new it is",
+        "artist_fans" => "your fans' loyalty",
+        "your_loyalty" => "their loyalty to you",
+        "following" => "they follow you",
+        "genre" => "their taste in genres",
+        "watched" => "already watched",
+        _ => "other",
+    }
 }
 
 #[derive(Serialize)]

@@ -2,6 +2,7 @@
 //! clock. Nothing here knows a pillar.
 
 pub mod clock;
+pub mod decay;
 pub mod ids;
 pub mod memo;
 pub mod money;

@@ -630,6 +630,17 @@ pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite
     repo::find_artist_user_id(conn, artist)
 }
 
+/// The artist's genres, lowercase (for other pillars' rankings).
+pub fn artist_genres(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Vec<String>> {
+    use rusqlite::OptionalExtension;
+    let json: Option<String> = conn
+        .prepare_cached("SELECT genres FROM artist_profiles WHERE id = ?1")?
+        .query_row([artist], |r| r.get(0))
+        .optional()?;
+    let genres: Vec<String> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+    Ok(genres.into_iter().map(|g| g.trim().to_lowercase()).filter(|g| !g.is_empty()).collect())
+}
+
 /// A user's email and display name, unless the account is deleted: for
 /// other pillars' receipts and notices.
 pub fn user_contact(conn: &rusqlite::Connection, user: UserId) -> rusqlite::Result<Option<(String, String)>> {

@@ -375,3 +375,14 @@ pub fn track_face(conn: &rusqlite::Connection, track: i64) -> rusqlite::Result<O
         .query_row([track], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
 }
+
+/// The genre of a published track's release, lowercase (for other
+/// pillars' taste of a listener).
+pub fn track_genre(conn: &rusqlite::Connection, track_uid: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT lower(r.genre) FROM music_tracks t JOIN music_releases r ON r.id = t.release_id WHERE t.uid = ?1",
+    )?
+    .query_row([track_uid], |r| r.get(0))
+    .optional()
+}

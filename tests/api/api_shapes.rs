@@ -30,6 +30,7 @@ const VOLATILE: &[&str] = &[
     "published_at",
     "expires_at",
     "paid_at",
+    "weight",
     "client_secret",
 ];
 

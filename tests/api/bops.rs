@@ -414,8 +414,8 @@ async fn the_feed_puts_followed_artists_first_and_pages_without_repeats() {
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/feed?limit=2&cursor={c}"),
-            None => "/api/v1/feed?limit=2".to_owned(),
+            Some(c) => format!("/api/v1/feed?kind=latest&limit=2&cursor={c}"),
+            None => "/api/v1/feed?kind=latest&limit=2".to_owned(),
         };
         let (status, page) = call(&app, Some(&fan_token), Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");

@@ -20,6 +20,7 @@ mod cli;
 mod events;
 mod fan_accounts;
 mod fan_app;
+mod feed;
 mod helpers;
 mod identity;
 mod media;

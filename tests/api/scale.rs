@@ -49,8 +49,8 @@ async fn whole_feed(app: &TestApp, fan: &str, limit: usize) -> Vec<String> {
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/feed?limit={limit}&cursor={c}"),
-            None => format!("/api/v1/feed?limit={limit}"),
+            Some(c) => format!("/api/v1/feed?kind=latest&limit={limit}&cursor={c}"),
+            None => format!("/api/v1/feed?kind=latest&limit={limit}"),
         };
         let (status, page) = call(app, Some(fan), Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");
@@ -113,7 +113,11 @@ async fn the_feed_reads_the_fans_timeline_and_follows_deletes_and_suspensions_ch
         .unwrap();
     assert_eq!(whole_feed(&app, &fan_token, 2).await, [b1.as_str(), a4.as_str(), a1.as_str()]);
 
-    for bad in ["/api/v1/feed?cursor=2.1.1", "/api/v1/feed?cursor=0.x.1", "/api/v1/feed?cursor=0.1.1.1"] {
+    for bad in [
+        "/api/v1/feed?kind=latest&cursor=2.1.1",
+        "/api/v1/feed?kind=latest&cursor=0.x.1",
+        "/api/v1/feed?kind=latest&cursor=0.1.1.1",
+    ] {
         let (status, body) = call(&app, Some(&fan_token), Method::GET, bad, None).await;
         assert_eq!(status, 422, "{bad}: {body}");
         assert_eq!(body["fields"]["cursor"], "This cursor is not one the feed gave out.");
@@ -300,8 +304,8 @@ async fn hidden_rows_beyond_the_scan_budget_give_short_pages_and_paging_goes_on(
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/feed?limit={limit}&cursor={c}"),
-            None => format!("/api/v1/feed?limit={limit}"),
+            Some(c) => format!("/api/v1/feed?kind=latest&limit={limit}&cursor={c}"),
+            None => format!("/api/v1/feed?kind=latest&limit={limit}"),
         };
         let (status, page) = call(&app, Some(&fan_token), Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");
