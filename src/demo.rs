@@ -134,11 +134,16 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
         let mut rebuilt = crate::analytics::rebuild::rebuild(tx, None, analytics.currency())?;
         rebuilt.fans = crate::analytics::loyalty_rebuild::rebuild_loyalty(tx, None, &analytics.loyalty)?;
         let launches = crate::toney::rebuild::rebuild_bop_launches(tx)?;
-        Ok((rebuilt, launches))
+        let searchable = crate::search::rebuild::rebuild(tx, now_ms())?;
+        Ok((rebuilt, launches, searchable))
     })?;
-    let (rebuilt, launches) = rebuilt;
+    let (rebuilt, launches, searchable) = rebuilt;
     println!("{} artist-days of analytics snapshots, loyalty of {} fans", rebuilt.days, rebuilt.fans);
     println!("{launches} Bop launches for Toney (Tuesday Bops get three times the views)");
+    println!(
+        "search index: {} artists, {} Bops, {} tracks, {} products",
+        searchable.artists, searchable.bops, searchable.tracks, searchable.products
+    );
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()

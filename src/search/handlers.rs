@@ -3,11 +3,11 @@
 //! artists). Captions are shown with their #hashtags and @handles as
 //! links (the `caption_links` filter escapes everything else).
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
 
 use super::api::SearchParams;

@@ -88,9 +88,10 @@ mod tests {
         assert_eq!(expression("say \"hi\""), Some("\"say\" \"\"\"hi\"\"\"*".into()));
         assert_eq!(expression("NEAR( x:y ^z -w *"), Some("\"NEAR(\" \"x:y\" \"^z\" \"-w\"".into()));
         assert_eq!(expression("\" * - : ^ ("), None);
-        assert_eq!(expression("one two three four five six seven"), Some(
-            "\"one\" \"two\" \"three\" \"four\" \"five\" \"six\"*".into()
-        ));
+        assert_eq!(
+            expression("one two three four five six seven"),
+            Some("\"one\" \"two\" \"three\" \"four\" \"five\" \"six\"*".into())
+        );
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub fn rebuild(conn: &Connection, now: i64) -> rusqlite::Result<Rebuilt> {
     for fts in ["search_artists_fts", "search_bops_fts", "search_tracks_fts", "search_products_fts"] {
         // One bulk pass over the content, merged into one segment: what
         // the searches read fastest.
-        conn.execute_batch(&format!("INSERT INTO {fts} ({fts}) VALUES ('rebuild'); INSERT INTO {fts} ({fts}) VALUES ('optimize');"))?;
+        conn.execute_batch(&format!(
+            "INSERT INTO {fts} ({fts}) VALUES ('rebuild'); INSERT INTO {fts} ({fts}) VALUES ('optimize');"
+        ))?;
     }
     count_tags(conn)?;
     count_engagement(conn, now)?;

@@ -39,6 +39,7 @@ mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
 mod scale;
+mod search;
 mod server;
 mod settlement;
 mod sharing;
