@@ -1,9 +1,11 @@
 // The fan web app. It uses only the app surface (/api/v1) with a bearer
 // token, exactly like the mobile app: feed, playback, likes, comments,
-// views, tips and the artists' shops.
+// views, tips, the artists' shops, and search and explore.
 import { plural } from "./format.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
+import { renderCaption } from "./caption.js";
 import { setUpPush } from "./push.js";
+import { openSearch, setUpSearch } from "./search.js";
 import { openArtistShop, setUpShop } from "./shop.js";
 import { loadStripe } from "./stripe.js";
 
@@ -32,6 +34,7 @@ function signOut() {
   token = null;
   feed.hidden = true;
   $("orders-open").hidden = true;
+  $("search-open").hidden = true;
   $("push-toggle").hidden = true;
   $("sign-out").hidden = true;
   $("login").hidden = false;
@@ -107,7 +110,7 @@ function render(bop) {
   video.src = bop.video_url;
   if (bop.poster_url) video.poster = bop.poster_url;
   section.querySelector("h2").textContent = "@" + bop.artist.handle;
-  section.querySelector(".meta p").textContent = bop.caption;
+  renderCaption(section.querySelector(".meta p"), bop.caption, (tag) => openSearch("#" + tag));
   const like = section.querySelector(".like");
   const setLike = (liked, count) => {
     like.setAttribute("aria-pressed", String(liked));
@@ -299,6 +302,7 @@ let push = null; // resolves to the push button's refresh, once set up
 function start() {
   setUpPlayer(api);
   setUpShop(api);
+  setUpSearch(api);
   if (push) {
     push.then((refresh) => refresh && refresh());
   } else {
