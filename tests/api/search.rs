@@ -72,7 +72,7 @@ async fn search_finds_every_kind_by_prefix_with_accents_folded() {
     assert!(body["artists"][0]["photo_url"].as_str().unwrap().starts_with("/media/"), "{body}");
 
     for q in ["summ", "lagos", "nights summer", "#summervib", "#SummerVibes"] {
-        assert_eq!(found_in(&app, q, "bops", "id").await, [summer.clone()], "{q}");
+        assert_eq!(found_in(&app, q, "bops", "id").await, [summer.as_str()], "{q}");
     }
     let (_, body) = search(&app, "summer").await;
     assert_eq!(body["bops"][0]["artist"]["handle"], "beyonce_knowles");
@@ -91,7 +91,7 @@ async fn search_finds_every_kind_by_prefix_with_accents_folded() {
     assert_eq!(found_in(&app, "depot", "tracks", "title").await, ["Depot"]);
 
     let (_, body) = search(&app, "tour te").await;
-    assert_eq!(found(&body, "products", "id"), [tee.clone()]);
+    assert_eq!(found(&body, "products", "id"), [tee.as_str()]);
     assert_eq!(
         (body["products"][0]["price_minor"].as_i64(), body["products"][0]["currency"].as_str()),
         (Some(2500), Some("USD"))
@@ -115,14 +115,14 @@ async fn hidden_drafts_deleted_and_suspended_things_are_never_found() {
     add_variant(&mut browser, &draft, &[], "12.00", "").await;
     let (release, _) = published_album(&app, &mut browser).await;
     app.drain_events().await;
-    assert_eq!(found_in(&app, "zebra", "bops", "id").await, [public.clone()], "only the public Bop");
+    assert_eq!(found_in(&app, "zebra", "bops", "id").await, [public.as_str()], "only the public Bop");
     assert!(found_in(&app, "zebra", "products", "id").await.is_empty(), "a draft product is not found");
-    assert_eq!(found_in(&app, "#zebra", "bops", "id").await, [public.clone()]);
+    assert_eq!(found_in(&app, "#zebra", "bops", "id").await, [public.as_str()]);
 
     // Published, then archived and deleted.
     activate(&mut browser, &draft, "physical", "Zebra scarf", &[]).await;
     app.drain_events().await;
-    assert_eq!(found_in(&app, "zebra", "products", "id").await, [draft.clone()]);
+    assert_eq!(found_in(&app, "zebra", "products", "id").await, [draft.as_str()]);
     let page = browser
         .post_form(
             &format!("/studio/shop/products/{draft}"),
@@ -142,7 +142,7 @@ async fn hidden_drafts_deleted_and_suspended_things_are_never_found() {
     assert_eq!(page.status, 303, "{}", page.body);
     app.drain_events().await;
     assert!(found_in(&app, "zebra", "bops", "id").await.is_empty());
-    assert_eq!(found_in(&app, "#okapi", "bops", "id").await, [public.clone()]);
+    assert_eq!(found_in(&app, "#okapi", "bops", "id").await, [public.as_str()]);
 
     // Suspension hides the artist and all their work; reinstating brings it back.
     let uid = count_text(&app, "SELECT uid FROM artist_profiles");
@@ -154,7 +154,7 @@ async fn hidden_drafts_deleted_and_suspended_things_are_never_found() {
     boptone::identity::service::set_suspended(&app.state, uid, false).await.unwrap();
     app.drain_events().await;
     assert_eq!(found_in(&app, "nova", "artists", "handle").await, ["nova_quasar"]);
-    assert_eq!(found_in(&app, "okapi", "bops", "id").await, [public.clone()]);
+    assert_eq!(found_in(&app, "okapi", "bops", "id").await, [public.as_str()]);
 
     assert_eq!(browser.post_form(&format!("/studio/bops/{public}/delete"), &[]).await.redirect(), "/studio/bops");
     let page = browser.post_form(&format!("/studio/music/{release}/takedown"), &[]).await;
