@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::service::{self, Explore, Kind, SearchResults};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::web::client_ip::ClientIp;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(search)).route("/explore", get(show_explore))
@@ -44,9 +45,13 @@ impl SearchParams {
     }
 }
 
-async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> AppResult<Json<SearchResults>> {
+async fn search(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Query(params): Query<SearchParams>,
+) -> AppResult<Json<SearchResults>> {
     let (limit, kind) = (params.limit()?, params.kind()?);
-    Ok(Json(service::search(&state, &params.q, limit, kind).await?))
+    Ok(Json(service::search(&state, client, &params.q, limit, kind).await?))
 }
 
 async fn show_explore(State(state): State<AppState>) -> AppResult<Json<Explore>> {

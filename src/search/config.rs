@@ -13,6 +13,7 @@ pub struct SearchConfig {
     pub max_query_chars: u32,
     pub max_results: u32,
     pub trending_days: u32,
+    pub per_ip_per_minute: u32,
 }
 
 impl SearchConfig {
@@ -26,6 +27,9 @@ impl SearchConfig {
         }
         if !(1..=14).contains(&search.trending_days) {
             return Err(invalid("search.trending_days", search.trending_days, "must be 1 to 14"));
+        }
+        if search.per_ip_per_minute == 0 {
+            return Err(invalid("search.per_ip_per_minute", search.per_ip_per_minute, "must be at least 1"));
         }
         Ok(search)
     }

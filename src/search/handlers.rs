@@ -14,6 +14,7 @@ use super::api::SearchParams;
 use super::service::{self, Explore, SearchResults};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::web::client_ip::ClientIp;
 use crate::web::page::Page;
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +35,7 @@ struct SearchView {
 async fn show_search(
     State(state): State<AppState>,
     page: Page,
+    ClientIp(client): ClientIp,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Response> {
     let q = params.q.trim().to_owned();
@@ -43,7 +45,7 @@ async fn show_search(
         return Ok(page.render(&state, "search/search.html", view)?.into_response());
     }
     let found = match (params.limit(), params.kind()) {
-        (Ok(limit), Ok(kind)) => service::search(&state, &q, limit, kind).await,
+        (Ok(limit), Ok(kind)) => service::search(&state, client, &q, limit, kind).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match found {

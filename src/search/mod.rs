@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod events;
 mod handlers;
+pub mod limits;
 pub mod query;
 pub mod rebuild;
 pub mod repo;
@@ -29,6 +30,7 @@ pub use config::SearchConfig;
 /// Search's share of the application state.
 pub struct SearchState {
     pub config: SearchConfig,
+    pub limits: limits::SearchLimits,
 }
 
 pub fn state(state: &AppState) -> &SearchState {
@@ -57,7 +59,8 @@ impl Pillar for SearchPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = SearchConfig::from_config(install.config)?;
         build_once(install.db)?;
-        install.substates.insert(SearchState { config });
+        let limits = limits::SearchLimits::new(config.per_ip_per_minute);
+        install.substates.insert(SearchState { config, limits });
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! Search's use cases: a search over every kind, and explore.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use super::query::{SearchQuery, Target};
@@ -135,11 +137,19 @@ impl Expressions {
     }
 }
 
-/// Searches every kind (or `only` one) for `q`, at most `limit` each.
+/// Searches every kind (or `only` one) for `q`, at most `limit` each,
+/// within the client's budget of searches.
 /// Empty or over-long text → 422 on `q`; a `limit` outside 1 to the
 /// configured maximum → 422 on `limit`.
-pub async fn search(state: &AppState, q: &str, limit: Option<u32>, only: Option<Kind>) -> AppResult<SearchResults> {
+pub async fn search(
+    state: &AppState,
+    client: IpAddr,
+    q: &str,
+    limit: Option<u32>,
+    only: Option<Kind>,
+) -> AppResult<SearchResults> {
     let config = super::state(state).config;
+    super::state(state).limits.check(client).map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let query = SearchQuery::parse(q, config.max_query_chars as usize).map_err(|m| AppError::invalid("q", m))?;
     let limit = limit.unwrap_or(DEFAULT_LIMIT.min(config.max_results));
     if !(1..=config.max_results).contains(&limit) {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::bops::{FAN_PASSWORD, artist, call, count_text, fan, post_bop, token};
 use crate::browser::Browser;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::music_money::published_album;
 use crate::music_tracks::label_app;
 use crate::shop::{activate, add_variant, new_product, tee};
@@ -390,5 +390,43 @@ async fn captions_link_hashtags_and_handles_and_escape_everything_else() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<a class=\"mention\" href=\"/@nova\">@nova</a>"), "{}", page.body);
     assert!(!page.body.contains("<img src=x") && !page.body.contains("<script>x"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_gets_a_budget_of_searches() {
+    let app = spawn_app_with(|c| c.set("search.per_ip_per_minute", 3_i64), None, None).await;
+    for _ in 0..3 {
+        assert_eq!(search(&app, "nova").await.0, 200);
+    }
+    let response = crate::helpers::client().get(app.url("/api/v1/search?q=nova")).send().await.unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(Browser::new(&app.address).get("/search?q=nova").await.status, 429, "the page shares the budget");
+    assert_eq!(call(&app, None, Method::GET, "/api/v1/explore", None).await.0, 200, "explore is not a search");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_first_start_after_upgrading_indexes_what_was_there() {
+    let app = spawn_app().await;
+    let (_, nova) = artist(&app, "nova@example.com", "Nova").await;
+    let id = bop(&app, &nova, "Before search existed #old").await;
+    app.drain_events().await;
+    // As a database migrated to V028 looks: empty search tables, never built.
+    app.state
+        .db
+        .write_blocking::<_, rusqlite::Error, _>(boptone::db::Durability::Normal, |tx| {
+            tx.execute_batch(
+                "UPDATE search_meta SET built_at = NULL; DELETE FROM search_artists; DELETE FROM search_bops;
+                 DELETE FROM search_tag_days;",
+            )
+        })
+        .unwrap();
+    assert!(found_in(&app, "before", "bops", "id").await.is_empty());
+    let app = app.restart_with(|_| {}).await;
+    assert_eq!(found_in(&app, "before", "bops", "id").await, [id.as_str()]);
+    assert_eq!(found_in(&app, "#old", "bops", "id").await, [id.as_str()]);
+    assert_eq!(found_in(&app, "nova", "artists", "handle").await, ["nova"]);
     app.stop().await;
 }
