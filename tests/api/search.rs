@@ -430,3 +430,57 @@ async fn the_first_start_after_upgrading_indexes_what_was_there() {
     assert_eq!(found_in(&app, "nova", "artists", "handle").await, ["nova"]);
     app.stop().await;
 }
+
+/// In headless Chromium: the feed's caption links, the search sheet a
+/// hashtag opens, search as you type and explore.
+#[cfg(feature = "e2e")]
+#[tokio::test]
+async fn a_fan_taps_a_hashtag_in_the_app_and_searches_as_they_type() {
+    use crate::webdriver::Driver;
+    let app = spawn_app().await;
+    let (_, nova) = artist(&app, "nova@example.com", "Nova").await;
+    let id = bop(&app, &nova, "Late set with @nova #nightowl <b>bold</b>").await;
+    fan(&app, "owl@example.com");
+    app.drain_events().await;
+
+    let driver = Driver::start(390, 844).await;
+    driver.goto(&app.url("/app")).await;
+    driver.type_into("#login-email", "owl@example.com").await;
+    driver.type_into("#login-password", FAN_PASSWORD).await;
+    driver.click("#login-form button[type=submit]").await;
+    driver.wait_until("return !!document.querySelector('.bop .meta a.hashtag')", "the caption's links").await;
+    let caption = driver
+        .execute(
+            "const p = document.querySelector('.bop .meta p');
+             return {text: p.textContent, bold: p.querySelector('b') !== null,
+                     links: [...p.querySelectorAll('a')].map(a => a.getAttribute('href'))};",
+        )
+        .await;
+    assert_eq!(caption["text"], "Late set with @nova #nightowl <b>bold</b>", "{caption}");
+    assert_eq!(caption["bold"], false, "markup in a caption stays text");
+    assert_eq!(caption["links"], json!(["/@nova", "/search?q=%23nightowl"]));
+
+    driver.click(".bop .meta a.hashtag").await;
+    let watch = format!("return !!document.querySelector('#search-results a[href=\"/bops/{id}\"]')");
+    driver.wait_until(&watch, "the hashtag's Bops in the search sheet").await;
+    assert_eq!(driver.execute("return document.getElementById('search-q').value").await, "#nightowl");
+
+    driver.clear("#search-q").await;
+    driver.type_into("#search-q", "nov").await;
+    driver
+        .wait_until("return !!document.querySelector('#search-results a[href=\"/@nova\"]')", "the artist found")
+        .await;
+    driver.clear("#search-q").await;
+    driver.execute("document.getElementById('search-q').dispatchEvent(new Event('input'))").await;
+    driver
+        .wait_until(
+            "return document.getElementById('search-results').textContent.includes('#nightowl · 1')",
+            "explore while the box is empty",
+        )
+        .await;
+    driver
+        .screenshot(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/search.png"))
+        .await;
+    drop(driver);
+    app.stop().await;
+}
