@@ -97,7 +97,10 @@ fn build_once(db: &crate::db::Db) -> anyhow::Result<()> {
 /// the explore tables stay a few weeks of rows.
 fn prune_job(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(3600));
+        // The first pass an hour after start: nothing is old yet then, and
+        // a start stays free of writes of its own.
+        let hour = Duration::from_secs(3600);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             ticks.tick().await;
             let before = state.clock.now_ms().div_euclid(repo::DAY_MS) - rebuild::KEPT_DAYS;
