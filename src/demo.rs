@@ -134,6 +134,9 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
         let mut rebuilt = crate::analytics::rebuild::rebuild(tx, None, analytics.currency())?;
         rebuilt.fans = crate::analytics::loyalty_rebuild::rebuild_loyalty(tx, None, &analytics.loyalty)?;
         let launches = crate::toney::rebuild::rebuild_bop_launches(tx)?;
+        let currency = analytics.currency();
+        let per_minor = crate::core::Money::new(1, currency).to_micros();
+        crate::toney::rebuild::rebuild_month_items(tx, currency.code(), per_minor)?;
         let searchable = crate::search::rebuild::rebuild(tx, now_ms())?;
         Ok((rebuilt, launches, searchable))
     })?;

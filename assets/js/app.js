@@ -34,6 +34,7 @@ function signOut() {
   token = null;
   feed.hidden = true;
   $("orders-open").hidden = true;
+  $("tips-open").hidden = true;
   $("search-open").hidden = true;
   $("push-toggle").hidden = true;
   $("sign-out").hidden = true;
@@ -245,6 +246,8 @@ async function openTip(bop) {
   $("tip-card-form").hidden = true;
   $("tip-card").innerHTML = "";
   $("tip-status").textContent = "";
+  $("tip-message").value = "";
+  $("tip-title").textContent = `Tip ${bop.artist.name || "the artist"}`;
   $("tip-dialog").showModal();
 }
 
@@ -256,14 +259,18 @@ $("tip-form").addEventListener("submit", (event) => {
 async function startTip(amount) {
   $("tip-status").textContent = "";
   try {
-    const tip = await api("POST", `/bops/${current.bop.id}/tips`, { amount_minor: amount });
+    const tip = await api("POST", `/bops/${current.bop.id}/tips`, {
+      amount_minor: amount,
+      message: $("tip-message").value,
+      show_on_wall: $("tip-wall").checked,
+    });
     if (tip.confirm_url) {
       $("tip-confirm").hidden = false;
       $("tip-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)} (test money)`;
       $("tip-pay").onclick = async () => {
         await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
         $("tip-confirm").hidden = true;
-        $("tip-status").textContent = `Thank you! ${money(tip.amount_minor, tip.currency)} sent.`;
+        $("tip-status").textContent = thanks(tip);
       };
     } else if (tip.client_secret) {
       await payByCard(tip);
@@ -293,9 +300,43 @@ async function payByCard(tip) {
       return;
     }
     form.hidden = true;
-    $("tip-status").textContent = `Thank you! ${money(tip.amount_minor, tip.currency)} sent.`;
+    $("tip-status").textContent = thanks(tip);
   };
 }
+
+function thanks(tip) {
+  return `Thank you! ${money(tip.amount_minor, tip.currency)} sent to ${tip.artist_name || "the artist"}. Your receipt is in "My tips" and your email.`;
+}
+
+// "My tips": the fan's tips, newest first, with their receipts.
+let tipsCursor = null;
+
+async function loadTips(more) {
+  const page = await api("GET", "/tips" + (more && tipsCursor ? `?before=${encodeURIComponent(tipsCursor)}` : ""));
+  const list = $("tips-list");
+  if (!more) list.innerHTML = "";
+  for (const tip of page.items) {
+    const item = document.createElement("li");
+    const when = new Date(tip.paid_at || tip.created_at).toLocaleString();
+    const status = tip.status === "succeeded" ? "paid" : "not paid";
+    item.textContent = `${tip.amount} to ${tip.artist.name} · ${when} · ${status} · receipt ${tip.id}`;
+    if (tip.message) {
+      const message = document.createElement("q");
+      message.textContent = tip.message;
+      item.append(document.createElement("br"), message);
+    }
+    list.append(item);
+  }
+  tipsCursor = page.next_cursor;
+  $("tips-more").hidden = !tipsCursor;
+  $("tips-empty").hidden = list.children.length > 0;
+}
+
+$("tips-open").addEventListener("click", async () => {
+  $("tips-dialog").showModal();
+  await loadTips(false).catch((error) => { $("tips-empty").textContent = error.message; $("tips-empty").hidden = false; });
+});
+$("tips-more").addEventListener("click", () => loadTips(true));
 
 let push = null; // resolves to the push button's refresh, once set up
 
@@ -315,6 +356,7 @@ function start() {
   }
   $("login").hidden = true;
   $("sign-out").hidden = false;
+  $("tips-open").hidden = false;
   feed.hidden = false;
   loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
 }

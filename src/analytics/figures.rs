@@ -93,6 +93,13 @@ pub fn sum_months(conn: &Connection, artist: ArtistId, from: &str, to: &str) -> 
     .query_row(params![artist, from, to], |r| figures_row(r, 0))
 }
 
+/// Artists with any figure in `month` (`YYYY-MM`): whose month to report.
+pub fn artists_with_figures(conn: &Connection, month: &str) -> rusqlite::Result<Vec<ArtistId>> {
+    conn.prepare_cached("SELECT artist_id FROM artist_analytics_monthly WHERE month = ?1 ORDER BY artist_id")?
+        .query_map([month], |r| r.get(0))?
+        .collect()
+}
+
 /// How the chart groups days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {

@@ -62,7 +62,7 @@ impl Month {
     }
 
     /// `[first day, first day of the next month)` as unix ms.
-    fn bounds_ms(self) -> (i64, i64) {
+    pub fn bounds_ms(self) -> (i64, i64) {
         let ms = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis());
         (ms(self.0), ms(self.0 + Months::new(1)))
     }

@@ -273,6 +273,14 @@ async fn report_view(
 #[derive(Deserialize)]
 struct NewTip {
     amount_minor: i64,
+    #[serde(default)]
+    message: String,
+    #[serde(default = "shown_on_wall")]
+    show_on_wall: bool,
+}
+
+fn shown_on_wall() -> bool {
+    true
 }
 
 async fn create_tip(
@@ -282,7 +290,12 @@ async fn create_tip(
     Path(id): Path<String>,
     Json(body): Json<NewTip>,
 ) -> AppResult<(StatusCode, Json<super::tips::TipStarted>)> {
-    let started = super::tips::start_tip(&state, &user, &id, body.amount_minor, client).await?;
+    let request = super::tips::TipRequest {
+        amount_minor: body.amount_minor,
+        message: body.message,
+        show_on_wall: body.show_on_wall,
+    };
+    let started = super::tips::start_tip(&state, &user, &id, request, client).await?;
     Ok((StatusCode::CREATED, Json(started)))
 }
 

@@ -26,6 +26,9 @@ pub struct BopPublished {
     pub hashtags: Vec<String>,
     #[serde(default)]
     pub poster_key: Option<String>,
+    /// The tagged track (music's id), if any.
+    #[serde(default)]
+    pub track_uid: Option<String>,
 }
 
 impl PlatformEvent for BopPublished {

@@ -50,13 +50,19 @@ pub fn register(registry: &mut Registry) {
     });
     registry.on(BopTipReceived::TYPE, "notify.tip_notification", |tx, event| {
         let tip: BopTipReceived = serde_json::from_value(event.payload.clone())?;
-        let title = format!("You got a {} tip", format_money(tip.amount_minor, &tip.currency));
+        let fan = crate::identity::service::user_contact(tx, UserId(tip.fan_user_id))?
+            .map(|(_, name)| name)
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "A fan".to_owned());
+        let title = format!("{fan} tipped you {}", format_money(tip.amount_minor, &tip.currency));
+        let message = repo::tip_message(tx, &tip.tip_uid)?;
+        let body = if message.is_empty() { "On one of your Bops.".to_owned() } else { format!("“{message}”") };
         let notice = NewNotification {
             user_id: tip.artist_user_id,
             kind: "tip",
             title: &title,
-            body: "A fan tipped one of your Bops.",
-            link: Some("/studio/bops"),
+            body: &body,
+            link: Some("/studio/supporters"),
         };
         notify(tx, &notice)?;
         Ok(())

@@ -14,6 +14,7 @@ pub mod public;
 pub mod repo;
 pub mod service;
 mod studio;
+pub mod supporters;
 pub mod tips;
 pub mod uploading;
 pub mod uploads;
@@ -80,14 +81,15 @@ impl Pillar for BopsPillar {
 
     fn events(&self, registry: &mut Registry, _config: &Config) {
         fanout::register(registry);
+        supporters::register(registry);
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router().merge(public::router())
+        studio::router().merge(public::router()).merge(supporters::web_router())
     }
 
     fn api(&self) -> Router<AppState> {
-        api::router()
+        api::router().merge(supporters::api_router())
     }
 
     /// Videos and posters (and the demo's shared clips and posters).

@@ -682,13 +682,15 @@ pub struct NewTip<'a> {
     pub fee_minor: i64,
     pub provider: &'a str,
     pub payment_ref: &'a str,
+    pub message: &'a str,
+    pub on_wall: bool,
 }
 
 pub fn insert_tip(conn: &Connection, tip: &NewTip<'_>, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider,
-                                payment_ref, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                                payment_ref, status, created_at, message, on_wall)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12)",
     )?
     .execute(params![
         tip.uid,
@@ -700,7 +702,9 @@ pub fn insert_tip(conn: &Connection, tip: &NewTip<'_>, now: i64) -> rusqlite::Re
         tip.fee_minor,
         tip.provider,
         tip.payment_ref,
-        now
+        now,
+        tip.message,
+        tip.on_wall
     ])?;
     Ok(())
 }
@@ -718,6 +722,14 @@ pub struct SettledTip {
 
 /// Marks the pending tip paid by `payment_ref` as succeeded and counts it
 /// on its Bop; `None` when there is no such pending tip.
+/// A tip's message (empty when none), for the artist's notice.
+pub fn tip_message(conn: &Connection, tip_uid: &str) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT message FROM bops_tips WHERE uid = ?1")?
+        .query_row([tip_uid], |r| r.get(0))
+        .optional()
+        .map(Option::unwrap_or_default)
+}
+
 pub fn settle_tip(conn: &Connection, payment_ref: &str, now: i64) -> rusqlite::Result<Option<SettledTip>> {
     let settled = conn
         .prepare_cached(

@@ -112,6 +112,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     caption: Some(caption.text.clone()),
                     hashtags: caption.hashtags.clone(),
                     poster_key: poster_key.clone(),
+                    track_uid: track.clone(),
                 },
             )?;
             Ok(uid)
@@ -465,4 +466,9 @@ pub async fn delete_bop(state: &AppState, artist: &ArtistRow, uid: String) -> Ap
 pub fn caption_of(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<Option<String>> {
     use rusqlite::OptionalExtension;
     conn.prepare_cached("SELECT caption FROM bops_videos WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
+}
+
+/// Whether the Bop is still up (not deleted): for other pillars' notices.
+pub fn is_live(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM bops_videos WHERE uid = ?1 AND deleted_at IS NULL")?.exists([uid])
 }

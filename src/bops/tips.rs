@@ -72,6 +72,17 @@ pub struct TipStarted {
     pub client_secret: Option<String>,
     /// Sandbox: POST here to pay with test money.
     pub confirm_url: Option<String>,
+    /// Whom the tip is for, for the tip sheet.
+    pub artist_name: String,
+    pub message: String,
+}
+
+/// What the fan asks to tip: the amount, a message, and whether the
+/// artist's supporters wall may show their name and message.
+pub struct TipRequest {
+    pub amount_minor: i64,
+    pub message: String,
+    pub show_on_wall: bool,
 }
 
 /// Starts a tip; nothing is recorded as received until the payment succeeds.
@@ -79,10 +90,12 @@ pub async fn start_tip(
     state: &AppState,
     fan: &AuthUser,
     bop_uid: &str,
-    amount_minor: i64,
+    request: TipRequest,
     ip: IpAddr,
 ) -> AppResult<TipStarted> {
     let config = &super::state(state).config.tips;
+    let TipRequest { amount_minor, show_on_wall, .. } = request;
+    let message = super::supporters::parse_message(&request.message)?;
     if amount_minor < config.min_minor || amount_minor > config.max_minor {
         let range = format!(
             "Tips are between {} and {}.",
@@ -118,6 +131,8 @@ pub async fn start_tip(
     let (uid, fan_id, currency, provider) =
         (tip_uid.clone(), fan.id, config.currency.clone(), state.payments.provider_name());
     let payment_ref = payment.payment_ref.clone();
+    let artist_name = artist.stage_name.clone().unwrap_or_default();
+    let stored_message = message.clone();
     state
         .db
         .write::<_, AppError, _>(move |tx| {
@@ -131,6 +146,8 @@ pub async fn start_tip(
                 fee_minor,
                 provider,
                 payment_ref: &payment_ref,
+                message: &stored_message,
+                on_wall: show_on_wall,
             };
             repo::insert_tip(tx, &tip, now_ms())?;
             let record = NewPayment {
@@ -157,6 +174,8 @@ pub async fn start_tip(
         status: "pending",
         client_secret: payment.client_secret,
         confirm_url,
+        artist_name,
+        message,
     })
 }
 

@@ -647,6 +647,23 @@ pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite
     repo::find_artist_user_id(conn, artist)
 }
 
+/// A user's email and display name, unless the account is deleted: for
+/// other pillars' receipts and notices.
+pub fn user_contact(conn: &rusqlite::Connection, user: UserId) -> rusqlite::Result<Option<(String, String)>> {
+    Ok(repo::find_user_by_id(conn, user)?.map(|u| (u.email, u.display_name)))
+}
+
+/// The artist's sign-in email, unless the account is deleted: for other
+/// pillars' mail to the artist.
+pub fn artist_email(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT u.email FROM artist_profiles p JOIN users u ON u.id = p.user_id WHERE p.id = ?1 AND u.deleted_at IS NULL",
+    )?
+    .query_row([artist], |r| r.get(0))
+    .optional()
+}
+
 /// Follows or unfollows an artist; idempotent. A change emits
 /// `fan.followed` / `fan.unfollowed` in the same transaction, which other
 /// pillars handle (Bops' timeline, later loyalty and ranking).

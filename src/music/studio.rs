@@ -41,6 +41,8 @@ struct ListView {
     releases: Vec<StudioRelease>,
     older_url: Option<String>,
     first_page: bool,
+    /// Toney's word on a new track's momentum, on the first page.
+    insight: Option<crate::toney::Insight>,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +58,15 @@ async fn list_releases(
 ) -> AppResult<Response> {
     let first_page = query.before.is_none();
     let (rows, next) = service::list_own_releases(&state, &scope.artist, query.before, PAGE).await?;
+    let insight = match first_page {
+        true => {
+            let kind = crate::toney::insights::Kind::TrackMomentum;
+            crate::toney::service::page_insight(&state, scope.artist.id, kind).await?
+        }
+        false => None,
+    };
     let view = ListView {
+        insight,
         title: "Your music",
         releases: rows.iter().map(|r| StudioRelease::new(r, &state.media)).collect(),
         older_url: next.map(|uid| format!("/studio/music?before={uid}")),

@@ -47,6 +47,8 @@ struct ListView {
     /// "3 of 10 products" when the tier has a limit.
     usage: Option<String>,
     status: String,
+    /// Toney's word on the best seller, on the first page.
+    insight: Option<crate::toney::Insight>,
 }
 
 /// A studio list's page: a status filter and a keyset cursor.
@@ -90,8 +92,13 @@ async fn list_products(
         rows.iter().take(PAGE).map(|(p, v, c)| ProductSummary::new(p, v, c.as_ref(), &state.media)).collect();
     let status_query = status.map(|s| format!("&status={}", s.as_str())).unwrap_or_default();
     let limit = super::state(&state).config.product_limit(scope.artist.tier.as_deref());
+    let insight = match first_page {
+        true => crate::toney::service::page_insight(&state, artist, crate::toney::insights::Kind::TopProduct).await?,
+        false => None,
+    };
     let view = ListView {
         title: "Your shop",
+        insight,
         older_url: more.then(|| {
             format!("/studio/shop?before={}{status_query}", products.last().map(|p| p.id.as_str()).unwrap_or(""))
         }),

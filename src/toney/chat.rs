@@ -3,8 +3,8 @@
 //! still missing. Nothing here executes or follows the text it is given;
 //! the artist's message and every fan-written name are data only.
 //!
-//! No language model in this slice: a later `[toney.llm]` may phrase the
-//! answers, picking among these same per-artist answers as its tools.
+//! With `[toney.llm]` set, a language model phrases the answer, picking
+//! among these same per-artist answers as its tool (`super::llm`).
 
 use super::insights::{self, Action, Facts, Insight, MIN_GROUP, WEEKDAYS};
 
@@ -17,6 +17,27 @@ pub enum Intent {
     Fans,
     NewTrack,
     EarningsMix,
+}
+
+impl Intent {
+    pub const ALL: [Intent; 6] =
+        [Intent::BestTime, Intent::TopProduct, Intent::Tips, Intent::Fans, Intent::NewTrack, Intent::EarningsMix];
+
+    /// The topic's name in the language model's tool.
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::BestTime => "best_time_to_post",
+            Intent::TopProduct => "best_sellers",
+            Intent::Tips => "tips",
+            Intent::Fans => "fans",
+            Intent::NewTrack => "new_track",
+            Intent::EarningsMix => "earnings_mix",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.name() == name)
+    }
 }
 
 /// Words that point at each intent, checked in this order.
@@ -72,7 +93,8 @@ pub fn answer(message: &str, facts: &Facts) -> Answer {
     }
 }
 
-fn answer_one(intent: Intent, facts: &Facts) -> Answer {
+/// The answer about one intent, from the facts.
+pub fn answer_one(intent: Intent, facts: &Facts) -> Answer {
     let money = |micros| insights::show(micros, facts.currency);
     match intent {
         Intent::BestTime => {

@@ -9,7 +9,10 @@ use serde::de::DeserializeOwned;
 use super::config::ToneyConfig;
 use super::insights::{self, MIN_GROUP};
 use super::repo::{self, NewMessage};
+use super::{followups, report};
 use crate::bops::events::{BopPublished, BopViewed};
+use crate::bops::tips::BopTipReceived;
+use crate::core::Currency;
 use crate::core::ids::ArtistId;
 use crate::db::Tx;
 use crate::events::{PlatformEvent, Registry, StoredEvent};
@@ -17,22 +20,26 @@ use crate::identity::events::ArtistProfileCompleted;
 use crate::music::streams::StreamCounted;
 use crate::music::tracks::TrackPublished;
 use crate::notify::{NewNotification, notify};
+use crate::shop::settle::OrderCompleted;
 
 pub const LAUNCHES: &str = "toney.launches";
 pub const SUGGEST: &str = "toney.suggest";
 pub const ONBOARDING: &str = "toney.onboarding";
+pub const MONTH_LOG: &str = "toney.month_log";
+pub const FOLLOWUPS: &str = "toney.followups";
 
 /// The kind of Toney's notices (not in the notification settings' list:
 /// pushed, never emailed).
 pub const NOTICE_KIND: &str = "toney";
 
-pub fn register(registry: &mut Registry, config: ToneyConfig) {
+pub fn register(registry: &mut Registry, config: &ToneyConfig, currency: Currency) {
+    let factor = config.more_like_this_factor;
     on::<BopPublished>(registry, LAUNCHES, |tx, e, ev| {
         repo::insert_bop_launch(tx, &e.bop_uid, ArtistId(e.artist_id), at(ev, e.at))
     });
     on::<BopViewed>(registry, LAUNCHES, move |tx, e, ev| {
         let Some((artist, views)) = repo::count_bop_view(tx, &e.bop_uid, at(ev, e.at))? else { return Ok(()) };
-        more_like_this(tx, &e.bop_uid, artist, views, config, at(ev, e.at))
+        more_like_this(tx, &e.bop_uid, artist, views, factor, at(ev, e.at))
     });
     on::<TrackPublished>(registry, LAUNCHES, |tx, e, ev| {
         let launch = repo::TrackLaunch {
@@ -48,6 +55,29 @@ pub fn register(registry: &mut Registry, config: ToneyConfig) {
     on::<StreamCounted>(registry, LAUNCHES, |tx, e, ev| repo::count_track_stream(tx, &e.track_uid, at(ev, e.at)));
     on::<TrackPublished>(registry, SUGGEST, |tx, e, _| announce_track(tx, &e));
     on::<ArtistProfileCompleted>(registry, ONBOARDING, |tx, e, ev| onboarding(tx, &e, ev.created_at));
+    on::<BopPublished>(registry, FOLLOWUPS, |tx, e, ev| followups::on_published(tx, &e, at(ev, e.at)));
+    register_month_log(registry, currency);
+}
+
+/// The month tally the monthly report reads: tips per Bop, units per
+/// product, streams per track.
+fn register_month_log(registry: &mut Registry, currency: Currency) {
+    on::<BopTipReceived>(registry, MONTH_LOG, move |tx, e, ev| {
+        let Some(micros) = report::micros(e.amount_minor, &e.currency, currency) else { return Ok(()) };
+        let caption = crate::bops::service::caption_of(tx, &e.bop_uid)?.unwrap_or_default();
+        report::tally(tx, ArtistId(e.artist_id), ev.created_at, "bop", (&e.bop_uid, &caption), (micros, 1))
+    });
+    on::<OrderCompleted>(registry, MONTH_LOG, move |tx, e, ev| {
+        for (uid, title, minor, units) in crate::shop::public::sold_lines(tx, e.order_id)? {
+            let Some(micros) = report::micros(minor, &e.currency, currency) else { return Ok(()) };
+            report::tally(tx, ArtistId(e.artist_id), at(ev, e.paid_at), "product", (&uid, &title), (micros, units))?;
+        }
+        Ok(())
+    });
+    on::<StreamCounted>(registry, MONTH_LOG, |tx, e, ev| {
+        let title = repo::track_title(tx, &e.track_uid)?.unwrap_or_default();
+        report::tally(tx, ArtistId(e.artist_id), at(ev, e.at), "track", (&e.track_uid, &title), (0, 1))
+    });
 }
 
 fn on<E>(
@@ -92,15 +122,8 @@ fn announce_track(tx: &Tx, track: &TrackPublished) -> rusqlite::Result<()> {
 /// A Bop whose first-48-hour views pass `more_like_this_factor` times the
 /// artist's median launch (over at least [`MIN_GROUP`] finished launches)
 /// brings one "more like this" suggestion.
-fn more_like_this(
-    tx: &Tx,
-    bop_uid: &str,
-    artist: ArtistId,
-    views: i64,
-    config: ToneyConfig,
-    now: i64,
-) -> rusqlite::Result<()> {
-    let factor = i64::from(config.more_like_this_factor);
+fn more_like_this(tx: &Tx, bop_uid: &str, artist: ArtistId, views: i64, factor: u32, now: i64) -> rusqlite::Result<()> {
+    let factor = i64::from(factor);
     if views < factor {
         return Ok(());
     }

@@ -37,7 +37,7 @@ pub const MIN_MONTH_MICROS: i64 = 1_000_000;
 /// Launches read per artist: the newest 240 (eight months of daily Bops,
 /// some 34 per weekday) — enough for the medians, and the dashboard reads
 /// them on every visit (730 made it 3× slower at a million Bops).
-const LAUNCHES_READ: usize = 240;
+pub const LAUNCHES_READ: usize = 240;
 
 pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -241,6 +241,16 @@ fn best_group(launches: &[BopLaunch], key: impl Fn(&BopLaunch) -> u8) -> Option<
         }
     }
     best.filter(|b| b.lift >= MIN_LIFT)
+}
+
+/// The weekday (0 = Monday) Toney names as the best to post, if any.
+pub fn best_weekday(bops: &[BopLaunch]) -> Option<u8> {
+    best_group(bops, |l| l.weekday).map(|g| g.key)
+}
+
+/// The UTC hour Toney names as the best to post, if any.
+pub fn best_hour_of_day(bops: &[BopLaunch]) -> Option<u8> {
+    best_group(bops, |l| l.hour).map(|g| g.key)
 }
 
 pub fn best_day(bops: &[BopLaunch]) -> Option<Insight> {

@@ -8,10 +8,13 @@
 pub mod chat;
 pub mod config;
 pub mod events;
+pub mod followups;
 mod handlers;
 pub mod insights;
+pub mod llm;
 pub mod rebuild;
 pub mod repo;
+pub mod report;
 pub mod service;
 
 use axum::Router;
@@ -29,6 +32,8 @@ pub struct ToneyState {
     pub config: ToneyConfig,
     /// The dashboard's top insight per artist, kept a minute.
     pub top_insights: service::TopInsightMemo,
+    /// The language model that phrases answers, when `[toney.llm]` names one.
+    pub llm: Option<llm::Llm>,
 }
 
 pub fn state(state: &AppState) -> &ToneyState {
@@ -54,15 +59,21 @@ impl Pillar for ToneyPillar {
 
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = ToneyConfig::from_config(install.config)?;
-        install.substates.insert(ToneyState { config, top_insights: service::top_insight_memo() });
+        let llm = llm::Llm::from_config(&config.llm)?;
+        install.substates.insert(ToneyState { config, top_insights: service::top_insight_memo(), llm });
         Ok(())
     }
 
     fn events(&self, registry: &mut Registry, config: &Config) {
-        events::register(registry, ToneyConfig::from_config(config).expect("checked at startup"));
+        let currency = crate::analytics::AnalyticsConfig::from_config(config).expect("checked at startup").currency();
+        events::register(registry, &ToneyConfig::from_config(config).expect("checked at startup"), currency);
     }
 
     fn web(&self) -> Router<AppState> {
         handlers::router()
+    }
+
+    fn jobs(&self, state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![report::monthly_job(state.clone()), followups::measure_job(state.clone())]
     }
 }

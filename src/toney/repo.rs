@@ -122,22 +122,45 @@ pub fn count_track_stream(conn: &Connection, track_uid: &str, at: i64) -> rusqli
     Ok(())
 }
 
+/// One of the artist's track launches (another artist's track: None).
+pub fn find_track_launch(
+    conn: &Connection,
+    artist: ArtistId,
+    track_uid: &str,
+) -> rusqlite::Result<Option<TrackLaunch>> {
+    conn.prepare_cached(
+        "SELECT track_uid, release_uid, position, title, published_at, streams_48h FROM toney_track_launches
+         WHERE track_uid = ?1 AND artist_id = ?2",
+    )?
+    .query_row(params![track_uid, artist], track_launch)
+    .optional()
+}
+
+/// A published track's title, by its id.
+pub fn track_title(conn: &Connection, track_uid: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT title FROM toney_track_launches WHERE track_uid = ?1")?
+        .query_row([track_uid], |r| r.get(0))
+        .optional()
+}
+
+fn track_launch(r: &rusqlite::Row<'_>) -> rusqlite::Result<TrackLaunch> {
+    Ok(TrackLaunch {
+        track_uid: r.get(0)?,
+        release_uid: r.get(1)?,
+        position: r.get(2)?,
+        title: r.get(3)?,
+        published_at: r.get(4)?,
+        streams_48h: r.get(5)?,
+    })
+}
+
 /// The artist's track launches, newest first (open windows included).
 pub fn list_track_launches(conn: &Connection, artist: ArtistId, limit: usize) -> rusqlite::Result<Vec<TrackLaunch>> {
     conn.prepare_cached(
         "SELECT track_uid, release_uid, position, title, published_at, streams_48h FROM toney_track_launches
          WHERE artist_id = ?1 ORDER BY published_at DESC, position LIMIT ?2",
     )?
-    .query_map(params![artist, limit as i64], |r| {
-        Ok(TrackLaunch {
-            track_uid: r.get(0)?,
-            release_uid: r.get(1)?,
-            position: r.get(2)?,
-            title: r.get(3)?,
-            published_at: r.get(4)?,
-            streams_48h: r.get(5)?,
-        })
-    })?
+    .query_map(params![artist, limit as i64], track_launch)?
     .collect()
 }
 

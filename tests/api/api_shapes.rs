@@ -29,6 +29,7 @@ const VOLATILE: &[&str] = &[
     "edited_at",
     "published_at",
     "expires_at",
+    "paid_at",
     "client_secret",
     "url",
     "release_id",
@@ -135,6 +136,8 @@ async fn every_app_surface_response_keeps_its_shape() {
     snapshot!("tip_started", (status, tip.clone()));
     let tip_id = tip["tip_id"].as_str().unwrap();
     snapshot!("tip_confirmed", call(&app, fan, Method::POST, &format!("/api/v1/tips/{tip_id}/confirm"), None).await);
+    snapshot!("tip_receipt", call(&app, fan, Method::GET, &format!("/api/v1/tips/{tip_id}"), None).await);
+    snapshot!("tips", call(&app, fan, Method::GET, "/api/v1/tips", None).await);
     snapshot!(
         "tip_too_small",
         call(&app, fan, Method::POST, &format!("/api/v1/bops/{id}/tips"), body(json!({"amount_minor": 1}))).await

@@ -408,6 +408,7 @@ async fn the_feed_puts_followed_artists_first_and_pages_without_repeats() {
         call(&app, Some(&fan_token), Method::POST, &format!("/api/v1/artists/{beta_uid}/follow"), None).await.0,
         200
     );
+    app.drain_events().await; // the follow's backfill of the timeline is an event handler's
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -611,7 +612,7 @@ async fn a_sandbox_tip_counts_once_it_is_paid_and_the_artist_hears_of_it() {
     assert_eq!((seen["tip_count"].as_i64(), seen["tip_total_minor"].as_i64()), (Some(1), Some(500)), "counted once");
 
     app.drain_events().await;
-    assert!(artist_browser.get("/dashboard").await.body.contains("You got a $5.00 tip"));
+    assert!(artist_browser.get("/dashboard").await.body.contains("tipped you $5.00"));
     assert!(artist_browser.get("/studio/bops").await.body.contains("$5.00"));
     app.stop().await;
 }

@@ -142,6 +142,9 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     .await;
     fan.execute("document.getElementById('comments-dialog').close()").await;
     fan.click(".bop .tip").await;
+    let title = fan.execute("return document.getElementById('tip-title').textContent").await;
+    assert!(title.as_str().unwrap().starts_with("Tip "), "the tip sheet names the artist: {title}");
+    fan.type_into("#tip-message", "Played it ten times").await;
     fan.click("#tip-presets button:nth-child(2)").await;
     // The test-money step shows once the server has started the tip.
     fan.wait_until("return !document.getElementById('tip-confirm').hidden", "the test-money step").await;
@@ -152,6 +155,14 @@ async fn an_artist_posts_a_bop_and_a_fan_watches_likes_comments_and_tips_it() {
     )
     .await;
     fan.execute("document.getElementById('tip-dialog').close()").await;
+    // "My tips" lists it with its message.
+    fan.click("#tips-open").await;
+    fan.wait_until(
+        "return document.getElementById('tips-list').textContent.includes('Played it ten times')",
+        "the tip in My tips",
+    )
+    .await;
+    fan.execute("document.getElementById('tips-dialog').close()").await;
     let view_counted = || {
         app.state
             .db

@@ -355,7 +355,7 @@ async fn a_real_tip_is_emailed_while_the_artist_wants_it_and_not_after() {
     pay(500).await;
     let mails = mails_to(&app, "tipped@example.com");
     assert_eq!(mails.len(), before + 1);
-    assert!(mails.last().unwrap().contains("You got a $5.00 tip"));
+    assert!(mails.last().unwrap().contains("tipped you $5.00"), "{mails:?}");
 
     // The artist turns tip emails off in the settings, keeping order emails.
     let settings = studio.get("/account/notifications").await;

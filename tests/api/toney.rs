@@ -15,12 +15,12 @@ use crate::music_money::published_album;
 use crate::music_tracks::label_app;
 use crate::shop::{address, fan_token, tee};
 
-const MINUTE: i64 = 60_000;
-const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
+pub const MINUTE: i64 = 60_000;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
 
 /// Moves the app's clock to the next `weekday` (0 = Monday) at `hour`:00 UTC.
-fn move_to(app: &TestApp, weekday: u32, hour: u32) {
+pub fn move_to(app: &TestApp, weekday: u32, hour: u32) {
     let now = app.state.clock.now_ms();
     let t = chrono::DateTime::from_timestamp_millis(now).unwrap();
     let mut days = (i64::from(weekday) - i64::from(t.weekday().num_days_from_monday())).rem_euclid(7);
@@ -32,14 +32,14 @@ fn move_to(app: &TestApp, weekday: u32, hour: u32) {
 }
 
 /// Posts a Bop now (on the app's clock); returns its id.
-async fn bop_now(app: &TestApp, token: &str, caption: &str) -> String {
+pub async fn bop_now(app: &TestApp, token: &str, caption: &str) -> String {
     let (status, bop) = post_bop(app, token, "vertical.mp4", caption).await;
     assert_eq!(status, 201, "{bop}");
     bop["id"].as_str().unwrap().to_owned()
 }
 
 /// `rounds` counted views of each Bop by one fan, 31 minutes apart.
-async fn views(app: &TestApp, fan: &str, bops: &[String], rounds: usize) {
+pub async fn views(app: &TestApp, fan: &str, bops: &[String], rounds: usize) {
     for _ in 0..rounds {
         for bop in bops {
             let (_, viewed) = call(
@@ -57,7 +57,7 @@ async fn views(app: &TestApp, fan: &str, bops: &[String], rounds: usize) {
     app.drain_events().await;
 }
 
-async fn ask(browser: &mut Browser, message: &str) -> String {
+pub async fn ask(browser: &mut Browser, message: &str) -> String {
     let page = browser.post_form("/toney/messages", &[("message", message)]).await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(page.redirect(), "/toney#latest");
@@ -65,7 +65,7 @@ async fn ask(browser: &mut Browser, message: &str) -> String {
 }
 
 /// The text of Toney's last answer on the page.
-fn last_answer(page: &str) -> String {
+pub fn last_answer(page: &str) -> String {
     let last = page.rsplit("class=\"toney-message toney\"").next().unwrap();
     last.split("class=\"toney-text\">").nth(1).unwrap().split("</p>").next().unwrap().to_owned()
 }
@@ -220,7 +220,7 @@ async fn publishing_a_track_suggests_a_bop_whose_link_opens_the_upload_page_fill
 
 /// An artist with a shop and a tipped Bop; `units` tees sold to a fan, a
 /// tip of `tip_minor`. Returns the artist's browser, the Bop and the fan.
-async fn selling_artist(
+pub async fn selling_artist(
     app: &TestApp,
     email: &str,
     name: &str,
