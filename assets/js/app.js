@@ -2,6 +2,7 @@
 // token, exactly like the mobile app: feed, playback, likes, comments,
 // views, tips, the artists' shops, and search and explore.
 import { plural } from "./format.js";
+import { openArtist, setUpArtist } from "./artist.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
 import { renderCaption } from "./caption.js";
 import { setUpPush } from "./push.js";
@@ -17,12 +18,32 @@ let loading = false;
 let current = null; // the Bop whose dialog is open
 let tipOptions = null;
 
+// The app is installable: the service worker keeps its shell for offline use.
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+
+function setOffline(offline) {
+  $("offline").hidden = !offline;
+}
+addEventListener("offline", () => setOffline(true));
+addEventListener("online", () => {
+  setOffline(false);
+  if (token && !feed.children.length) loadMore().catch(() => {});
+});
+setOffline(!navigator.onLine);
+
 async function api(method, path, body) {
-  const response = await fetch("/api/v1" + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch("/api/v1" + path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    setOffline(true);
+    throw new Error("You are offline.");
+  }
+  setOffline(false);
   if (response.status === 401) { signOut(); throw new Error("Please sign in again."); }
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) throw Object.assign(new Error(data.message || "Something went wrong."), { data, status: response.status });
@@ -110,8 +131,14 @@ function render(bop) {
   const video = section.querySelector("video");
   video.src = bop.video_url;
   if (bop.poster_url) video.poster = bop.poster_url;
-  section.querySelector("h2").textContent = "@" + bop.artist.handle;
-  renderCaption(section.querySelector(".meta p"), bop.caption, (tag) => openSearch("#" + tag));
+  const name = document.createElement("button");
+  name.type = "button";
+  name.className = "artist-link";
+  name.textContent = "@" + bop.artist.handle;
+  name.setAttribute("aria-label", `@${bop.artist.handle}: open ${bop.artist.name || "the artist"}'s page`);
+  name.addEventListener("click", () => openArtist(bop.artist.id).catch(() => {}));
+  section.querySelector("h2").append(name);
+  renderCaption(section.querySelector(".meta p"), bop.caption, (tag) => openSearch("#" + tag), (handle) => openArtist("@" + handle).catch(() => {}));
   const like = section.querySelector(".like");
   const setLike = (liked, count) => {
     like.setAttribute("aria-pressed", String(liked));
@@ -192,6 +219,27 @@ async function loadMore() {
   } finally {
     loading = false;
   }
+}
+
+// One Bop at the top of the feed (a deep link, a tap in an artist's grid).
+async function showBop(id) {
+  const bop = await api("GET", `/bops/${encodeURIComponent(id)}`);
+  feed.querySelector(`section.bop[data-id="${CSS.escape(bop.id)}"]`)?.remove();
+  const section = render(bop);
+  feed.prepend(section);
+  observer.observe(section);
+  section.scrollIntoView();
+  $("feed-empty").hidden = true;
+}
+
+// Deep links: /app/bops/{id}, /app/@handle, /app/orders.
+async function openDeepLink() {
+  const path = decodeURIComponent(location.pathname);
+  const bop = path.match(/^\/app\/bops\/([A-Za-z0-9_-]+)\/?$/);
+  const artist = path.match(/^\/app\/@([A-Za-z0-9_.-]+)\/?$/);
+  if (bop) await showBop(bop[1]);
+  else if (artist) await openArtist("@" + artist[1]);
+  else if (/^\/app\/orders\/?$/.test(path)) $("orders-open").click();
 }
 
 async function openComments(bop, section) {
@@ -340,10 +388,13 @@ $("tips-more").addEventListener("click", () => loadTips(true));
 
 let push = null; // resolves to the push button's refresh, once set up
 
+let artistReady = false;
+
 function start() {
   setUpPlayer(api);
   setUpShop(api);
   setUpSearch(api);
+  if (!artistReady) { setUpArtist(api, (id) => showBop(id).catch(() => {})); artistReady = true; }
   if (push) {
     push.then((refresh) => refresh && refresh());
   } else {
@@ -358,7 +409,9 @@ function start() {
   $("sign-out").hidden = false;
   $("tips-open").hidden = false;
   feed.hidden = false;
-  loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
+  loadMore()
+    .then(() => openDeepLink())
+    .catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
 }
 
 if (token) {

@@ -5,9 +5,9 @@
 const TAG = /^[\p{L}\p{N}_]+/u;
 const HANDLE = /^[A-Za-z0-9_]+/;
 
-/// Fills `element` with `caption`; `onTag(tag)` runs when a hashtag link
-/// is clicked (the link still works without it).
-export function renderCaption(element, caption, onTag) {
+/// Fills `element` with `caption`; `onTag(tag)` and `onHandle(handle)`
+/// run when a link is clicked (the links still work without them).
+export function renderCaption(element, caption, onTag, onHandle) {
   element.textContent = "";
   let text = "";
   const flush = () => { if (text) element.append(document.createTextNode(text)); text = ""; };
@@ -32,6 +32,7 @@ export function renderCaption(element, caption, onTag) {
       link.className = "mention";
       link.href = "/@" + handle;
       link.textContent = "@" + handle;
+      if (onHandle) link.addEventListener("click", (event) => { event.preventDefault(); onHandle(handle); });
     }
     element.append(link);
     i += Array.from(word[0]).length;

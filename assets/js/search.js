@@ -2,6 +2,7 @@
 // GET /api/v1/search (as you type, after a pause) and, while the box is
 // empty, explore (GET /api/v1/explore). Results are built with text
 // nodes only.
+import { openArtist } from "./artist.js";
 import { renderCaption } from "./caption.js";
 import { playQueue } from "./player.js";
 import { money } from "./shop.js";
@@ -78,7 +79,9 @@ function artistRow(li, artist) {
     img.src = artist.photo_url; img.alt = ""; img.width = 36; img.height = 36;
     li.append(img);
   }
-  li.append(link(artist.url, artist.stage_name), " ");
+  const name = link(artist.url, artist.stage_name);
+  name.addEventListener("click", (event) => { event.preventDefault(); openArtist(artist.id).catch(() => {}); });
+  li.append(name, " ");
   const small = document.createElement("small");
   small.textContent = "@" + artist.handle;
   li.append(small);
@@ -102,7 +105,7 @@ function show(results, explore) {
   section("Artists", results.artists, artistRow);
   section("Bops", results.bops, (li, bop) => {
     const p = document.createElement("p");
-    renderCaption(p, bop.caption, searchTag);
+    renderCaption(p, bop.caption, searchTag, (handle) => openArtist("@" + handle).catch(() => {}));
     li.append(p, link(bop.url, "Watch"), ` · @${bop.artist.handle}`);
   });
   section("Tracks", results.tracks, (li, track) => {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod api;
+mod artist_grid;
 pub mod config;
 pub mod domain;
 pub mod events;
@@ -89,7 +90,7 @@ impl Pillar for BopsPillar {
     }
 
     fn api(&self) -> Router<AppState> {
-        api::router().merge(supporters::api_router())
+        api::router().merge(supporters::api_router()).merge(artist_grid::router())
     }
 
     /// Videos and posters (and the demo's shared clips and posters).

@@ -3,6 +3,7 @@
 //! Sessions and tokens are the shared `auth` room's; identity issues them.
 
 mod api;
+mod artist_api;
 pub mod config;
 pub mod domain;
 pub mod events;
@@ -96,7 +97,7 @@ impl Pillar for IdentityPillar {
     }
 
     fn api(&self) -> Router<AppState> {
-        api::router()
+        api::router().merge(artist_api::router())
     }
 
     /// An artist's current profile photo is public.

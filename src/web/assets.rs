@@ -28,6 +28,11 @@ pub fn asset_url(name: &str) -> Result<minijinja::Value, minijinja::Error> {
     Ok(minijinja::Value::from_safe_string(format!("/assets/{name}?v={version}")))
 }
 
+/// An asset's versioned URL, for code that is not a template.
+pub fn versioned(name: &str) -> Option<String> {
+    version_of(name).map(|version| format!("/assets/{name}?v={version}"))
+}
+
 #[derive(Deserialize)]
 pub struct AssetQuery {
     v: Option<String>,

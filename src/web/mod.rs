@@ -27,4 +27,9 @@ pub fn router() -> Router<AppState> {
         .route("/", get(pages::show_home))
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/app", get(pages::show_fan_app))
+        // Deep links (`/app/bops/{id}`, `/app/@handle`, `/app/orders`) are the
+        // same page; the app opens what the path names.
+        .route("/app/", get(pages::show_fan_app))
+        .route("/app/{*path}", get(pages::show_fan_app))
+        .route("/app/manifest.webmanifest", get(pages::show_manifest))
 }

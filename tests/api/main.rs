@@ -19,6 +19,7 @@ mod chromium;
 mod cli;
 mod events;
 mod fan_accounts;
+mod fan_app;
 mod helpers;
 mod identity;
 mod media;

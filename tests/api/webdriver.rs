@@ -82,6 +82,12 @@ impl Driver {
         response["value"].clone()
     }
 
+    /// A Chrome DevTools Protocol command on the page (chromedriver's
+    /// `goog/cdp/execute`), for what WebDriver has no word for.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params}))).await
+    }
+
     pub async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
     }
