@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check`, `default-config`,
-//! `backup`, `restore`, `prune`, `events`, `admin`, `demo`, `royalties`, `ddex`, `shop`, `analytics`. Errors here are `anyhow`: they end the
+//! `backup`, `restore`, `prune`, `events`, `admin`, `demo`, `royalties`, `ddex`, `shop`, `analytics`, `search`. Errors here are `anyhow`: they end the
 //! process with a message, not an HTTP response.
 
 use std::path::PathBuf;
@@ -88,6 +88,9 @@ pub enum Command {
     /// Daily snapshots and earnings.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// The search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Fill a data directory with demo artists, fans, Bops and engagement.
     Demo {
         #[command(flatten)]
@@ -140,6 +143,17 @@ pub enum AnalyticsCommand {
         /// Only this artist: their public id or account email.
         #[arg(long, value_name = "ID")]
         artist: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Recompute the search index and explore's counts from the source
+    /// tables: exactly what the event handlers build. Holds the writer
+    /// while it runs.
+    Rebuild {
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -293,6 +307,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "rebuilt {} artist-days, {} earning items and the loyalty of {} fan-artist pairs",
                 rebuilt.days, rebuilt.items, rebuilt.fans
+            );
+            Ok(())
+        }
+        Command::Search(SearchCommand::Rebuild { config }) => {
+            quiet_logs();
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            let rebuilt = db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Normal, |tx| {
+                Ok(crate::search::rebuild::rebuild(tx, crate::db::now_ms())?)
+            })?;
+            println!(
+                "indexed {} artists, {} Bops, {} tracks and {} products",
+                rebuilt.artists, rebuilt.bops, rebuilt.tracks, rebuilt.products
             );
             Ok(())
         }

@@ -138,11 +138,16 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
         let per_minor = crate::core::Money::new(1, currency).to_micros();
         crate::toney::rebuild::rebuild_month_items(tx, currency.code(), per_minor)?;
         crate::bops::rank::rebuild(tx, &analytics.loyalty)?;
-        Ok((rebuilt, launches))
+        let searchable = crate::search::rebuild::rebuild(tx, now_ms())?;
+        Ok((rebuilt, launches, searchable))
     })?;
-    let (rebuilt, launches) = rebuilt;
+    let (rebuilt, launches, searchable) = rebuilt;
     println!("{} artist-days of analytics snapshots, loyalty of {} fans", rebuilt.days, rebuilt.fans);
     println!("{launches} Bop launches for Toney (Tuesday Bops get three times the views)");
+    println!(
+        "search index: {} artists, {} Bops, {} tracks, {} products",
+        searchable.artists, searchable.bops, searchable.tracks, searchable.products
+    );
     println!(
         "demo data ready in {:.1?}: sign in as artist1@demo.boptone.test or fan1@demo.boptone.test",
         started.elapsed()

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod pillar;
 pub mod pillars;
 pub mod router;
+pub mod search;
 pub mod shop;
 pub mod startup;
 pub mod telemetry;

@@ -9,4 +9,5 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::shop::PILLAR,
     &crate::analytics::PILLAR,
     &crate::toney::PILLAR,
+    &crate::search::PILLAR,
 ];

@@ -1,10 +1,12 @@
 // The fan web app. It uses only the app surface (/api/v1) with a bearer
 // token, exactly like the mobile app: feed, playback, likes, comments,
-// views, tips and the artists' shops.
+// views, tips, the artists' shops, and search and explore.
 import { plural } from "./format.js";
 import { openArtist, setUpArtist } from "./artist.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
+import { renderCaption } from "./caption.js";
 import { setUpPush } from "./push.js";
+import { openSearch, setUpSearch } from "./search.js";
 import { openArtistShop, setUpShop } from "./shop.js";
 import { loadStripe } from "./stripe.js";
 
@@ -67,6 +69,7 @@ function signOut() {
   $("orders-open").hidden = true;
   $("tips-open").hidden = true;
   $("feed-tabs").hidden = true;
+  $("search-open").hidden = true;
   $("push-toggle").hidden = true;
   $("sign-out").hidden = true;
   $("login").hidden = false;
@@ -149,7 +152,7 @@ function render(bop) {
   name.setAttribute("aria-label", `@${bop.artist.handle}: open ${bop.artist.name || "the artist"}'s page`);
   name.addEventListener("click", () => openArtist(bop.artist.id).catch(() => {}));
   section.querySelector("h2").append(name);
-  section.querySelector(".meta p").textContent = bop.caption;
+  renderCaption(section.querySelector(".meta p"), bop.caption, (tag) => openSearch("#" + tag), (handle) => openArtist("@" + handle).catch(() => {}));
   const like = section.querySelector(".like");
   const setLike = (liked, count) => {
     like.setAttribute("aria-pressed", String(liked));
@@ -430,6 +433,7 @@ let artistReady = false;
 function start() {
   setUpPlayer(api);
   setUpShop(api);
+  setUpSearch(api);
   if (!artistReady) { setUpArtist(api, (id) => showBop(id).catch(() => {})); artistReady = true; }
   if (push) {
     push.then((refresh) => refresh && refresh());

@@ -16,6 +16,16 @@ pub struct BopPublished {
     /// the event's own time).
     #[serde(default)]
     pub at: i64,
+    /// The Bop's row id and what search indexes of it (events from before
+    /// these fields carry no caption: `search rebuild` indexed those Bops).
+    #[serde(default)]
+    pub bop_id: i64,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    #[serde(default)]
+    pub poster_key: Option<String>,
     /// The tagged track (music's id), if any.
     #[serde(default)]
     pub track_uid: Option<String>,
@@ -23,6 +33,32 @@ pub struct BopPublished {
 
 impl PlatformEvent for BopPublished {
     const TYPE: &'static str = "bop.published";
+}
+
+/// The artist changed a Bop's caption (and so its hashtags).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopEdited {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    pub caption: String,
+    pub hashtags: Vec<String>,
+    pub at: i64,
+}
+
+impl PlatformEvent for BopEdited {
+    const TYPE: &'static str = "bop.edited";
+}
+
+/// The artist deleted a Bop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopDeleted {
+    pub bop_uid: String,
+    pub artist_id: i64,
+    pub at: i64,
+}
+
+impl PlatformEvent for BopDeleted {
+    const TYPE: &'static str = "bop.deleted";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

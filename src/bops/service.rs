@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use super::domain::{Caption, Visibility, parse_comment};
-use super::events::{BopCommented, BopLiked, BopPublished, BopUnliked, BopViewed};
+use super::events::{BopCommented, BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked, BopViewed};
 use super::probe::probe_bop;
 use super::repo::{self, BopRow, CommentRow, NewBop};
 use super::{poster, views::BopView};
@@ -107,6 +107,10 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     visibility: visibility.as_str().to_owned(),
                     artist_name,
                     at: now,
+                    bop_id: tx.last_insert_rowid(),
+                    caption: Some(caption.text.clone()),
+                    hashtags: caption.hashtags.clone(),
+                    poster_key: poster_key.clone(),
                     track_uid: track.clone(),
                 },
             )?;
@@ -368,11 +372,13 @@ pub async fn edit_caption(state: &AppState, artist: &ArtistRow, uid: String, cap
     state
         .db
         .write(move |tx| {
-            if repo::update_caption(tx, id, &uid, &caption.text, &caption.hashtags, now_ms())? {
-                Ok(())
-            } else {
-                Err(AppError::NotFound)
+            let at = now_ms();
+            if !repo::update_caption(tx, id, &uid, &caption.text, &caption.hashtags, at)? {
+                return Err(AppError::NotFound);
             }
+            let Caption { text: caption, hashtags } = caption;
+            emit(tx, &BopEdited { bop_uid: uid, artist_id: id.0, caption, hashtags, at })?;
+            Ok(())
         })
         .await
 }
@@ -381,7 +387,14 @@ pub async fn delete_bop(state: &AppState, artist: &ArtistRow, uid: String) -> Ap
     let id = artist.id;
     state
         .db
-        .write(move |tx| if repo::soft_delete_bop(tx, id, &uid, now_ms())? { Ok(()) } else { Err(AppError::NotFound) })
+        .write(move |tx| {
+            let at = now_ms();
+            if !repo::soft_delete_bop(tx, id, &uid, at)? {
+                return Err(AppError::NotFound);
+            }
+            emit(tx, &BopDeleted { bop_uid: uid, artist_id: id.0, at })?;
+            Ok(())
+        })
         .await
 }
 

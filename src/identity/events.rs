@@ -73,6 +73,36 @@ impl PlatformEvent for ArtistProfileCompleted {
     const TYPE: &'static str = "artist.profile.completed";
 }
 
+/// An artist saved their profile (the completing save included): what
+/// fans see of them, for search.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArtistProfileUpdated {
+    pub artist_id: i64,
+    pub artist_uid: String,
+    pub stage_name: String,
+    pub handle: String,
+    pub photo_key: Option<String>,
+    /// Onboarding's profile step is done: the profile is public.
+    pub completed: bool,
+}
+
+impl PlatformEvent for ArtistProfileUpdated {
+    const TYPE: &'static str = "artist.profile.updated";
+}
+
+/// The label suspended or reinstated an artist: a suspended artist's
+/// profile and work are hidden from fans.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArtistSuspensionChanged {
+    pub artist_id: i64,
+    pub artist_uid: String,
+    pub suspended: bool,
+}
+
+impl PlatformEvent for ArtistSuspensionChanged {
+    const TYPE: &'static str = "artist.suspension.changed";
+}
+
 /// An artist's subscription changed state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArtistSubscriptionUpdated {

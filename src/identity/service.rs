@@ -6,7 +6,8 @@ use rusqlite::ErrorCode;
 
 use super::domain::{ArtistId, DisplayName, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
 use super::events::{
-    ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistSubscriptionUpdated, FanFollowed, FanUnfollowed,
+    ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistProfileUpdated, ArtistSubscriptionUpdated,
+    ArtistSuspensionChanged, FanFollowed, FanUnfollowed,
 };
 use super::gate::Step;
 use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, UserRow};
@@ -361,6 +362,17 @@ pub fn save_profile(tx: &Tx, artist: &ArtistRow, draft: &ProfileDraft, photo_key
         return Err(AppError::invalid("photo", "Add a profile photo: fans see it on every Bop and release."));
     }
     let completed_now = repo::mark_onboarding_completed(tx, artist.id, now)?;
+    emit(
+        tx,
+        &ArtistProfileUpdated {
+            artist_id: artist.id.0,
+            artist_uid: artist.uid.clone(),
+            stage_name: draft.stage_name.clone(),
+            handle: draft.handle.as_str().to_owned(),
+            photo_key: photo_key.map(str::to_owned).or_else(|| artist.photo_key.clone()),
+            completed: true,
+        },
+    )?;
     if completed_now {
         emit(
             tx,
@@ -573,7 +585,12 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
         .db
         .write(move |tx| {
             let at = suspended.then(now_ms);
-            if repo::set_artist_suspended(tx, &artist_uid, at)? { Ok(()) } else { Err(AppError::NotFound) }
+            if !repo::set_artist_suspended(tx, &artist_uid, at)? {
+                return Err(AppError::NotFound);
+            }
+            let artist = repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
+            emit(tx, &ArtistSuspensionChanged { artist_id: artist.id.0, artist_uid, suspended })?;
+            Ok(())
         })
         .await
 }

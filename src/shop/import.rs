@@ -187,6 +187,7 @@ fn save_product(
             }
         }
     }
+    super::events::announce_product(tx, id)?;
     let line = ImportedLine {
         id: uid,
         handle: imported.handle.clone(),

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use super::domain::{FieldErrors, ProductDraft, ProductStatus, VariantDraft, VariantInput};
+use super::events::announce_product;
 use super::repo::{self, PhotoRow, ProductRow, VariantRow};
 use crate::app::AppState;
 use crate::core::Currency;
@@ -53,7 +54,8 @@ pub async fn create_product(state: &AppState, artist: &ArtistRow, draft: Product
                 return Err(AppError::Conflict(why));
             }
             let uid = crate::core::new_uid();
-            repo::insert_product(tx, artist.id, &uid, &draft, None, now_ms())?;
+            let id = repo::insert_product(tx, artist.id, &uid, &draft, None, now_ms())?;
+            announce_product(tx, id)?;
             Ok(uid)
         })
         .await
@@ -80,6 +82,7 @@ pub async fn update_product(state: &AppState, artist: &ArtistRow, uid: String, d
                 ));
             }
             repo::update_product(tx, product.id, &draft, now_ms())?;
+            announce_product(tx, product.id)?;
             Ok(())
         })
         .await
@@ -146,6 +149,7 @@ pub async fn save_variant(
                     repo::insert_variant(tx, product.id, &crate::core::new_uid(), &draft, currency.code(), now_ms())?;
                 }
             }
+            announce_product(tx, product.id)?;
             Ok(Ok(()))
         })
         .await
@@ -165,6 +169,7 @@ pub async fn delete_variant(
                 .filter(|v| v.product_id == product.id)
                 .ok_or(AppError::NotFound)?;
             repo::delete_variant(tx, variant.id, now_ms())?;
+            announce_product(tx, product.id)?;
             Ok(())
         })
         .await
@@ -245,6 +250,7 @@ pub async fn delete_product(state: &AppState, artist: ArtistId, product_uid: Str
         .write::<_, AppError, _>(move |tx| {
             let product = repo::find_product_for_artist(tx, artist, &product_uid)?.ok_or(AppError::NotFound)?;
             repo::delete_product(tx, product.id, now_ms())?;
+            announce_product(tx, product.id)?;
             Ok(())
         })
         .await

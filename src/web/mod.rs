@@ -2,6 +2,7 @@
 //! and the response headers every page carries.
 
 pub mod assets;
+pub mod caption;
 pub mod client_ip;
 pub mod csrf;
 pub mod deadline;

@@ -61,6 +61,9 @@ fn environment(globals: &Globals) -> Environment<'static> {
     env.add_filter("datetime", |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |d| d.format("%-d %b %Y").to_string())
     });
+    env.add_filter("caption_links", |caption: String| {
+        minijinja::Value::from_safe_string(super::caption::caption_html(&caption))
+    });
     env.add_filter("money", |minor: i64, currency: String| super::money::format_money(minor, &currency));
     env.set_formatter(html_formatter);
     env.add_global("site", minijinja::Value::from_serialize(globals));

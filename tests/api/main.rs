@@ -41,6 +41,7 @@ mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
 mod scale;
+mod search;
 mod server;
 mod settlement;
 mod sharing;

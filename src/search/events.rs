@@ -1,0 +1,114 @@
+//! Search's event handlers. `search.index` keeps the documents: each
+//! write sets a row to what the event says (replays change nothing).
+//! `search.trending` counts follows and likes per artist and day; its
+//! increments commit with its completion record, so each counts once
+//! (and `rebuild` marks the queued ones counted).
+
+use serde::de::DeserializeOwned;
+
+use super::repo::{self, ArtistDoc, BopDoc, DAY_MS, ProductDoc};
+use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked};
+use crate::db::Tx;
+use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::identity::events::{ArtistProfileUpdated, ArtistSuspensionChanged, FanFollowed, FanUnfollowed};
+use crate::music::service::ReleaseTakenDown;
+use crate::music::tracks::TrackPublished;
+use crate::shop::events::ProductUpdated;
+
+pub const INDEX: &str = "search.index";
+pub const TRENDING: &str = "search.trending";
+
+/// The events `search.trending` counts (the rebuild marks queued ones).
+pub const TRENDING_EVENTS: &[&str] = &[FanFollowed::TYPE, FanUnfollowed::TYPE, BopLiked::TYPE, BopUnliked::TYPE];
+
+pub fn register(registry: &mut Registry) {
+    on::<ArtistProfileUpdated>(registry, INDEX, |tx, e, _| {
+        let doc = ArtistDoc {
+            id: e.artist_id,
+            uid: &e.artist_uid,
+            handle: &e.handle,
+            stage_name: &e.stage_name,
+            photo_key: e.photo_key.as_deref(),
+            completed: e.completed,
+        };
+        repo::upsert_artist(tx, &doc)
+    });
+    on::<ArtistSuspensionChanged>(registry, INDEX, |tx, e, _| {
+        repo::set_artist_suspended(tx, e.artist_id, &e.artist_uid, e.suspended)
+    });
+    on::<BopPublished>(registry, INDEX, |tx, e, ev| index_bop(tx, &e, ev));
+    on::<BopEdited>(registry, INDEX, |tx, e, _| repo::update_bop_caption(tx, &e.bop_uid, &e.caption, &e.hashtags));
+    on::<BopDeleted>(registry, INDEX, |tx, e, _| repo::delete_bop(tx, &e.bop_uid));
+    on::<TrackPublished>(registry, INDEX, |tx, e, _| {
+        repo::upsert_track(tx, &e.track_uid, &e.release_uid, e.artist_id, &e.title)
+    });
+    on::<ReleaseTakenDown>(registry, INDEX, |tx, e, _| repo::delete_release_tracks(tx, &e.release_uid));
+    on::<ProductUpdated>(registry, INDEX, |tx, e, _| index_product(tx, &e));
+
+    on::<FanFollowed>(registry, TRENDING, |tx, e, ev| {
+        repo::count_follow(tx, e.artist_id, day(at(ev, e.followed_at)), 1)
+    });
+    on::<FanUnfollowed>(registry, TRENDING, |tx, e, ev| {
+        repo::count_follow(tx, e.0.artist_id, day(at(ev, e.0.followed_at)), -1)
+    });
+    on::<BopLiked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.at)), 1));
+    on::<BopUnliked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.liked_at)), -1));
+}
+
+fn on<E>(
+    registry: &mut Registry,
+    name: &'static str,
+    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
+) where
+    E: PlatformEvent + DeserializeOwned,
+{
+    registry.on(E::TYPE, name, move |tx, event| {
+        let payload: E = serde_json::from_value(event.payload.clone())?;
+        run(tx, payload, event)?;
+        Ok(())
+    });
+}
+
+/// The fact's own time; events written before it was carried give theirs.
+fn at(event: &StoredEvent, at: i64) -> i64 {
+    if at > 0 { at } else { event.created_at }
+}
+
+pub fn day(at_ms: i64) -> i64 {
+    at_ms.div_euclid(DAY_MS)
+}
+
+/// A public Bop becomes findable. Events from before the caption was
+/// carried are skipped: the rebuild at upgrade indexed those Bops.
+fn index_bop(tx: &Tx, bop: &BopPublished, event: &StoredEvent) -> rusqlite::Result<()> {
+    let Some(caption) = bop.caption.as_deref() else { return Ok(()) };
+    if bop.visibility != "public" || bop.bop_id <= 0 {
+        return Ok(());
+    }
+    let doc = BopDoc {
+        id: bop.bop_id,
+        uid: &bop.bop_uid,
+        artist_id: bop.artist_id,
+        caption,
+        hashtags: &bop.hashtags,
+        poster_key: bop.poster_key.as_deref(),
+        published_at: at(event, bop.at),
+    };
+    repo::insert_bop(tx, &doc)
+}
+
+fn index_product(tx: &Tx, product: &ProductUpdated) -> rusqlite::Result<()> {
+    if !product.listed {
+        return repo::delete_product(tx, product.product_id);
+    }
+    let doc = ProductDoc {
+        id: product.product_id,
+        uid: &product.product_uid,
+        artist_id: product.artist_id,
+        title: &product.title,
+        tags: &product.tags,
+        price_minor: product.price_minor,
+        currency: product.currency.as_deref(),
+    };
+    repo::upsert_product(tx, &doc)
+}
