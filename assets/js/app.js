@@ -3,6 +3,7 @@
 // views, tips, the artists' shops, and search and explore.
 import { plural } from "./format.js";
 import { openArtist, setUpArtist } from "./artist.js";
+import { play, reducedMotion, setUpBopPlayer, setUpKeys } from "./bop_player.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
 import { renderCaption } from "./caption.js";
 import { setUpPush } from "./push.js";
@@ -132,7 +133,13 @@ function render(bop) {
   section.dataset.id = bop.id;
   section.innerHTML = `
     <video playsinline muted loop preload="metadata"></video>
-    <button class="sound" type="button" aria-label="Turn sound on">🔇 Tap for sound</button>
+    <p class="play-state" aria-hidden="true" hidden>▶</p>
+    <p class="heart" aria-hidden="true" hidden>♥</p>
+    <button class="sound" type="button" aria-pressed="false">🔇 Tap for sound</button>
+    <div class="controls">
+      <button class="pause" type="button" aria-pressed="false" aria-label="Pause">⏯</button>
+      <input class="seek" type="range" min="0" max="1000" value="0" aria-label="Position in the Bop">
+    </div>
     <div class="meta"><h2></h2><p></p><button class="tagged" type="button" hidden></button></div>
     <div class="actions">
       <button class="like" type="button" aria-pressed="false"><span class="icon">♥</span><span class="count"></span></button>
@@ -166,14 +173,11 @@ function render(bop) {
     const result = await api(liked ? "POST" : "DELETE", `/bops/${bop.id}/like`);
     setLike(result.liked, result.like_count);
   });
-  const sound = section.querySelector(".sound");
-  const toggleSound = () => {
-    video.muted = !video.muted;
-    sound.textContent = video.muted ? "🔇 Tap for sound" : "🔊";
-    sound.setAttribute("aria-label", video.muted ? "Turn sound on" : "Turn sound off");
-  };
-  sound.addEventListener("click", toggleSound);
-  video.addEventListener("click", toggleSound);
+  setUpBopPlayer(section, async () => {
+    if (like.getAttribute("aria-pressed") === "true") return;
+    const result = await api("POST", `/bops/${bop.id}/like`);
+    setLike(result.liked, result.like_count);
+  });
   section.querySelector(".comment").addEventListener("click", () => openComments(bop, section));
   section.querySelector(".tip").addEventListener("click", () => openTip(bop));
   section.querySelector(".music").addEventListener("click", () => openArtistMusic(bop.artist).catch(() => {}));
@@ -235,7 +239,7 @@ const observer = new IntersectionObserver((entries) => {
   for (const entry of entries) {
     const video = entry.target.querySelector("video");
     if (entry.isIntersecting) {
-      video.play().catch(() => {});
+      play(entry.target);
       if (entry.target === feed.lastElementChild) loadMore();
     } else {
       video.pause();
@@ -429,6 +433,8 @@ $("tips-more").addEventListener("click", () => loadTips(true));
 let push = null; // resolves to the push button's refresh, once set up
 
 let artistReady = false;
+setUpKeys((section) => section.querySelector(".like").click());
+if (reducedMotion.matches) document.documentElement.classList.add("reduced-motion");
 
 function start() {
   setUpPlayer(api);

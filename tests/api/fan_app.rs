@@ -177,3 +177,75 @@ async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and
     let text = phone.execute("return document.getElementById('offline').textContent").await;
     assert!(text.as_str().unwrap().starts_with("You are offline."), "{text}");
 }
+
+#[tokio::test]
+async fn in_chromium_the_player_pauses_seeks_likes_on_a_double_tap_keeps_the_sound_and_obeys_keys() {
+    let app = spawn_app().await;
+    let (_, nova) = artist(&app, "nova@example.com", "Nova").await;
+    for caption in ["first", "second"] {
+        assert_eq!(post_bop(&app, &nova, "vertical.mp4", caption).await.0, 201);
+    }
+    boptone::identity::service::create_user_blocking(
+        &app.state.db,
+        "fan@example.com",
+        FAN_PASSWORD,
+        boptone::identity::domain::Role::Fan,
+    )
+    .unwrap();
+    let phone = Driver::start(390, 844).await;
+    phone.goto(&app.url("/app")).await;
+    phone.type_into("#login-email", "fan@example.com").await;
+    phone.type_into("#login-password", FAN_PASSWORD).await;
+    phone.click("#login-form button[type=submit]").await;
+    let playing = "const v = document.querySelector('.bop video'); return !!v && !v.paused && v.currentTime > 0";
+    phone.wait_until(playing, "the first Bop to play").await;
+
+    // One tap pauses, another plays.
+    phone.execute("document.querySelector('.bop video').click()").await;
+    phone.wait_until("return document.querySelector('.bop video').paused", "the pause").await;
+    assert_eq!(phone.execute("return document.querySelector('.bop').dataset.paused").await, "true");
+    phone.execute("document.querySelector('.bop video').click()").await;
+    phone.wait_until(playing, "playing again").await;
+
+    // Two taps like it (and never unlike).
+    phone.execute("const v = document.querySelector('.bop video'); v.click(); v.click();").await;
+    phone
+        .wait_until("return document.querySelector('.bop .like').getAttribute('aria-pressed') === 'true'", "the like")
+        .await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bops_likes"), 1);
+    assert!(!phone.execute("return document.querySelector('.bop video').paused").await.as_bool().unwrap());
+
+    // The bar seeks.
+    phone
+        .execute("const s = document.querySelector('.bop .seek'); s.value = 500; s.dispatchEvent(new Event('input'));")
+        .await;
+    let at = phone.execute("const v = document.querySelector('.bop video'); return v.currentTime / v.duration").await;
+    assert!((at.as_f64().unwrap() - 0.5).abs() < 0.1, "{at}");
+
+    // Sound on is kept for every Bop and the next visit; the keyboard turns it off.
+    phone.click(".bop .sound").await;
+    assert_eq!(phone.execute("return localStorage.getItem('boptone_sound')").await, "on");
+    let muted = "return [...document.querySelectorAll('.bop video')].map(v => v.muted)";
+    assert_eq!(phone.execute(muted).await, json!([false, false]));
+    phone.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'm', bubbles: true}))").await;
+    assert_eq!(phone.execute(muted).await, json!([true, true]));
+    assert_eq!(phone.execute("return localStorage.getItem('boptone_sound')").await, "off");
+    // ↓ goes to the next Bop.
+    phone.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowDown', bubbles: true}))").await;
+    phone
+        .wait_until(
+            "return Math.abs(document.querySelectorAll('.bop')[1].getBoundingClientRect().top) < 5",
+            "the next Bop on screen",
+        )
+        .await;
+
+    // Reduced motion: nothing plays by itself.
+    phone
+        .cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}))
+        .await;
+    phone.goto(&app.url("/app")).await;
+    phone.wait_until("return document.querySelectorAll('.bop').length === 2", "the feed").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let at = phone.execute("return document.querySelector('.bop video').currentTime").await;
+    assert_eq!(at.as_f64(), Some(0.0), "nothing played by itself");
+}
