@@ -83,16 +83,8 @@ async fn create_account(
     if let Err(retry_after_secs) = super::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let input = service::SignupInput {
-        email: body.email,
-        password: body.password,
-        tier: String::new(),
-        display_name: body.display_name,
-        role: crate::auth::Role::Fan,
-    };
-    service::request_signup(&state, input).await?;
-    let message = "Check your email: follow the link in it to finish your account, then sign in.";
-    Ok((axum::http::StatusCode::ACCEPTED, Json(json!({ "status": "check_email", "message": message }))))
+    let token = super::app_signup::create_app_account(&state, &body.email, &body.password, &body.display_name).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "token": token }))))
 }
 
 async fn follow_artist(

@@ -36,6 +36,11 @@ pub fn register(registry: &mut Registry, public_url: String) {
         follower_notice(tx, &followed)?;
         Ok(())
     });
+    registry.on(super::account::AccountDeleted::TYPE, "notify.forget_account", |tx, event| {
+        let deleted: super::account::AccountDeleted = serde_json::from_value(event.payload.clone())?;
+        crate::notify::forget_user(tx, deleted.user_id)?;
+        Ok(())
+    });
 }
 
 /// "Ada followed you": the fan's display name only, and only while the

@@ -2,7 +2,9 @@
 //! gate. Every other pillar reaches the current artist through this one.
 //! Sessions and tokens are the shared `auth` room's; identity issues them.
 
+pub mod account;
 mod api;
+pub mod app_signup;
 mod artist_api;
 pub mod config;
 pub mod domain;
@@ -10,6 +12,7 @@ pub mod events;
 pub mod gate;
 mod handlers;
 pub mod limits;
+mod me_api;
 pub mod password;
 pub mod photo;
 pub mod repo;
@@ -97,7 +100,7 @@ impl Pillar for IdentityPillar {
     }
 
     fn api(&self) -> Router<AppState> {
-        api::router().merge(artist_api::router())
+        api::router().merge(artist_api::router()).merge(me_api::router())
     }
 
     /// An artist's current profile photo is public.

@@ -182,7 +182,7 @@ fn unique_email(err: rusqlite::Error) -> AppError {
     }
 }
 
-fn days_ms(days: u64) -> i64 {
+pub fn days_ms(days: u64) -> i64 {
     i64::try_from(days).unwrap_or(30) * 86_400_000
 }
 
@@ -627,7 +627,7 @@ pub async fn revoke_api_token(state: &AppState, token: &str) -> AppResult<()> {
     state.db.write::<_, AppError, _>(move |tx| Ok(auth_repo::delete_token(tx, TokenTable::ApiTokens, &hash)?)).await
 }
 
-const API_TOKEN_DAYS: u64 = 90;
+pub const API_TOKEN_DAYS: u64 = 90;
 
 /// An artist by public id, for other pillars (they reach identity's rows
 /// through here, never through its repo).

@@ -27,6 +27,13 @@ use crate::db::Tx;
 /// browser they subscribed and emailed with a one-click unsubscribe link
 /// (both after commit, by the push and mail senders). Pillars call this
 /// from their own event handlers; notify knows no pillar.
+/// A deleted account's notices and push subscriptions go.
+pub fn forget_user(tx: &Tx, user_id: i64) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM push_subscriptions WHERE user_id = ?1", [user_id])?;
+    tx.execute("DELETE FROM notifications WHERE user_id = ?1", [user_id])?;
+    Ok(())
+}
+
 pub fn notify(tx: &Tx, notice: &NewNotification<'_>) -> rusqlite::Result<()> {
     let now = crate::db::now_ms();
     repo::insert_notification(tx, notice, now)?;

@@ -67,6 +67,18 @@ pub fn announce_product(tx: &Tx, id: ProductId) -> rusqlite::Result<()> {
 }
 
 pub fn register(registry: &mut Registry, pod_provider: &'static str) {
+    // A deleted account's finished orders keep their money and items for the
+    // books, not where they went or to whom (an order still to ship keeps
+    // its address until it ships).
+    registry.on(crate::identity::account::AccountDeleted::TYPE, "shop.forget_account", |tx, event| {
+        let deleted: crate::identity::account::AccountDeleted = serde_json::from_value(event.payload.clone())?;
+        tx.execute(
+            "UPDATE orders SET shipping_address = NULL, email = 'deleted@deleted.invalid'
+             WHERE fan_user_id = ?1 AND status NOT IN ('paid', 'pending')",
+            [deleted.user_id],
+        )?;
+        Ok(())
+    });
     registry.on(OrderCompleted::TYPE, "shop.artist_notice", |tx, event| {
         let order: OrderCompleted = serde_json::from_value(event.payload.clone())?;
         let body = format!(

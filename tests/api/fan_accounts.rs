@@ -85,32 +85,43 @@ async fn bad_signups_change_nothing_and_a_taken_address_gets_the_same_answer() {
 }
 
 #[tokio::test]
-async fn the_mobile_app_creates_an_account_through_the_api_and_signs_in_after_the_link() {
+async fn the_mobile_app_creates_an_account_with_a_token_at_once_and_a_taken_address_gets_the_same_answer() {
     let app = spawn_app().await;
     let body = json!({"email": "cy@example.com", "password": PASSWORD, "display_name": "Cy"});
     let (status, answer) = call(&app, None, Method::POST, "/api/v1/accounts", Some(body)).await;
-    assert_eq!(status, 202, "{answer}");
-    assert_eq!(answer["status"], "check_email");
+    assert_eq!(status, 201, "{answer}");
+    let token = answer["token"].as_str().unwrap().to_owned();
+    let (status, me) = call(&app, Some(&token), Method::GET, "/api/v1/me", None).await;
+    assert_eq!((status.as_u16(), me["display_name"].as_str(), me["role"].as_str()), (200, Some("Cy"), Some("fan")));
+    assert_eq!(call(&app, Some(&token), Method::GET, "/api/v1/feed", None).await.0, 200, "the token works at once");
+
+    // Bad fields change nothing.
     let bad = json!({"email": "nobody", "password": "short"});
     let (status, refused) = call(&app, None, Method::POST, "/api/v1/accounts", Some(bad)).await;
     assert_eq!(status, 422, "{refused}");
     assert!(refused["fields"]["email"].is_string() && refused["fields"]["password"].is_string(), "{refused}");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM signup_requests"), 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 1);
 
-    let token_for = || {
-        call(
-            &app,
-            None,
-            Method::POST,
-            "/api/v1/auth/token",
-            Some(json!({"email": "cy@example.com", "password": PASSWORD})),
-        )
-    };
-    assert_eq!(token_for().await.0, 401, "no account until the link is followed");
-    let link = link_in_mail(&app.address, "cy@example.com", "/signup/confirm/").unwrap();
+    // The address is confirmed by the emailed link, once.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NULL"), 1);
+    let link = link_in_mail(&app.address, "cy@example.com", "/verify-email/").unwrap();
     let mut browser = Browser::new(&app.address);
-    assert_eq!(browser.post_form(&link, &[("password", PASSWORD)]).await.status, 303);
-    let (status, token) = token_for().await;
-    assert_eq!(status, 200, "{token}");
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("your address is confirmed"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NULL"), 0);
+    assert_eq!(browser.get(&link).await.status, 404, "once");
+    assert_eq!(browser.get("/verify-email/made-up").await.status, 404);
+
+    // A taken address: the same status and shape, a token that opens nothing, and an email to the owner.
+    let again = json!({"email": "cy@example.com", "password": "another passphrase", "display_name": "Mallory"});
+    let (status, answer) = call(&app, None, Method::POST, "/api/v1/accounts", Some(again)).await;
+    assert_eq!(status, 201, "{answer}");
+    let keys: Vec<&String> = answer.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["token"]);
+    assert_eq!(call(&app, Some(answer["token"].as_str().unwrap()), Method::GET, "/api/v1/me", None).await.0, 401);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 1);
+    let mails = app.mails();
+    assert!(mails.iter().any(|m| m.contains("cy@example.com") && m.contains("already has one")), "{mails:?}");
     app.stop().await;
 }

@@ -33,6 +33,7 @@ mod music_delivery_peers;
 mod music_money;
 mod music_playlists;
 mod music_tracks;
+mod my_account;
 mod notifications;
 mod printful;
 mod probe;

@@ -1,5 +1,6 @@
 //! Identity's web handlers: thin — extract, call the service, render or redirect.
 
+mod account;
 mod admin;
 mod auth;
 mod dashboard;
@@ -20,6 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(auth::show_login).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/account/app-token", post(auth::issue_app_token))
+        .route("/account", get(account::show_account))
+        .route("/account/name", post(account::rename))
+        .route("/account/password", post(account::change_password))
+        .route("/account/export", get(account::export))
+        .route("/account/delete", post(account::delete))
+        .route("/verify-email/{token}", get(account::verify_email))
         .route("/forgot-password", get(auth::show_forgot_password).post(auth::request_reset))
         .route("/reset-password/{token}", get(auth::show_reset_password).post(auth::reset_password))
         .route("/artist/signup", get(signup::show_signup).post(signup::create_artist))
