@@ -217,18 +217,11 @@ async fn for_you(state: &AppState, viewer: UserId, cursor: ForYouCursor, limit: 
         return after_pool(state, viewer, minute, &pool, FeedCursor::START, limit).await;
     }
     let end = offset + slice.len();
-    let rows = state
-        .db
-        .read_now(move |c| {
-            let mut rows = Vec::with_capacity(slice.len());
-            for (id, why) in slice {
-                if let Some(row) = repo::find_visible_by_id(c, id, Some(viewer))? {
-                    rows.push((row, why));
-                }
-            }
-            Ok::<_, rusqlite::Error>(rows)
-        })
-        .await?;
+    // One statement for the page; the pool's order restored here.
+    let ids: Vec<i64> = slice.iter().map(|(id, _)| *id).collect();
+    let found = state.db.read_now(move |c| repo::find_visible_by_ids(c, &ids, Some(viewer))).await?;
+    let mut by_id: std::collections::HashMap<i64, BopRow> = found.into_iter().map(|r| (r.id.0, r)).collect();
+    let rows: Explained = slice.into_iter().filter_map(|(id, why)| by_id.remove(&id).map(|row| (row, why))).collect();
     let next = if end < pool.len() {
         format!("p.{minute}.{end}")
     } else {
