@@ -13,7 +13,6 @@
 //! genre comes from follows and streams.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::de::DeserializeOwned;
 
 use super::events::{BopCommented, BopLiked, BopPublished, BopUnliked, BopViewed};
 use super::tips::BopTipReceived;
@@ -21,7 +20,7 @@ use crate::analytics::config::LoyaltyConfig;
 use crate::core::decay::{self, half_lives};
 use crate::core::ids::{ArtistId, UserId};
 use crate::db::Tx;
-use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::events::{Registry, at, on};
 use crate::identity::events::{FanFollowed, FanUnfollowed};
 use crate::music::streams::StreamCounted;
 
@@ -65,24 +64,6 @@ pub fn register(registry: &mut Registry, loyalty: LoyaltyConfig) {
         let Some(genre) = crate::music::service::track_genre(tx, &e.track_uid)? else { return Ok(()) };
         add_taste(tx, UserId(e.listener_id), &genre, STREAM_GENRE)
     });
-}
-
-fn on<E>(
-    registry: &mut Registry,
-    name: &'static str,
-    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
-) where
-    E: PlatformEvent + DeserializeOwned,
-{
-    registry.on(E::TYPE, name, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
-        run(tx, payload, event)?;
-        Ok(())
-    });
-}
-
-fn at(event: &StoredEvent, at: i64) -> i64 {
-    if at > 0 { at } else { event.created_at }
 }
 
 /// A public Bop enters the ranking with its seed (once).

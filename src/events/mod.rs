@@ -30,6 +30,27 @@ pub fn emit<E: PlatformEvent>(tx: &Tx, event: &E) -> rusqlite::Result<String> {
     Ok(uid)
 }
 
+/// Registers `run` as handler `name` of `E`, with the event's payload read.
+pub fn on<E>(
+    registry: &mut Registry,
+    name: &'static str,
+    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
+) where
+    E: PlatformEvent + serde::de::DeserializeOwned,
+{
+    registry.on(E::TYPE, name, move |tx, event| {
+        let payload: E = serde_json::from_value(event.payload.clone())?;
+        run(tx, payload, event)?;
+        Ok(())
+    });
+}
+
+/// The fact's own time `at`; events written before they carried it give
+/// their own.
+pub fn at(event: &StoredEvent, at: i64) -> i64 {
+    if at > 0 { at } else { event.created_at }
+}
+
 /// [`emit`] for code that writes on a plain connection (the ledger, which
 /// demo seeding also calls). The worker is not woken by this alone: its
 /// callers in requests emit their own event in the same transaction, and

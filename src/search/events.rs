@@ -4,12 +4,10 @@
 //! increments commit with its completion record, so each counts once
 //! (and `rebuild` marks the queued ones counted).
 
-use serde::de::DeserializeOwned;
-
 use super::repo::{self, ArtistDoc, BopDoc, DAY_MS, ProductDoc};
 use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked};
 use crate::db::Tx;
-use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::events::{PlatformEvent, Registry, StoredEvent, at, on};
 use crate::identity::events::{ArtistProfileUpdated, ArtistSuspensionChanged, FanFollowed, FanUnfollowed};
 use crate::music::service::ReleaseTakenDown;
 use crate::music::tracks::TrackPublished;
@@ -53,25 +51,6 @@ pub fn register(registry: &mut Registry) {
     });
     on::<BopLiked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.at)), 1));
     on::<BopUnliked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.liked_at)), -1));
-}
-
-fn on<E>(
-    registry: &mut Registry,
-    name: &'static str,
-    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
-) where
-    E: PlatformEvent + DeserializeOwned,
-{
-    registry.on(E::TYPE, name, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
-        run(tx, payload, event)?;
-        Ok(())
-    });
-}
-
-/// The fact's own time; events written before it was carried give theirs.
-fn at(event: &StoredEvent, at: i64) -> i64 {
-    if at > 0 { at } else { event.created_at }
 }
 
 pub fn day(at_ms: i64) -> i64 {

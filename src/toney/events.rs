@@ -4,8 +4,6 @@
 //! artist's median, the onboarding greeting). Each handler's writes commit
 //! with its completion record, so one increment per event is exact.
 
-use serde::de::DeserializeOwned;
-
 use super::config::ToneyConfig;
 use super::insights::{self, MIN_GROUP};
 use super::repo::{self, NewMessage};
@@ -15,7 +13,7 @@ use crate::bops::tips::BopTipReceived;
 use crate::core::Currency;
 use crate::core::ids::ArtistId;
 use crate::db::Tx;
-use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::events::{Registry, at, on};
 use crate::identity::events::ArtistProfileCompleted;
 use crate::music::streams::StreamCounted;
 use crate::music::tracks::TrackPublished;
@@ -78,25 +76,6 @@ fn register_month_log(registry: &mut Registry, currency: Currency) {
         let title = repo::track_title(tx, &e.track_uid)?.unwrap_or_default();
         report::tally(tx, ArtistId(e.artist_id), at(ev, e.at), "track", (&e.track_uid, &title), (0, 1))
     });
-}
-
-fn on<E>(
-    registry: &mut Registry,
-    name: &'static str,
-    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
-) where
-    E: PlatformEvent + DeserializeOwned,
-{
-    registry.on(E::TYPE, name, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
-        run(tx, payload, event)?;
-        Ok(())
-    });
-}
-
-/// The fact's own time; events written before it was carried give theirs.
-fn at(event: &StoredEvent, at: i64) -> i64 {
-    if at > 0 { at } else { event.created_at }
 }
 
 /// "Post a Bop announcing <title>": once per release, for its first track
