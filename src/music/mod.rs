@@ -16,6 +16,7 @@ pub mod downloads;
 pub mod events;
 pub mod masters;
 pub mod playlists;
+mod public;
 pub mod repo;
 pub mod royalties;
 pub mod service;
@@ -80,7 +81,7 @@ impl Pillar for MusicPillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router().merge(studio_tracks::router()).merge(admin::router())
+        studio::router().merge(studio_tracks::router()).merge(admin::router()).merge(public::router())
     }
 
     fn api(&self) -> Router<AppState> {

@@ -15,7 +15,11 @@ use crate::error::{AppError, AppResult};
 use crate::web::page::Page;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/@{handle}/shop", get(show_shop)).route("/shop/products/{id}", get(show_product))
+    Router::new()
+        .route("/@{handle}/shop", get(show_shop))
+        .route("/shop/products/{id}", get(show_product))
+        // The name the issue gives public product pages; the same page.
+        .route("/products/{id}", get(show_product))
 }
 
 /// Products on one page of the shop tab.

@@ -82,3 +82,40 @@ async fn a_public_bop_has_its_own_page_with_cards_and_oembed_and_a_followers_onl
     assert_eq!(meta(&profile, "og:url"), Some(format!("{base}/@nova").as_str()));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_published_release_and_a_product_have_public_pages_with_cards_and_drafts_do_not() {
+    let app = crate::music_tracks::label_app().await;
+    let (mut browser, _) = artist(&app, "nova@example.com", "Nova").await;
+    let (release, _) = crate::music_money::published_album(&app, &mut browser).await;
+    let page = client().get(app.url(&format!("/releases/{release}"))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert_eq!(meta(&page, "og:title"), Some("Night Buses by Nova"), "{page}");
+    assert!(meta(&page, "og:image").is_some_and(|i| i.starts_with("http")), "an absolute artwork link");
+    assert_eq!(meta(&page, "og:url"), Some(app.url(&format!("/releases/{release}")).as_str()));
+    assert!(page.contains("Last Bus") && page.contains("Depot"), "the track list");
+    assert!(page.contains("href=\"/app/@nova\""));
+
+    // A draft, an unknown id and a suspended artist's release are not found.
+    let draft = crate::music_tracks::album_with_artwork(&mut browser, "Unfinished").await;
+    for id in [draft.as_str(), "nope"] {
+        assert_eq!(client().get(app.url(&format!("/releases/{id}"))).send().await.unwrap().status(), 404, "{id}");
+    }
+
+    // A product's public page answers at /products/{id} as at /shop/products/{id}.
+    let (product, _) = crate::shop::tee(&app, &mut browser, "10").await;
+    let a = client().get(app.url(&format!("/products/{product}"))).send().await.unwrap();
+    assert_eq!(a.status(), 200);
+    let b = client().get(app.url(&format!("/shop/products/{product}"))).send().await.unwrap().text().await.unwrap();
+    let a = a.text().await.unwrap();
+    assert_eq!(meta(&a, "og:title"), meta(&b, "og:title"));
+
+    app.state
+        .db
+        .write_blocking::<_, rusqlite::Error, _>(boptone::db::Durability::Normal, |tx| {
+            tx.execute("UPDATE artist_profiles SET suspended_at = 1", [])
+        })
+        .unwrap();
+    assert_eq!(client().get(app.url(&format!("/releases/{release}"))).send().await.unwrap().status(), 404);
+}
