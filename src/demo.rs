@@ -228,10 +228,22 @@ fn insert_fans(tx: &Connection, count: u32, hash: &str) -> anyhow::Result<Vec<i6
         tx.prepare("INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'fan', ?4, ?5)")?;
     let mut fans = Vec::new();
     for n in 1..=count {
-        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, format!("Demo Fan {n}"), now])?;
+        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, fan_name(n), now])?;
         fans.push(tx.last_insert_rowid());
     }
     Ok(fans)
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Maya", "Leo", "Ines", "Kofi", "Aiko", "Sam", "Noor", "Tomas", "Priya", "Jonah", "Zoe", "Mateo", "Lena", "Kai",
+    "Ada", "Yusuf", "Clara", "Rafa", "Mei", "Theo",
+];
+
+/// A fan's display name, as people choose them: "Maya R.".
+fn fan_name(n: u32) -> String {
+    let first = FIRST_NAMES[(n as usize - 1) % FIRST_NAMES.len()];
+    let initial = char::from(b'A' + ((n as usize - 1) / FIRST_NAMES.len() % 26) as u8);
+    format!("{first} {initial}.")
 }
 
 /// Each fan follows a few artists.
@@ -363,6 +375,9 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
         return Ok((0, 0));
     }
     let per_bop = 5.min(fans.len());
+    // Every seventh Bop catches on (three times the likes), so For You
+    // ranks visibly apart from newest first.
+    let hot_likes = 15.min(fans.len());
     let ids: Vec<(i64, i64, i64)> = {
         let mut stmt = conn.prepare("SELECT id, artist_id, published_at FROM bops_videos ORDER BY id")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
@@ -379,6 +394,10 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
             )?;
             let mut counts = tx.prepare("UPDATE bops_videos SET like_count = ?2, view_count = ?3, comment_count = ?4, tip_count = ?5, tip_total_minor = ?6 WHERE id = ?1")?;
             let mut comment = tx.prepare("INSERT INTO bops_comments (uid, bop_id, user_id, body, created_at) VALUES (?1, ?2, ?3, 'This one is on repeat', ?4)")?;
+            let mut reply = tx.prepare(
+                "INSERT INTO bops_comments (uid, bop_id, user_id, parent_id, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'Thank you! More soon', ?5)",
+            )?;
             let mut tip = tx.prepare(
                 "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider, payment_ref, status, created_at, succeeded_at)
                  VALUES (?1, ?2, ?3, ?4, 500, 'USD', 50, 'sandbox', ?5, 'succeeded', ?6, ?6)",
@@ -386,18 +405,23 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
             for &(bop, artist, at) in chunk {
                 let first = (bop as usize * 13) % fans.len();
                 let mut inserted = 0;
-                for k in 0..per_bop {
+                let likers = if bop % 7 == 0 { hot_likes } else { per_bop };
+                for k in 0..likers {
                     let fan = fans[(first + k) % fans.len()];
                     inserted += like.execute(params![bop, fan, at + 1000])?;
-                    view.execute(params![bop, format!("u:{fan}"), at + 500])?;
+                    if k < per_bop {
+                        view.execute(params![bop, format!("u:{fan}"), at + 500])?;
+                    }
                 }
                 let viewed = demo_views(at, per_bop);
                 for k in per_bop..viewed {
                     view.execute(params![bop, format!("demo:{k}"), at + 600 + k as i64 * 60_000])?;
                 }
-                let commented = i64::from(bop % 50 == 0);
-                if commented == 1 {
+                let commented = if bop % 10 == 0 { 2 } else { 0 };
+                if commented > 0 {
                     comment.execute(params![uid(), bop, fans[first], at + 2000])?;
+                    let parent = tx.last_insert_rowid();
+                    reply.execute(params![uid(), bop, artist_user(artist), parent, at + 60_000])?;
                 }
                 let tipped = bop % 20 == 0 && artist_user(artist) != fans[first];
                 if tipped {

@@ -399,6 +399,15 @@ async fn demo_data_is_a_working_first_look() {
         "counters match rows"
     );
     assert_eq!(check("SELECT SUM(view_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_views"));
+    assert_eq!(check("SELECT SUM(comment_count) FROM bops_videos"), check("SELECT COUNT(*) FROM bops_comments"));
+    // Fans have names as people choose them, artists answer comments, and some Bops catch on.
+    let name: String = conn
+        .query_row("SELECT display_name FROM users WHERE email = 'fan1@demo.boptone.test'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "Maya A.");
+    assert!(check("SELECT COUNT(*) FROM bops_comments WHERE parent_id IS NOT NULL") > 0, "replies");
+    assert_eq!(check("SELECT MAX(like_count) FROM bops_videos"), 12, "every seventh Bop: all 12 fans like it");
+    assert_eq!(check("SELECT MIN(like_count) FROM bops_videos"), 5);
     assert_eq!(check("SELECT COUNT(*) FROM fan_relationships WHERE following = 1"), 36 + 3);
     // The heavy fan follows every artist (fewer than asked for): their timeline holds every Bop.
     let heavy_timeline = "SELECT COUNT(*) FROM bops_timeline t JOIN users u ON u.id = t.fan_user_id
