@@ -90,7 +90,9 @@ impl Application {
                 Install { config: &config, db: &db, media: &media, settlers: &mut settlers, substates: &mut substates };
             pillar.install(&mut install).with_context(|| format!("cannot install the {} pillar", pillar.name()))?;
         }
+        let metrics = Metrics::new();
         let events = EventBus::new(db.clone(), registry, RetryPolicy::from_config(&config.events));
+        events.time_handlers(metrics.handler_timer());
         let worker = Worker::start(events.clone()).context("cannot start the event worker")?;
         let mail_outbox = MailOutbox::new(db.clone(), mailer.clone(), RetryPolicy::from_config(&config.events));
         let mail_sender = MailSender::start(mail_outbox.clone()).context("cannot start the mail sender")?;
@@ -103,7 +105,6 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
             push_public_key: push_outbox.public_key().to_owned(),
         });
-        let metrics = Metrics::new();
         let app = App {
             config,
             db,

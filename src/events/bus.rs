@@ -84,10 +84,14 @@ impl RetryPolicy {
 }
 
 /// The outbox and the handlers that consume it.
+/// Told how long each handler ran: (event type, handler, seconds).
+pub type HandlerTimer = Arc<dyn Fn(&'static str, &'static str, f64) + Send + Sync>;
+
 pub struct EventBus {
     db: Db,
     registry: Registry,
     policy: RetryPolicy,
+    timer: std::sync::OnceLock<HandlerTimer>,
 }
 
 const BATCH: usize = 64;
@@ -97,7 +101,7 @@ const BATCH_BUDGET: Duration = Duration::from_millis(2);
 
 impl EventBus {
     pub fn new(db: Db, registry: Registry, policy: RetryPolicy) -> Arc<EventBus> {
-        Arc::new(EventBus { db, registry, policy })
+        Arc::new(EventBus { db, registry, policy, timer: std::sync::OnceLock::new() })
     }
 
     pub fn db(&self) -> &Db {
@@ -130,6 +134,20 @@ impl EventBus {
         }
     }
 
+    /// Reports each handler's run time to `timer` (the metrics) from now on.
+    pub fn time_handlers(&self, timer: HandlerTimer) {
+        let _ = self.timer.set(timer);
+    }
+
+    fn run(&self, tx: &Tx, handler: &Handler, event: &StoredEvent) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        let ran = run_in(tx, handler, event);
+        if let Some(timer) = self.timer.get() {
+            timer(handler.event_type, handler.name, started.elapsed().as_secs_f64());
+        }
+        ran
+    }
+
     /// Runs the handlers of `due` inside `tx` until the time budget is
     /// spent; returns how many events were settled.
     fn process_batch(&self, tx: &Tx, due: &[EventRow]) -> anyhow::Result<usize> {
@@ -147,7 +165,7 @@ impl EventBus {
                     continue;
                 }
                 tx.execute_batch("SAVEPOINT handler")?;
-                match run_in(tx, handler, &event) {
+                match self.run(tx, handler, &event) {
                     Ok(()) => tx.execute_batch("RELEASE handler")?,
                     Err(err) => {
                         tx.execute_batch("ROLLBACK TO handler; RELEASE handler")?;
@@ -199,7 +217,7 @@ impl EventBus {
                 if repo::handler_completed(tx, event.id, handler.name)? {
                     return Ok(());
                 }
-                run_in(tx, handler, &event)
+                self.run(tx, handler, &event)
             });
             if let Err(err) = ran {
                 failures.push(self.failed(handler, &event, &err));

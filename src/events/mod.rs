@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::db::Tx;
 
-pub use bus::{EventBus, Handler, Registry, RetryPolicy, StoredEvent};
+pub use bus::{EventBus, Handler, HandlerTimer, Registry, RetryPolicy, StoredEvent};
 pub use worker::Worker;
 
 /// A platform event: a payload with a `pillar.noun.past_tense` name.

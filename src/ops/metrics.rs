@@ -32,17 +32,30 @@ struct RouteLabels {
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+/// A registered event handler: a fixed set, so the series stay bounded.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HandlerLabels {
+    event: &'static str,
+    handler: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
     events_pending: Gauge,
     events_dead: Gauge,
+    handlers: Family<HandlerLabels, Histogram, fn() -> Histogram>,
 }
 
 fn latency_histogram() -> Histogram {
     // 0.25 ms … ~4 s
     Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+}
+
+fn handler_histogram() -> Histogram {
+    // 10 µs … ~160 ms
+    Histogram::new(exponential_buckets(0.000_01, 2.0, 15))
 }
 
 impl Default for Metrics {
@@ -62,7 +75,22 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         registry.register("events_pending", "Platform events waiting for delivery", events_pending.clone());
         registry.register("events_dead", "Platform events dead-lettered", events_dead.clone());
-        Metrics { registry, requests, latency, events_pending, events_dead }
+        let handlers: Family<HandlerLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(handler_histogram);
+        registry.register(
+            "event_handler_duration_seconds",
+            "How long each event handler ran, inside the worker's transaction",
+            handlers.clone(),
+        );
+        Metrics { registry, requests, latency, events_pending, events_dead, handlers }
+    }
+
+    /// What the event bus calls after each handler.
+    pub fn handler_timer(&self) -> crate::events::HandlerTimer {
+        let handlers = self.handlers.clone();
+        std::sync::Arc::new(move |event, handler, seconds| {
+            handlers.get_or_create(&HandlerLabels { event, handler }).observe(seconds);
+        })
     }
 
     pub fn set_event_queue(&self, pending: i64, dead: i64) {

@@ -47,6 +47,24 @@ async fn made_up_methods_do_not_grow_the_metrics() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn each_event_handler_is_timed_in_the_metrics() {
+    let app = spawn_app().await;
+    let (_, nova) = crate::bops::artist(&app, "nova@example.com", "Nova").await;
+    let (_, bop) = crate::bops::post_bop(&app, &nova, "vertical.mp4", "timed").await;
+    let fan = crate::bops::token(&app, &crate::bops::fan(&app, "ada@example.com"), crate::bops::FAN_PASSWORD).await;
+    let like = format!("/api/v1/bops/{}/like", bop["id"].as_str().unwrap());
+    crate::bops::call(&app, Some(&fan), reqwest::Method::POST, &like, None).await;
+    app.drain_events().await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for handler in ["analytics.snapshot", "analytics.loyalty", "bops.rank", "search.trending"] {
+        let series =
+            format!("boptone_event_handler_duration_seconds_count{{event=\"bop.liked\",handler=\"{handler}\"}} 1");
+        assert!(metrics.contains(&series), "{series} in {metrics}");
+    }
+    app.stop().await;
+}
+
 async fn app_with_timeouts(header_secs: u64, idle_secs: u64, max_connections: u64) -> TestApp {
     spawn_app_with(
         |c| {
