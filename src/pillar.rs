@@ -77,6 +77,26 @@ pub trait Pillar: Sync {
     }
 }
 
+/// A pillar's timer: `run` every `period` (the first at once), on the
+/// application's clock; a failure is logged as `what` failed and the next
+/// tick tries again.
+pub fn every<F, Fut>(state: AppState, period: std::time::Duration, what: &'static str, run: F) -> JoinHandle<()>
+where
+    F: Fn(AppState, i64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = AppResult<usize>> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            let now = state.clock.now_ms();
+            if let Err(err) = run(state.clone(), now).await {
+                tracing::warn!(error = %err, retry_in_secs = period.as_secs(), "{what} failed; trying again at the next tick");
+            }
+        }
+    })
+}
+
 /// What a pillar receives to install itself.
 pub struct Install<'a> {
     pub config: &'a Config,

@@ -237,14 +237,8 @@ pub fn sandbox_job(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if state.config.payments.provider != PaymentsProvider::Sandbox || !scheduled {
         return None;
     }
-    Some(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            ticks.tick().await;
-            if let Err(err) = run_sandbox_payouts(&state, state.clock.now_ms()).await {
-                tracing::warn!(error = %err, "sandbox payouts failed; retrying in a minute");
-            }
-        }
+    Some(crate::pillar::every(state, Duration::from_secs(60), "sandbox payouts", |state, now| async move {
+        run_sandbox_payouts(&state, now).await
     }))
 }
 

@@ -182,14 +182,8 @@ pub async fn measure_due(state: &AppState, now: i64) -> AppResult<usize> {
 }
 
 pub fn measure_job(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            ticks.tick().await;
-            if let Err(err) = measure_due(&state, state.clock.now_ms()).await {
-                tracing::warn!(error = %err, "measuring Toney's follow-ups failed; retrying in five minutes");
-            }
-        }
+    crate::pillar::every(state, Duration::from_secs(300), "measuring Toney's follow-ups", |state, now| async move {
+        measure_due(&state, now).await
     })
 }
 

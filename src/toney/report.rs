@@ -398,14 +398,8 @@ pub async fn issue_due(state: &AppState, now: i64) -> AppResult<usize> {
 }
 
 pub fn monthly_job(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            ticks.tick().await;
-            if let Err(err) = issue_due(&state, state.clock.now_ms()).await {
-                tracing::warn!(error = %err, "issuing Toney's monthly reports failed; retrying in an hour");
-            }
-        }
+    crate::pillar::every(state, Duration::from_secs(3600), "issuing Toney's monthly reports", |state, now| async move {
+        issue_due(&state, now).await
     })
 }
 

@@ -137,10 +137,8 @@ async fn the_artists_page_in_the_app_shows_who_they_are_their_followers_and_the_
     assert_eq!(call(&app, Some(&ada), Method::GET, &grid, None).await.0, 404);
 }
 
-#[tokio::test]
-async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and_opens_offline() {
-    let app = spawn_app().await;
-    let (_, _nova_id) = artist_with_bops(&app).await;
+/// A fan signed in to `/app` in Chromium on a phone-sized window.
+async fn fan_on_a_phone(app: &TestApp) -> Driver {
     boptone::identity::service::create_user_blocking(
         &app.state.db,
         "fan@example.com",
@@ -153,6 +151,14 @@ async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and
     phone.type_into("#login-email", "fan@example.com").await;
     phone.type_into("#login-password", FAN_PASSWORD).await;
     phone.click("#login-form button[type=submit]").await;
+    phone
+}
+
+#[tokio::test]
+async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and_opens_offline() {
+    let app = spawn_app().await;
+    let (_, _nova_id) = artist_with_bops(&app).await;
+    let phone = fan_on_a_phone(&app).await;
     phone.wait_until("return document.querySelectorAll('.bop').length > 0", "the feed").await;
     phone.wait_until("return !!navigator.serviceWorker.controller", "the service worker to take control").await;
     let errors = phone.cdp("Page.getInstallabilityErrors", json!({})).await;
@@ -185,18 +191,7 @@ async fn in_chromium_the_player_pauses_seeks_likes_on_a_double_tap_keeps_the_sou
     for caption in ["first", "second"] {
         assert_eq!(post_bop(&app, &nova, "vertical.mp4", caption).await.0, 201);
     }
-    boptone::identity::service::create_user_blocking(
-        &app.state.db,
-        "fan@example.com",
-        FAN_PASSWORD,
-        boptone::identity::domain::Role::Fan,
-    )
-    .unwrap();
-    let phone = Driver::start(390, 844).await;
-    phone.goto(&app.url("/app")).await;
-    phone.type_into("#login-email", "fan@example.com").await;
-    phone.type_into("#login-password", FAN_PASSWORD).await;
-    phone.click("#login-form button[type=submit]").await;
+    let phone = fan_on_a_phone(&app).await;
     let playing = "const v = document.querySelector('.bop video'); return !!v && !v.paused && v.currentTime > 0";
     phone.wait_until(playing, "the first Bop to play").await;
 

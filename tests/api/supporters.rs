@@ -27,14 +27,20 @@ async fn paid_tip(app: &TestApp, fan: &str, bop: &str, amount: i64, extra: serde
     started["tip_id"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn a_tip_carries_a_message_and_the_fan_gets_a_receipt_and_a_history() {
+/// Nova with a Bop, and two named fans (tokens): Ada and Bob.
+async fn nova_ada_and_bob() -> (TestApp, crate::browser::Browser, String, String, String) {
     let app = spawn_app().await;
-    let (mut nova, nova_token) = artist(&app, "nova@example.com", "Nova").await;
+    let (nova, nova_token) = artist(&app, "nova@example.com", "Nova").await;
     let (_, bop) = post_bop(&app, &nova_token, "vertical.mp4", "Rooftop take").await;
     let bop = bop["id"].as_str().unwrap().to_owned();
     let ada = named_fan(&app, "ada@example.com", "Ada").await;
     let bob = named_fan(&app, "bob@example.com", "Bob").await;
+    (app, nova, bop, ada, bob)
+}
+
+#[tokio::test]
+async fn a_tip_carries_a_message_and_the_fan_gets_a_receipt_and_a_history() {
+    let (app, mut nova, bop, ada, bob) = nova_ada_and_bob().await;
 
     // Bad messages are refused and nothing is held.
     let path = format!("/api/v1/bops/{bop}/tips");
@@ -133,12 +139,7 @@ async fn a_tip_carries_a_message_and_the_fan_gets_a_receipt_and_a_history() {
 
 #[tokio::test]
 async fn the_supporters_wall_shows_the_names_and_messages_fans_allowed_once_the_artist_switches_it_on() {
-    let app = spawn_app().await;
-    let (mut nova, nova_token) = artist(&app, "nova@example.com", "Nova").await;
-    let (_, bop) = post_bop(&app, &nova_token, "vertical.mp4", "Rooftop take").await;
-    let bop = bop["id"].as_str().unwrap().to_owned();
-    let ada = named_fan(&app, "ada@example.com", "Ada").await;
-    let bob = named_fan(&app, "bob@example.com", "Bob").await;
+    let (app, mut nova, bop, ada, bob) = nova_ada_and_bob().await;
     paid_tip(&app, &ada, &bop, 500, json!({"message": "<script>alert(1)</script> keep going"})).await;
     paid_tip(&app, &bob, &bop, 1000, json!({"message": "between us", "show_on_wall": false})).await;
 

@@ -57,6 +57,20 @@ pub async fn views(app: &TestApp, fan: &str, bops: &[String], rounds: usize) {
     app.drain_events().await;
 }
 
+/// Tuesday 10:00: three Bops with six views each in their first hours;
+/// Thursday 10:00: two Bops with two views each.
+pub async fn tuesday_then_thursday(app: &TestApp, nova: &str, fan: &str) {
+    move_to(app, 1, 10);
+    let mut tuesday = Vec::new();
+    for n in 0..3 {
+        tuesday.push(bop_now(app, nova, &format!("Tuesday {n}")).await);
+    }
+    views(app, fan, &tuesday, 6).await;
+    move_to(app, 3, 10);
+    let thursday = vec![bop_now(app, nova, "Thursday 0").await, bop_now(app, nova, "Thursday 1").await];
+    views(app, fan, &thursday, 2).await;
+}
+
 pub async fn ask(browser: &mut Browser, message: &str) -> String {
     let page = browser.post_form("/toney/messages", &[("message", message)]).await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -76,17 +90,7 @@ async fn tuesday_bops_outperform_and_toney_says_so_with_the_numbers_once_there_i
     let (mut browser, nova) = artist(&app, "nova@example.com", "Nova").await;
     let ada = fan_token(&app, "ada@example.com").await;
 
-    // Tuesday 10:00: three Bops, six views each in their first hours.
-    move_to(&app, 1, 10);
-    let mut tuesday = Vec::new();
-    for n in 0..3 {
-        tuesday.push(bop_now(&app, &nova, &format!("Tuesday {n}")).await);
-    }
-    views(&app, &ada, &tuesday, 6).await;
-    // Thursday 10:00: two Bops, two views each.
-    move_to(&app, 3, 10);
-    let thursday = vec![bop_now(&app, &nova, "Thursday 0").await, bop_now(&app, &nova, "Thursday 1").await];
-    views(&app, &ada, &thursday, 2).await;
+    tuesday_then_thursday(&app, &nova, &ada).await;
 
     // Saturday noon: five launches are over, but only two off Tuesday — too few to compare.
     move_to(&app, 5, 12);

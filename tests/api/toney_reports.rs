@@ -210,15 +210,7 @@ async fn posting_as_toney_suggested_is_measured_after_48_hours_and_the_artist_is
     let (mut browser, nova) = crate::bops::artist(&app, "nova@example.com", "Nova").await;
     let ada = fan_token(&app, "ada@example.com").await;
     // The Tuesday pattern: Tuesday's median 6, the artist's median 2 over 7 Bops.
-    move_to(&app, 1, 10);
-    let mut tuesday = Vec::new();
-    for n in 0..3 {
-        tuesday.push(bop_now(&app, &nova, &format!("Tuesday {n}")).await);
-    }
-    views(&app, &ada, &tuesday, 6).await;
-    move_to(&app, 3, 10);
-    let thursday = vec![bop_now(&app, &nova, "Thursday 0").await, bop_now(&app, &nova, "Thursday 1").await];
-    views(&app, &ada, &thursday, 2).await;
+    crate::toney::tuesday_then_thursday(&app, &nova, &ada).await;
     move_to(&app, 5, 12);
     let saturday = vec![bop_now(&app, &nova, "Saturday 0").await, bop_now(&app, &nova, "Saturday 1").await];
     views(&app, &ada, &saturday, 2).await;
