@@ -18,6 +18,7 @@ pub mod identity;
 pub mod janitor;
 pub mod ledger;
 pub mod media;
+pub mod moderation;
 pub mod music;
 pub mod notify;
 pub mod ops;

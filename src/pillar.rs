@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::core::ids::UserId;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::events::Registry;
@@ -71,9 +72,52 @@ pub trait Pillar: Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// The kinds of content of this pillar a fan may report ("bop",
+    /// "comment", "track", "product", "profile"); moderation asks only the
+    /// pillar that names a kind.
+    fn reportable_kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A reported piece of content as `viewer` may see it now, with the
+    /// context the label's queue shows; `None` when it is gone or hidden
+    /// from them (a report of what one cannot see is refused as unknown).
+    fn report_target<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _viewer: UserId,
+        _kind: &'a str,
+        _uid: &'a str,
+    ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// Timers that run beside the server; aborted at shutdown.
     fn jobs(&self, _state: &AppState) -> Vec<JoinHandle<()>> {
         Vec::new()
+    }
+}
+
+/// What a report points at, as its owning pillar describes it.
+#[derive(Debug, Clone)]
+pub struct ReportTarget {
+    /// The account that made the content (told of the outcome, may appeal).
+    pub author: UserId,
+    /// A short excerpt: a caption, a comment's text, a title, a name.
+    pub excerpt: String,
+    /// Where the content is seen, a path on this site.
+    pub link: String,
+}
+
+impl ReportTarget {
+    /// Excerpts are kept short: the queue shows them, the link shows all.
+    pub fn new(author: UserId, excerpt: &str, link: String) -> ReportTarget {
+        let mut chars = excerpt.chars();
+        let mut short: String = chars.by_ref().take(280).collect();
+        if chars.next().is_some() {
+            short.push('…');
+        }
+        ReportTarget { author, excerpt: short, link }
     }
 }
 

@@ -10,4 +10,5 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::analytics::PILLAR,
     &crate::toney::PILLAR,
     &crate::search::PILLAR,
+    &crate::moderation::PILLAR,
 ];

@@ -2,6 +2,7 @@
 // token, exactly like the mobile app: feed, playback, likes, comments,
 // views, tips, the artists' shops, and search and explore.
 import { plural } from "./format.js";
+import { openComments, openReport, setUpComments } from "./comments.js";
 import { openArtist, setUpArtist } from "./artist.js";
 import { play, reducedMotion, setUpBopPlayer, setUpKeys } from "./bop_player.js";
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
@@ -178,7 +179,7 @@ function render(bop) {
     const result = await api("POST", `/bops/${bop.id}/like`);
     setLike(result.liked, result.like_count);
   });
-  section.querySelector(".comment").addEventListener("click", () => openComments(bop, section));
+  section.querySelector(".comment").addEventListener("click", () => openComments(bop, () => setComments(section, bop.comment_count)).catch(() => {}));
   section.querySelector(".tip").addEventListener("click", () => openTip(bop));
   section.querySelector(".music").addEventListener("click", () => openArtistMusic(bop.artist).catch(() => {}));
   const shop = section.querySelector(".shop");
@@ -206,6 +207,7 @@ function openWhy(bop) {
     return item;
   }));
   if (!factors.length) list.textContent = "It is one of the newest Bops.";
+  $("why-report").onclick = () => { $("why-dialog").close(); openReport("bop", bop.id, "this Bop").catch(() => {}); };
   $("why-dialog").showModal();
 }
 
@@ -285,40 +287,6 @@ async function openDeepLink() {
   else if (artist) await openArtist("@" + artist[1]);
   else if (/^\/app\/orders\/?$/.test(path)) $("orders-open").click();
 }
-
-async function openComments(bop, section) {
-  current = { bop, section };
-  const list = $("comments-list");
-  list.innerHTML = "<li>Loading…</li>";
-  $("comments-dialog").showModal();
-  const page = await api("GET", `/bops/${bop.id}/comments?limit=100`);
-  list.innerHTML = "";
-  if (!page.items.length) list.innerHTML = "<li>No comments yet — be the first.</li>";
-  for (const c of page.items) {
-    const item = document.createElement("li");
-    if (c.parent_uid) item.className = "reply";
-    item.innerHTML = "<strong></strong><span></span>";
-    item.querySelector("strong").textContent = c.author;
-    item.querySelector("span").textContent = c.body;
-    list.append(item);
-  }
-}
-
-$("comment-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const body = $("comment-body").value;
-  $("comment-error").hidden = true;
-  try {
-    await api("POST", `/bops/${current.bop.id}/comments`, { body });
-    $("comment-body").value = "";
-    current.bop.comment_count += 1;
-    setComments(current.section, current.bop.comment_count);
-    await openComments(current.bop, current.section);
-  } catch (error) {
-    $("comment-error").textContent = (error.data && error.data.fields && error.data.fields.body) || error.message;
-    $("comment-error").hidden = false;
-  }
-});
 
 async function openTip(bop) {
   current = { bop };
@@ -439,6 +407,7 @@ if (reducedMotion.matches) document.documentElement.classList.add("reduced-motio
 function start() {
   setUpPlayer(api);
   setUpShop(api);
+  setUpComments(api);
   setUpSearch(api);
   if (!artistReady) { setUpArtist(api, (id) => showBop(id).catch(() => {})); artistReady = true; }
   if (push) {

@@ -15,3 +15,13 @@ export function bytes(n) {
   while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
   return `${value.toFixed(1).replace(/\.0$/, "")} ${units[unit]}`;
 }
+
+// How long ago, the way a thread says it: "now", "5m", "3h", "2d", then a date.
+export function ago(ms, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return "now";
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  if (s < 7 * 86400) return `${Math.floor(s / 86400)}d`;
+  return new Date(ms).toLocaleDateString("en", { day: "numeric", month: "short", year: "numeric" });
+}

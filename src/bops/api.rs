@@ -9,6 +9,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::comments;
 use super::service::{self, PublishInput};
 use super::uploading;
 use super::uploads::UploadStatus;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/bops/{id}/comments", get(list_comments).post(create_comment))
         .route("/bops/{id}/comments/{comment}", axum::routing::patch(edit_comment).delete(delete_comment))
         .route("/bops/{id}/comments/{comment}/like", post(like_comment).delete(unlike_comment))
+        .route("/bops/{id}/comments/{comment}/pin", post(pin_comment).delete(unpin_comment))
         .route("/bops/{id}/views", post(report_view))
         .route("/bops/{id}/tips", post(create_tip))
         .route("/tips/{id}/confirm", post(confirm_tip))
@@ -196,8 +198,10 @@ async fn list_comments(
     Query(query): Query<CommentsQuery>,
 ) -> AppResult<Json<Value>> {
     let limit = query.limit.unwrap_or(50);
-    let comments = service::list_comments(&state, user.id, &id, query.after.unwrap_or(0), limit).await?;
-    let next = (comments.len() == limit.clamp(1, 100)).then(|| comments.last().map(|c| c.id)).flatten();
+    let comments = comments::list_comments(&state, user.id, &id, query.after.unwrap_or(0), limit).await?;
+    // The cursor follows the id-ordered rows; a pinned one leads page one.
+    let ordered: Vec<_> = comments.iter().filter(|c| !c.pinned).collect();
+    let next = (ordered.len() == limit.clamp(1, 100)).then(|| ordered.last().map(|c| c.id)).flatten();
     Ok(Json(json!({ "items": comments, "next_after": next })))
 }
 
@@ -213,7 +217,7 @@ async fn create_comment(
     Path(id): Path<String>,
     Json(body): Json<NewComment>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let comment = service::add_comment(&state, user.id, &id, body.parent_id, &body.body).await?;
+    let comment = comments::add_comment(&state, user.id, &id, body.parent_id, &body.body).await?;
     Ok((StatusCode::CREATED, Json(json!(comment))))
 }
 
@@ -228,7 +232,7 @@ async fn edit_comment(
     Path((id, comment)): Path<(String, String)>,
     Json(body): Json<CommentEdit>,
 ) -> AppResult<Json<Value>> {
-    Ok(Json(json!(service::edit_comment(&state, user.id, &id, comment, &body.body).await?)))
+    Ok(Json(json!(comments::edit_comment(&state, user.id, &id, comment, &body.body).await?)))
 }
 
 async fn delete_comment(
@@ -236,7 +240,7 @@ async fn delete_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::remove_comment(&state, user.id, &id, comment).await?;
+    comments::remove_comment(&state, user.id, &id, comment).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -245,7 +249,7 @@ async fn like_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::set_comment_like(&state, user.id, &id, comment, true).await?;
+    comments::set_comment_like(&state, user.id, &id, comment, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,8 +258,24 @@ async fn unlike_comment(
     ApiUser(user): ApiUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    service::set_comment_like(&state, user.id, &id, comment, false).await?;
+    comments::set_comment_like(&state, user.id, &id, comment, false).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn pin_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(json!(comments::set_comment_pin(&state, user.id, &id, comment, true).await?)))
+}
+
+async fn unpin_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(json!(comments::set_comment_pin(&state, user.id, &id, comment, false).await?)))
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 mod artist_grid;
+pub mod comments;
 pub mod config;
 pub mod domain;
 pub mod events;
@@ -18,6 +19,7 @@ pub mod rank;
 pub mod repo;
 pub mod service;
 mod studio;
+mod studio_comments;
 pub mod supporters;
 pub mod tips;
 pub mod uploading;
@@ -30,10 +32,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Grant, MediaKey};
-use crate::pillar::{Install, Pillar};
+use crate::pillar::{Install, Pillar, ReportTarget};
 
 pub use config::BopsSettings;
 
@@ -99,7 +102,7 @@ impl Pillar for BopsPillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router().merge(public::router()).merge(supporters::web_router())
+        studio::router().merge(studio_comments::router()).merge(public::router()).merge(supporters::web_router())
     }
 
     fn api(&self) -> Router<AppState> {
@@ -113,6 +116,20 @@ impl Pillar for BopsPillar {
 
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(access::media_grant(state, key))
+    }
+
+    fn reportable_kinds(&self) -> &'static [&'static str] {
+        &["bop", "comment"]
+    }
+
+    fn report_target<'a>(
+        &'a self,
+        state: &'a AppState,
+        viewer: UserId,
+        kind: &'a str,
+        uid: &'a str,
+    ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
+        Box::pin(comments::report_target(state, viewer, kind, uid))
     }
 
     fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {

@@ -546,21 +546,33 @@ pub struct CommentRow {
     #[serde(skip)]
     pub user_id: UserId,
     pub author: String,
+    /// The Bop's own artist wrote it (the app marks it "Artist").
+    pub by_artist: bool,
     #[serde(skip)]
     pub parent_id: Option<CommentId>,
     pub parent_uid: Option<String>,
     pub body: String,
     pub like_count: i64,
+    /// The viewer likes it.
+    pub liked: bool,
+    /// The viewer wrote it (may edit and delete it).
+    pub mine: bool,
+    /// The artist pinned it on top of the thread.
+    pub pinned: bool,
     pub edited: bool,
     pub created_at: i64,
 }
 
+/// `?1` is the viewer in every statement that uses it.
 const COMMENT_SELECT: &str = "SELECT c.id, c.uid, c.user_id,
         COALESCE(a.stage_name, u.display_name), c.parent_id, p.uid, c.body, c.like_count,
-        c.edited_at IS NOT NULL, c.created_at
+        c.edited_at IS NOT NULL, c.created_at, a.id IS NOT NULL AND a.id = v.artist_id,
+        l.user_id IS NOT NULL, c.user_id = ?1, c.pinned_at IS NOT NULL
      FROM bops_comments c JOIN users u ON u.id = c.user_id
+     JOIN bops_videos v ON v.id = c.bop_id
      LEFT JOIN artist_profiles a ON a.user_id = u.id
-     LEFT JOIN bops_comments p ON p.id = c.parent_id";
+     LEFT JOIN bops_comments p ON p.id = c.parent_id
+     LEFT JOIN bops_comment_likes l ON l.comment_id = c.id AND l.user_id = ?1";
 
 fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
     Ok(CommentRow {
@@ -574,27 +586,109 @@ fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
         like_count: r.get(7)?,
         edited: r.get(8)?,
         created_at: r.get(9)?,
+        by_artist: r.get(10)?,
+        liked: r.get(11)?,
+        mine: r.get(12)?,
+        pinned: r.get(13)?,
     })
 }
 
-/// Visible comments of a Bop, oldest first, after comment id `after`.
-pub fn list_comments(conn: &Connection, bop_id: BopId, after: i64, limit: usize) -> rusqlite::Result<Vec<CommentRow>> {
-    let sql = format!(
-        "{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.id > ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL ORDER BY c.id LIMIT {limit}"
-    );
+const VISIBLE_COMMENT: &str = "c.deleted_at IS NULL AND c.hidden_at IS NULL";
+
+/// Visible comments of a Bop, oldest first, after comment id `after`; the
+/// first page (`after` 0) starts with the pinned comment, which the
+/// id-ordered pages then leave out.
+pub fn list_comments(
+    conn: &Connection,
+    viewer: UserId,
+    bop_id: BopId,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<CommentRow>> {
+    let mut rows = Vec::with_capacity(limit);
+    if after == 0 {
+        let pinned = format!("{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.pinned_at IS NOT NULL AND {VISIBLE_COMMENT}");
+        rows.extend(conn.prepare_cached(&pinned)?.query_row(params![viewer, bop_id], comment_row).optional()?);
+    }
     // A literal limit, as in `list_bops_for_artist`: a bound one makes
     // SQLite compile the statement again on each use.
+    let sql = format!(
+        "{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.id > ?3 AND c.pinned_at IS NULL AND {VISIBLE_COMMENT}
+         ORDER BY c.id LIMIT {limit}"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![bop_id, after], comment_row)?;
-    rows.collect()
+    for row in stmt.query_map(params![viewer, bop_id, after], comment_row)? {
+        rows.push(row?);
+    }
+    Ok(rows)
 }
 
 /// A visible comment: a deleted or hidden one is gone for every purpose
-/// (reply, like, edit, remove), as it is from the list.
-pub fn find_comment(conn: &Connection, bop_id: BopId, uid: &str) -> rusqlite::Result<Option<CommentRow>> {
-    let sql =
-        format!("{COMMENT_SELECT} WHERE c.bop_id = ?1 AND c.uid = ?2 AND c.deleted_at IS NULL AND c.hidden_at IS NULL");
-    conn.query_row(&sql, params![bop_id, uid], comment_row).optional()
+/// (reply, like, edit, remove, pin), as it is from the list.
+pub fn find_comment(
+    conn: &Connection,
+    viewer: UserId,
+    bop_id: BopId,
+    uid: &str,
+) -> rusqlite::Result<Option<CommentRow>> {
+    let sql = format!("{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.uid = ?3 AND {VISIBLE_COMMENT}");
+    conn.query_row(&sql, params![viewer, bop_id, uid], comment_row).optional()
+}
+
+/// A visible comment by its own id, with its Bop's uid (for reports).
+pub fn find_comment_by_uid(
+    conn: &Connection,
+    viewer: UserId,
+    uid: &str,
+) -> rusqlite::Result<Option<(CommentRow, String)>> {
+    let sql = format!("{COMMENT_SELECT} WHERE c.uid = ?2 AND {VISIBLE_COMMENT}");
+    let Some(comment) = conn.query_row(&sql, params![viewer, uid], comment_row).optional()? else {
+        return Ok(None);
+    };
+    let bop: String = conn.query_row(
+        "SELECT v.uid FROM bops_comments c JOIN bops_videos v ON v.id = c.bop_id WHERE c.id = ?1",
+        [comment.id],
+        |r| r.get(0),
+    )?;
+    Ok(Some((comment, bop)))
+}
+
+/// The comments an artist hid on a Bop, newest first (the studio's
+/// "Hidden" list, from which they can be shown again).
+pub fn list_hidden_comments(conn: &Connection, viewer: UserId, bop_id: BopId) -> rusqlite::Result<Vec<CommentRow>> {
+    let sql = format!(
+        "{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.hidden_at IS NOT NULL AND c.deleted_at IS NULL
+         ORDER BY c.hidden_at DESC LIMIT 100"
+    );
+    conn.prepare_cached(&sql)?.query_map(params![viewer, bop_id], comment_row)?.collect()
+}
+
+/// Pins a top-level comment (unpinning any other), or unpins it.
+pub fn set_comment_pin(
+    conn: &Connection,
+    bop_id: BopId,
+    comment_id: CommentId,
+    pinned: bool,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute("UPDATE bops_comments SET pinned_at = NULL WHERE bop_id = ?1 AND pinned_at IS NOT NULL", [bop_id])?;
+    if pinned {
+        conn.execute("UPDATE bops_comments SET pinned_at = ?2 WHERE id = ?1", params![comment_id, now])?;
+    }
+    Ok(())
+}
+
+/// Shows a hidden comment again; the count rises once.
+pub fn unhide_comment(conn: &Connection, bop_id: BopId, uid: &str) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE bops_comments SET hidden_at = NULL
+          WHERE bop_id = ?1 AND uid = ?2 AND hidden_at IS NOT NULL AND deleted_at IS NULL",
+        params![bop_id, uid],
+    )?;
+    if changed == 1 {
+        conn.execute("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
+    }
+    Ok(changed == 1)
 }
 
 pub fn insert_comment(
@@ -629,7 +723,10 @@ pub fn remove_comment(
 ) -> rusqlite::Result<()> {
     let column = if hide { "hidden_at" } else { "deleted_at" };
     let changed = conn.execute(
-        &format!("UPDATE bops_comments SET {column} = ?2 WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"),
+        &format!(
+            "UPDATE bops_comments SET {column} = ?2, pinned_at = NULL
+              WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"
+        ),
         params![comment_id, now],
     )?;
     if changed == 1 {

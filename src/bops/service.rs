@@ -1,13 +1,13 @@
-//! Bops' use cases: publish, feed, likes, comments, views, follows.
+//! Bops' use cases: publish, feed, likes, views, follows (comments: `comments`).
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::domain::{Caption, Visibility, parse_comment};
-use super::events::{BopCommented, BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked, BopViewed};
+use super::domain::{Caption, Visibility};
+use super::events::{BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked, BopViewed};
 use super::probe::probe_bop;
-use super::repo::{self, BopRow, CommentRow, NewBop};
+use super::repo::{self, BopRow, NewBop};
 use super::{poster, views::BopView};
 use crate::app::AppState;
 use crate::core::ids::UserId;
@@ -158,130 +158,6 @@ pub async fn set_like(state: &AppState, fan: UserId, bop_uid: &str, liked: bool)
                 emit(tx, &BopUnliked { bop_uid, artist_id, fan_user_id, liked_at })?;
             }
             Ok(repo::like_count(tx, bop.id)?)
-        })
-        .await
-}
-
-/// A Bop's visible comments; the Bop and its comments in one read.
-pub async fn list_comments(
-    state: &AppState,
-    viewer: UserId,
-    bop_uid: &str,
-    after: i64,
-    limit: usize,
-) -> AppResult<Vec<CommentRow>> {
-    let uid = bop_uid.to_owned();
-    let limit = limit.clamp(1, 100);
-    state
-        .db
-        .read_now(move |c| match repo::find_visible_bop(c, &uid, Some(viewer))? {
-            Some(bop) => repo::list_comments(c, bop.id, after, limit).map(Some),
-            None => Ok(None),
-        })
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// A comment, or a reply to a top-level comment (one level of replies).
-pub async fn add_comment(
-    state: &AppState,
-    user: UserId,
-    bop_uid: &str,
-    parent_uid: Option<String>,
-    body: &str,
-) -> AppResult<CommentRow> {
-    let body = parse_comment(body).map_err(|e| AppError::invalid("body", e))?;
-    let bop = find_bop(state, bop_uid, Some(user)).await?;
-    state
-        .db
-        .write(move |tx| {
-            let parent = match parent_uid.filter(|p| !p.is_empty()) {
-                Some(uid) => {
-                    let parent = repo::find_comment(tx, bop.id, &uid)?
-                        .ok_or_else(|| AppError::invalid("parent", "That comment is gone."))?;
-                    if parent.parent_id.is_some() {
-                        return Err(AppError::invalid(
-                            "parent",
-                            "Reply to the original comment; replies have no replies.",
-                        ));
-                    }
-                    Some(parent.id)
-                }
-                None => None,
-            };
-            let at = now_ms();
-            let uid = repo::insert_comment(tx, bop.id, user, parent, &body, at)?;
-            let event = BopCommented {
-                bop_uid: bop.uid.clone(),
-                comment_uid: uid.clone(),
-                artist_id: bop.artist_id.0,
-                fan_user_id: user.0,
-                at,
-            };
-            emit(tx, &event)?;
-            repo::find_comment(tx, bop.id, &uid)?.ok_or(AppError::NotFound)
-        })
-        .await
-}
-
-/// Edits one's own comment.
-pub async fn edit_comment(
-    state: &AppState,
-    user: UserId,
-    bop_uid: &str,
-    comment_uid: String,
-    body: &str,
-) -> AppResult<CommentRow> {
-    let body = parse_comment(body).map_err(|e| AppError::invalid("body", e))?;
-    let bop = find_bop(state, bop_uid, Some(user)).await?;
-    state
-        .db
-        .write(move |tx| {
-            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
-            if comment.user_id != user {
-                return Err(AppError::Forbidden("You can only edit your own comments.".into()));
-            }
-            repo::update_comment(tx, comment.id, &body, now_ms())?;
-            repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)
-        })
-        .await
-}
-
-/// Removes a comment: its author deletes it; the Bop's artist hides it.
-pub async fn remove_comment(state: &AppState, user: UserId, bop_uid: &str, comment_uid: String) -> AppResult<()> {
-    let bop = find_bop(state, bop_uid, Some(user)).await?;
-    let artist_user = {
-        let artist_uid = bop.artist_uid.clone();
-        let artist = state.db.read(move |c| crate::identity::artist_by_uid(c, &artist_uid)).await?;
-        artist.ok_or(AppError::NotFound)?.user_id
-    };
-    state
-        .db
-        .write(move |tx| {
-            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
-            let hide = match (comment.user_id == user, artist_user == user) {
-                (true, _) => false,
-                (false, true) => true,
-                (false, false) => return Err(AppError::Forbidden("You can only remove your own comments.".into())),
-            };
-            Ok(repo::remove_comment(tx, bop.id, comment.id, hide, now_ms())?)
-        })
-        .await
-}
-
-pub async fn set_comment_like(
-    state: &AppState,
-    user: UserId,
-    bop_uid: &str,
-    comment_uid: String,
-    liked: bool,
-) -> AppResult<()> {
-    let bop = find_bop(state, bop_uid, Some(user)).await?;
-    state
-        .db
-        .write(move |tx| {
-            let comment = repo::find_comment(tx, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
-            Ok(repo::set_comment_like(tx, comment.id, user, liked, now_ms())?)
         })
         .await
 }

@@ -25,10 +25,11 @@ use futures::future::BoxFuture;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar};
+use crate::pillar::{Install, Pillar, ReportTarget};
 
 pub use config::IdentityConfig;
 pub use gate::{RevenueReady, Step};
@@ -107,6 +108,38 @@ impl Pillar for IdentityPillar {
     /// Profile photos (and the demo's stand-ins).
     fn media_prefixes(&self) -> &'static [&'static str] {
         &["profiles/", "demo/avatar-"]
+    }
+
+    fn reportable_kinds(&self) -> &'static [&'static str] {
+        &["profile"]
+    }
+
+    /// An artist's public page, by their id or `@handle`.
+    fn report_target<'a>(
+        &'a self,
+        state: &'a AppState,
+        _viewer: UserId,
+        _kind: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
+        Box::pin(async move {
+            let id = id.to_owned();
+            let artist = state
+                .db
+                .read_now(move |c| {
+                    let by_uid = repo::find_artist_by_uid(c, &id)?.filter(|a| a.onboarding_completed && !a.suspended);
+                    match by_uid {
+                        Some(artist) => Ok(Some(artist)),
+                        None => service::public_artist_by_handle(c, id.trim_start_matches('@')),
+                    }
+                })
+                .await?;
+            Ok(artist.map(|a| {
+                let name = a.stage_name.clone().unwrap_or_default();
+                let link = a.handle.as_ref().map_or_else(|| "/".to_owned(), |h| format!("/@{h}"));
+                ReportTarget::new(a.user_id, &format!("{name}\n{}", a.bio), link)
+            }))
+        })
     }
 
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {

@@ -36,10 +36,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar};
+use crate::pillar::{Install, Pillar, ReportTarget};
 
 pub use config::MusicConfig;
 use domain::ReleaseStatus;
@@ -115,6 +116,35 @@ impl Pillar for MusicPillar {
                 audience: if public { Audience::Public } else { Audience::Signed },
                 content_type: content_type_of(key.as_str()).into(),
             }))
+        })
+    }
+
+    fn reportable_kinds(&self) -> &'static [&'static str] {
+        &["track"]
+    }
+
+    /// A track of a published release of a visible artist.
+    fn report_target<'a>(
+        &'a self,
+        state: &'a AppState,
+        _viewer: UserId,
+        _kind: &'a str,
+        uid: &'a str,
+    ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
+        Box::pin(async move {
+            let uid = uid.to_owned();
+            Ok(state
+                .db
+                .read_now(move |c| {
+                    let Some((track, status, artist)) = repo::find_track(c, &uid)? else { return Ok(None) };
+                    if status != ReleaseStatus::Published || !crate::identity::service::artist_is_visible(c, artist)? {
+                        return Ok(None);
+                    }
+                    let Some(release) = repo::find_release_by_id(c, track.release_id)? else { return Ok(None) };
+                    let author = crate::identity::service::artist_user_id(c, artist)?;
+                    Ok(Some(ReportTarget::new(author, &track.title, format!("/releases/{}", release.uid))))
+                })
+                .await?)
         })
     }
 

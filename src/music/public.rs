@@ -29,6 +29,7 @@ struct Card {
 
 #[derive(Serialize)]
 struct TrackLine {
+    id: String,
     title: String,
     version: String,
     explicit: bool,
@@ -74,6 +75,7 @@ async fn show_public_release(State(state): State<AppState>, page: Page, Path(id)
         .tracks
         .iter()
         .map(|t| TrackLine {
+            id: t.id.clone(),
             title: t.title.clone(),
             version: t.version.clone(),
             explicit: t.explicit,

@@ -35,10 +35,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
+use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar};
+use crate::pillar::{Install, Pillar, ReportTarget};
 
 pub use config::ShopConfig;
 use domain::ProductStatus;
@@ -133,6 +134,37 @@ impl Pillar for ShopPillar {
                 audience: if public { Audience::Public } else { Audience::Signed },
                 content_type: content_type.into(),
             }))
+        })
+    }
+
+    fn reportable_kinds(&self) -> &'static [&'static str] {
+        &["product"]
+    }
+
+    /// A product on sale by a visible artist.
+    fn report_target<'a>(
+        &'a self,
+        state: &'a AppState,
+        _viewer: UserId,
+        _kind: &'a str,
+        uid: &'a str,
+    ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
+        Box::pin(async move {
+            let uid = uid.to_owned();
+            Ok(state
+                .db
+                .read_now(move |c| {
+                    let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active)
+                    else {
+                        return Ok(None);
+                    };
+                    if !crate::identity::service::artist_is_visible(c, product.artist_id)? {
+                        return Ok(None);
+                    }
+                    let author = crate::identity::service::artist_user_id(c, product.artist_id)?;
+                    Ok(Some(ReportTarget::new(author, &product.title, format!("/products/{}", product.uid))))
+                })
+                .await?)
         })
     }
 

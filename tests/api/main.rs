@@ -17,6 +17,7 @@ mod browser;
 #[cfg(feature = "e2e")]
 mod chromium;
 mod cli;
+mod comments;
 mod events;
 mod fan_accounts;
 mod fan_app;
