@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
-use crate::core::ids::UserId;
+use crate::core::ids::{ArtistId, UserId};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::events::Registry;
@@ -92,10 +92,44 @@ pub trait Pillar: Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// This pillar's tab on the artist's public page (`/@handle?tab=key`),
+    /// when it has one: the page is the hub where every pillar shows.
+    fn profile_tab(&self) -> Option<ProfileTab> {
+        None
+    }
+
+    /// The tab's content, as HTML the pillar renders from its own partial.
+    fn render_profile_tab<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _request: &'a ProfileTabRequest,
+    ) -> BoxFuture<'a, AppResult<String>> {
+        Box::pin(async { Ok(String::new()) })
+    }
+
     /// Timers that run beside the server; aborted at shutdown.
     fn jobs(&self, _state: &AppState) -> Vec<JoinHandle<()>> {
         Vec::new()
     }
+}
+
+/// A tab of the artist's public page: `key` in the query, `label` shown,
+/// `order` among the tabs (the lowest is the one a plain visit opens).
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileTab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub order: u8,
+}
+
+/// Whose page, who is looking, and which page of the tab.
+#[derive(Debug, Clone)]
+pub struct ProfileTabRequest {
+    pub artist: ArtistId,
+    pub artist_uid: String,
+    pub handle: String,
+    pub viewer: Option<UserId>,
+    pub cursor: Option<String>,
 }
 
 /// What a report points at, as its owning pillar describes it.

@@ -284,7 +284,7 @@ async function openDeepLink() {
   const bop = path.match(/^\/app\/bops\/([A-Za-z0-9_-]+)\/?$/);
   const artist = path.match(/^\/app\/@([A-Za-z0-9_.-]+)\/?$/);
   if (bop) await showBop(bop[1]);
-  else if (artist) await openArtist("@" + artist[1]);
+  else if (artist) await openArtist("@" + artist[1], new URLSearchParams(location.search).get("tip") === "1");
   else if (/^\/app\/orders\/?$/.test(path)) $("orders-open").click();
 }
 
@@ -409,7 +409,11 @@ function start() {
   setUpShop(api);
   setUpComments(api);
   setUpSearch(api);
-  if (!artistReady) { setUpArtist(api, (id) => showBop(id).catch(() => {})); artistReady = true; }
+  if (!artistReady) {
+    const tip = (id) => api("GET", `/bops/${id}`).then(openTip).catch(() => {});
+    setUpArtist(api, (id) => showBop(id).catch(() => {}), tip);
+    artistReady = true;
+  }
   if (push) {
     push.then((refresh) => refresh && refresh());
   } else {

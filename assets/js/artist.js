@@ -9,20 +9,25 @@ import { openArtistShop } from "./shop.js";
 const $ = (id) => document.getElementById(id);
 let api = null;
 let showBop = null; // (id) => puts the Bop at the top of the feed
+let tipBop = null; // (id) => opens the tip sheet for that Bop
+let newestBop = null; // a tip from the artist's page goes with their newest Bop
 let artist = null;
 let gridCursor = null;
 
-export function setUpArtist(apiCall, onBop) {
+export function setUpArtist(apiCall, onBop, onTip) {
   api = apiCall;
   showBop = onBop;
+  tipBop = onTip;
+  $("artist-tip").addEventListener("click", () => { if (newestBop) { $("artist-dialog").close(); tipBop(newestBop); } });
   $("artist-follow").addEventListener("click", toggleFollow);
   $("artist-music").addEventListener("click", () => openArtistMusic(artist).catch(() => {}));
   $("artist-shop").addEventListener("click", () => openArtistShop(artist));
   $("artist-more").addEventListener("click", () => loadGrid(true));
 }
 
-// `id`: the artist's id or "@handle".
-export async function openArtist(id) {
+// `id`: the artist's id or "@handle"; `tip`: open the tip sheet at once
+// (the web page's "Tip" button leads here).
+export async function openArtist(id, tip = false) {
   $("artist-error").hidden = true;
   $("artist-dialog").showModal();
   try {
@@ -51,7 +56,9 @@ export async function openArtist(id) {
   }));
   setFollow(artist.following, artist.follower_count);
   history.replaceState(null, "", `/app/@${artist.handle}`);
+  $("artist-tip").textContent = `Tip ${artist.name}`;
   await loadGrid(false);
+  if (tip) $("artist-tip").click();
 }
 
 function setFollow(following, count) {
@@ -73,6 +80,8 @@ async function loadGrid(more) {
   const grid = $("artist-bops");
   if (!more) { grid.replaceChildren(); gridCursor = null; }
   const page = await api("GET", `/artists/${artist.id}/bops${more && gridCursor ? "?cursor=" + encodeURIComponent(gridCursor) : ""}`);
+  if (!more) newestBop = page.items.length ? page.items[0].id : null;
+  $("artist-tip").hidden = !newestBop;
   for (const bop of page.items) {
     const item = document.createElement("li");
     const button = document.createElement("button");

@@ -14,6 +14,7 @@ use crate::auth::ApiUser;
 use crate::core::ids::{ArtistId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::media::MediaKey;
+use crate::pillar::ProfileTabRequest;
 
 const PAGE: usize = 24;
 
@@ -97,19 +98,28 @@ async fn list_artist_bops(
     Query(query): Query<GridQuery>,
 ) -> AppResult<Json<GridPage>> {
     let before = parse_cursor(query.cursor.as_deref())?;
-    let viewer: UserId = user.id;
+    let artist = state
+        .db
+        .read_now(move |c| crate::identity::artist_by_uid(c, &id))
+        .await?
+        .filter(|a| a.onboarding_completed && !a.suspended)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(grid(&state, artist.id, Some(user.id), before).await?))
+}
+
+/// A page of the grid as `viewer` may see it (followers-only Bops for a
+/// fan who follows).
+async fn grid(state: &AppState, artist: ArtistId, viewer: Option<UserId>, before: (i64, i64)) -> AppResult<GridPage> {
     let rows = state
         .db
         .read_now(move |c| {
-            let Some(artist) = crate::identity::artist_by_uid(c, &id)? else { return Ok(None) };
-            if !artist.onboarding_completed || artist.suspended {
-                return Ok(None);
-            }
-            let follows = crate::identity::service::is_following(c, viewer, artist.id)?;
-            list_grid(c, artist.id, follows, before, PAGE + 1).map(Some)
+            let follows = match viewer {
+                Some(viewer) => crate::identity::service::is_following(c, viewer, artist)?,
+                None => false,
+            };
+            list_grid(c, artist, follows, before, PAGE + 1)
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
     let next_cursor = (rows.len() > PAGE).then(|| rows.get(PAGE - 1).map(|r| format!("{}.{}", r.published_at, r.id)));
     let items = rows
         .into_iter()
@@ -126,5 +136,20 @@ async fn list_artist_bops(
             like_count: r.like_count,
         })
         .collect();
-    Ok(Json(GridPage { items, next_cursor: next_cursor.flatten() }))
+    Ok(GridPage { items, next_cursor: next_cursor.flatten() })
+}
+
+#[derive(Serialize)]
+struct GridTab<'a> {
+    handle: &'a str,
+    grid: GridPage,
+}
+
+/// The Bops tab of the artist's web page: the same grid, as links to each
+/// Bop's own page.
+pub async fn profile_tab(state: &AppState, request: &ProfileTabRequest) -> AppResult<String> {
+    let before = parse_cursor(request.cursor.as_deref())?;
+    let grid = grid(state, request.artist, request.viewer, before).await?;
+    let html = state.views.render("bops/_profile_tab.html", GridTab { handle: &request.handle, grid })?;
+    Ok(html.0)
 }

@@ -3,7 +3,7 @@
 
 pub mod access;
 pub mod api;
-mod artist_grid;
+pub mod artist_grid;
 pub mod comments;
 pub mod config;
 pub mod domain;
@@ -36,7 +36,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ReportTarget};
+use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::BopsSettings;
 
@@ -120,6 +120,18 @@ impl Pillar for BopsPillar {
 
     fn reportable_kinds(&self) -> &'static [&'static str] {
         &["bop", "comment"]
+    }
+
+    fn profile_tab(&self) -> Option<ProfileTab> {
+        Some(ProfileTab { key: "bops", label: "Bops", order: 0 })
+    }
+
+    fn render_profile_tab<'a>(
+        &'a self,
+        state: &'a AppState,
+        request: &'a ProfileTabRequest,
+    ) -> BoxFuture<'a, AppResult<String>> {
+        Box::pin(artist_grid::profile_tab(state, request))
     }
 
     fn report_target<'a>(

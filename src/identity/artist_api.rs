@@ -43,7 +43,7 @@ pub struct ArtistPage {
 }
 
 /// Followers of the artist (kept by triggers on follows).
-pub fn follower_count(conn: &Connection, artist: ArtistId) -> rusqlite::Result<i64> {
+pub(crate) fn follower_count(conn: &Connection, artist: ArtistId) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT followers FROM artist_follower_counts WHERE artist_id = ?1")?
         .query_row([artist], |r| r.get(0))
         .optional()

@@ -40,7 +40,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ReportTarget};
+use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::MusicConfig;
 use domain::ReleaseStatus;
@@ -121,6 +121,26 @@ impl Pillar for MusicPillar {
 
     fn reportable_kinds(&self) -> &'static [&'static str] {
         &["track"]
+    }
+
+    fn profile_tab(&self) -> Option<ProfileTab> {
+        Some(ProfileTab { key: "music", label: "Music", order: 1 })
+    }
+
+    /// The artist's published releases, newest first, each to its own page.
+    fn render_profile_tab<'a>(
+        &'a self,
+        state: &'a AppState,
+        request: &'a ProfileTabRequest,
+    ) -> BoxFuture<'a, AppResult<String>> {
+        Box::pin(async move {
+            let (rows, next_cursor) =
+                service::list_releases(state, request.artist, true, request.cursor.clone(), 24).await?;
+            let releases: Vec<_> = rows.iter().map(|row| views::ReleaseView::new(row, &state.media)).collect();
+            let context =
+                serde_json::json!({ "handle": request.handle, "releases": releases, "next_cursor": next_cursor });
+            Ok(state.views.render("music/_profile_tab.html", context)?.0)
+        })
     }
 
     /// A track of a published release of a visible artist.

@@ -39,7 +39,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ReportTarget};
+use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::ShopConfig;
 use domain::ProductStatus;
@@ -139,6 +139,25 @@ impl Pillar for ShopPillar {
 
     fn reportable_kinds(&self) -> &'static [&'static str] {
         &["product"]
+    }
+
+    fn profile_tab(&self) -> Option<ProfileTab> {
+        Some(ProfileTab { key: "shop", label: "Shop", order: 2 })
+    }
+
+    /// The artist's products on sale, newest first, each to its own page.
+    fn render_profile_tab<'a>(
+        &'a self,
+        state: &'a AppState,
+        request: &'a ProfileTabRequest,
+    ) -> BoxFuture<'a, AppResult<String>> {
+        Box::pin(async move {
+            let (products, next_cursor) =
+                public::list_products(state, request.artist_uid.clone(), request.cursor.clone(), 24).await?;
+            let context =
+                serde_json::json!({ "handle": request.handle, "products": products, "next_cursor": next_cursor });
+            Ok(state.views.render("shop/_profile_tab.html", context)?.0)
+        })
     }
 
     /// A product on sale by a visible artist.

@@ -12,6 +12,7 @@ mod accounts;
 mod analytics;
 mod api_shapes;
 mod architecture;
+mod artist_hub;
 mod bops;
 mod browser;
 #[cfg(feature = "e2e")]

@@ -46,7 +46,7 @@ async fn bop(app: &TestApp, token: &str, caption: &str) -> String {
     bop["id"].as_str().unwrap().to_owned()
 }
 
-async fn bop_with(app: &TestApp, token: &str, caption: &str, visibility: &str) -> String {
+pub async fn bop_with(app: &TestApp, token: &str, caption: &str, visibility: &str) -> String {
     let upload = crate::bops::upload(app, token, &crate::bops::fixture("vertical.mp4"), 64 * 1024).await;
     let body = json!({"upload_id": upload, "caption": caption, "visibility": visibility});
     let (status, bop) = call(app, Some(token), Method::POST, "/api/v1/bops", Some(body)).await;

@@ -1,6 +1,6 @@
-//! Step 4: the dashboard, and the public profile its QR code points to.
+//! Step 4: the dashboard, with the QR code of the public profile (`profile`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
@@ -10,7 +10,7 @@ use super::auth::home_for;
 use crate::app::AppState;
 use crate::auth::SessionUser;
 use crate::error::{AppError, AppResult};
-use crate::identity::domain::{Role, SOCIAL_NETWORKS};
+use crate::identity::domain::Role;
 use crate::identity::gate::{Step, first_incomplete_step, is_step_done};
 use crate::identity::repo::{self, ArtistRow};
 use crate::media::MediaKey;
@@ -154,71 +154,4 @@ fn make_qr_svg(url: &str) -> AppResult<String> {
         .dark_color(svg::Color("#111827"))
         .light_color(svg::Color("#ffffff"))
         .build())
-}
-
-#[derive(Serialize)]
-struct LinkView {
-    label: &'static str,
-    url: String,
-}
-
-#[derive(Serialize)]
-struct ProfileView {
-    title: String,
-    stage_name: String,
-    handle: String,
-    bio: String,
-    location: String,
-    genres: Vec<String>,
-    links: Vec<LinkView>,
-    photo_url: Option<String>,
-    /// The link preview (Open Graph / Twitter card).
-    card_url: String,
-    card_image: Option<String>,
-    card_description: String,
-}
-
-pub async fn show_profile(
-    State(state): State<AppState>,
-    page: Page,
-    Path(handle): Path<String>,
-) -> AppResult<Response> {
-    let lookup = handle.to_lowercase();
-    let artist = state.db.read_now(move |c| repo::find_artist_by_handle(c, &lookup)).await?;
-    let artist = artist.filter(|a| a.onboarding_completed && !a.suspended).ok_or(AppError::NotFound)?;
-    let stage_name = artist.stage_name.clone().unwrap_or_default();
-    let links = SOCIAL_NETWORKS
-        .iter()
-        .filter_map(|(id, label, _)| artist.social_links.get(*id).map(|url| LinkView { label, url: url.clone() }))
-        .collect();
-    let base = &state.views.globals().public_url;
-    let handle_text = artist.handle.clone().unwrap_or_default();
-    let photo_url = artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path());
-    let view = ProfileView {
-        card_url: format!("{base}/@{handle_text}"),
-        card_image: photo_url.as_ref().map(|p| format!("{base}{p}")),
-        card_description: profile_description(&artist.bio, &stage_name),
-        title: stage_name.clone(),
-        stage_name,
-        handle: handle_text,
-        bio: artist.bio.clone(),
-        location: artist.location.clone(),
-        genres: artist.genres.clone(),
-        links,
-        photo_url,
-    };
-    Ok(page.render(&state, "identity/profile.html", view)?.into_response())
-}
-
-/// The first line of the bio for link previews (or a line about the artist).
-fn profile_description(bio: &str, stage_name: &str) -> String {
-    let line = bio.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    if line.is_empty() {
-        return format!("{stage_name}'s Bops, music and shop on Boptone.");
-    }
-    if line.chars().count() <= 200 {
-        line.to_owned()
-    } else {
-        format!("{}…", line.chars().take(199).collect::<String>())
-    }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod dashboard;
 mod fan_signup;
 mod payout;
+mod profile;
 mod setup;
 mod signup;
 
@@ -44,7 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/artist/payout/return", get(payout::return_from_payout))
         .route("/artist/payout/refresh", get(payout::refresh_payout))
         .route("/dashboard", get(dashboard::show_dashboard))
-        .route("/@{handle}", get(dashboard::show_profile))
+        .route("/@{handle}", get(profile::show_profile))
+        .route("/@{handle}/follow", post(profile::follow_artist))
         .route("/admin", get(admin::show_admin))
         .route("/admin/artists/{uid}/suspend", post(admin::suspend_artist))
         .route("/admin/artists/{uid}/reinstate", post(admin::reinstate_artist))
