@@ -107,6 +107,23 @@ pub trait Pillar: Sync {
         Box::pin(async { Ok(String::new()) })
     }
 
+    /// The public page paths this pillar answers oEmbed for (`"/bops/"`).
+    fn oembed_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The oEmbed fields of the public page at `path` (`title`, `type`,
+    /// `author_name`, thumbnails …; the server adds the rest), or `None`
+    /// when it is not a public page fans may share.
+    fn oembed<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _path: &'a str,
+        _maxwidth: Option<u32>,
+    ) -> BoxFuture<'a, AppResult<Option<serde_json::Value>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// Timers that run beside the server; aborted at shutdown.
     fn jobs(&self, _state: &AppState) -> Vec<JoinHandle<()>> {
         Vec::new()

@@ -52,7 +52,9 @@ fn web_surface(state: &AppState) -> Router<AppState> {
     for pillar in pillars::ALL {
         web = web.merge(pillar.web());
     }
-    web.route("/media/{*key}", get(serve_media)).layer(from_fn_with_state(state.clone(), web::csrf::protect))
+    web.route("/media/{*key}", get(serve_media))
+        .route("/oembed", get(oembed))
+        .layer(from_fn_with_state(state.clone(), web::csrf::protect))
 }
 
 /// `/api/v1` of every pillar: bearer tokens only, JSON, no CSRF.
@@ -135,4 +137,43 @@ async fn find_media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<
         }
     }
     Ok(None)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct OembedQuery {
+    #[serde(default)]
+    url: String,
+    format: Option<String>,
+    maxwidth: Option<u32>,
+}
+
+/// `GET /oembed?url=…&format=json` (oEmbed 1.0) for the public pages of
+/// this server whose pillar offers it (Bops, releases, tracks), so
+/// consumers that speak oEmbed rather than Open Graph unfurl them too.
+/// Anything else is 404; any format but JSON 501, as the spec says.
+async fn oembed(State(state): State<AppState>, Query(query): Query<OembedQuery>) -> Response {
+    use axum::http::StatusCode;
+    if query.format.as_deref().is_some_and(|f| f != "json") {
+        return (StatusCode::NOT_IMPLEMENTED, "only format=json is offered").into_response();
+    }
+    let base = state.views.globals().public_url.trim_end_matches('/').to_owned();
+    let Some(rest) = query.url.strip_prefix(&base).filter(|r| r.starts_with('/')) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let owns = |prefix: &&str| path.starts_with(prefix) && !path[prefix.len()..].contains('/');
+    for pillar in pillars::ALL.iter().filter(|p| p.oembed_paths().iter().any(owns)) {
+        match pillar.oembed(&state, path, query.maxwidth).await {
+            Ok(Some(mut body)) => {
+                body["version"] = "1.0".into();
+                body["provider_name"] = "Boptone".into();
+                body["provider_url"] = base.clone().into();
+                body["cache_age"] = 3600.into();
+                return axum::Json(body).into_response();
+            }
+            Ok(None) => {}
+            Err(err) => return err.into_response(),
+        }
+    }
+    StatusCode::NOT_FOUND.into_response()
 }

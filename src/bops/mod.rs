@@ -126,6 +126,19 @@ impl Pillar for BopsPillar {
         Some(ProfileTab { key: "bops", label: "Bops", order: 0 })
     }
 
+    fn oembed_paths(&self) -> &'static [&'static str] {
+        &["/bops/"]
+    }
+
+    fn oembed<'a>(
+        &'a self,
+        state: &'a AppState,
+        path: &'a str,
+        maxwidth: Option<u32>,
+    ) -> BoxFuture<'a, AppResult<Option<serde_json::Value>>> {
+        Box::pin(public::oembed(state, path, maxwidth))
+    }
+
     fn render_profile_tab<'a>(
         &'a self,
         state: &'a AppState,

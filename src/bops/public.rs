@@ -14,11 +14,11 @@ use super::service;
 use super::views::BopView;
 use crate::app::AppState;
 use crate::auth::MaybeUser;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::page::Page;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/bops/{id}", get(show_public_bop)).route("/oembed", get(oembed))
+    Router::new().route("/bops/{id}", get(show_public_bop))
 }
 
 /// What a link preview shows.
@@ -79,51 +79,27 @@ async fn show_public_bop(
     Ok(page.render(&state, "bops/public.html", PublicBopView { title, bop, card })?.into_response())
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct OembedQuery {
-    #[serde(default)]
-    url: String,
-    format: Option<String>,
-    maxwidth: Option<u32>,
-}
-
-/// `GET /oembed?url=…&format=json` (oEmbed 1.0) for public Bops: a `link`
-/// with the poster as thumbnail, so consumers that speak oEmbed rather
-/// than Open Graph unfurl it too. Anything but a public Bop of this server
-/// is 404; any format but JSON 501, as the spec says.
-pub async fn oembed(
-    State(state): State<AppState>,
-    axum::extract::Query(query): axum::extract::Query<OembedQuery>,
-) -> Response {
-    use axum::http::StatusCode;
-    if query.format.as_deref().is_some_and(|f| f != "json") {
-        return (StatusCode::NOT_IMPLEMENTED, "only format=json is offered").into_response();
-    }
-    let base = state.views.globals().public_url.clone();
-    let prefix = format!("{base}/bops/");
-    let Some(id) = query.url.strip_prefix(&prefix).map(|rest| rest.split(['?', '#', '/']).next().unwrap_or("")) else {
-        return StatusCode::NOT_FOUND.into_response();
+/// oEmbed for a public Bop's page: a `link` with the poster as thumbnail.
+pub async fn oembed(state: &AppState, path: &str, maxwidth: Option<u32>) -> AppResult<Option<serde_json::Value>> {
+    let id = path.trim_start_matches("/bops/");
+    let bop = match service::show_bop(state, id, None).await {
+        Ok(bop) if bop.visibility == "public" => bop,
+        Ok(_) | Err(AppError::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
     };
-    let Ok(bop) = service::show_bop(&state, id, None).await else { return StatusCode::NOT_FOUND.into_response() };
-    if bop.visibility != "public" {
-        return StatusCode::NOT_FOUND.into_response();
-    }
+    let base = state.views.globals().public_url.clone();
     let card = card_of(&bop, &base);
-    let width = query.maxwidth.map_or(bop.width, |max| max.min(bop.width));
+    let width = maxwidth.map_or(bop.width, |max| max.min(bop.width));
     let mut body = serde_json::json!({
-        "version": "1.0",
         "type": "link",
         "title": card.title,
         "author_name": bop.artist.name,
         "author_url": format!("{base}/@{}", bop.artist.handle),
-        "provider_name": "Boptone",
-        "provider_url": base,
-        "cache_age": 3600,
     });
     if let Some(image) = card.image {
         body["thumbnail_url"] = image.into();
         body["thumbnail_width"] = width.into();
         body["thumbnail_height"] = (u64::from(bop.height) * u64::from(width) / u64::from(bop.width.max(1))).into();
     }
-    axum::Json(body).into_response()
+    Ok(Some(body))
 }

@@ -127,6 +127,19 @@ impl Pillar for MusicPillar {
         Some(ProfileTab { key: "music", label: "Music", order: 1 })
     }
 
+    fn oembed_paths(&self) -> &'static [&'static str] {
+        &["/releases/", "/tracks/"]
+    }
+
+    fn oembed<'a>(
+        &'a self,
+        state: &'a AppState,
+        path: &'a str,
+        maxwidth: Option<u32>,
+    ) -> BoxFuture<'a, AppResult<Option<serde_json::Value>>> {
+        Box::pin(public::oembed(state, path, maxwidth))
+    }
+
     /// The artist's published releases, newest first, each to its own page.
     fn render_profile_tab<'a>(
         &'a self,

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use super::domain::ReleaseStatus;
+use super::repo;
 use super::service;
 use super::views::ReleaseDetail;
 use crate::app::AppState;
@@ -16,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::page::Page;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/releases/{id}", get(show_public_release))
+    Router::new().route("/releases/{id}", get(show_public_release)).route("/tracks/{id}", get(show_public_track))
 }
 
 #[derive(Serialize)]
@@ -25,6 +27,7 @@ struct Card {
     description: String,
     url: String,
     image: Option<String>,
+    oembed: String,
 }
 
 #[derive(Serialize)]
@@ -69,6 +72,11 @@ async fn show_public_release(State(state): State<AppState>, page: Page, Path(id)
             detail.release.release_date
         ),
         url: format!("{base}/releases/{}", detail.release.id),
+        oembed: format!(
+            "{base}/oembed?format=json&url={}",
+            form_urlencoded::byte_serialize(format!("{base}/releases/{}", detail.release.id).as_bytes())
+                .collect::<String>()
+        ),
         image: detail.release.artwork_url.as_ref().map(|a| format!("{base}{a}")),
     };
     let lines = detail
@@ -84,4 +92,70 @@ async fn show_public_release(State(state): State<AppState>, page: Page, Path(id)
         .collect();
     let view = PublicReleaseView { title: card.title.clone(), detail, tracks: lines, artist_name: name, handle, card };
     Ok(page.render(&state, "music/public_release.html", view)?.into_response())
+}
+
+/// A track's link: its line on its release's page (share cards included).
+async fn show_public_track(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let (release, track) = public_track(&state, id).await?.ok_or(AppError::NotFound)?;
+    Ok(axum::response::Redirect::to(&format!("/releases/{release}#track-{track}")).into_response())
+}
+
+/// A track of a published release of a visible artist: (release uid, track uid).
+async fn public_track(state: &AppState, uid: String) -> AppResult<Option<(String, String)>> {
+    Ok(state
+        .db
+        .read_now(move |c| {
+            let Some((track, status, artist)) = repo::find_track(c, &uid)? else { return Ok(None) };
+            if status != ReleaseStatus::Published || !crate::identity::service::artist_is_visible(c, artist)? {
+                return Ok(None);
+            }
+            Ok(repo::find_release_by_id(c, track.release_id)?.map(|r| (r.uid, track.uid)))
+        })
+        .await?)
+}
+
+/// oEmbed for a release's page or a track's link: a `link` with the
+/// artwork as thumbnail.
+pub async fn oembed(state: &AppState, path: &str, maxwidth: Option<u32>) -> AppResult<Option<serde_json::Value>> {
+    let (release_uid, track_uid) = match path.strip_prefix("/tracks/") {
+        Some(track) => match public_track(state, track.to_owned()).await? {
+            Some((release, track)) => (release, Some(track)),
+            None => return Ok(None),
+        },
+        None => (path.trim_start_matches("/releases/").to_owned(), None),
+    };
+    let detail = match service::public_release_detail(state, release_uid).await {
+        Ok(detail) => detail,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let uid = detail.artist_id.clone();
+    let Some(artist) = state.db.read_now(move |c| crate::identity::artist_by_uid(c, &uid)).await? else {
+        return Ok(None);
+    };
+    let name = artist.stage_name.clone().unwrap_or_default();
+    let base = state.views.globals().public_url.trim_end_matches('/').to_owned();
+    let title = match track_uid.and_then(|t| detail.tracks.iter().find(|x| x.id == t)) {
+        Some(track) => format!("{} by {name}", track.title),
+        None => format!("{} by {name}", detail.release.title),
+    };
+    let mut body = serde_json::json!({
+        "type": "link",
+        "title": title,
+        "author_name": name,
+        "author_url": format!("{base}/@{}", artist.handle.clone().unwrap_or_default()),
+    });
+    // The web derivative, or the small one when the consumer asks for less.
+    let small = maxwidth.is_some_and(|max| max < super::artwork::WEB_SIDE);
+    let (artwork, side) = if small {
+        (&detail.release.artwork_thumb_url, super::artwork::THUMB_SIDE)
+    } else {
+        (&detail.release.artwork_url, super::artwork::WEB_SIDE)
+    };
+    if let Some(artwork) = artwork {
+        body["thumbnail_url"] = format!("{base}{artwork}").into();
+        body["thumbnail_width"] = side.into();
+        body["thumbnail_height"] = side.into();
+    }
+    Ok(Some(body))
 }

@@ -96,6 +96,33 @@ async fn a_published_release_and_a_product_have_public_pages_with_cards_and_draf
     assert_eq!(meta(&page, "og:url"), Some(app.url(&format!("/releases/{release}")).as_str()));
     assert!(page.contains("Last Bus") && page.contains("Depot"), "the track list");
     assert!(page.contains("href=\"/app/@nova\""));
+    assert!(page.contains("application/json+oembed"));
+
+    // oEmbed for the release and for each track's link (which leads to its line).
+    let base = app.state.views.globals().public_url.clone();
+    let oembed = |url: String, extra: &'static str| {
+        let url: String = form_urlencoded::byte_serialize(url.as_bytes()).collect();
+        client().get(app.url(&format!("/oembed?format=json&url={url}{extra}"))).send()
+    };
+    let answer: Value = oembed(format!("{base}/releases/{release}"), "").await.unwrap().json().await.unwrap();
+    assert_eq!((answer["type"].as_str(), answer["title"].as_str()), (Some("link"), Some("Night Buses by Nova")));
+    assert_eq!((answer["thumbnail_width"].as_u64(), answer["author_name"].as_str()), (Some(1400), Some("Nova")));
+    let track: String = app
+        .state
+        .db
+        .read_blocking(|c| c.query_row("SELECT uid FROM music_tracks WHERE title = 'Depot'", [], |r| r.get(0)))
+        .unwrap();
+    let answer: Value = oembed(format!("{base}/tracks/{track}"), "&maxwidth=500").await.unwrap().json().await.unwrap();
+    assert_eq!(answer["title"], "Depot by Nova");
+    assert_eq!(answer["thumbnail_width"], 300, "the small artwork under maxwidth");
+    assert!(answer["thumbnail_url"].as_str().unwrap().starts_with(&format!("{base}/media/")));
+    let line = client().get(app.url(&format!("/tracks/{track}"))).send().await.unwrap();
+    let location = line.headers()["location"].to_str().unwrap();
+    assert_eq!(location, format!("/releases/{release}#track-{track}"), "the track link leads to its line");
+    for url in [format!("{base}/tracks/nope"), format!("{base}/releases/nope"), format!("{base}/releases/{release}/x")]
+    {
+        assert_eq!(oembed(url.clone(), "").await.unwrap().status(), 404, "{url}");
+    }
 
     // A draft, an unknown id and a suspended artist's release are not found.
     let draft = crate::music_tracks::album_with_artwork(&mut browser, "Unfinished").await;
@@ -118,4 +145,6 @@ async fn a_published_release_and_a_product_have_public_pages_with_cards_and_draf
         })
         .unwrap();
     assert_eq!(client().get(app.url(&format!("/releases/{release}"))).send().await.unwrap().status(), 404);
+    assert_eq!(client().get(app.url(&format!("/tracks/{track}"))).send().await.unwrap().status(), 404);
+    assert_eq!(oembed(format!("{base}/tracks/{track}"), "").await.unwrap().status(), 404);
 }
