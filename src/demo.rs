@@ -99,7 +99,7 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
 
     let tx = conn.transaction()?;
     let artists = insert_artists(&tx, size.artists, &hash, &avatar_keys)?;
-    let fans = insert_fans(&tx, size.fans, &hash)?;
+    let fans = insert_fans(&tx, size.fans, &hash, &avatar_keys)?;
     insert_follows(&tx, &fans, &artists)?;
     let heavy = insert_heavy_fan(&tx, size.heavy_follows, &hash, &artists)?;
     tx.commit()?;
@@ -222,13 +222,17 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
     Ok(artists)
 }
 
-fn insert_fans(tx: &Connection, count: u32, hash: &str) -> anyhow::Result<Vec<i64>> {
+/// Fans, two in three with an avatar (the demo's stand-in pictures).
+fn insert_fans(tx: &Connection, count: u32, hash: &str, avatars: &[String]) -> anyhow::Result<Vec<i64>> {
     let now = now_ms();
-    let mut stmt =
-        tx.prepare("INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'fan', ?4, ?5)")?;
+    let mut stmt = tx.prepare(
+        "INSERT INTO users (uid, email, password_hash, role, display_name, avatar_key, created_at)
+         VALUES (?1, ?2, ?3, 'fan', ?4, ?5, ?6)",
+    )?;
     let mut fans = Vec::new();
     for n in 1..=count {
-        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, fan_name(n), now])?;
+        let avatar = (n % 3 != 0).then(|| avatars.get(n as usize % avatars.len().max(1))).flatten();
+        stmt.execute(params![uid(), format!("fan{n}@demo.boptone.test"), hash, fan_name(n), avatar, now])?;
         fans.push(tx.last_insert_rowid());
     }
     Ok(fans)

@@ -59,6 +59,14 @@ function renderComment(c) {
   if (c.parent_uid) item.className = "reply";
   const head = document.createElement("p");
   head.className = "comment-head";
+  if (c.author_avatar_url) {
+    const photo = document.createElement("img");
+    photo.className = "comment-avatar";
+    photo.src = c.author_avatar_url;
+    photo.alt = "";
+    photo.width = photo.height = 24;
+    head.append(photo);
+  }
   const author = document.createElement("strong");
   author.textContent = c.author;
   head.append(author);

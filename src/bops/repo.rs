@@ -546,6 +546,8 @@ pub struct CommentRow {
     #[serde(skip)]
     pub user_id: UserId,
     pub author: String,
+    /// The author's photo (an artist's profile photo, a fan's avatar).
+    pub author_avatar_url: Option<String>,
     /// The Bop's own artist wrote it (the app marks it "Artist").
     pub by_artist: bool,
     #[serde(skip)]
@@ -567,7 +569,7 @@ pub struct CommentRow {
 const COMMENT_SELECT: &str = "SELECT c.id, c.uid, c.user_id,
         COALESCE(a.stage_name, u.display_name), c.parent_id, p.uid, c.body, c.like_count,
         c.edited_at IS NOT NULL, c.created_at, a.id IS NOT NULL AND a.id = v.artist_id,
-        l.user_id IS NOT NULL, c.user_id = ?1, c.pinned_at IS NOT NULL
+        l.user_id IS NOT NULL, c.user_id = ?1, c.pinned_at IS NOT NULL, COALESCE(a.photo_key, u.avatar_key)
      FROM bops_comments c JOIN users u ON u.id = c.user_id
      JOIN bops_videos v ON v.id = c.bop_id
      LEFT JOIN artist_profiles a ON a.user_id = u.id
@@ -590,6 +592,11 @@ fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
         liked: r.get(11)?,
         mine: r.get(12)?,
         pinned: r.get(13)?,
+        author_avatar_url: r
+            .get::<_, Option<String>>(14)?
+            .as_deref()
+            .and_then(crate::media::MediaKey::parse)
+            .map(|k| k.url_path()),
     })
 }
 

@@ -189,7 +189,7 @@ pub async fn delete(state: &AppState, user: UserId, role: Role, password: String
             let now = now_ms();
             tx.execute(
                 "UPDATE users SET email = 'deleted-' || uid || '@deleted.invalid', display_name = 'Deleted account',
-                     password_hash = '', deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+                     password_hash = '', avatar_key = NULL, deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
                 params![user, now],
             )?;
             auth_repo::delete_tokens_for_user(tx, TokenTable::Sessions, user)?;

@@ -18,10 +18,35 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(show_me).patch(rename).delete(delete_me))
         .route("/me/password", post(change_password))
         .route("/me/export", get(export))
+        .route(
+            "/me/avatar",
+            axum::routing::put(set_avatar)
+                .delete(remove_avatar)
+                .layer(axum::extract::DefaultBodyLimit::max(super::avatar::MAX_BYTES + 1)),
+        )
 }
 
-async fn show_me(ApiUser(user): ApiUser) -> Json<Value> {
-    Json(json!({"id": user.uid, "email": user.email, "display_name": user.display_name, "role": user.role}))
+async fn show_me(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Value>> {
+    let avatar_url = super::avatar::avatar_url(&state, user.id).await?;
+    Ok(Json(json!({
+        "id": user.uid, "email": user.email, "display_name": user.display_name, "role": user.role,
+        "avatar_url": avatar_url,
+    })))
+}
+
+/// The body is the image itself (JPEG, PNG or WebP), at most 5 MiB.
+async fn set_avatar(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    let url = super::avatar::set_avatar(&state, user.id, body).await?;
+    Ok(Json(json!({"avatar_url": url})))
+}
+
+async fn remove_avatar(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<StatusCode> {
+    super::avatar::remove_avatar(&state, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

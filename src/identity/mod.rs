@@ -6,6 +6,7 @@ pub mod account;
 mod api;
 pub mod app_signup;
 mod artist_api;
+pub mod avatar;
 pub mod config;
 pub mod domain;
 pub mod events;

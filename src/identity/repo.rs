@@ -636,7 +636,27 @@ pub fn find_connect_artist(conn: &Connection, account_ref: &str) -> rusqlite::Re
 /// The installation's secret called `name`, created on first use.
 /// Is `key` the current photo of an artist who is not suspended?
 pub fn is_profile_photo(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE photo_key = ?1 AND suspended_at IS NULL")?.exists([key])
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM artist_profiles WHERE photo_key = ?1 AND suspended_at IS NULL")?
+        .exists([key])?
+        || conn.prepare_cached("SELECT 1 FROM users WHERE avatar_key = ?1 AND deleted_at IS NULL")?.exists([key])?)
+}
+
+/// The account's avatar key and when it last changed.
+pub fn find_avatar(conn: &Connection, user: UserId) -> rusqlite::Result<(Option<String>, Option<i64>)> {
+    conn.query_row("SELECT avatar_key, avatar_changed_at FROM users WHERE id = ?1", [user], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// Sets (or with `None` removes) the avatar of a live account.
+pub fn update_avatar(conn: &Connection, user: UserId, key: Option<&str>, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET avatar_key = ?2, avatar_changed_at = CASE WHEN ?2 IS NULL THEN avatar_changed_at ELSE ?3 END
+          WHERE id = ?1 AND deleted_at IS NULL",
+        params![user, key, now],
+    )?;
+    Ok(())
 }
 
 pub fn find_artist_user_id(conn: &Connection, artist: ArtistId) -> rusqlite::Result<UserId> {

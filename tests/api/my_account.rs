@@ -173,3 +173,86 @@ async fn a_fan_exports_their_data_then_deletes_the_account_and_only_anonymous_tr
     );
     assert!(!nova.get("/studio/supporters").await.body.contains("Ada"));
 }
+
+async fn put_avatar(app: &TestApp, token: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = crate::helpers::client()
+        .put(app.url("/api/v1/me/avatar"))
+        .bearer_auth(token)
+        .header("content-type", "image/png")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn media_status(app: &TestApp, url: &str) -> u16 {
+    crate::helpers::client().get(app.url(url)).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_fan_sets_an_avatar_that_shows_beside_their_comments_and_goes_with_the_account() {
+    let app = crate::helpers::spawn_app().await;
+    let (_studio, artist_token) = artist(&app, "stage@example.com", "Stage").await;
+    let (_, bop) = post_bop(&app, &artist_token, "vertical.mp4", "").await;
+    let thread = format!("/api/v1/bops/{}/comments", bop["id"].as_str().unwrap());
+    named_fan(&app, "face@example.com", "Face");
+    let fan = token(&app, "face@example.com", FAN_PASSWORD).await;
+
+    // Refused and nothing kept: not an image, too large.
+    assert_eq!(put_avatar(&app, &fan, b"not an image".to_vec()).await.0, 422);
+    assert_eq!(put_avatar(&app, &fan, vec![0; 5 * 1024 * 1024 + 10]).await.0, 413);
+    let (_, me) = call(&app, Some(&fan), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(me["avatar_url"], Value::Null);
+
+    let (status, set) = put_avatar(&app, &fan, crate::browser::png(640, 480)).await;
+    assert_eq!(status, 200, "{set}");
+    let url = set["avatar_url"].as_str().unwrap().to_owned();
+    assert_eq!(media_status(&app, &url).await, 200);
+    let (_, me) = call(&app, Some(&fan), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(me["avatar_url"], url.as_str());
+    call(&app, Some(&fan), Method::POST, &thread, Some(json!({"body": "hello"}))).await;
+    let (_, page) = call(&app, Some(&artist_token), Method::GET, &thread, None).await;
+    assert_eq!(page["items"][0]["author_avatar_url"], url.as_str());
+
+    // One change a minute.
+    let (status, _) = put_avatar(&app, &fan, crate::browser::png(300, 300)).await;
+    assert_eq!(status, 429);
+    app.state.clock.advance(61_000);
+
+    // On the web: the account page shows it, and a new one replaces it.
+    let mut browser = signed_in(&app, "face@example.com", FAN_PASSWORD).await;
+    assert!(browser.get("/account").await.body.contains(&url));
+    let bad = browser.post_multipart("/account/avatar", &[], Some(("avatar", b"nope".to_vec(), "image/png"))).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Upload a JPEG, PNG or WebP image."), "{}", bad.body);
+    let saved = browser
+        .post_multipart("/account/avatar", &[], Some(("avatar", crate::browser::png(200, 300), "image/png")))
+        .await;
+    assert_eq!(saved.redirect(), "/account?saved=avatar");
+    let (_, me) = call(&app, Some(&fan), Method::GET, "/api/v1/me", None).await;
+    let second = me["avatar_url"].as_str().unwrap().to_owned();
+    assert_ne!(second, url);
+    assert_eq!(media_status(&app, &url).await, 404, "the old photo is no one's avatar any more");
+
+    // Removed, then the account is deleted: the photo is served to no one.
+    assert_eq!(call(&app, Some(&fan), Method::DELETE, "/api/v1/me/avatar", None).await.0, 204);
+    assert_eq!(media_status(&app, &second).await, 404);
+    app.state.clock.advance(61_000);
+    let (status, again) = put_avatar(&app, &fan, crate::browser::png(320, 320)).await;
+    assert_eq!(status, 200);
+    let third = again["avatar_url"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Some(&fan),
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": FAN_PASSWORD, "confirm": "DELETE"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(media_status(&app, &third).await, 404);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE avatar_key IS NOT NULL"), 0);
+    app.stop().await;
+}

@@ -19,6 +19,7 @@ struct AccountView {
     title: &'static str,
     email: String,
     display_name: String,
+    avatar_url: Option<String>,
     is_fan: bool,
     notice: Option<&'static str>,
     errors: std::collections::BTreeMap<String, String>,
@@ -34,6 +35,7 @@ fn view(user: &crate::auth::AuthUser, notice: Option<&'static str>) -> AccountVi
         title: "Your account",
         email: user.email.clone(),
         display_name: user.display_name.clone(),
+        avatar_url: None,
         is_fan: user.role == Role::Fan,
         notice,
         errors: Default::default(),
@@ -49,9 +51,13 @@ pub async fn show_account(
     let notice = match query.saved.as_deref() {
         Some("name") => Some("Your name is saved."),
         Some("password") => Some("Your password is changed. Every other device was signed out."),
+        Some("avatar") => Some("Your photo is saved."),
+        Some("avatar-removed") => Some("Your photo is removed."),
         _ => None,
     };
-    Ok(page.render(&state, "identity/account.html", view(&user, notice))?.into_response())
+    let mut shown = view(&user, notice);
+    shown.avatar_url = crate::identity::avatar::avatar_url(&state, user.id).await?;
+    Ok(page.render(&state, "identity/account.html", shown)?.into_response())
 }
 
 /// A form that failed: the page again with the reasons, and 422.
@@ -167,4 +173,33 @@ pub async fn verify_email(
     let view = VerifiedView { title: "Confirm your email", verified };
     let status = if verified { StatusCode::OK } else { StatusCode::NOT_FOUND };
     Ok((status, page.render(&state, "identity/email_verified.html", view)?).into_response())
+}
+
+/// The avatar form: one image field, sent as multipart (the CSRF token
+/// rides in the query, as on the setup form).
+pub async fn set_avatar(
+    State(state): State<AppState>,
+    page: Page,
+    SessionUser(user): SessionUser,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let mut image = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+        if field.name() == Some("avatar") {
+            image = Some(field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?);
+        }
+    }
+    let Some(image) = image.filter(|i| !i.is_empty()) else {
+        return refused(&state, &page, &user, AppError::invalid("avatar", "Choose a photo to upload."));
+    };
+    match crate::identity::avatar::set_avatar(&state, user.id, image).await {
+        Ok(_) => Ok(Redirect::to("/account?saved=avatar").into_response()),
+        Err(err @ AppError::Invalid { .. }) => refused(&state, &page, &user, err),
+        Err(err) => Err(err),
+    }
+}
+
+pub async fn remove_avatar(State(state): State<AppState>, SessionUser(user): SessionUser) -> AppResult<Response> {
+    crate::identity::avatar::remove_avatar(&state, user.id).await?;
+    Ok(Redirect::to("/account?saved=avatar-removed").into_response())
 }

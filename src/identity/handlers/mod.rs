@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/account/name", post(account::rename))
         .route("/account/password", post(account::change_password))
         .route("/account/export", get(account::export))
+        .route(
+            "/account/avatar",
+            post(account::set_avatar).layer(DefaultBodyLimit::max(crate::identity::avatar::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/account/avatar/delete", post(account::remove_avatar))
         .route("/account/delete", post(account::delete))
         .route("/verify-email/{token}", get(account::verify_email))
         .route("/forgot-password", get(auth::show_forgot_password).post(auth::request_reset))
