@@ -67,5 +67,10 @@ async fn purge_one(state: &AppState, bop: &repo::PurgeableBop) -> AppResult<()> 
         }
     }
     let id = bop.id;
-    state.db.write(move |tx| Ok(repo::mark_media_purged(tx, id, now_ms())?)).await
+    let low = state.db.write::<_, AppError, _>(move |tx| Ok(repo::mark_media_purged(tx, id, now_ms())?)).await?;
+    // A rendition finished while this purge ran.
+    if let Some(key) = low.filter(|low| Some(low) != bop.low_video_key.as_ref()).as_deref().and_then(MediaKey::parse) {
+        state.media.delete(&key).await?;
+    }
+    Ok(())
 }

@@ -102,6 +102,12 @@ impl Renditions {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// Holds the maker's turn: no rendition starts until the guard is
+    /// dropped (for tests that must act before the task does).
+    pub async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.round.lock().await
+    }
 }
 
 /// Finds a program by name on `PATH`, or at the path given.
@@ -131,13 +137,18 @@ pub fn spawn(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
         // Whatever a stopped process left half-made.
         let _ = tokio::fs::remove_dir_all(&renditions.work_dir).await;
         loop {
-            if let Err(err) = run_due(&state).await {
-                tracing::warn!(error = %err, "low renditions: retrying next round");
-            }
-            let next = state.db.read(repo::next_rendition_due_at).await.ok().flatten();
-            let wait = next.map_or(POLL, |at| {
-                Duration::from_millis(u64::try_from(at - state.clock.now_ms()).unwrap_or(0)).min(POLL)
-            });
+            let wait = match run_due(&state).await {
+                Ok(_) => {
+                    let next = state.db.read(repo::next_rendition_due_at).await.ok().flatten();
+                    next.map_or(POLL, |at| {
+                        Duration::from_millis(u64::try_from(at - state.clock.now_ms()).unwrap_or(0)).min(POLL)
+                    })
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "low renditions: trying again in a minute");
+                    POLL
+                }
+            };
             let _ = tokio::time::timeout(wait, renditions.wake.notified()).await;
         }
     }))
@@ -225,15 +236,20 @@ fn low_key(job: &RenditionJob) -> MediaKey {
         .filter(|dir| dir.starts_with("bops/"))
         .map(|dir| format!("{dir}/low.mp4"));
     let key = beside.unwrap_or_else(|| format!("bops/{}/low.mp4", job.bop_uid));
-    MediaKey::parse(&key).unwrap_or_else(|| {
-        MediaKey::parse(&format!("bops/{}/low.mp4", job.bop_uid)).expect("generated keys are valid")
-    })
+    MediaKey::parse(&key)
+        .unwrap_or_else(|| MediaKey::parse(&format!("bops/{}/low.mp4", job.bop_uid)).expect("generated keys are valid"))
 }
 
 enum Made {
-    Stored { width: u32, height: u32, size: u64 },
+    Stored {
+        width: u32,
+        height: u32,
+        size: u64,
+    },
     /// Made, but not smaller enough to keep.
-    NotSmaller { size: u64 },
+    NotSmaller {
+        size: u64,
+    },
 }
 
 /// Makes and stores the rendition of `job` as `key`; the error says why not.
@@ -244,12 +260,15 @@ async fn make(
     job: &RenditionJob,
     key: &MediaKey,
 ) -> Result<Made, String> {
-    tokio::fs::create_dir_all(&renditions.work_dir).await.map_err(|e| format!("cannot make the work directory: {e}"))?;
+    tokio::fs::create_dir_all(&renditions.work_dir)
+        .await
+        .map_err(|e| format!("cannot make the work directory: {e}"))?;
     let work = tempfile::Builder::new()
         .prefix("rendition-")
         .tempdir_in(&renditions.work_dir)
         .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
-    let (input, output, log) = (work.path().join("original"), work.path().join("low.mp4"), work.path().join("ffmpeg.log"));
+    let (input, output, log) =
+        (work.path().join("original"), work.path().join("low.mp4"), work.path().join("ffmpeg.log"));
     let original = MediaKey::parse(&job.video_key).ok_or("the video's key is not valid")?;
     state.media.get_to_file(&original, &input).await.map_err(|e| format!("cannot read the original: {e}"))?;
     transcode(renditions, ffmpeg, &input, &output, &log).await?;
@@ -294,13 +313,33 @@ fn ffmpeg_args(input: &Path, output: &Path) -> Vec<std::ffi::OsString> {
         args.push(arg.into());
     }
     args.push(input.into());
-    for arg in [
-        "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1", "-filter_threads", "1", "-vf", &scale,
-        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-b:v", &video,
-        "-maxrate", &video, "-bufsize", &buffer, "-c:a", "aac", "-b:a", &audio, "-ac", "2", "-threads", "1",
-        "-movflags", "+faststart", "-f", "mp4", "-y",
-    ] {
-        args.push(arg.into());
+    let options = [
+        // The first video and (if any) audio stream; no subtitles, data or metadata.
+        ("-map", "0:v:0"),
+        ("-map", "0:a:0?"),
+        ("-map_metadata", "-1"),
+        ("-filter_threads", "1"),
+        ("-vf", scale.as_str()),
+        ("-c:v", "libx264"),
+        ("-preset", "veryfast"),
+        ("-profile:v", "main"),
+        ("-pix_fmt", "yuv420p"),
+        ("-b:v", video.as_str()),
+        ("-maxrate", video.as_str()),
+        ("-bufsize", buffer.as_str()),
+        ("-c:a", "aac"),
+        ("-b:a", audio.as_str()),
+        ("-ac", "2"),
+        ("-threads", "1"),
+        ("-movflags", "+faststart"),
+        ("-f", "mp4"),
+    ];
+    for (name, value) in options {
+        args.push(name.into());
+        args.push(value.into());
+    }
+    for flag in ["-sn", "-dn", "-y"] {
+        args.push(flag.into());
     }
     args.push(output.into());
     args

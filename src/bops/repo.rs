@@ -511,9 +511,12 @@ pub fn poster_in_use(conn: &Connection, key: &str, except: BopId) -> rusqlite::R
         .exists(params![key, except])
 }
 
-pub fn mark_media_purged(conn: &Connection, id: BopId, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
-    Ok(())
+/// Marks the Bop's files purged; returns its low rendition's key as it is
+/// now (one made while the purge ran is recorded before this or sees the
+/// mark: the single writer orders the two).
+pub fn mark_media_purged(conn: &Connection, id: BopId, now: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1 RETURNING low_video_key")?
+        .query_row(params![id, now], |r| r.get(0))
 }
 
 /// Queues the making of a Bop's low rendition (once per Bop).
@@ -540,14 +543,15 @@ pub struct RenditionJob {
     pub deleted: bool,
 }
 
-/// The pending rendition due first, if its time has come.
+/// The pending rendition whose time came last: a new Bop's goes before a
+/// backlog (the Bops published before renditions, or while ffmpeg was missing).
 pub fn next_due_rendition(conn: &Connection, now: i64) -> rusqlite::Result<Option<RenditionJob>> {
     conn.prepare_cached(
         "SELECT r.bop_id, b.uid, r.attempts, b.video_key, b.width, b.height, b.duration_ms, b.size_bytes,
                 b.deleted_at IS NOT NULL
          FROM bops_renditions r JOIN bops_videos b ON b.id = r.bop_id
          WHERE r.state = 'pending' AND r.next_attempt_at <= ?1
-         ORDER BY r.next_attempt_at, r.bop_id LIMIT 1",
+         ORDER BY r.next_attempt_at DESC, r.bop_id DESC LIMIT 1",
     )?
     .query_row([now], |r| {
         Ok(RenditionJob {

@@ -200,8 +200,27 @@ async fn originals_already_low_get_no_rendition() {
     let (state, _, why) = job(&app, &bop);
     assert_eq!(state, "skipped");
     assert!(why.contains("kb/s already"), "{why}");
-    let (_, seen) = call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
+    let (_, seen) =
+        call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
     assert_eq!(seen["video_low_url"], Value::Null);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bop_deleted_before_its_rendition_gets_none() {
+    let app = spawn_app_with(with_ffmpeg("ffmpeg"), None, None).await;
+    let (mut browser, token) = artist(&app, "quickdelete@example.com", "Quick Delete").await;
+    // Hold the maker's turn, so the task the publish wakes cannot start first.
+    let bop = {
+        let _turn = app.state.substate::<boptone::bops::BopsState>().renditions.hold().await;
+        let bop = post(&app, &token, high_bitrate_video(), "public").await;
+        browser.post_form(&format!("/studio/bops/{}/delete", bop["id"].as_str().unwrap()), &[]).await;
+        bop
+    };
+    run_due(&app.state).await.unwrap();
+    let (state, _, why) = job(&app, &bop);
+    assert_eq!((state.as_str(), why.as_str()), ("skipped", "The Bop was deleted first."));
+    assert!(!files_under(&app.data_dir().join("media/bops")).iter().any(|f| f.ends_with("/low.mp4")));
     app.stop().await;
 }
 
@@ -213,7 +232,8 @@ async fn without_ffmpeg_nothing_is_made_and_the_bop_plays_its_original() {
     assert_eq!(run_due(&app.state).await.unwrap(), 0, "nothing is attempted");
     let (state, attempts, error) = job(&app, &bop);
     assert_eq!((state.as_str(), attempts, error.as_str()), ("pending", 0, ""), "waits for an ffmpeg");
-    let (_, seen) = call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
+    let (_, seen) =
+        call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
     assert_eq!(seen["video_low_url"], Value::Null);
     let video = fetch(&app, seen["video_url"].as_str().unwrap(), Some("bytes=0-1023")).await;
     assert_eq!(video.status(), 206);
@@ -276,7 +296,8 @@ async fn renditions_are_made_from_and_stored_in_an_s3_bucket() {
     let bop = post(&app, &token, high_bitrate_video(), "public").await;
     run_due(&app.state).await.unwrap();
     assert_eq!(job(&app, &bop).0, "done");
-    let (_, seen) = call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
+    let (_, seen) =
+        call(&app, Some(&token), Method::GET, &format!("/api/v1/bops/{}", bop["id"].as_str().unwrap()), None).await;
     let low = seen["video_low_url"].as_str().expect("made").to_owned();
     let redirect = fetch(&app, &low, None).await;
     assert_eq!(redirect.status(), 307, "served from the bucket by presigned URL");
