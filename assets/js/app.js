@@ -8,6 +8,7 @@ import { play, reducedMotion, setUpBopPlayer, setUpKeys } from "./bop_player.js"
 import { openArtistMusic, playQueue, setUpPlayer } from "./player.js";
 import { renderCaption } from "./caption.js";
 import { setUpPush } from "./push.js";
+import { setVideoSource } from "./video_source.js";
 import { openSearch, setUpSearch } from "./search.js";
 import { openArtistShop, setUpShop } from "./shop.js";
 import { loadStripe } from "./stripe.js";
@@ -151,7 +152,8 @@ function render(bop) {
       <button class="why" type="button" aria-label="Why am I seeing this?"><span class="icon" aria-hidden="true">?</span>Why</button>
     </div>`;
   const video = section.querySelector("video");
-  video.src = bop.video_url;
+  // The low rendition on a slow connection, else the original.
+  setVideoSource(video, bop.video_url, bop.video_low_url);
   if (bop.poster_url) video.poster = bop.poster_url;
   const name = document.createElement("button");
   name.type = "button";

@@ -1,4 +1,5 @@
 // Progressive enhancement shared by every page. Pages work without it.
+import { setVideoSource } from "./video_source.js";
 
 // Disable a form's submit button while it is being sent, so a double click
 // does not submit twice.
@@ -32,4 +33,10 @@ for (const time of document.querySelectorAll("time[data-ms]")) {
   time.dateTime = at.toISOString();
   time.textContent = new Intl.DateTimeFormat(undefined, options).format(at);
   time.title = `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+// A Bop's page plays its low rendition on a slow connection (the page
+// names it in `data-low-src`; without this script the original plays).
+for (const video of document.querySelectorAll("video[data-low-src]")) {
+  setVideoSource(video, video.getAttribute("src"), video.dataset.lowSrc);
 }

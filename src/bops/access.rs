@@ -10,7 +10,8 @@ use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::media::{Grant, MediaKey};
 
-/// How `key` may be served, if it is the video or poster of a live Bop.
+/// How `key` may be served, if it is the video (or its low rendition) or
+/// the poster of a live Bop.
 pub async fn media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<Grant>> {
     let key = key.as_str().to_owned();
     state
@@ -50,8 +51,10 @@ pub async fn purge_deleted_media(state: &AppState) -> AppResult<usize> {
 }
 
 async fn purge_one(state: &AppState, bop: &repo::PurgeableBop) -> AppResult<()> {
-    if let Some(key) = MediaKey::parse(&bop.video_key) {
-        state.media.delete(&key).await?;
+    for key in std::iter::once(&bop.video_key).chain(&bop.low_video_key) {
+        if let Some(key) = MediaKey::parse(key) {
+            state.media.delete(&key).await?;
+        }
     }
     if let Some(poster) = bop.poster_key.clone() {
         let id = bop.id;
@@ -64,5 +67,10 @@ async fn purge_one(state: &AppState, bop: &repo::PurgeableBop) -> AppResult<()> 
         }
     }
     let id = bop.id;
-    state.db.write(move |tx| Ok(repo::mark_media_purged(tx, id, now_ms())?)).await
+    let low = state.db.write::<_, AppError, _>(move |tx| Ok(repo::mark_media_purged(tx, id, now_ms())?)).await?;
+    // A rendition finished while this purge ran.
+    if let Some(key) = low.filter(|low| Some(low) != bop.low_video_key.as_ref()).as_deref().and_then(MediaKey::parse) {
+        state.media.delete(&key).await?;
+    }
+    Ok(())
 }

@@ -17,6 +17,9 @@ pub struct BopsConfig {
     pub max_open_uploads: u64,
     pub upload_idle_secs: u64,
     pub upload_sweep_secs: u64,
+    pub ffmpeg: String,
+    pub rendition_timeout_secs: u64,
+    pub rendition_max_attempts: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +59,8 @@ impl BopsSettings {
             ("bops.max_open_uploads", bops.max_open_uploads),
             ("bops.upload_idle_secs", bops.upload_idle_secs),
             ("bops.upload_sweep_secs", bops.upload_sweep_secs),
+            ("bops.rendition_timeout_secs", bops.rendition_timeout_secs),
+            ("bops.rendition_max_attempts", u64::from(bops.rendition_max_attempts)),
         ] {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));

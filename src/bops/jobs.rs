@@ -1,7 +1,8 @@
 //! Bops' timers, run beside the server: the sweep of abandoned uploads (the
 //! first right at start, so uploads an earlier process left behind do not
-//! keep their staging files and multipart uploads until the next upload)
-//! and the purge of deleted media.
+//! keep their staging files and multipart uploads until the next upload),
+//! the purge of deleted media, and the making of low renditions (when
+//! ffmpeg is there; see `rendition`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use crate::app::AppState;
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
     let sweep_every = Duration::from_secs(crate::bops::state(state).config.bops.upload_sweep_secs);
     let purge_every = Duration::from_secs(state.config.media.purge_interval_secs);
-    vec![
+    let mut jobs = vec![
         every(sweep_every, state.clone(), |state| async move {
             let swept = crate::bops::state(&state).uploads.sweep().await;
             if swept > 0 {
@@ -29,7 +30,9 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
                 Err(err) => tracing::warn!(error = %err, "purging deleted media failed; retrying next round"),
             }
         }),
-    ]
+    ];
+    jobs.extend(super::rendition::spawn(state));
+    jobs
 }
 
 fn every<F, Fut>(period: Duration, state: AppState, job: F) -> JoinHandle<()>

@@ -16,6 +16,7 @@ mod poster;
 pub mod probe;
 pub mod public;
 pub mod rank;
+pub mod rendition;
 pub mod repo;
 pub mod service;
 mod studio;
@@ -49,6 +50,8 @@ pub struct BopsState {
     pub pools: for_you::Pools,
     /// Loyalty's weights and half-life, for the For You scores.
     pub loyalty: crate::analytics::config::LoyaltyConfig,
+    /// The low renditions' maker.
+    pub renditions: rendition::Renditions,
 }
 
 /// Bops' part of the state of `state`.
@@ -85,6 +88,7 @@ impl Pillar for BopsPillar {
                 &config.bops,
             ),
             tip_limits: tips::TipLimits::new(&config.tips),
+            renditions: rendition::Renditions::new(&config.bops, install.config.data_dir()),
             pools: for_you::pools(),
             loyalty,
             config,

@@ -34,13 +34,15 @@ pub struct BopRow {
     pub liked_by_me: bool,
     /// The tagged track (music's id), if any.
     pub track_uid: Option<String>,
+    /// The low rendition of the video, once made.
+    pub low_video_key: Option<String>,
 }
 
 const BOP_SELECT: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key
      FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id";
 
 fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
@@ -69,6 +71,7 @@ fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
         published_at: r.get(20)?,
         liked_by_me: r.get(21)?,
         track_uid: r.get(22)?,
+        low_video_key: r.get(23)?,
     })
 }
 
@@ -168,13 +171,13 @@ pub struct FeedSlice {
 /// are, and the cursor resumes after the last row looked at.
 pub const FEED_SCAN_BUDGET: usize = 400;
 
-/// The columns of [`BOP_SELECT`] plus `shown` (column 23): may the viewer see
+/// The columns of [`BOP_SELECT`] plus `shown` (column 24): may the viewer see
 /// this row in this segment?
 const FEED_TIMELINE: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid,
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
         b.deleted_at IS NULL AND a.suspended_at IS NULL AND b.visibility IN ('public', 'followers')
      FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
      WHERE t.fan_user_id = ?1 AND (t.published_at, t.bop_id) < (?2, ?3)
@@ -186,7 +189,7 @@ const FEED_OTHERS: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid,
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
         a.suspended_at IS NULL
           AND ((b.published_at, b.id) <= (?4, ?5)
                OR NOT EXISTS (SELECT 1 FROM fan_relationships f
@@ -219,7 +222,7 @@ pub fn list_feed_segment(
     while let Some(r) = walk.next()? {
         stepped += 1;
         let position = (r.get::<_, i64>(20)?, r.get::<_, i64>(0)?);
-        if r.get::<_, bool>(23)? {
+        if r.get::<_, bool>(24)? {
             if rows.len() == want {
                 // One more row to show: the segment goes on after the last one shown.
                 let resume = rows.last().map(|last| (last.published_at, last.id.0));
@@ -450,12 +453,15 @@ pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64)
     Ok(changed == 1)
 }
 
-/// The visibility and type of the live Bop whose video is `key`; `None`
-/// when it is deleted, its artist suspended, or no Bop has it.
+/// The visibility and type of the live Bop whose video, or the video's
+/// low rendition (always MP4), is `key`; `None` when it is deleted, its
+/// artist suspended, or no Bop has it.
 pub fn find_video_access(conn: &Connection, key: &str) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached(
-        "SELECT b.visibility, b.video_type FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
-         WHERE b.video_key = ?1 AND b.deleted_at IS NULL AND a.suspended_at IS NULL",
+        "SELECT b.visibility, CASE WHEN b.video_key = ?1 THEN b.video_type ELSE 'video/mp4' END
+         FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
+         WHERE (b.video_key = ?1 OR b.low_video_key = ?1) AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+         LIMIT 1",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
@@ -479,6 +485,7 @@ pub struct PurgeableBop {
     pub id: BopId,
     pub video_key: String,
     pub poster_key: Option<String>,
+    pub low_video_key: Option<String>,
 }
 
 /// Bops deleted before `deleted_before` whose files are not purged yet, oldest first.
@@ -488,12 +495,12 @@ pub fn list_purgeable_bops(
     limit: usize,
 ) -> rusqlite::Result<Vec<PurgeableBop>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, video_key, poster_key FROM bops_videos
+        "SELECT id, video_key, poster_key, low_video_key FROM bops_videos
          WHERE deleted_at IS NOT NULL AND media_purged_at IS NULL AND deleted_at <= ?1
          ORDER BY deleted_at LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![deleted_before, limit as i64], |r| {
-        Ok(PurgeableBop { id: r.get(0)?, video_key: r.get(1)?, poster_key: r.get(2)? })
+        Ok(PurgeableBop { id: r.get(0)?, video_key: r.get(1)?, poster_key: r.get(2)?, low_video_key: r.get(3)? })
     })?;
     rows.collect()
 }
@@ -504,9 +511,117 @@ pub fn poster_in_use(conn: &Connection, key: &str, except: BopId) -> rusqlite::R
         .exists(params![key, except])
 }
 
-pub fn mark_media_purged(conn: &Connection, id: BopId, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
+/// Marks the Bop's files purged; returns its low rendition's key as it is
+/// now (one made while the purge ran is recorded before this or sees the
+/// mark: the single writer orders the two).
+pub fn mark_media_purged(conn: &Connection, id: BopId, now: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("UPDATE bops_videos SET media_purged_at = ?2 WHERE id = ?1 RETURNING low_video_key")?
+        .query_row(params![id, now], |r| r.get(0))
+}
+
+/// Queues the making of a Bop's low rendition (once per Bop).
+pub fn insert_rendition_job(conn: &Connection, bop: BopId, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO bops_renditions (bop_id, state, next_attempt_at, created_at, updated_at)
+         VALUES (?1, 'pending', ?2, ?2, ?2) ON CONFLICT (bop_id) DO NOTHING",
+    )?
+    .execute(params![bop, now])?;
     Ok(())
+}
+
+/// A rendition to make, with what its Bop's video is.
+#[derive(Debug, Clone)]
+pub struct RenditionJob {
+    pub bop_id: BopId,
+    pub bop_uid: String,
+    pub attempts: i64,
+    pub video_key: String,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: i64,
+    pub size_bytes: i64,
+    pub deleted: bool,
+}
+
+/// The pending rendition whose time came last: a new Bop's goes before a
+/// backlog (the Bops published before renditions, or while ffmpeg was missing).
+pub fn next_due_rendition(conn: &Connection, now: i64) -> rusqlite::Result<Option<RenditionJob>> {
+    conn.prepare_cached(
+        "SELECT r.bop_id, b.uid, r.attempts, b.video_key, b.width, b.height, b.duration_ms, b.size_bytes,
+                b.deleted_at IS NOT NULL
+         FROM bops_renditions r JOIN bops_videos b ON b.id = r.bop_id
+         WHERE r.state = 'pending' AND r.next_attempt_at <= ?1
+         ORDER BY r.next_attempt_at DESC, r.bop_id DESC LIMIT 1",
+    )?
+    .query_row([now], |r| {
+        Ok(RenditionJob {
+            bop_id: r.get(0)?,
+            bop_uid: r.get(1)?,
+            attempts: r.get(2)?,
+            video_key: r.get(3)?,
+            width: r.get(4)?,
+            height: r.get(5)?,
+            duration_ms: r.get(6)?,
+            size_bytes: r.get(7)?,
+            deleted: r.get(8)?,
+        })
+    })
+    .optional()
+}
+
+/// When the next pending rendition is due, if any is.
+pub fn next_rendition_due_at(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT MIN(next_attempt_at) FROM bops_renditions WHERE state = 'pending'")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Records a made rendition on its job and its Bop. Returns whether the
+/// Bop's files were purged meanwhile (then the caller deletes this one too).
+pub fn rendition_made(
+    conn: &Connection,
+    bop: BopId,
+    key: &str,
+    made: (u32, u32, u64),
+    now: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "UPDATE bops_renditions SET state = 'done', attempts = attempts + 1, last_error = '', width = ?2,
+                height = ?3, size_bytes = ?4, updated_at = ?5
+         WHERE bop_id = ?1",
+    )?
+    .execute(params![bop, made.0, made.1, made.2 as i64, now])?;
+    conn.prepare_cached("UPDATE bops_videos SET low_video_key = ?2 WHERE id = ?1")?.execute(params![bop, key])?;
+    conn.prepare_cached("SELECT media_purged_at IS NOT NULL FROM bops_videos WHERE id = ?1")?
+        .query_row([bop], |r| r.get(0))
+}
+
+/// A rendition not made, with why: `skipped` (not worth it), or a failed
+/// attempt, retried at `retry_at` or given up (`None`).
+pub fn rendition_not_made(
+    conn: &Connection,
+    bop: BopId,
+    outcome: RenditionOutcome,
+    why: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let (state, attempted, retry_at) = match outcome {
+        RenditionOutcome::Skipped => ("skipped", 0, None),
+        RenditionOutcome::Failed { retry_at: Some(at) } => ("pending", 1, Some(at)),
+        RenditionOutcome::Failed { retry_at: None } => ("failed", 1, None),
+    };
+    conn.prepare_cached(
+        "UPDATE bops_renditions SET state = ?2, attempts = attempts + ?3, last_error = ?4,
+                next_attempt_at = COALESCE(?5, next_attempt_at), updated_at = ?6
+         WHERE bop_id = ?1",
+    )?
+    .execute(params![bop, state, attempted, why, retry_at, now])?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenditionOutcome {
+    Skipped,
+    Failed { retry_at: Option<i64> },
 }
 
 /// Adds a like; false when it was already there (likes are idempotent).

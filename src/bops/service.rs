@@ -80,9 +80,9 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
     let video_key = finished.key.as_str().to_owned();
     // The state's clock: tests move it to publish on other days.
     let now = state.clock.now_ms();
-    state
+    let uid = state
         .db
-        .write(move |tx| {
+        .write::<_, AppError, _>(move |tx| {
             let new = NewBop {
                 artist: artist_id,
                 caption: &caption.text,
@@ -99,6 +99,8 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                 track_uid: track.as_deref(),
             };
             let uid = repo::insert_bop(tx, &new, now)?;
+            let bop_id = tx.last_insert_rowid();
+            repo::insert_rendition_job(tx, crate::core::ids::BopId(bop_id), now)?;
             emit(
                 tx,
                 &BopPublished {
@@ -107,7 +109,7 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
                     visibility: visibility.as_str().to_owned(),
                     artist_name,
                     at: now,
-                    bop_id: tx.last_insert_rowid(),
+                    bop_id,
                     caption: Some(caption.text.clone()),
                     hashtags: caption.hashtags.clone(),
                     poster_key: poster_key.clone(),
@@ -116,7 +118,9 @@ pub async fn publish(state: &AppState, artist: &ArtistRow, input: PublishInput) 
             )?;
             Ok(uid)
         })
-        .await
+        .await?;
+    crate::bops::state(state).renditions.wake();
+    Ok(uid)
 }
 
 pub async fn find_bop(state: &AppState, uid: &str, viewer: Option<UserId>) -> AppResult<BopRow> {

@@ -22,6 +22,10 @@ pub struct BopView {
     pub hashtags: Vec<String>,
     pub visibility: String,
     pub video_url: String,
+    /// A lower-bitrate MP4 of the same video for slow connections, when
+    /// one was made (see `bops::rendition`); players fall back to
+    /// `video_url` when it fails.
+    pub video_low_url: Option<String>,
     pub poster_url: Option<String>,
     pub width: u32,
     pub height: u32,
@@ -50,6 +54,7 @@ impl BopView {
         let url = |key: Option<&str>, audience| key.and_then(MediaKey::parse).map(|k| media.link(&k, audience));
         BopView {
             video_url: url(Some(&row.video_key), audience).unwrap_or_default(),
+            video_low_url: url(row.low_video_key.as_deref(), audience),
             poster_url: url(row.poster_key.as_deref(), audience),
             artist: ArtistSummary {
                 id: row.artist_uid,

@@ -23,6 +23,7 @@ const VOLATILE: &[&str] = &[
     "next_before",
     "confirm_url",
     "video_url",
+    "video_low_url",
     "poster_url",
     "photo_url",
     "created_at",

@@ -36,6 +36,9 @@ pub fn test_config(data_dir: &Path) -> Config {
     config.server.shutdown_grace_secs = 2;
     // Tests pay out when they say so (`run_sandbox_payouts`), not on a timer.
     config.set("analytics.payouts.sandbox_schedule", false);
+    // Low renditions only where a test asks for them (tests/api/renditions.rs):
+    // elsewhere ffmpeg would work beside every test that posts a Bop.
+    config.set("bops.ffmpeg", "");
     config
 }
 

@@ -40,6 +40,8 @@ mod notifications;
 mod printful;
 mod probe;
 mod push;
+#[cfg(feature = "e2e")]
+mod renditions;
 mod retention;
 #[cfg(feature = "e2e")]
 mod s3;
