@@ -86,9 +86,21 @@ pub fn run(conn: &mut Connection) -> anyhow::Result<Vec<Migration>> {
 fn check_applied(conn: &Connection, known: &[Migration]) -> anyhow::Result<()> {
     let mut stmt = conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let rows: Vec<_> = rows.collect::<rusqlite::Result<_>>()?;
     let latest = known.last().map_or(0, |m| m.version);
-    for row in rows {
-        let (version, name, checksum) = row?;
+    // Only versions above the newest applied one are run: one that arrived
+    // later with a lower number (two branches merged out of order) would be
+    // skipped for good, so it is refused instead.
+    let newest = rows.last().map_or(0, |r| r.0);
+    if let Some(missed) = known.iter().find(|m| m.version < newest && !rows.iter().any(|r| r.0 == m.version)) {
+        anyhow::bail!(
+            "migration V{:03}__{} is older than this database's schema (version {newest}) but was never applied; \
+             give it a number above {latest} instead",
+            missed.version,
+            missed.name
+        );
+    }
+    for (version, name, checksum) in rows {
         let Some(migration) = known.iter().find(|m| m.version == version) else {
             anyhow::bail!(
                 "this database is at schema version {version} ({name}), newer than this boptone binary knows \
@@ -103,4 +115,19 @@ fn check_applied(conn: &Connection, known: &[Migration]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_numbered_below_the_applied_ones_is_refused_not_skipped() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(run(&mut conn).unwrap().len(), embedded().len());
+        assert!(run(&mut conn).unwrap().is_empty(), "nothing twice");
+        conn.execute("DELETE FROM schema_migrations WHERE version = 2", []).unwrap();
+        let refused = run(&mut conn).unwrap_err().to_string();
+        assert!(refused.contains("V002__") && refused.contains("never applied"), "{refused}");
+    }
 }
