@@ -59,7 +59,7 @@ fn web_surface(state: &AppState) -> Router<AppState> {
 
 /// `/api/v1` of every pillar: bearer tokens only, JSON, no CSRF.
 fn app_surface() -> Router<AppState> {
-    let mut api = notify::api_router();
+    let mut api = notify::api_router().merge(web::openapi::router());
     for pillar in pillars::ALL {
         api = api.merge(pillar.api());
     }

@@ -140,7 +140,7 @@ async function submitComment(event) {
     $("comments-status").textContent = "Posted.";
   } catch (error) {
     const fields = (error.data && error.data.fields) || {};
-    $("comment-error").textContent = fields.body || fields.parent || error.message;
+    $("comment-error").textContent = fields.body || fields.parent_id || error.message;
     $("comment-error").hidden = false;
   }
 }

@@ -48,10 +48,10 @@ pub async fn add_comment(
             let parent = match parent_uid.filter(|p| !p.is_empty()) {
                 Some(uid) => {
                     let parent = repo::find_comment(tx, user, bop.id, &uid)?
-                        .ok_or_else(|| AppError::invalid("parent", "That comment is gone."))?;
+                        .ok_or_else(|| AppError::invalid("parent_id", "That comment is gone."))?;
                     if parent.parent_id.is_some() {
                         return Err(AppError::invalid(
-                            "parent",
+                            "parent_id",
                             "Reply to the original comment; replies have no replies.",
                         ));
                     }

@@ -72,9 +72,9 @@ struct NewAccount {
     display_name: String,
 }
 
-/// A fan's account from the mobile app: the same emailed link as on the
-/// web. `202` whether or not the address is taken (the email says which);
-/// after following the link, `POST /auth/token` signs in.
+/// A fan's account from the mobile app: `201` with a bearer token at once,
+/// whether or not the address is taken (a taken one's token opens nothing,
+/// and its owner gets an email); the address gets a link that confirms it.
 async fn create_account(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

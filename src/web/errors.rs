@@ -84,6 +84,8 @@ fn default_code(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        // A JSON body of the wrong shape: bad input, as `AppError::Invalid` names it.
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
         s if s.is_server_error() => "internal_error",
         _ => "bad_request",
     }

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod errors;
 pub mod headers;
 pub mod money;
+pub mod openapi;
 pub mod page;
 mod pages;
 pub mod surface;

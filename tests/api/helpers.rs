@@ -46,6 +46,28 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}, None, None).await
 }
 
+/// The password of every account `spawn_demo_app` makes.
+#[allow(dead_code)] // for the tests that read demo data
+pub const DEMO_PASSWORD: &str = "demo passphrase 123";
+
+/// An app over `boptone demo` data (`configure` applied to its config
+/// first): onboarded sandbox artists (`artist1@demo.boptone.test` …) with
+/// Bops, published EPs and shops; fans (`fan1@demo.boptone.test` …) who
+/// follow, like, comment, tip and have orders; every password
+/// [`DEMO_PASSWORD`]. Realistic rows for every pillar at once.
+#[allow(dead_code)] // for the tests that read demo data
+pub async fn spawn_demo_app(artists: u32, fans: u32, bops: u32, configure: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir.path().join("data"));
+    configure(&mut config);
+    let size = boptone::demo::DemoSize { artists, fans, bops, heavy_follows: 0, password: DEMO_PASSWORD.to_owned() };
+    let seeded = config.clone();
+    // The seeder runs a runtime of its own: not on this one's threads.
+    tokio::task::spawn_blocking(move || boptone::demo::run(&seeded, &size)).await.unwrap().expect("demo data");
+    start(dir, config, None, None).await
+}
+
 /// `TEST_LOG=debug scripts/test …` shows the application's logs.
 fn init_logs() {
     if let Ok(level) = std::env::var("TEST_LOG") {

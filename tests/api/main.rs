@@ -37,6 +37,7 @@ mod music_playlists;
 mod music_tracks;
 mod my_account;
 mod notifications;
+mod openapi;
 mod printful;
 mod probe;
 mod push;

@@ -49,7 +49,7 @@ async fn hidden_comments_cannot_be_replied_to_liked_or_edited() {
     let (status, body) =
         call(&app, Some(&other), Method::POST, &comments, Some(json!({"body": "+1", "parent_id": rude_id}))).await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!(body["fields"]["parent"], "That comment is gone.");
+    assert_eq!(body["fields"]["parent_id"], "That comment is gone.");
     assert_eq!(call(&app, Some(&other), Method::POST, &format!("{path}/like"), None).await.0, 404);
     let (status, _) = call(&app, Some(&troll), Method::PATCH, &path, Some(json!({"body": "ruder"}))).await;
     assert_eq!(status, 404, "its author cannot edit it back into view");
