@@ -3,10 +3,13 @@
 //! Bops grid).
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "e2e")]
+use serde_json::json;
 
 use crate::bops::{FAN_PASSWORD, artist, call, count, fan, post_bop, token};
 use crate::helpers::{TestApp, spawn_app};
+#[cfg(feature = "e2e")]
 use crate::webdriver::Driver;
 
 /// Width and height from a PNG's header.
@@ -138,6 +141,7 @@ async fn the_artists_page_in_the_app_shows_who_they_are_their_followers_and_the_
 }
 
 /// A fan signed in to `/app` in Chromium on a phone-sized window.
+#[cfg(feature = "e2e")]
 async fn fan_on_a_phone(app: &TestApp) -> Driver {
     boptone::identity::service::create_user_blocking(
         &app.state.db,
@@ -154,6 +158,7 @@ async fn fan_on_a_phone(app: &TestApp) -> Driver {
     phone
 }
 
+#[cfg(feature = "e2e")]
 #[tokio::test]
 async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and_opens_offline() {
     let app = spawn_app().await;
@@ -184,6 +189,7 @@ async fn in_chromium_the_app_is_installable_opens_an_artist_from_a_deep_link_and
     assert!(text.as_str().unwrap().starts_with("You are offline."), "{text}");
 }
 
+#[cfg(feature = "e2e")]
 #[tokio::test]
 async fn in_chromium_the_player_pauses_seeks_likes_on_a_double_tap_keeps_the_sound_and_obeys_keys() {
     let app = spawn_app().await;

@@ -286,6 +286,11 @@ async fn the_openapi_description_covers_every_route_and_every_response_matches_i
     c.expect(200, &app, fan, "PATCH", "/me", j(json!({"display_name": "Maya R."}))).await;
     c.expect(422, &app, fan, "PATCH", "/me", j(json!({"display_name": "x".repeat(200)}))).await;
     c.expect(200, &app, fan, "GET", "/me/export", Body::None).await;
+    let photo = crate::browser::png(300, 300);
+    c.expect(200, &app, fan2, "PUT", "/me/avatar", Body::Raw(Some("image/png"), photo)).await;
+    c.expect(422, &app, fan, "PUT", "/me/avatar", Body::Raw(Some("image/png"), b"not an image".to_vec())).await;
+    c.expect(413, &app, fan, "PUT", "/me/avatar", Body::Raw(Some("image/png"), vec![0; 5 * 1024 * 1024 + 2])).await;
+    c.expect(204, &app, fan, "DELETE", "/me/avatar", Body::None).await;
     let change = json!({"current_password": "a long passphrase", "new_password": "another long passphrase"});
     let newfan =
         c.expect(200, &app, newfan, "POST", "/me/password", j(change)).await["token"].as_str().unwrap().to_owned();
@@ -410,7 +415,17 @@ async fn the_openapi_description_covers_every_route_and_every_response_matches_i
     let comments = format!("/bops/{bop}/comments");
     let comment = c.expect(201, &app, fan, "POST", &comments, j(json!({"body": "On repeat"}))).await;
     let cid = comment["uid"].as_str().unwrap().to_owned();
-    c.expect(201, &app, artist, "POST", &comments, j(json!({"body": "Thank you!", "parent_id": cid}))).await;
+    let reply =
+        c.expect(201, &app, artist, "POST", &comments, j(json!({"body": "Thank you!", "parent_id": cid}))).await;
+    let pin = format!("{comments}/{cid}/pin");
+    c.expect(403, &app, fan2, "POST", &pin, Body::None).await;
+    c.expect(200, &app, artist, "POST", &pin, Body::None).await;
+    c.expect(422, &app, artist, "POST", &format!("{comments}/{}/pin", reply["uid"].as_str().unwrap()), Body::None)
+        .await;
+    c.expect(404, &app, artist, "POST", &format!("{comments}/{UNKNOWN}/pin"), Body::None).await;
+    c.expect(403, &app, fan2, "DELETE", &pin, Body::None).await;
+    c.expect(404, &app, artist, "DELETE", &format!("{comments}/{UNKNOWN}/pin"), Body::None).await;
+    c.expect(200, &app, artist, "DELETE", &pin, Body::None).await;
     c.expect(422, &app, fan, "POST", &comments, j(json!({"body": ""}))).await;
     c.expect(404, &app, fan, "POST", &format!("/bops/{UNKNOWN}/comments"), j(json!({"body": "Hello"}))).await;
     let listed = c.expect(200, &app, fan, "GET", &format!("{comments}?limit=100"), Body::None).await;
@@ -429,6 +444,15 @@ async fn the_openapi_description_covers_every_route_and_every_response_matches_i
     c.expect(403, &app, fan2, "DELETE", &one, Body::None).await;
     c.expect(204, &app, fan, "DELETE", &one, Body::None).await;
     c.expect(404, &app, fan, "DELETE", &one, Body::None).await;
+
+    // ---------------------------------------------------------------- reports
+    c.expect(200, &app, None, "GET", "/reports/reasons", Body::None).await;
+    let report = j(json!({"kind": "bop", "id": bop, "reason": "spam", "details": "Looks like a scam"}));
+    let report = c.expect(201, &app, fan2, "POST", "/reports", report).await;
+    c.expect(422, &app, fan2, "POST", "/reports", j(json!({"kind": "bop", "id": UNKNOWN, "reason": "spam"}))).await;
+    c.expect(200, &app, fan2, "GET", "/reports", Body::None).await;
+    c.expect(200, &app, fan2, "GET", &format!("/reports/{}", report["id"].as_str().unwrap()), Body::None).await;
+    c.expect(404, &app, fan, "GET", &format!("/reports/{}", report["id"].as_str().unwrap()), Body::None).await;
 
     // ---------------------------------------------------------------- tips
     c.expect(200, &app, fan, "GET", "/tips/options", Body::None).await;
