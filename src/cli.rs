@@ -132,6 +132,38 @@ pub enum AdminCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Invite an artist (label.artist_signup = "invite"): emails a single-use
+    /// link for this address, valid for label.invite_days, and prints it.
+    Invite {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Artists waiting for the label's answer (label.artist_signup = "approval").
+    Applications {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Accept an artist's application; they are told by email.
+    Approve {
+        #[arg(long)]
+        email: String,
+        /// A word for the artist (optional).
+        #[arg(long, default_value = "")]
+        message: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Decline an artist's application, saying why; they are told by email.
+    Decline {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        message: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +313,44 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::CreateUser { email, role, password_stdin, display_name, config }) => {
             create_user(&config.load(None)?, &email, &role, display_name.as_deref(), password_stdin)
+        }
+        Command::Admin(AdminCommand::Invite { email, config }) => {
+            quiet_logs();
+            let mut config = config.load(None)?;
+            let listen = config.server.listen;
+            config.settle_public_url(listen);
+            let db = Db::open_migrated(&config.database_path())?;
+            let link = crate::identity::joining::create_invite(&db, &config, &email)?;
+            println!("{link}");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Applications { config }) => {
+            quiet_logs();
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            let pending = db.read_blocking(|c| crate::identity::repo::list_applications(c, "pending"))?;
+            if pending.is_empty() {
+                println!("no applications are waiting");
+            }
+            for (email, name, at) in pending {
+                let when =
+                    chrono::DateTime::from_timestamp_millis(at).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string());
+                println!("{email}\t{name}\t{}", when.unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Approve { email, message, config }) => {
+            quiet_logs();
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            crate::identity::joining::decide(&db, &email, true, &message)?;
+            println!("{email} is accepted and was told by email");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Decline { email, message, config }) => {
+            quiet_logs();
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            crate::identity::joining::decide(&db, &email, false, &message)?;
+            println!("{email} is declined and was told by email");
+            Ok(())
         }
         Command::Royalties(RoyaltiesCommand::Import { file, format, config }) => {
             quiet_logs();

@@ -34,6 +34,7 @@ fn parse(email: &str, password: &str, name: &str) -> AppResult<(Email, Password,
 /// Makes a fan's account (or, for a known address, pretends to) and
 /// returns a bearer token.
 pub async fn create_app_account(state: &AppState, email: &str, password: &str, name: &str) -> AppResult<String> {
+    super::joining::admit(state, super::domain::Role::Fan, email, None).await?;
     let (email, password, name) = parse(email, password, name)?;
     if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
         return Err(AppError::RateLimited { retry_after_secs });

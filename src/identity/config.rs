@@ -54,15 +54,50 @@ impl TiersConfig {
 }
 
 /// Identity's configuration, read and checked once at startup.
+/// Who may join the label's instance (issue 15, item 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtistSignup {
+    /// Anyone may sign up as an artist.
+    Open,
+    /// Only with a single-use invite link from the label.
+    Invite,
+    /// Anyone may apply; the label accepts or declines.
+    Approval,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FanSignup {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelConfig {
+    pub artist_signup: ArtistSignup,
+    pub fan_signup: FanSignup,
+    pub invite_days: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
     pub accounts: AccountsConfig,
     pub tiers: TiersConfig,
+    pub label: LabelConfig,
 }
 
 impl IdentityConfig {
     pub fn from_config(config: &Config) -> Result<IdentityConfig, ConfigError> {
-        let identity = IdentityConfig { accounts: config.section("accounts")?, tiers: config.section("tiers")? };
+        let identity = IdentityConfig {
+            accounts: config.section("accounts")?,
+            tiers: config.section("tiers")?,
+            label: config.section("label")?,
+        };
+        if identity.label.invite_days == 0 || identity.label.invite_days > 365 {
+            return Err(invalid("label.invite_days", identity.label.invite_days, "must be 1 to 365 days"));
+        }
         identity.check_accounts()?;
         identity.check_tiers(config.payments.provider)?;
         Ok(identity)

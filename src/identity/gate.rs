@@ -14,6 +14,8 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Step {
+    /// The label accepts the artist (label.artist_signup = "approval").
+    Approval,
     Subscription,
     Profile,
     Payout,
@@ -22,6 +24,7 @@ pub enum Step {
 impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
+            Step::Approval => "approval",
             Step::Subscription => "subscription",
             Step::Profile => "profile",
             Step::Payout => "payout",
@@ -31,6 +34,7 @@ impl Step {
     /// Where the artist finishes this step.
     pub fn url(self) -> &'static str {
         match self {
+            Step::Approval => "/artist/application",
             Step::Subscription => "/artist/subscription",
             Step::Profile => "/artist/setup",
             Step::Payout => "/artist/payout",
@@ -41,12 +45,13 @@ impl Step {
 impl Step {
     /// The step finished at `url`, if `url` is one of the steps' pages.
     pub fn at_url(url: &str) -> Option<Step> {
-        [Step::Subscription, Step::Profile, Step::Payout].into_iter().find(|s| s.url() == url)
+        [Step::Approval, Step::Subscription, Step::Profile, Step::Payout].into_iter().find(|s| s.url() == url)
     }
 
     /// What the artist does at this step, as a call to action.
     pub fn action(self) -> &'static str {
         match self {
+            Step::Approval => "Wait for the label's answer",
             Step::Subscription => "Choose your plan",
             Step::Profile => "Set up your profile",
             Step::Payout => "Connect payouts",
@@ -57,6 +62,7 @@ impl Step {
 /// Whether this artist has finished `step`.
 pub fn is_step_done(artist: &ArtistRow, step: Step) -> bool {
     match step {
+        Step::Approval => artist.application == "accepted",
         Step::Subscription => artist.subscription_status.is_some_and(|s| s.is_open()),
         Step::Profile => artist.onboarding_completed,
         Step::Payout => artist.payouts_enabled,
@@ -65,7 +71,9 @@ pub fn is_step_done(artist: &ArtistRow, step: Step) -> bool {
 
 /// The first step this artist still has to finish, if any.
 pub fn first_incomplete_step(artist: &ArtistRow) -> Option<Step> {
-    if !artist.subscription_status.is_some_and(|s| s.is_open()) {
+    if artist.application != "accepted" {
+        Some(Step::Approval)
+    } else if !artist.subscription_status.is_some_and(|s| s.is_open()) {
         Some(Step::Subscription)
     } else if !artist.onboarding_completed {
         Some(Step::Profile)

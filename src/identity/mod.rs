@@ -12,6 +12,7 @@ pub mod domain;
 pub mod events;
 pub mod gate;
 mod handlers;
+pub mod joining;
 pub mod limits;
 mod me_api;
 pub mod password;

@@ -89,6 +89,8 @@ pub struct NewSignupRequest {
     pub role: Role,
     /// An artist's plan; fans have none.
     pub tier: Option<&'static str>,
+    /// The invite the artist signed up with (label.artist_signup = "invite").
+    pub invite_hash: Option<String>,
 }
 
 pub fn insert_signup_request(
@@ -98,8 +100,9 @@ pub fn insert_signup_request(
     expires_at: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at, role)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at, role,
+             invite_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             request.token_hash,
             request.email,
@@ -108,7 +111,8 @@ pub fn insert_signup_request(
             request.tier,
             now,
             expires_at,
-            request.role.as_str()
+            request.role.as_str(),
+            request.invite_hash
         ],
     )?;
     Ok(())
@@ -126,6 +130,7 @@ pub struct SignupRequestRow {
     pub display_name: String,
     pub role: Role,
     pub tier: Option<String>,
+    pub invite_hash: Option<String>,
 }
 
 /// Marks an unused, unexpired signup link used; returns what was asked for.
@@ -137,7 +142,7 @@ pub fn consume_signup_request(
     conn.query_row(
         "UPDATE signup_requests SET used_at = ?2
          WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-         RETURNING email, password_hash, display_name, role, tier",
+         RETURNING email, password_hash, display_name, role, tier, invite_hash",
         params![token_hash, now],
         |r| {
             Ok(SignupRequestRow {
@@ -146,6 +151,7 @@ pub fn consume_signup_request(
                 display_name: r.get(2)?,
                 role: r.get(3)?,
                 tier: r.get(4)?,
+                invite_hash: r.get(5)?,
             })
         },
     )
@@ -211,12 +217,16 @@ pub struct ArtistRow {
     pub payouts_enabled: bool,
     pub charges_enabled: bool,
     pub connect_account: Option<String>,
+    /// "pending", "accepted" or "declined" (label.artist_signup = "approval").
+    pub application: String,
+    pub application_message: String,
 }
 
 const ARTIST_SELECT: &str =
     "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
         a.social_links, a.photo_key, a.onboarding_completed, a.suspended_at IS NOT NULL,
-        s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref
+        s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref,
+        a.application, a.application_message
      FROM artist_profiles a
      JOIN users u ON u.id = a.user_id
      LEFT JOIN subscriptions s ON s.artist_id = a.id
@@ -245,6 +255,8 @@ fn artist_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArtistRow> {
         payouts_enabled: r.get(15)?,
         charges_enabled: r.get(16)?,
         connect_account: r.get(17)?,
+        application: r.get(18)?,
+        application_message: r.get(19)?,
     })
 }
 
@@ -717,4 +729,67 @@ pub fn list_followers(
 pub fn find_artist_stage_name(conn: &Connection, artist: ArtistId) -> rusqlite::Result<String> {
     conn.prepare_cached("SELECT COALESCE(stage_name, '') FROM artist_profiles WHERE id = ?1")?
         .query_row([artist.0], |r| r.get(0))
+}
+
+/// A single-use invite to join as an artist, for one address.
+pub fn insert_invite(
+    conn: &Connection,
+    token_hash: &str,
+    email: &str,
+    now: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO artist_invites (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, email, now, expires_at],
+    )?;
+    Ok(())
+}
+
+/// The address of an unused, unexpired invite.
+pub fn find_open_invite(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT email FROM artist_invites WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+        params![token_hash, now],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Uses an invite up (once); whether it was still open.
+pub fn use_invite(conn: &Connection, token_hash: &str, user: UserId, now: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE artist_invites SET used_at = ?2, used_by = ?3 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+        params![token_hash, now, user],
+    )? == 1)
+}
+
+/// Artists by application state, oldest first.
+pub fn list_applications(conn: &Connection, state: &str) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    conn.prepare(
+        "SELECT u.email, u.display_name, a.created_at FROM artist_profiles a JOIN users u ON u.id = a.user_id
+          WHERE a.application = ?1 ORDER BY a.created_at, a.id",
+    )?
+    .query_map([state], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}
+
+/// Decides a pending application; whether there was one.
+pub fn decide_application(
+    conn: &Connection,
+    artist: ArtistId,
+    accepted: bool,
+    message: &str,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE artist_profiles SET application = ?2, application_message = ?3, application_decided_at = ?4
+          WHERE id = ?1 AND application = 'pending'",
+        params![artist, if accepted { "accepted" } else { "declined" }, message, now],
+    )? == 1)
+}
+
+pub fn set_application_pending(conn: &Connection, artist: ArtistId) -> rusqlite::Result<()> {
+    conn.execute("UPDATE artist_profiles SET application = 'pending' WHERE id = ?1", [artist])?;
+    Ok(())
 }

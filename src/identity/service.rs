@@ -31,6 +31,8 @@ pub struct SignupInput {
     pub display_name: String,
     /// Artist (with a plan to pay) or fan.
     pub role: Role,
+    /// The invite link's token, when the label invites artists.
+    pub invite: Option<String>,
 }
 
 pub struct SignupResult {
@@ -61,6 +63,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
     };
     let fan = input.role == Role::Fan;
+    let invite_hash = super::joining::admit(state, input.role, email.as_str(), input.invite.as_deref()).await?;
     if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
@@ -73,6 +76,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         display_name: display_name.as_str().to_owned(),
         role: if fan { Role::Fan } else { Role::Artist },
         tier: tier.map(TierId::as_str),
+        invite_hash,
     };
     let base = &state.views.globals().public_url;
     let taken_mail = format!(
@@ -133,6 +137,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
     }
     let session = random_token();
     let (session_hash, days) = (hash_token(&session), super::state(state).config.accounts.session_days);
+    let joining = super::joining::mode(state);
     let made = state
         .db
         .write(move |tx| {
@@ -154,14 +159,19 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
                 return Ok(None);
             }
             let artist = repo::insert_artist_profile(tx, user, now)?;
+            let waits =
+                super::joining::on_artist_created(tx, joining, user, artist, request.invite_hash.as_deref(), now)?;
             let uid = repo::find_artist_uid(tx, artist)?;
-            Ok(Some((uid, request.email, request.tier.unwrap_or_default())))
+            Ok(Some((uid, request.email, request.tier.unwrap_or_default(), waits)))
         })
         .await?;
     // A fan is done: straight into the fan app.
-    let Some((artist_uid, email, tier)) = made else {
+    let Some((artist_uid, email, tier, waits)) = made else {
         return Ok(SignupResult { session_token: session, redirect_url: "/app".into() });
     };
+    if waits {
+        return Ok(SignupResult { session_token: session, redirect_url: super::gate::Step::Approval.url().into() });
+    }
     let tier = TierId::parse(&tier).ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tier {tier}")))?;
     let redirect_url = start_checkout(state, &artist_uid, &email, tier).await?;
     Ok(SignupResult { session_token: session, redirect_url })

@@ -39,6 +39,9 @@ pub fn test_config(data_dir: &Path) -> Config {
     // Low renditions only where a test asks for them (tests/api/renditions.rs):
     // elsewhere ffmpeg would work beside every test that posts a Bop.
     config.set("bops.ffmpeg", "");
+    // Most tests sign artists up as anyone could; tests/api/joining.rs tries
+    // the invite and approval modes (a new instance's default is "invite").
+    config.set("label.artist_signup", "open");
     config
 }
 

@@ -25,6 +25,7 @@ mod fan_app;
 mod feed;
 mod helpers;
 mod identity;
+mod joining;
 mod media;
 mod media_access;
 mod money_state;

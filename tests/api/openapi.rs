@@ -38,6 +38,7 @@ const UNKNOWN: &str = "0123456789abcdef0123456789abcdef";
 /// Documented statuses no call here provokes, and where they are tested.
 const NOT_PROVOKED_HERE: &[(&str, &str, u16, &str)] = &[
     ("POST", "/playlists", 409, "a 201st playlist: tests/api/music_playlists.rs"),
+    ("POST", "/accounts", 403, "fan signups closed by the label: tests/api/joining.rs"),
     #[cfg(not(feature = "e2e"))]
     ("POST", "/uploads/{id}/complete", 200, "direct uploads need S3: the end-to-end tier provokes it here"),
 ];

@@ -63,6 +63,9 @@ pub async fn show_dashboard(
         })
         .await?;
     let artist = artist.ok_or(AppError::NotFound)?;
+    if artist.application != "accepted" {
+        return Ok(Redirect::to(Step::Approval.url()).into_response());
+    }
     let (figures, insight) = if first_incomplete_step(&artist).is_some() {
         (None, None)
     } else {

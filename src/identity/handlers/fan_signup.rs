@@ -65,6 +65,7 @@ pub async fn create_fan(
         tier: String::new(),
         display_name: form.display_name.clone(),
         role: Role::Fan,
+        invite: None,
     };
     let view = match ask_to_sign_up(&state, ip, input).await? {
         Asked::Sent => FanSignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() },

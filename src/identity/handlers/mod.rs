@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/signup/confirm/{token}", get(signup::show_confirm_signup).post(signup::confirm_signup))
         .route("/artist/signup/confirm/{token}", get(signup::show_confirm_signup).post(signup::confirm_signup))
         .route("/artist/subscription", get(signup::show_subscription))
+        .route("/artist/application", get(signup::show_application))
         .route("/artist/subscription/checkout", post(signup::restart_checkout))
         .route(
             "/artist/setup",

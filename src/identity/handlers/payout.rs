@@ -23,7 +23,9 @@ struct PayoutView {
 
 fn earlier_step(scope: &ArtistScope) -> Option<Response> {
     match first_incomplete_step(&scope.artist) {
-        Some(step @ (Step::Subscription | Step::Profile)) => Some(Redirect::to(step.url()).into_response()),
+        Some(step @ (Step::Approval | Step::Subscription | Step::Profile)) => {
+            Some(Redirect::to(step.url()).into_response())
+        }
         _ => None,
     }
 }

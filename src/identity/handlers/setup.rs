@@ -66,8 +66,10 @@ fn setup_view(input: &ProfileInput, photo_key: Option<&str>, errors: BTreeMap<St
 
 /// Steps before this one must be done first.
 fn earlier_step(scope: &ArtistScope) -> Option<Response> {
-    (first_incomplete_step(&scope.artist) == Some(Step::Subscription))
-        .then(|| Redirect::to(Step::Subscription.url()).into_response())
+    match first_incomplete_step(&scope.artist) {
+        Some(step @ (Step::Approval | Step::Subscription)) => Some(Redirect::to(step.url()).into_response()),
+        _ => None,
+    }
 }
 
 pub async fn show_setup(State(state): State<AppState>, page: Page, scope: ArtistScope) -> AppResult<Response> {

@@ -13,8 +13,9 @@ use crate::app::AppState;
 use crate::auth::{MaybeUser, session_cookies};
 use crate::error::{AppError, AppResult};
 use crate::identity::ArtistScope;
+use crate::identity::config::ArtistSignup;
 use crate::identity::domain::TierId;
-use crate::identity::gate::first_incomplete_step;
+use crate::identity::gate::{Step, first_incomplete_step};
 use crate::identity::limits::ClientIp;
 use crate::identity::service::{self, SignupInput};
 use crate::web::money::format_money;
@@ -55,16 +56,59 @@ struct SignupView {
     /// The form went through: "check your email".
     sent: bool,
     errors: BTreeMap<String, String>,
+    /// The invite link's token, carried through the form.
+    invite: String,
+    /// Why this visitor cannot sign up as an artist (invite-only, an
+    /// invite that is used up); the form is not shown.
+    closed: Option<String>,
+    /// The label reviews new artists (label.artist_signup = "approval").
+    approval: bool,
 }
 
 const SIGNUP_TITLE: &str = "Start earning from your art";
 
-pub async fn show_signup(State(state): State<AppState>, page: Page, MaybeUser(user): MaybeUser) -> AppResult<Response> {
+#[derive(Deserialize)]
+pub struct InviteQuery {
+    invite: Option<String>,
+}
+
+pub async fn show_signup(
+    State(state): State<AppState>,
+    page: Page,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<InviteQuery>,
+) -> AppResult<Response> {
     if user.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let view = SignupView { title: SIGNUP_TITLE, tiers: tier_views(&state), tier: "pro".into(), ..Default::default() };
-    Ok(page.render(&state, "identity/signup.html", view)?.into_response())
+    let mode = crate::identity::joining::mode(&state);
+    let mut view = SignupView {
+        title: SIGNUP_TITLE,
+        tiers: tier_views(&state),
+        tier: "pro".into(),
+        approval: mode == ArtistSignup::Approval,
+        ..Default::default()
+    };
+    if mode == ArtistSignup::Invite {
+        let invite = query.invite.unwrap_or_default();
+        match crate::identity::joining::invited_address(&state, &invite).await? {
+            Some(email) if !invite.is_empty() => {
+                view.email = email;
+                view.invite = invite;
+            }
+            _ => view.closed = Some(closed_message(&invite)),
+        }
+    }
+    let status = if view.closed.is_some() { StatusCode::FORBIDDEN } else { StatusCode::OK };
+    Ok((status, page.render(&state, "identity/signup.html", view)?).into_response())
+}
+
+fn closed_message(invite: &str) -> String {
+    if invite.is_empty() {
+        crate::identity::joining::INVITE_ONLY.to_owned()
+    } else {
+        "This invite has expired or was already used: ask the label for a new one.".to_owned()
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,6 +119,8 @@ pub struct SignupForm {
     tier: String,
     #[serde(default)]
     display_name: String,
+    #[serde(default)]
+    invite: String,
 }
 
 /// Answers "check your email" whether or not the address has an account.
@@ -90,8 +136,17 @@ pub async fn create_artist(
         tier: form.tier.clone(),
         display_name: form.display_name.clone(),
         role: crate::auth::Role::Artist,
+        invite: Some(form.invite.clone()),
     };
-    let view = match ask_to_sign_up(&state, ip, input).await? {
+    let asked = match ask_to_sign_up(&state, ip, input).await {
+        Err(AppError::Forbidden(message)) => {
+            let view = SignupView { title: SIGNUP_TITLE, closed: Some(message), ..Default::default() };
+            return Ok((StatusCode::FORBIDDEN, page.render(&state, "identity/signup.html", view)?).into_response());
+        }
+        other => other?,
+    };
+    let approval = crate::identity::joining::mode(&state) == ArtistSignup::Approval;
+    let view = match asked {
         Asked::Sent => SignupView { title: "Check your email", email: form.email, sent: true, ..Default::default() },
         Asked::Refused(errors) => SignupView {
             title: SIGNUP_TITLE,
@@ -101,6 +156,9 @@ pub async fn create_artist(
             tier: form.tier,
             sent: false,
             errors,
+            invite: form.invite,
+            closed: None,
+            approval,
         },
     };
     let status = if view.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -228,6 +286,9 @@ pub async fn show_subscription(
     scope: ArtistScope,
     Query(query): Query<SubscriptionQuery>,
 ) -> AppResult<Response> {
+    if let Some(wait) = awaiting_label(&scope) {
+        return Ok(wait);
+    }
     let view = subscription_view(&state, &scope, query.checkout);
     Ok(page.render(&state, "identity/subscription.html", view)?.into_response())
 }
@@ -243,6 +304,9 @@ pub async fn restart_checkout(
     scope: ArtistScope,
     Form(form): Form<CheckoutForm>,
 ) -> AppResult<Response> {
+    if let Some(wait) = awaiting_label(&scope) {
+        return Ok(wait);
+    }
     let Some(tier) = TierId::parse(&form.tier) else {
         let mut view = subscription_view(&state, &scope, None);
         view.errors.insert("tier".into(), "Choose one of the plans below.".into());
@@ -251,4 +315,29 @@ pub async fn restart_checkout(
     };
     let url = service::start_checkout(&state, &scope.artist.uid, &scope.artist.email, tier).await?;
     Ok(Redirect::to(&url).into_response())
+}
+
+#[derive(Serialize)]
+struct ApplicationView {
+    title: &'static str,
+    status: String,
+    message: String,
+}
+
+/// Where an artist waits in "approval" mode, and reads the label's answer.
+pub async fn show_application(State(state): State<AppState>, page: Page, scope: ArtistScope) -> AppResult<Response> {
+    if scope.artist.application == "accepted" {
+        return Ok(Redirect::to(first_incomplete_step(&scope.artist).map_or("/dashboard", |s| s.url())).into_response());
+    }
+    let view = ApplicationView {
+        title: "Your application",
+        status: scope.artist.application.clone(),
+        message: scope.artist.application_message.clone(),
+    };
+    Ok(page.render(&state, "identity/application.html", view)?.into_response())
+}
+
+/// The plan and its checkout wait for the label's yes.
+fn awaiting_label(scope: &ArtistScope) -> Option<Response> {
+    (scope.artist.application != "accepted").then(|| Redirect::to(Step::Approval.url()).into_response())
 }
