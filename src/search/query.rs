@@ -31,6 +31,11 @@ pub const MAX_WORDS: usize = 6;
 /// would merge the doclists of every word it starts.
 const MIN_PREFIX_CHARS: usize = 2;
 
+/// The longest prefix the FTS tables index (V038). A longer last word is
+/// searched by its first this-many characters, which the index reads lazily;
+/// FTS5 would otherwise merge the doclists of every word it starts.
+const MAX_PREFIX_CHARS: usize = 8;
+
 impl SearchQuery {
     /// Parses `raw`; an empty or over-long text is refused with the
     /// message for the `q` field.
@@ -59,6 +64,11 @@ impl SearchQuery {
             .enumerate()
             .map(|(i, word)| {
                 let prefix = i == last && word.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_PREFIX_CHARS;
+                // One plain token longer than the index's longest prefix: its first
+                // characters (a word with separators is several tokens: kept whole).
+                let plain = word.chars().all(|c| c.is_alphanumeric() || c == '_');
+                let word: String =
+                    if prefix && plain { word.chars().take(MAX_PREFIX_CHARS).collect() } else { (*word).to_owned() };
                 format!("\"{}\"{}", word.replace('"', "\"\""), if prefix { "*" } else { "" })
             })
             .collect();
@@ -85,6 +95,11 @@ mod tests {
         assert_eq!(expression("beyo"), Some("\"beyo\"*".into()));
         assert_eq!(expression("  summer   vib "), Some("\"summer\" \"vib\"*".into()));
         assert_eq!(expression("a"), Some("\"a\"".into()));
+        // Past the index's longest prefix, the first 8 characters (a plain word only).
+        assert_eq!(expression("studio rehearsals"), Some("\"studio\" \"rehearsa\"*".into()));
+        assert_eq!(expression("rehearsal"), Some("\"rehearsa\"*".into()));
+        assert_eq!(expression("Beyoncé_Knowles"), Some("\"Beyoncé_\"*".into()));
+        assert_eq!(expression("rock'n'roller"), Some("\"rock'n'roller\"*".into()));
         assert_eq!(expression("say \"hi\""), Some("\"say\" \"\"\"hi\"\"\"*".into()));
         assert_eq!(expression("NEAR( x:y ^z -w *"), Some("\"NEAR(\" \"x:y\" \"^z\" \"-w\"".into()));
         assert_eq!(expression("\" * - : ^ ("), None);
