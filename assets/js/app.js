@@ -360,7 +360,11 @@ async function startTip(amount) {
       $("tip-confirm").hidden = false;
       $("tip-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)} (test money)`;
       $("tip-pay").onclick = async () => {
-        await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+        const paid = await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
+        if (!paid || !paid.ok) {
+          $("tip-status").textContent = paid ? "The payment did not go through. Try again." : "You are offline. Try again when you are back.";
+          return;
+        }
         $("tip-confirm").hidden = true;
         $("tip-status").textContent = thanks(tip);
       };
