@@ -150,6 +150,7 @@ function render(bop) {
       <button class="music" type="button" aria-label="Music"><span class="icon">♪</span>Music</button>
       <button class="shop" type="button"><span class="icon" aria-hidden="true">🛍</span>Shop</button>
       <button class="why" type="button" aria-label="Why am I seeing this?"><span class="icon" aria-hidden="true">?</span>Why</button>
+      <button class="share" type="button" aria-label="Share this Bop" hidden><span class="icon" aria-hidden="true">↗</span>Share</button>
     </div>`;
   const video = section.querySelector("video");
   // The low rendition on a slow connection, else the original.
@@ -195,8 +196,37 @@ function render(bop) {
     tagged.addEventListener("click", () => playQueue([{ ...bop.track, artist: bop.artist.name, source: "bop" }], 0));
   }
   section.querySelector(".why").addEventListener("click", () => openWhy(bop));
+  // Only a public Bop's page opens for whoever gets the link.
+  const share = section.querySelector(".share");
+  share.hidden = bop.visibility !== "public";
+  share.addEventListener("click", () => shareBop(bop));
   trackViews(video, bop);
   return section;
+}
+
+// Sharing a Bop: its public page (with its link card), through the
+// system's share sheet where there is one, else copied to the clipboard;
+// the link is shown either way, so it can be copied by hand.
+async function shareBop(bop) {
+  const url = new URL(`/bops/${encodeURIComponent(bop.id)}`, location.origin).href;
+  const status = $("share-status");
+  status.textContent = "";
+  if (navigator.share) {
+    try {
+      await navigator.share({ title: `${bop.artist.name || "@" + bop.artist.handle} on Boptone`, text: bop.caption, url });
+      return;
+    } catch (error) {
+      if (error.name === "AbortError") return;
+    }
+  }
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch { /* no clipboard here: the link is shown */ }
+  status.textContent = copied ? `Link copied: ${url}` : `Copy this link: ${url}`;
+  clearTimeout(status.timer);
+  status.timer = setTimeout(() => (status.textContent = ""), 8000);
 }
 
 function openWhy(bop) {
@@ -330,7 +360,11 @@ async function startTip(amount) {
       $("tip-confirm").hidden = false;
       $("tip-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)} (test money)`;
       $("tip-pay").onclick = async () => {
-        await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+        const paid = await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
+        if (!paid || !paid.ok) {
+          $("tip-status").textContent = paid ? "The payment did not go through. Try again." : "You are offline. Try again when you are back.";
+          return;
+        }
         $("tip-confirm").hidden = true;
         $("tip-status").textContent = thanks(tip);
       };

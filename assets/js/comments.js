@@ -33,7 +33,20 @@ async function loadThread() {
   const page = await api("GET", `/bops/${current.bop.id}/comments?limit=100`);
   list.replaceChildren();
   if (!page.items.length) list.append(note("No comments yet — be the first."));
-  for (const c of page.items) list.append(renderComment(c));
+  for (const c of threaded(page.items)) list.append(renderComment(c));
+}
+
+// The API lists comments by time (the pinned one first); a reply is shown
+// right under the comment it answers, after that comment's earlier replies.
+function threaded(items) {
+  const shown = new Set(items.map((c) => c.uid));
+  const replies = new Map();
+  for (const c of items) {
+    if (!c.parent_uid || !shown.has(c.parent_uid)) continue;
+    if (!replies.has(c.parent_uid)) replies.set(c.parent_uid, []);
+    replies.get(c.parent_uid).push(c);
+  }
+  return items.flatMap((c) => (c.parent_uid && shown.has(c.parent_uid) ? [] : [c, ...(replies.get(c.uid) || [])]));
 }
 
 function note(text) {

@@ -44,6 +44,12 @@ pub fn insert_user(conn: &Connection, user: &NewUser<'_>, now: i64) -> rusqlite:
     Ok(UserId(conn.last_insert_rowid()))
 }
 
+/// Marks the user's address confirmed (they followed a link sent to it).
+pub fn set_email_verified(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE users SET email_verified_at = ?2 WHERE id = ?1", params![user.0, now])?;
+    Ok(())
+}
+
 pub fn find_user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1 AND u.deleted_at IS NULL");
     conn.query_row(&sql, [email], user_row).optional()
@@ -167,9 +173,13 @@ pub fn find_signup_request_hash(conn: &Connection, token_hash: &str, now: i64) -
     .optional()
 }
 
-pub fn signup_request_is_valid(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")?
-        .exists(params![token_hash, now])
+/// Whom an unused, unexpired signup link is for (an artist or a fan).
+pub fn find_signup_request_role(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<Role>> {
+    conn.prepare_cached(
+        "SELECT role FROM signup_requests WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+    )?
+    .query_row(params![token_hash, now], |r| r.get(0))
+    .optional()
 }
 
 /// Marks an unused, unexpired reset token used; returns its user.

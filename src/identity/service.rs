@@ -115,9 +115,10 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         .await
 }
 
-pub async fn signup_link_is_valid(state: &AppState, token: &str) -> AppResult<bool> {
+/// Whom a signup link is for while it is valid (`None` once used or expired).
+pub async fn signup_link_role(state: &AppState, token: &str) -> AppResult<Option<Role>> {
     let hash = hash_token(token);
-    Ok(state.db.read(move |c| repo::signup_request_is_valid(c, &hash, now_ms())).await?)
+    Ok(state.db.read(move |c| repo::find_signup_request_role(c, &hash, now_ms())).await?)
 }
 
 /// Step 1b: the emailed link was followed, and the password chosen at
@@ -154,6 +155,8 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
                 display_name: &request.display_name,
             };
             let user = repo::insert_user(tx, &new, now).map_err(unique_email)?;
+            // The emailed link was followed: the address is confirmed.
+            repo::set_email_verified(tx, user, now)?;
             auth_repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
             if request.role == Role::Fan {
                 return Ok(None);

@@ -22,6 +22,8 @@ mod comments;
 mod events;
 mod fan_accounts;
 mod fan_app;
+#[cfg(feature = "e2e")]
+mod fan_walk;
 mod feed;
 mod helpers;
 mod identity;

@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::auth::{MaybeUser, session_cookies};
+use crate::auth::{MaybeUser, Role, session_cookies};
 use crate::error::{AppError, AppResult};
 use crate::identity::ArtistScope;
 use crate::identity::config::ArtistSignup;
@@ -191,6 +191,8 @@ pub async fn ask_to_sign_up(state: &AppState, ip: std::net::IpAddr, input: Signu
 struct ConfirmView {
     title: &'static str,
     valid: bool,
+    /// A fan's link: no plan to pay for next.
+    fan: bool,
     errors: BTreeMap<String, String>,
 }
 
@@ -201,9 +203,10 @@ pub async fn show_confirm_signup(
     page: Page,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let valid = service::signup_link_is_valid(&state, &token).await?;
-    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
-    let view = ConfirmView { title: "Confirm your email", valid, ..Default::default() };
+    let role = service::signup_link_role(&state, &token).await?;
+    let status = if role.is_some() { StatusCode::OK } else { StatusCode::GONE };
+    let fan = role == Some(Role::Fan);
+    let view = ConfirmView { title: "Confirm your email", valid: role.is_some(), fan, ..Default::default() };
     Ok((status, page.render(&state, "identity/signup_confirm.html", view)?).into_response())
 }
 
@@ -231,7 +234,8 @@ pub async fn confirm_signup(
             Ok((jar, Redirect::to(&result.redirect_url)).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
-            let view = ConfirmView { title: "Confirm your email", valid: true, errors: fields };
+            let fan = service::signup_link_role(&state, &token).await? == Some(Role::Fan);
+            let view = ConfirmView { title: "Confirm your email", valid: true, fan, errors: fields };
             let html = page.render(&state, "identity/signup_confirm.html", view)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
