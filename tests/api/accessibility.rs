@@ -319,6 +319,7 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         for (list, css) in [
             ("/dashboard/statements", "main a[href^='/dashboard/statements/']"),
             ("/studio/bops", "main a[href$='/comments']"),
+            ("/studio/bops", "main a[href$='/captions']"),
             ("/studio/music", "main a[href^='/studio/music/']:not([href='/studio/music/new'])"),
             ("/studio/shop", "main a[href^='/studio/shop/products/']"),
             ("/studio/shop/orders", "main a[href^='/studio/shop/orders/']"),
@@ -335,6 +336,20 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
             } else {
                 eprintln!("no link {css} on {list}");
             }
+        }
+        // A Bop's captions: refused with the reason, then attached.
+        driver.goto(&app.url("/studio/bops")).await;
+        let captions = first_link(&driver, "main a[href$='/captions']").await.unwrap();
+        let srt = app.dir.path().join("captions.srt");
+        std::fs::write(&srt, "1\n00:00:01,000 --> 00:00:02,000\nHello\n").unwrap();
+        let vtt = app.dir.path().join("captions.vtt");
+        std::fs::write(&vtt, crate::captions::VTT).unwrap();
+        for (file, after) in [(&srt, "the refusal"), (&vtt, "the saved captions")] {
+            driver.goto(&app.url(&captions)).await;
+            driver.type_into("#file", file.to_str().unwrap()).await;
+            driver.click("form[enctype='multipart/form-data'] button[type=submit]").await;
+            driver.wait_until("return !!document.querySelector('.field-error, .notice.ok')", after).await;
+            audit.check(&driver, &format!("{captions} ({after})")).await;
         }
         sign_out(&driver).await;
 
@@ -434,5 +449,261 @@ async fn axe_finds_nothing_serious_in_the_fan_app() {
         drop(driver);
     }
     audit.finish("the fan app");
+    app.stop().await;
+}
+
+/// Presses `key` as a person would (a trusted key event through the
+/// DevTools protocol): Tab moves focus, Enter activates.
+async fn press(driver: &Driver, key: &str) {
+    let (code, text) = match key {
+        "Tab" => (9, ""),
+        "Enter" => (13, "\r"),
+        "PageDown" => (34, ""),
+        "ArrowDown" => (40, ""),
+        other => panic!("no key code for {other}"),
+    };
+    let event = |kind: &str| {
+        json!({"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+               "text": text, "unmodifiedText": text})
+    };
+    driver.cdp("Input.dispatchKeyEvent", event("keyDown")).await;
+    driver.cdp("Input.dispatchKeyEvent", event("keyUp")).await;
+}
+
+/// What has focus, in words a failure message can show.
+async fn focused(driver: &Driver) -> String {
+    let script = "const e = document.activeElement; if (!e) return 'nothing';
+        const bop = e.closest('.bop');
+        const at = bop ? ` in Bop ${[...bop.parentNode.children].indexOf(bop) + 1}` : '';
+        return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ')[0] : '') + at";
+    driver.execute(script).await.as_str().unwrap().to_owned()
+}
+
+/// WCAG's contrast ratio of two sRGB colours.
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let luminance = |c: [u8; 3]| {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[tokio::test]
+async fn in_the_app_keyboard_and_screen_reader_users_land_on_the_feed_skip_bops_and_see_focus_over_video() {
+    let app = demo().await;
+    let phone = Driver::start(390, 844).await;
+    phone.goto(&app.url("/app")).await;
+    // Signed in with the keyboard alone.
+    phone.type_into("#login-email", "fan2@demo.boptone.test").await;
+    phone.type_into("#login-password", DEMO_PASSWORD).await;
+    press(&phone, "Enter").await;
+
+    // Focus lands on the feed's first Bop, not on <body>.
+    phone
+        .wait_until("return document.activeElement?.matches('#feed > .bop:first-child')", "focus on the first Bop")
+        .await;
+    let headings = phone
+        .execute(
+            "return [...document.querySelectorAll('h1')].filter(h => !h.closest('[hidden]')).map(h => h.textContent)",
+        )
+        .await;
+    assert_eq!(headings, json!(["Bops for you"]), "one h1 for the feed, the sign-in's gone");
+    // The feed is a role=feed of articles that know their place.
+    let feed = phone
+        .execute(
+            "const f = document.getElementById('feed');
+             return {role: f.getAttribute('role'), name: document.getElementById(f.getAttribute('aria-labelledby')).textContent,
+                     busy: f.getAttribute('aria-busy'), tags: [...new Set([...f.children].map(c => c.tagName))],
+                     count: f.children.length, positions: [...f.children].map(c => c.getAttribute('aria-posinset')),
+                     sizes: [...new Set([...f.children].map(c => c.getAttribute('aria-setsize')))],
+                     names: [...f.children].map(c => c.getAttribute('aria-label'))}",
+        )
+        .await;
+    let count = crate::bops::count(&app, "SELECT COUNT(*) FROM bops_videos WHERE visibility = 'public'");
+    assert_eq!(feed["role"], "feed", "{feed}");
+    assert_eq!(feed["name"], "Bops for you", "{feed}");
+    assert_eq!(feed["busy"], "false", "{feed}");
+    assert_eq!(feed["tags"], json!(["ARTICLE"]), "{feed}");
+    assert_eq!(feed["count"], count, "every Bop is an article: {feed}");
+    let positions: Vec<String> = (1..=count).map(|n| n.to_string()).collect();
+    assert_eq!(feed["positions"], json!(positions), "{feed}");
+    // The size is told once the end is known (For You pages on until one comes back empty).
+    assert!(feed["sizes"] == json!(["-1"]) || feed["sizes"] == json!([count.to_string()]), "{feed}");
+    assert!(feed["names"][0].as_str().unwrap().starts_with("Bop by Demo Artist"), "{feed}");
+
+    // The first Bop plays by itself (no reduced motion asked for).
+    let playing = "const v = document.querySelector('.bop video'); return !v.paused && v.currentTime > 0";
+    phone.wait_until(playing, "the first Bop to play").await;
+
+    // Only the Bop on screen is in the Tab order: its first stop skips it.
+    let tabbable = "return [...document.querySelectorAll('#feed button, #feed a[href], #feed input')]
+        .filter(e => e.tabIndex >= 0).map(e => [...e.closest('#feed').children].indexOf(e.closest('.bop')))";
+    let stops = phone.execute(tabbable).await;
+    let stops = stops.as_array().unwrap();
+    assert!(!stops.is_empty() && stops.iter().all(|s| s == 0), "only the first Bop's controls: {stops:?}");
+    press(&phone, "Tab").await;
+    assert_eq!(focused(&phone).await, "button.skip-bop in Bop 1");
+    let shown = phone.execute("return document.activeElement.getBoundingClientRect().width > 20").await;
+    assert_eq!(shown, json!(true), "Next Bop shows while focused");
+    press(&phone, "Enter").await;
+    phone.wait_until("return document.activeElement?.matches('#feed > .bop:nth-child(2)')", "the second Bop").await;
+    phone
+        .wait_until(
+            "return Math.abs(document.querySelectorAll('.bop')[1].getBoundingClientRect().top) < 5",
+            "the second Bop on screen",
+        )
+        .await;
+    // PageDown, from a Bop's button too, goes on to the next.
+    press(&phone, "Tab").await;
+    press(&phone, "Tab").await;
+    assert_eq!(focused(&phone).await, "button.sound in Bop 2");
+    press(&phone, "PageDown").await;
+    phone.wait_until("return document.activeElement?.matches('#feed > .bop:nth-child(3)')", "the third Bop").await;
+
+    // Tab leaves the feed after one Bop's controls, however long the feed.
+    let mut presses = 0;
+    loop {
+        press(&phone, "Tab").await;
+        presses += 1;
+        let inside = phone.execute("return !!document.activeElement?.closest('#feed')").await;
+        if inside == json!(false) {
+            break;
+        }
+        assert!(presses < 20, "still in the feed after {presses} Tabs: {}", focused(&phone).await);
+    }
+    assert!(presses <= 16, "{presses} Tabs to leave the feed");
+
+    // The focus ring shows over the video: white between black, drawn on screen.
+    phone.execute("document.querySelectorAll('.bop')[2].focus()").await;
+    let mut at_like = 0;
+    while focused(&phone).await != "button.like in Bop 3" {
+        press(&phone, "Tab").await;
+        at_like += 1;
+        assert!(at_like < 16, "no like button by Tab: {}", focused(&phone).await);
+    }
+    let ring = phone
+        .execute(
+            "const e = document.activeElement; const s = getComputedStyle(e); const r = e.getBoundingClientRect();
+             return {visible: e.matches(':focus-visible'), outline: s.outlineColor, width: s.outlineWidth, shadow: s.boxShadow,
+                     x: r.left + r.width / 2, top: r.top, dpr: devicePixelRatio}",
+        )
+        .await;
+    assert_eq!(ring["visible"], json!(true), "{ring}");
+    assert_eq!(ring["outline"], "rgb(255, 255, 255)", "{ring}");
+    assert_eq!(ring["width"], "3px", "{ring}");
+    assert!(ring["shadow"].as_str().unwrap().contains("rgb(0, 0, 0) 0px 0px 0px 7px"), "{ring}");
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/app-focus-ring.png");
+    phone.screenshot(&shot).await;
+    let image = image::open(&shot).unwrap().to_rgb8();
+    let dpr = ring["dpr"].as_f64().unwrap();
+    let pixel = |above: f64| {
+        let (x, y) = (ring["x"].as_f64().unwrap() * dpr, (ring["top"].as_f64().unwrap() - above) * dpr);
+        image.get_pixel(x as u32, y as u32).0
+    };
+    // 2–5 px above the button: the white outline; 5–7 px: the black ring.
+    let (white, black) = (pixel(3.5), pixel(6.0));
+    eprintln!("focus ring over video: {white:?} between {black:?} and the video at {:?}", pixel(10.0));
+    assert!(contrast(white, black) >= 3.0, "the ring's parts {white:?} and {black:?} contrast");
+    assert!(contrast(white, [0, 0, 0]) >= 3.0 || contrast(black, [255, 255, 255]) >= 3.0);
+    drop(phone);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_tips_pay_step_takes_focus_and_is_announced_and_reduced_motion_stops_autoplay() {
+    let app = demo().await;
+    let phone = Driver::start(390, 844).await;
+    phone.goto(&app.url("/app")).await;
+    phone.type_into("#login-email", "fan2@demo.boptone.test").await;
+    phone.type_into("#login-password", DEMO_PASSWORD).await;
+    phone.click("#login-form button[type=submit]").await;
+    phone.wait_until("return document.querySelectorAll('#feed .bop').length > 0", "the feed").await;
+
+    phone.click(".bop .tip").await;
+    phone.click("#tip-presets button").await;
+    phone.wait_until("return !document.getElementById('tip-confirm').hidden", "the Pay step").await;
+    phone.wait_until("return document.activeElement?.id === 'tip-pay'", "focus on Pay").await;
+    let status = phone
+        .execute(
+            "const s = document.getElementById('tip-status');
+             return {role: s.getAttribute('role'), text: s.textContent, pay: document.activeElement.textContent}",
+        )
+        .await;
+    assert_eq!(status["role"], "status", "a polite live region: {status}");
+    assert!(status["text"].as_str().unwrap().contains("is ready: Pay sends it"), "{status}");
+    assert!(status["pay"].as_str().unwrap().starts_with("Pay "), "{status}");
+    press(&phone, "Enter").await;
+    phone.wait_until("return document.getElementById('tip-status').textContent.includes('Thank you')", "the tip").await;
+    phone.execute("document.getElementById('tip-dialog').close()").await;
+
+    // Reduced motion: no Bop plays by itself.
+    phone
+        .cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}))
+        .await;
+    phone.goto(&app.url("/app")).await;
+    phone.wait_until("return document.querySelectorAll('#feed .bop').length > 1", "the feed").await;
+    phone.wait_until("return document.querySelector('.bop video').readyState >= 1", "the first video").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let moving = phone
+        .execute(
+            "return [...document.querySelectorAll('.bop video')].filter(v => !v.paused || v.currentTime > 0).length",
+        )
+        .await;
+    assert_eq!(moving, json!(0), "nothing played by itself");
+    drop(phone);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bops_captions_show_by_default_in_the_app_and_on_its_page() {
+    let app = crate::helpers::spawn_app().await;
+    let (mut studio, artist_token) = crate::bops::artist(&app, "subtitles@example.com", "Subtitle Star").await;
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "Words on screen").await;
+    assert_eq!(status, 201, "{bop}");
+    let id = bop["id"].as_str().unwrap();
+    let page = crate::captions::send(&mut studio, id, "en", Some(crate::captions::VTT.as_bytes().to_vec())).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    crate::bops::fan(&app, "reader@example.com");
+
+    // Loaded and showing: the track's cues are the file's.
+    let loaded = |video: &str| {
+        format!(
+            "const v = document.querySelector('{video}'); const t = v && v.querySelector('track');
+             return !!t && t.readyState === 2 && v.textTracks[0].mode === 'showing' && v.textTracks[0].cues.length === 2"
+        )
+    };
+    let track = |video: &str| {
+        format!(
+            "const t = document.querySelector('{video} track');
+             return {{kind: t.kind, srclang: t.srclang, default: t.default, label: t.label, src: t.getAttribute('src'),
+                     first: t.track.cues[0].text}}"
+        )
+    };
+    let phone = Driver::start(390, 844).await;
+    phone.goto(&app.url("/app")).await;
+    phone.type_into("#login-email", "reader@example.com").await;
+    phone.type_into("#login-password", crate::bops::FAN_PASSWORD).await;
+    phone.click("#login-form button[type=submit]").await;
+    phone.wait_until(&loaded(".bop video"), "the captions in the app").await;
+    let shown = phone.execute(&track(".bop video")).await;
+    let url = count_text(&app, &format!("SELECT captions_key FROM bops_videos WHERE uid = '{id}'"));
+    assert_eq!(shown["kind"], "captions", "{shown}");
+    assert_eq!(shown["srclang"], "en", "{shown}");
+    assert_eq!(shown["default"], true, "{shown}");
+    assert_eq!(shown["label"], "English", "{shown}");
+    assert_eq!(shown["src"], format!("/media/{url}"), "{shown}");
+    assert_eq!(shown["first"], "Hello from the studio", "{shown}");
+
+    // The Bop's public page, signed out.
+    phone.goto(&app.url(&format!("/bops/{id}"))).await;
+    phone.wait_until(&loaded("video.bop-player"), "the captions on the Bop's page").await;
+    let shown = phone.execute(&track("video.bop-player")).await;
+    assert_eq!((shown["kind"].as_str(), shown["srclang"].as_str()), (Some("captions"), Some("en")), "{shown}");
+    assert_eq!(shown["first"], "Hello from the studio", "{shown}");
+    drop(phone);
     app.stop().await;
 }

@@ -17,6 +17,7 @@ mod architecture;
 mod artist_hub;
 mod bops;
 mod browser;
+mod captions;
 #[cfg(feature = "e2e")]
 mod chromium;
 mod cli;
