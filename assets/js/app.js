@@ -208,10 +208,8 @@ function render(bop) {
   if (bop.track && bop.track.stream_url) {
     const tagged = section.querySelector(".tagged");
     tagged.hidden = false;
-    const note = Object.assign(document.createElement("span"), { textContent: "♪ " });
-    note.setAttribute("aria-hidden", "true");
-    const verb = Object.assign(document.createElement("span"), { textContent: "Play ", className: "visually-hidden" });
-    tagged.replaceChildren(note, verb, bop.track.title);
+    tagged.textContent = "♪ " + bop.track.title;
+    tagged.setAttribute("aria-label", `Play ${bop.track.title}`);
     tagged.addEventListener("click", () => playQueue([{ ...bop.track, artist: bop.artist.name, source: "bop" }], 0));
   }
   section.querySelector(".why").addEventListener("click", () => openWhy(bop));
