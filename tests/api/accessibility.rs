@@ -328,10 +328,10 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
             driver.goto(&app.url(list)).await;
             if let Some(path) = first_link(&driver, css).await {
                 audit.visit(&driver, &app, &path).await;
-                if list == "/studio/music" {
-                    if let Some(track) = first_link(&driver, "main a[href^='/studio/music/tracks/']").await {
-                        audit.visit(&driver, &app, &track).await;
-                    }
+                if list == "/studio/music"
+                    && let Some(track) = first_link(&driver, "main a[href^='/studio/music/tracks/']").await
+                {
+                    audit.visit(&driver, &app, &track).await;
                 }
             } else {
                 eprintln!("no link {css} on {list}");
