@@ -72,6 +72,7 @@ function signOut() {
   $("orders-open").hidden = true;
   $("tips-open").hidden = true;
   $("feed-tabs").hidden = true;
+  $("feed-title").hidden = true;
   $("search-open").hidden = true;
   $("push-toggle").hidden = true;
   $("sign-out").hidden = true;
@@ -118,22 +119,39 @@ $("login-form").addEventListener("submit", async (event) => {
   }
   token = (await response.json()).token;
   localStorage.setItem("boptone_token", token);
-  start();
+  // The form goes away: focus goes to the feed's first Bop (or its heading), not back to the page's top.
+  start(true);
 });
 
 const money = (minor, currency) => new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
 
-function setComments(section, count) {
-  const button = section.querySelector(".comment");
-  button.setAttribute("aria-label", `Comments (${plural(count, "comment")})`);
+// A count button's name holds what it shows (WCAG 2.5.3, label in name):
+// the visible number between words only screen readers hear,
+// "Like, 5 likes" or "3 comments".
+function setCount(button, count, one) {
   button.querySelector(".count").textContent = count;
+  button.querySelector(".noun").textContent = ` ${plural(count, one).replace(/^\S+ /, "")}`;
 }
 
+function setComments(section, count) {
+  setCount(section.querySelector(".comment"), count, "comment");
+}
+
+let bopSerial = 0; // ids for the parts an article's name and description point at
+
 function render(bop) {
-  const section = document.createElement("section");
+  const section = document.createElement("article");
   section.className = "bop";
   section.dataset.id = bop.id;
+  // The feed's articles take focus (the feed pattern), from code only:
+  // Tab moves through the Bop on screen, ↓/PageDown and "Next Bop" to the next.
+  section.tabIndex = -1;
+  section.setAttribute("aria-setsize", "-1");
+  const serial = ++bopSerial;
+  section.setAttribute("aria-label", `Bop by ${bop.artist.name || "@" + bop.artist.handle}`);
+  section.setAttribute("aria-describedby", `bop-caption-${serial}`);
   section.innerHTML = `
+    <button class="skip-bop" type="button" aria-keyshortcuts="PageDown">Next Bop</button>
     <video playsinline muted loop preload="metadata"></video>
     <p class="play-state" aria-hidden="true" hidden>▶</p>
     <p class="heart" aria-hidden="true" hidden>♥</p>
@@ -142,12 +160,12 @@ function render(bop) {
       <button class="pause" type="button" aria-pressed="false" aria-label="Pause">⏯</button>
       <input class="seek" type="range" min="0" max="1000" value="0" aria-label="Position in the Bop">
     </div>
-    <div class="meta"><h2></h2><p></p><button class="tagged" type="button" hidden></button></div>
+    <div class="meta"><h2></h2><p id="bop-caption-${serial}"></p><button class="tagged" type="button" hidden></button></div>
     <div class="actions">
-      <button class="like" type="button" aria-pressed="false"><span class="icon">♥</span><span class="count"></span></button>
-      <button class="comment" type="button" aria-label="Comments"><span class="icon">💬</span><span class="count"></span></button>
-      <button class="tip" type="button" aria-label="Tip"><span class="icon">$</span>Tip</button>
-      <button class="music" type="button" aria-label="Music"><span class="icon">♪</span>Music</button>
+      <button class="like" type="button" aria-pressed="false"><span class="icon" aria-hidden="true">♥</span><span class="visually-hidden">Like, </span><span class="count"></span><span class="visually-hidden noun"></span></button>
+      <button class="comment" type="button"><span class="icon" aria-hidden="true">💬</span><span class="count"></span><span class="visually-hidden noun"></span></button>
+      <button class="tip" type="button"><span class="icon" aria-hidden="true">$</span>Tip</button>
+      <button class="music" type="button"><span class="icon" aria-hidden="true">♪</span>Music</button>
       <button class="shop" type="button"><span class="icon" aria-hidden="true">🛍</span>Shop</button>
       <button class="why" type="button" aria-label="Why am I seeing this?"><span class="icon" aria-hidden="true">?</span>Why</button>
       <button class="share" type="button" aria-label="Share this Bop" hidden><span class="icon" aria-hidden="true">↗</span>Share</button>
@@ -156,6 +174,7 @@ function render(bop) {
   // The low rendition on a slow connection, else the original.
   setVideoSource(video, bop.video_url, bop.video_low_url);
   if (bop.poster_url) video.poster = bop.poster_url;
+  addCaptions(video, bop);
   const name = document.createElement("button");
   name.type = "button";
   name.className = "artist-link";
@@ -167,8 +186,7 @@ function render(bop) {
   const like = section.querySelector(".like");
   const setLike = (liked, count) => {
     like.setAttribute("aria-pressed", String(liked));
-    like.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${plural(count, "like")})`);
-    like.querySelector(".count").textContent = count;
+    setCount(like, count, "like");
   };
   setLike(bop.liked_by_me, bop.like_count);
   setComments(section, bop.comment_count);
@@ -229,6 +247,36 @@ async function shareBop(bop) {
   status.timer = setTimeout(() => (status.textContent = ""), 8000);
 }
 
+// The artist's WebVTT captions, when the Bop has them: shown by default.
+function addCaptions(video, bop) {
+  if (!bop.captions_url) return;
+  const track = document.createElement("track");
+  track.kind = "captions";
+  track.src = bop.captions_url;
+  track.srclang = bop.captions_lang || "en";
+  track.label = languageName(track.srclang);
+  track.default = true;
+  video.append(track);
+}
+
+function languageName(tag) {
+  try {
+    return new Intl.DisplayNames([navigator.language || "en"], { type: "language" }).of(tag) || tag;
+  } catch {
+    return tag;
+  }
+}
+
+// The feed's articles know their place in it (aria-posinset), and its size
+// once the end is reached (aria-setsize, -1 until then).
+function numberBops() {
+  const size = cursor === undefined ? String(feed.children.length) : "-1";
+  [...feed.children].forEach((section, i) => {
+    section.setAttribute("aria-posinset", String(i + 1));
+    section.setAttribute("aria-setsize", size);
+  });
+}
+
 function openWhy(bop) {
   const list = $("why-list");
   const factors = bop.why || [];
@@ -248,6 +296,7 @@ for (const tab of document.querySelectorAll("#feed-tabs button")) {
     if (tab.dataset.kind === feedKind) return;
     feedKind = tab.dataset.kind;
     for (const other of document.querySelectorAll("#feed-tabs button")) other.setAttribute("aria-pressed", String(other === tab));
+    $("feed-title").textContent = feedKind === "following" ? "Bops from artists you follow" : "Bops for you";
     feed.replaceChildren();
     cursor = null;
     loadMore().catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
@@ -284,6 +333,7 @@ const observer = new IntersectionObserver((entries) => {
 async function loadMore() {
   if (loading || cursor === undefined) return;
   loading = true;
+  feed.setAttribute("aria-busy", "true");
   try {
     const page = await api("GET", `/feed?kind=${feedKind}&limit=10${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
     for (const bop of page.items) {
@@ -292,19 +342,22 @@ async function loadMore() {
       observer.observe(section);
     }
     cursor = page.next_cursor ?? undefined;
+    numberBops();
     $("feed-empty").textContent = feedKind === "following" ? "No Bops from artists you follow yet. Tap an @handle to follow." : "No Bops yet. Check back soon.";
     $("feed-empty").hidden = feed.children.length > 0;
   } finally {
     loading = false;
+    feed.setAttribute("aria-busy", "false");
   }
 }
 
 // One Bop at the top of the feed (a deep link, a tap in an artist's grid).
 async function showBop(id) {
   const bop = await api("GET", `/bops/${encodeURIComponent(id)}`);
-  feed.querySelector(`section.bop[data-id="${CSS.escape(bop.id)}"]`)?.remove();
+  feed.querySelector(`.bop[data-id="${CSS.escape(bop.id)}"]`)?.remove();
   const section = render(bop);
   feed.prepend(section);
+  numberBops();
   observer.observe(section);
   section.scrollIntoView();
   $("feed-empty").hidden = true;
@@ -359,6 +412,9 @@ async function startTip(amount) {
     if (tip.confirm_url) {
       $("tip-confirm").hidden = false;
       $("tip-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)} (test money)`;
+      // The new step takes focus, and is said: the choice above is done.
+      $("tip-status").textContent = `Your tip of ${money(tip.amount_minor, tip.currency)} is ready: Pay sends it.`;
+      $("tip-pay").focus();
       $("tip-pay").onclick = async () => {
         const paid = await fetch(tip.confirm_url, { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
         if (!paid || !paid.ok) {
@@ -382,10 +438,13 @@ async function startTip(amount) {
 async function payByCard(tip) {
   const stripe = await loadStripe();
   const elements = stripe.elements({ clientSecret: tip.client_secret, appearance: { theme: "night" } });
-  elements.create("payment").mount("#tip-card");
+  const payment = elements.create("payment");
+  payment.mount("#tip-card");
+  payment.on("ready", () => payment.focus());
   const form = $("tip-card-form");
   form.hidden = false;
   $("tip-card-pay").textContent = `Pay ${money(tip.amount_minor, tip.currency)}`;
+  $("tip-status").textContent = `Enter your card to pay ${money(tip.amount_minor, tip.currency)}.`;
   form.onsubmit = async (event) => {
     event.preventDefault();
     $("tip-card-pay").disabled = true;
@@ -440,7 +499,7 @@ let artistReady = false;
 setUpKeys((section) => section.querySelector(".like").click());
 if (reducedMotion.matches) document.documentElement.classList.add("reduced-motion");
 
-function start() {
+function start(focusFeed = false) {
   setUpPlayer(api);
   setUpShop(api);
   setUpComments(api);
@@ -464,10 +523,12 @@ function start() {
   $("sign-out").hidden = false;
   $("tips-open").hidden = false;
   $("feed-tabs").hidden = false;
+  $("feed-title").hidden = false;
   feed.hidden = false;
   loadMore()
     .then(() => openDeepLink())
-    .catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; });
+    .catch((error) => { $("feed-empty").textContent = error.message; $("feed-empty").hidden = false; })
+    .finally(() => { if (focusFeed) (feed.querySelector(".bop") || $("feed-title")).focus(); });
 }
 
 if (token) {

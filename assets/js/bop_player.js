@@ -2,6 +2,11 @@
 // progress bar that seeks, the sound setting kept across Bops (and visits),
 // keyboard controls on a desktop, and no autoplay for people who asked
 // their system for reduced motion.
+//
+// Keyboard: only the Bop on screen is in the Tab order (its controls get
+// tabindex 0, every other Bop's -1), so Tab leaves the feed after one Bop
+// instead of walking through all of them; its first stop, "Next Bop", and
+// ↓/j/PageDown (↑/PageUp back) move focus to the next article.
 const SOUND_KEY = "boptone_sound";
 export const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 let current = null; // the section on screen
@@ -19,14 +24,36 @@ function showSound(section, on) {
   const video = section.querySelector("video");
   const button = section.querySelector(".sound");
   video.muted = !on;
-  button.textContent = on ? "🔊 Sound on" : "🔇 Tap for sound";
+  const icon = Object.assign(document.createElement("span"), { textContent: on ? "🔊 " : "🔇 " });
+  icon.setAttribute("aria-hidden", "true");
+  button.replaceChildren(icon, on ? "Sound on" : "Tap for sound");
   button.setAttribute("aria-pressed", String(on));
+}
+
+const CONTROLS = "button, a[href], input, select, textarea";
+
+// Puts `section`'s controls in the Tab order and takes the last Bop's out.
+function makeCurrent(section) {
+  if (current === section) return;
+  if (current) for (const control of current.querySelectorAll(CONTROLS)) control.tabIndex = -1;
+  current = section;
+  for (const control of section.querySelectorAll(CONTROLS)) control.tabIndex = 0;
+}
+
+// Goes to the Bop `next` (if it is one): scrolls to it and, when focus was
+// in the feed, moves focus to it.
+function goTo(next) {
+  if (!next || !next.classList.contains("bop")) return;
+  const focusInFeed = !!document.activeElement?.closest?.(".bop");
+  next.scrollIntoView({ behavior: reducedMotion.matches ? "auto" : "smooth" });
+  makeCurrent(next);
+  if (focusInFeed) next.focus({ preventScroll: true });
 }
 
 // Plays the Bop, with sound if the fan wants it and the browser allows it.
 export function play(section) {
   const video = section.querySelector("video");
-  current = section;
+  makeCurrent(section);
   if (section.dataset.paused === "true" || reducedMotion.matches) return;
   video.play().catch(() => {
     // Sound needs a tap first on this browser: play muted until then.
@@ -53,6 +80,13 @@ function clock(seconds) {
 // `like()` likes the Bop (a double tap never unlikes).
 export function setUpBopPlayer(section, like) {
   const video = section.querySelector("video");
+  for (const control of section.querySelectorAll(CONTROLS)) control.tabIndex = -1;
+  section.addEventListener("focusin", () => makeCurrent(section));
+  section.querySelector(".skip-bop").addEventListener("click", () => {
+    const next = section.nextElementSibling;
+    if (next) goTo(next);
+    else section.focus();
+  });
   showSound(section, soundOn());
   section.querySelector(".sound").addEventListener("click", () => setSound(video.muted));
   section.querySelector(".pause").addEventListener("click", () => togglePause(section));
@@ -86,9 +120,13 @@ export function setUpBopPlayer(section, like) {
 export function setUpKeys(likeCurrent) {
   document.addEventListener("keydown", (event) => {
     if (!current || document.querySelector("dialog[open]") || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target.closest && event.target.closest("input, textarea, select, button, a")) return;
+    const target = event.target.closest ? event.target : document.body;
+    if (target.closest("input, textarea, select")) return;
+    // From a Bop's button or link, only the keys that move between Bops.
+    const onControl = !!target.closest("button, a");
+    if (onControl && !(target.closest(".bop") && ["ArrowDown", "ArrowUp", "PageDown", "PageUp"].includes(event.key))) return;
     const video = current.querySelector("video");
-    const go = (next) => { if (next && next.classList.contains("bop")) next.scrollIntoView({ behavior: reducedMotion.matches ? "auto" : "smooth" }); };
+    const go = goTo;
     const actions = {
       " ": () => togglePause(current),
       k: () => togglePause(current),
@@ -97,6 +135,8 @@ export function setUpKeys(likeCurrent) {
       j: () => go(current.nextElementSibling),
       ArrowDown: () => go(current.nextElementSibling),
       ArrowUp: () => go(current.previousElementSibling),
+      PageDown: () => go(current.nextElementSibling),
+      PageUp: () => go(current.previousElementSibling),
       ArrowLeft: () => (video.currentTime = Math.max(0, video.currentTime - 5)),
       ArrowRight: () => (video.currentTime = Math.min(video.duration || 0, video.currentTime + 5)),
     };

@@ -10,8 +10,8 @@ use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::media::{Grant, MediaKey};
 
-/// How `key` may be served, if it is the video (or its low rendition) or
-/// the poster of a live Bop.
+/// How `key` may be served, if it is the video (or its low rendition, or
+/// its captions) or the poster of a live Bop.
 pub async fn media_grant(state: &AppState, key: &MediaKey) -> AppResult<Option<Grant>> {
     let key = key.as_str().to_owned();
     state
@@ -51,7 +51,7 @@ pub async fn purge_deleted_media(state: &AppState) -> AppResult<usize> {
 }
 
 async fn purge_one(state: &AppState, bop: &repo::PurgeableBop) -> AppResult<()> {
-    for key in std::iter::once(&bop.video_key).chain(&bop.low_video_key) {
+    for key in std::iter::once(&bop.video_key).chain(&bop.low_video_key).chain(&bop.captions_key) {
         if let Some(key) = MediaKey::parse(key) {
             state.media.delete(&key).await?;
         }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod artist_grid;
+pub mod captions;
 pub mod comments;
 pub mod config;
 pub mod domain;
@@ -106,7 +107,11 @@ impl Pillar for BopsPillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        studio::router().merge(studio_comments::router()).merge(public::router()).merge(supporters::web_router())
+        studio::router()
+            .merge(studio_comments::router())
+            .merge(captions::router())
+            .merge(public::router())
+            .merge(supporters::web_router())
     }
 
     fn api(&self) -> Router<AppState> {

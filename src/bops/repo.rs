@@ -36,13 +36,17 @@ pub struct BopRow {
     pub track_uid: Option<String>,
     /// The low rendition of the video, once made.
     pub low_video_key: Option<String>,
+    /// The artist's WebVTT captions and their language, when attached.
+    pub captions_key: Option<String>,
+    pub captions_lang: Option<String>,
 }
 
 const BOP_SELECT: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
-        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key
+        EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
+        b.captions_key, b.captions_lang
      FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id";
 
 fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
@@ -72,6 +76,8 @@ fn bop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopRow> {
         liked_by_me: r.get(21)?,
         track_uid: r.get(22)?,
         low_video_key: r.get(23)?,
+        captions_key: r.get(24)?,
+        captions_lang: r.get(25)?,
     })
 }
 
@@ -171,13 +177,14 @@ pub struct FeedSlice {
 /// are, and the cursor resumes after the last row looked at.
 pub const FEED_SCAN_BUDGET: usize = 400;
 
-/// The columns of [`BOP_SELECT`] plus `shown` (column 24): may the viewer see
+/// The columns of [`BOP_SELECT`] plus `shown` (column 26): may the viewer see
 /// this row in this segment?
 const FEED_TIMELINE: &str =
     "SELECT b.id, b.uid, b.artist_id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key,
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
+        b.captions_key, b.captions_lang,
         b.deleted_at IS NULL AND a.suspended_at IS NULL AND b.visibility IN ('public', 'followers')
      FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
      WHERE t.fan_user_id = ?1 AND (t.published_at, t.bop_id) < (?2, ?3)
@@ -190,6 +197,7 @@ const FEED_OTHERS: &str =
         b.caption, b.hashtags, b.visibility, b.video_key, b.poster_key, b.width, b.height, b.duration_ms,
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
+        b.captions_key, b.captions_lang,
         a.suspended_at IS NULL
           AND ((b.published_at, b.id) <= (?4, ?5)
                OR NOT EXISTS (SELECT 1 FROM fan_relationships f
@@ -222,7 +230,7 @@ pub fn list_feed_segment(
     while let Some(r) = walk.next()? {
         stepped += 1;
         let position = (r.get::<_, i64>(20)?, r.get::<_, i64>(0)?);
-        if r.get::<_, bool>(24)? {
+        if r.get::<_, bool>(26)? {
             if rows.len() == want {
                 // One more row to show: the segment goes on after the last one shown.
                 let resume = rows.last().map(|last| (last.published_at, last.id.0));
@@ -386,6 +394,8 @@ pub struct StudioRow {
     pub comment_count: i64,
     pub tip_count: i64,
     pub tip_total_minor: i64,
+    /// The language of its captions, when it has some.
+    pub captions_lang: Option<String>,
 }
 
 /// A page of the artist's own Bops, newest first, before `(published_at,
@@ -398,7 +408,8 @@ pub fn list_bops_for_artist(
 ) -> rusqlite::Result<Vec<StudioRow>> {
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
-        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id
+        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id,
+                CASE WHEN captions_key IS NOT NULL THEN captions_lang END
          FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
          ORDER BY published_at DESC, id DESC LIMIT ?4",
     )?
@@ -414,6 +425,7 @@ pub fn list_bops_for_artist(
             tip_count: r.get(7)?,
             tip_total_minor: r.get(8)?,
             id: r.get(9)?,
+            captions_lang: r.get(10)?,
         })
     })?
     .collect()
@@ -453,14 +465,16 @@ pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64)
     Ok(changed == 1)
 }
 
-/// The visibility and type of the live Bop whose video, or the video's
-/// low rendition (always MP4), is `key`; `None` when it is deleted, its
-/// artist suspended, or no Bop has it.
+/// The visibility and type of the live Bop whose video, the video's low
+/// rendition (always MP4) or its captions (WebVTT) is `key`; `None` when it
+/// is deleted, its artist suspended, or no Bop has it.
 pub fn find_video_access(conn: &Connection, key: &str) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached(
-        "SELECT b.visibility, CASE WHEN b.video_key = ?1 THEN b.video_type ELSE 'video/mp4' END
+        "SELECT b.visibility, CASE WHEN b.video_key = ?1 THEN b.video_type
+                                   WHEN b.captions_key = ?1 THEN 'text/vtt; charset=utf-8' ELSE 'video/mp4' END
          FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
-         WHERE (b.video_key = ?1 OR b.low_video_key = ?1) AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+         WHERE (b.video_key = ?1 OR b.low_video_key = ?1 OR b.captions_key = ?1)
+           AND b.deleted_at IS NULL AND a.suspended_at IS NULL
          LIMIT 1",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -486,6 +500,7 @@ pub struct PurgeableBop {
     pub video_key: String,
     pub poster_key: Option<String>,
     pub low_video_key: Option<String>,
+    pub captions_key: Option<String>,
 }
 
 /// Bops deleted before `deleted_before` whose files are not purged yet, oldest first.
@@ -495,12 +510,18 @@ pub fn list_purgeable_bops(
     limit: usize,
 ) -> rusqlite::Result<Vec<PurgeableBop>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, video_key, poster_key, low_video_key FROM bops_videos
+        "SELECT id, video_key, poster_key, low_video_key, captions_key FROM bops_videos
          WHERE deleted_at IS NOT NULL AND media_purged_at IS NULL AND deleted_at <= ?1
          ORDER BY deleted_at LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![deleted_before, limit as i64], |r| {
-        Ok(PurgeableBop { id: r.get(0)?, video_key: r.get(1)?, poster_key: r.get(2)?, low_video_key: r.get(3)? })
+        Ok(PurgeableBop {
+            id: r.get(0)?,
+            video_key: r.get(1)?,
+            poster_key: r.get(2)?,
+            low_video_key: r.get(3)?,
+            captions_key: r.get(4)?,
+        })
     })?;
     rows.collect()
 }
@@ -1144,4 +1165,67 @@ pub fn list_upload_parts(conn: &Connection, uid: &str) -> rusqlite::Result<Vec<S
 /// Forgets an upload and its parts.
 pub fn delete_upload(conn: &Connection, uid: &str) -> rusqlite::Result<bool> {
     Ok(conn.prepare_cached("DELETE FROM bops_uploads WHERE uid = ?1")?.execute([uid])? == 1)
+}
+
+/// What the captions page needs of the artist's own live Bop.
+#[derive(Debug, Clone)]
+pub struct CaptionsTarget {
+    pub id: BopId,
+    pub uid: String,
+    pub caption: String,
+    pub video_key: String,
+    pub poster_key: Option<String>,
+    pub visibility: String,
+    pub captions_key: Option<String>,
+    pub captions_lang: Option<String>,
+}
+
+/// The artist's own live Bop `uid`, for its captions.
+pub fn find_captions_target(
+    conn: &Connection,
+    artist: ArtistId,
+    uid: &str,
+) -> rusqlite::Result<Option<CaptionsTarget>> {
+    conn.prepare_cached(
+        "SELECT id, uid, caption, video_key, poster_key, visibility, captions_key, captions_lang FROM bops_videos
+         WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+    )?
+    .query_row(params![artist.0, uid], |r| {
+        Ok(CaptionsTarget {
+            id: r.get(0)?,
+            uid: r.get(1)?,
+            caption: r.get(2)?,
+            video_key: r.get(3)?,
+            poster_key: r.get(4)?,
+            visibility: r.get(5)?,
+            captions_key: r.get(6)?,
+            captions_lang: r.get(7)?,
+        })
+    })
+    .optional()
+}
+
+/// Sets (or, with `None`, removes) the captions of the artist's own live
+/// Bop `uid`. Returns the key it replaced as `Ok(Some(old))`, `Ok(None)`
+/// when the Bop is not theirs or is gone.
+pub fn set_captions(
+    conn: &Connection,
+    artist: ArtistId,
+    uid: &str,
+    captions: Option<(&str, &str)>,
+) -> rusqlite::Result<Option<Option<String>>> {
+    let old: Option<Option<String>> = conn
+        .prepare_cached(
+            "SELECT captions_key FROM bops_videos WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
+        )?
+        .query_row(params![artist.0, uid], |r| r.get(0))
+        .optional()?;
+    if old.is_some() {
+        let (key, lang) = captions.unzip();
+        conn.prepare_cached(
+            "UPDATE bops_videos SET captions_key = ?3, captions_lang = ?4 WHERE uid = ?2 AND artist_id = ?1",
+        )?
+        .execute(params![artist.0, uid, key, lang])?;
+    }
+    Ok(old)
 }

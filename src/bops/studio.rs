@@ -58,6 +58,8 @@ struct StudioBop {
     tip_count: String,
     /// Why fans see it in For You (the parts that do not depend on the fan).
     why: Option<String>,
+    /// Its captions' language, when it has captions.
+    captions_lang: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -121,6 +123,7 @@ async fn show_studio(
                 id: row.uid,
                 caption: row.caption,
                 visibility: row.visibility,
+                captions_lang: row.captions_lang,
             }
         })
         .collect();

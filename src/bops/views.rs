@@ -26,6 +26,11 @@ pub struct BopView {
     /// one was made (see `bops::rendition`); players fall back to
     /// `video_url` when it fails.
     pub video_low_url: Option<String>,
+    /// The artist's WebVTT captions (see `bops::captions`), served by the
+    /// video's own rules, and their language (a BCP 47 tag); both `null`
+    /// when there are none.
+    pub captions_url: Option<String>,
+    pub captions_lang: Option<String>,
     pub poster_url: Option<String>,
     pub width: u32,
     pub height: u32,
@@ -55,6 +60,8 @@ impl BopView {
         BopView {
             video_url: url(Some(&row.video_key), audience).unwrap_or_default(),
             video_low_url: url(row.low_video_key.as_deref(), audience),
+            captions_url: url(row.captions_key.as_deref(), audience),
+            captions_lang: row.captions_key.as_ref().and(row.captions_lang),
             poster_url: url(row.poster_key.as_deref(), audience),
             artist: ArtistSummary {
                 id: row.artist_uid,

@@ -24,6 +24,7 @@ const VOLATILE: &[&str] = &[
     "confirm_url",
     "video_url",
     "video_low_url",
+    "captions_url",
     "poster_url",
     "photo_url",
     "created_at",

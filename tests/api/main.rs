@@ -8,6 +8,8 @@
 //! starting those peers; there its tests fail rather than skip when a peer is
 //! missing.
 
+#[cfg(feature = "e2e")]
+mod accessibility;
 mod accounts;
 mod analytics;
 mod api_shapes;
@@ -15,6 +17,7 @@ mod architecture;
 mod artist_hub;
 mod bops;
 mod browser;
+mod captions;
 #[cfg(feature = "e2e")]
 mod chromium;
 mod cli;
