@@ -172,7 +172,9 @@ async fn a_product_page_has_share_cards_escapes_its_text_and_marks_sold_out_vari
     let handle = handle_of(&app, "nova@example.com");
     let (status, profile) = visit(&app, &format!("/@{handle}")).await;
     assert_eq!(status, 200);
-    assert!(plain_links(&profile).contains(&format!("href=\"/@{handle}/shop\"")), "{profile}");
+    assert!(plain_links(&profile).contains(&format!("href=\"/@{handle}?tab=shop\"")), "{profile}");
+    let (_, tab) = visit(&app, &format!("/@{handle}?tab=shop")).await;
+    assert!(plain_links(&tab).contains(&format!("href=\"/@{handle}/shop\"")), "the tab opens the whole shop: {tab}");
 
     // Its tile in the shop tab: prices differ, so "from" the cheapest.
     let (_, shop) = visit(&app, &format!("/@{handle}/shop")).await;
