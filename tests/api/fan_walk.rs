@@ -118,7 +118,8 @@ async fn served(app: &TestApp, route: &str) -> u64 {
 /// player's and those of the Bop on screen, each whole on screen, on top
 /// at its centre and clear of every other.
 const HIDDEN_CONTROLS: &str = "
-    const visible = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+    // Skip links stay a clipped pixel until focused (the visually-hidden pattern).
+    const visible = (e) => { const r = e.getBoundingClientRect(); return r.width > 1 && r.height > 1; };
     const bop = [...document.querySelectorAll('#feed .bop')].find((b) => Math.abs(b.getBoundingClientRect().top) < 2);
     const controls = [...document.querySelectorAll('.app-nav, #feed-tabs button, #player button, #player input')]
       .concat(bop ? [...bop.querySelectorAll('button, input, a')] : []).filter(visible);
