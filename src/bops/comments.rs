@@ -69,7 +69,7 @@ pub async fn add_comment(
                 at,
             };
             emit(tx, &event)?;
-            repo::find_comment(tx, user, bop.id, &uid)?.ok_or(AppError::NotFound)
+            visible(tx, user, bop.id, &uid)
         })
         .await
 }
@@ -87,12 +87,12 @@ pub async fn edit_comment(
     state
         .db
         .write(move |tx| {
-            let comment = repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            let comment = visible(tx, user, bop.id, &comment_uid)?;
             if comment.user_id != user {
                 return Err(AppError::Forbidden("You can only edit your own comments.".into()));
             }
             repo::update_comment(tx, comment.id, &body, now_ms())?;
-            repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)
+            visible(tx, user, bop.id, &comment_uid)
         })
         .await
 }
@@ -104,7 +104,7 @@ pub async fn remove_comment(state: &AppState, user: UserId, bop_uid: &str, comme
     state
         .db
         .write(move |tx| {
-            let comment = repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            let comment = visible(tx, user, bop.id, &comment_uid)?;
             let hide = match (comment.user_id == user, artist_user == user) {
                 (true, _) => false,
                 (false, true) => true,
@@ -126,10 +126,20 @@ pub async fn set_comment_like(
     state
         .db
         .write(move |tx| {
-            let comment = repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            let comment = visible(tx, user, bop.id, &comment_uid)?;
             Ok(repo::set_comment_like(tx, comment.id, user, liked, now_ms())?)
         })
         .await
+}
+
+/// A comment `user` may act on (visible, of this Bop), or 404.
+fn visible(
+    conn: &rusqlite::Connection,
+    user: UserId,
+    bop: crate::core::ids::BopId,
+    uid: &str,
+) -> AppResult<CommentRow> {
+    repo::find_comment(conn, user, bop, uid)?.ok_or(AppError::NotFound)
 }
 
 /// The Bop's own artist (for moderation of its thread), or 403.
@@ -159,12 +169,12 @@ pub async fn set_comment_pin(
     state
         .db
         .write(move |tx| {
-            let comment = repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)?;
+            let comment = visible(tx, user, bop.id, &comment_uid)?;
             if pinned && comment.parent_id.is_some() {
                 return Err(AppError::invalid("comment", "Pin a comment, not a reply."));
             }
             repo::set_comment_pin(tx, bop.id, comment.id, pinned, now_ms())?;
-            repo::find_comment(tx, user, bop.id, &comment_uid)?.ok_or(AppError::NotFound)
+            visible(tx, user, bop.id, &comment_uid)
         })
         .await
 }

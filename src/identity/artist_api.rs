@@ -93,3 +93,14 @@ async fn show_artist(
         following,
     }))
 }
+
+/// An artist's public page as a report describes it (id or `@handle`).
+pub(crate) async fn report_target(state: &AppState, id: &str) -> AppResult<Option<crate::pillar::ReportTarget>> {
+    let id = id.to_owned();
+    let artist = state.db.read_now(move |c| find_public(c, &id)).await?;
+    Ok(artist.map(|a| {
+        let name = a.stage_name.clone().unwrap_or_default();
+        let link = a.handle.as_ref().map_or_else(|| "/".to_owned(), |h| format!("/@{h}"));
+        crate::pillar::ReportTarget::new(a.user_id, &format!("{name}\n{}", a.bio), link)
+    }))
+}

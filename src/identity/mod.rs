@@ -124,24 +124,7 @@ impl Pillar for IdentityPillar {
         _kind: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
-        Box::pin(async move {
-            let id = id.to_owned();
-            let artist = state
-                .db
-                .read_now(move |c| {
-                    let by_uid = repo::find_artist_by_uid(c, &id)?.filter(|a| a.onboarding_completed && !a.suspended);
-                    match by_uid {
-                        Some(artist) => Ok(Some(artist)),
-                        None => service::public_artist_by_handle(c, id.trim_start_matches('@')),
-                    }
-                })
-                .await?;
-            Ok(artist.map(|a| {
-                let name = a.stage_name.clone().unwrap_or_default();
-                let link = a.handle.as_ref().map_or_else(|| "/".to_owned(), |h| format!("/@{h}"));
-                ReportTarget::new(a.user_id, &format!("{name}\n{}", a.bio), link)
-            }))
-        })
+        Box::pin(artist_api::report_target(state, id))
     }
 
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {

@@ -655,6 +655,15 @@ pub fn public_artist_by_handle(conn: &rusqlite::Connection, handle: &str) -> rus
     Ok(found.filter(|a| a.onboarding_completed && !a.suspended))
 }
 
+/// The account of an artist whose public page is up, for other pillars'
+/// report targets (the content's author); `None` when suspended.
+pub fn visible_artist_user(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<UserId>> {
+    if !repo::artist_is_visible(conn, artist)? {
+        return Ok(None);
+    }
+    repo::find_artist_user_id(conn, artist).map(Some)
+}
+
 /// The account of an artist, for other pillars (notices to the artist).
 pub fn artist_user_id(conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<UserId> {
     repo::find_artist_user_id(conn, artist)

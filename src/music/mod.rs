@@ -146,14 +146,7 @@ impl Pillar for MusicPillar {
         state: &'a AppState,
         request: &'a ProfileTabRequest,
     ) -> BoxFuture<'a, AppResult<String>> {
-        Box::pin(async move {
-            let (rows, next_cursor) =
-                service::list_releases(state, request.artist, true, request.cursor.clone(), 24).await?;
-            let releases: Vec<_> = rows.iter().map(|row| views::ReleaseView::new(row, &state.media)).collect();
-            let context =
-                serde_json::json!({ "handle": request.handle, "releases": releases, "next_cursor": next_cursor });
-            Ok(state.views.render("music/_profile_tab.html", context)?.0)
-        })
+        Box::pin(public::profile_tab(state, request))
     }
 
     /// A track of a published release of a visible artist.
@@ -164,21 +157,7 @@ impl Pillar for MusicPillar {
         _kind: &'a str,
         uid: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
-        Box::pin(async move {
-            let uid = uid.to_owned();
-            Ok(state
-                .db
-                .read_now(move |c| {
-                    let Some((track, status, artist)) = repo::find_track(c, &uid)? else { return Ok(None) };
-                    if status != ReleaseStatus::Published || !crate::identity::service::artist_is_visible(c, artist)? {
-                        return Ok(None);
-                    }
-                    let Some(release) = repo::find_release_by_id(c, track.release_id)? else { return Ok(None) };
-                    let author = crate::identity::service::artist_user_id(c, artist)?;
-                    Ok(Some(ReportTarget::new(author, &track.title, format!("/releases/{}", release.uid))))
-                })
-                .await?)
-        })
+        Box::pin(public::report_target(state, uid))
     }
 
     fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {

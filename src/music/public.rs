@@ -96,22 +96,50 @@ async fn show_public_release(State(state): State<AppState>, page: Page, Path(id)
 
 /// A track's link: its line on its release's page (share cards included).
 async fn show_public_track(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    let (release, track) = public_track(&state, id).await?.ok_or(AppError::NotFound)?;
+    let track = public_track(&state, id).await?.ok_or(AppError::NotFound)?;
+    let (release, track) = (track.release_uid, track.track_uid);
     Ok(axum::response::Redirect::to(&format!("/releases/{release}#track-{track}")).into_response())
 }
 
-/// A track of a published release of a visible artist: (release uid, track uid).
-async fn public_track(state: &AppState, uid: String) -> AppResult<Option<(String, String)>> {
+/// A track of a published release of a visible artist.
+struct PublicTrack {
+    release_uid: String,
+    track_uid: String,
+    title: String,
+    author: crate::core::ids::UserId,
+}
+
+async fn public_track(state: &AppState, uid: String) -> AppResult<Option<PublicTrack>> {
     Ok(state
         .db
         .read_now(move |c| {
             let Some((track, status, artist)) = repo::find_track(c, &uid)? else { return Ok(None) };
-            if status != ReleaseStatus::Published || !crate::identity::service::artist_is_visible(c, artist)? {
+            if status != ReleaseStatus::Published {
                 return Ok(None);
             }
-            Ok(repo::find_release_by_id(c, track.release_id)?.map(|r| (r.uid, track.uid)))
+            let Some(author) = crate::identity::service::visible_artist_user(c, artist)? else { return Ok(None) };
+            Ok(repo::find_release_by_id(c, track.release_id)?.map(|r| PublicTrack {
+                release_uid: r.uid,
+                track_uid: track.uid,
+                title: track.title,
+                author,
+            }))
         })
         .await?)
+}
+
+/// A track as a report describes it.
+pub async fn report_target(state: &AppState, uid: &str) -> AppResult<Option<crate::pillar::ReportTarget>> {
+    let track = public_track(state, uid.to_owned()).await?;
+    Ok(track.map(|t| crate::pillar::ReportTarget::new(t.author, &t.title, format!("/releases/{}", t.release_uid))))
+}
+
+/// The Music tab of the artist's page: published releases, newest first.
+pub async fn profile_tab(state: &AppState, request: &crate::pillar::ProfileTabRequest) -> AppResult<String> {
+    let (rows, next_cursor) = service::list_releases(state, request.artist, true, request.cursor.clone(), 24).await?;
+    let releases: Vec<_> = rows.iter().map(|row| super::views::ReleaseView::new(row, &state.media)).collect();
+    let context = serde_json::json!({ "handle": request.handle, "releases": releases, "next_cursor": next_cursor });
+    Ok(state.views.render("music/_profile_tab.html", context)?.0)
 }
 
 /// oEmbed for a release's page or a track's link: a `link` with the
@@ -119,7 +147,7 @@ async fn public_track(state: &AppState, uid: String) -> AppResult<Option<(String
 pub async fn oembed(state: &AppState, path: &str, maxwidth: Option<u32>) -> AppResult<Option<serde_json::Value>> {
     let (release_uid, track_uid) = match path.strip_prefix("/tracks/") {
         Some(track) => match public_track(state, track.to_owned()).await? {
-            Some((release, track)) => (release, Some(track)),
+            Some(found) => (found.release_uid, Some(found.track_uid)),
             None => return Ok(None),
         },
         None => (path.trim_start_matches("/releases/").to_owned(), None),

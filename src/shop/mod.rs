@@ -151,13 +151,7 @@ impl Pillar for ShopPillar {
         state: &'a AppState,
         request: &'a ProfileTabRequest,
     ) -> BoxFuture<'a, AppResult<String>> {
-        Box::pin(async move {
-            let (products, next_cursor) =
-                public::list_products(state, request.artist_uid.clone(), request.cursor.clone(), 24).await?;
-            let context =
-                serde_json::json!({ "handle": request.handle, "products": products, "next_cursor": next_cursor });
-            Ok(state.views.render("shop/_profile_tab.html", context)?.0)
-        })
+        Box::pin(public::profile_tab(state, request))
     }
 
     /// A product on sale by a visible artist.
@@ -168,23 +162,7 @@ impl Pillar for ShopPillar {
         _kind: &'a str,
         uid: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
-        Box::pin(async move {
-            let uid = uid.to_owned();
-            Ok(state
-                .db
-                .read_now(move |c| {
-                    let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active)
-                    else {
-                        return Ok(None);
-                    };
-                    if !crate::identity::service::artist_is_visible(c, product.artist_id)? {
-                        return Ok(None);
-                    }
-                    let author = crate::identity::service::artist_user_id(c, product.artist_id)?;
-                    Ok(Some(ReportTarget::new(author, &product.title, format!("/products/{}", product.uid))))
-                })
-                .await?)
-        })
+        Box::pin(public::report_target(state, uid))
     }
 
     fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {

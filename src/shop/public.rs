@@ -134,3 +134,26 @@ pub fn sold_lines(conn: &rusqlite::Connection, order: i64) -> rusqlite::Result<V
     .query_map([order], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
     .collect()
 }
+
+/// A product on sale by a visible artist, as a report describes it.
+pub async fn report_target(state: &AppState, uid: &str) -> AppResult<Option<crate::pillar::ReportTarget>> {
+    let uid = uid.to_owned();
+    Ok(state
+        .db
+        .read_now(move |c| {
+            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active) else {
+                return Ok(None);
+            };
+            let author = crate::identity::service::visible_artist_user(c, product.artist_id)?;
+            Ok(author
+                .map(|a| crate::pillar::ReportTarget::new(a, &product.title, format!("/products/{}", product.uid))))
+        })
+        .await?)
+}
+
+/// The Shop tab of the artist's page: products on sale, newest first.
+pub async fn profile_tab(state: &AppState, request: &crate::pillar::ProfileTabRequest) -> AppResult<String> {
+    let (products, next_cursor) = list_products(state, request.artist_uid.clone(), request.cursor.clone(), 24).await?;
+    let context = serde_json::json!({ "handle": request.handle, "products": products, "next_cursor": next_cursor });
+    Ok(state.views.render("shop/_profile_tab.html", context)?.0)
+}
