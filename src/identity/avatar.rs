@@ -1,7 +1,8 @@
 //! Fans' avatars (issue 14 item 1): a photo made 512×512 like an artist's
 //! profile photo, shown beside one's comments. Decoding an image is the
 //! costly part, so it is bounded: few at a time for the whole server (more
-//! are answered 503 at once), and one change a minute per account.
+//! are answered 503 at once), ten tries a minute per account — a file that
+//! fails to decode counts too — and one change a minute.
 
 use std::sync::{Arc, OnceLock};
 
@@ -18,6 +19,9 @@ use crate::media::MediaKey;
 /// An avatar needs no more than this; a larger file is refused unread.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 const CHANGE_EVERY_MS: i64 = 60_000;
+
+/// Decoding tries per account: a burst of this many, then one every 6 seconds.
+pub const TRIES_PER_MINUTE: u32 = 10;
 
 fn decoders() -> &'static Arc<Semaphore> {
     static DECODERS: OnceLock<Arc<Semaphore>> = OnceLock::new();
@@ -38,6 +42,8 @@ pub async fn set_avatar(state: &AppState, user: UserId, bytes: Bytes) -> AppResu
     if let Some(wait) = last.map(|at| at + CHANGE_EVERY_MS - now).filter(|w| *w > 0) {
         return Err(AppError::RateLimited { retry_after_secs: (wait as u64).div_ceil(1000) });
     }
+    super::limits::take(&super::state(state).avatar_tries, &user)
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let Ok(_permit) = decoders().clone().try_acquire_owned() else { return Err(AppError::Unavailable) };
     let photo = tokio::task::spawn_blocking(move || photo::process(&bytes))
         .await

@@ -21,7 +21,10 @@ use sha2::Sha256;
 
 use super::config::AccountsConfig;
 
-fn keyed<K: std::hash::Hash + Eq + Clone>(per: u32, quota: fn(NonZeroU32) -> Quota) -> DefaultKeyedRateLimiter<K> {
+pub(crate) fn keyed<K: std::hash::Hash + Eq + Clone>(
+    per: u32,
+    quota: fn(NonZeroU32) -> Quota,
+) -> DefaultKeyedRateLimiter<K> {
     RateLimiter::keyed(quota(NonZeroU32::new(per).unwrap_or(NonZeroU32::MIN)))
 }
 
@@ -30,7 +33,7 @@ fn keyed<K: std::hash::Hash + Eq + Clone>(per: u32, quota: fn(NonZeroU32) -> Quo
 const PRUNE_ABOVE: usize = 10_000;
 
 /// Takes one from `limiter`'s budget for `key`; `Err(seconds to wait)` when spent.
-fn take<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), u64> {
+pub(crate) fn take<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), u64> {
     if limiter.len() > PRUNE_ABOVE {
         limiter.retain_recent();
     }

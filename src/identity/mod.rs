@@ -44,6 +44,8 @@ pub struct IdentityState {
     pub config: IdentityConfig,
     pub login_limits: limits::LoginLimits,
     pub account_limits: limits::AccountLimits,
+    /// Avatar decoding tries per account (see `avatar`).
+    pub avatar_tries: governor::DefaultKeyedRateLimiter<crate::core::ids::UserId>,
     pub devices: limits::DeviceKey,
     pub hashing: password::Hashing,
 }
@@ -55,6 +57,7 @@ impl IdentityState {
             devices: limits::DeviceKey::new(secret),
             login_limits: limits::LoginLimits::new(&config.accounts),
             account_limits: limits::AccountLimits::new(&config.accounts),
+            avatar_tries: limits::keyed(avatar::TRIES_PER_MINUTE, governor::Quota::per_minute),
             hashing: password::Hashing::new(&config.accounts),
             config,
         }

@@ -254,5 +254,15 @@ async fn a_fan_sets_an_avatar_that_shows_beside_their_comments_and_goes_with_the
     assert_eq!(status, 204);
     assert_eq!(media_status(&app, &third).await, 404);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE avatar_key IS NOT NULL"), 0);
+
+    // Files that fail to decode cost the server too: ten tries a minute.
+    named_fan(&app, "spray@example.com", "Spray");
+    let spray = token(&app, "spray@example.com", FAN_PASSWORD).await;
+    for n in 0..10 {
+        assert_eq!(put_avatar(&app, &spray, b"not an image".to_vec()).await.0, 422, "try {n}");
+    }
+    assert_eq!(put_avatar(&app, &spray, crate::browser::png(64, 64)).await.0, 429);
+    let (_, me) = call(&app, Some(&spray), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(me["avatar_url"], Value::Null);
     app.stop().await;
 }
