@@ -9,6 +9,7 @@ pub mod bops;
 pub mod branding;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod db;
 pub mod demo;

@@ -12,4 +12,5 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::search::PILLAR,
     &crate::moderation::PILLAR,
     &crate::branding::PILLAR,
+    &crate::console::PILLAR,
 ];

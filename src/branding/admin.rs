@@ -17,7 +17,8 @@ use super::domain::LabelInput;
 use super::images;
 use super::service::{self, LabelChange};
 use crate::app::AppState;
-use crate::auth::AdminUser;
+use crate::console::Admin;
+use crate::console::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::brand::{MAX_HOME_TEXT_CHARS, MAX_NAME_CHARS, MAX_PAGE_TEXT_CHARS, MIN_CONTRAST};
 use crate::web::page::Page;
@@ -70,7 +71,7 @@ fn view(input: LabelInput, errors: BTreeMap<String, String>, saved: Option<Vec<S
 async fn show_label(
     State(state): State<AppState>,
     page: Page,
-    _admin: AdminUser,
+    _admin: Admin,
     Query(query): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let values = service::current_values(&state).await?;
@@ -83,7 +84,7 @@ async fn show_label(
 async fn save_label(
     State(state): State<AppState>,
     page: Page,
-    AdminUser(admin): AdminUser,
+    admin: Admin,
     multipart: Multipart,
 ) -> AppResult<Response> {
     let (change, too_large) = read_form(multipart).await?;
@@ -93,7 +94,13 @@ async fn save_label(
         errors.insert(key.to_owned(), images::too_large());
     }
     let outcome = if errors.is_empty() {
-        service::save(&state, admin.id, change, |_tx, _keys, _now| Ok(())).await
+        let actor = admin.actor();
+        let record = move |tx: &crate::db::Tx, keys: &[&'static str], now: i64| {
+            let detail = serde_json::json!({ "changed": keys });
+            let entry = Entry { action: "label.update", target_kind: "label", target_uid: "label", reason: None, detail };
+            audit::record(tx, &actor, entry, now)
+        };
+        service::save(&state, admin.user.id, change, record).await
     } else {
         // An over-size image is refused unread; the text is still checked,
         // so every problem shows at once.

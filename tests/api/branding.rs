@@ -42,9 +42,9 @@ async fn signed_in(app: &TestApp, email: &'static str, role: Role) -> Browser {
     browser
 }
 
-/// The label's admin, signed in on the web.
+/// The label's admin, signed in with both factors.
 async fn admin(app: &TestApp) -> Browser {
-    signed_in(app, "label@example.com", Role::Admin).await
+    crate::console_helpers::admin_browser(app).await
 }
 
 /// The form's fields as they are now, with `changes` over them.
@@ -243,6 +243,27 @@ async fn the_console_form_changes_the_brand_at_once_on_every_page() {
     assert_eq!(save(&mut label, &fields, None).await.redirect(), "/admin/label?saved=");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM label_settings"), 6);
 
+    // Every save is in the audit log, naming the fields it changed.
+    let audit: Vec<(String, String, String)> = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.prepare("SELECT action, target_kind, detail FROM audit_log ORDER BY id")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .unwrap();
+    let details: Vec<Value> = audit.iter().map(|(_, _, d)| serde_json::from_str(d).unwrap()).collect();
+    assert!(audit.iter().all(|(action, kind, _)| action == "label.update" && kind == "label"), "{audit:?}");
+    assert_eq!(
+        details.iter().map(|d| d["changed"].clone()).collect::<Vec<_>>(),
+        [
+            serde_json::json!(["name", "accent", "home_text", "about", "logo"]),
+            serde_json::json!(["favicon"]),
+            serde_json::json!(["logo"])
+        ]
+    );
+
     // What the console saved survives a restart, over boptone.toml's values.
     let app = app.restart_with(|config| config.set("label.name", "Configured Name")).await;
     assert_eq!(title(&app.get("/").await.text().await.unwrap()), "Lighthouse Sound");
@@ -274,6 +295,7 @@ async fn bad_values_in_the_form_are_refused_with_a_message_and_change_nothing() 
         assert!(page.body.contains("Nothing was changed."));
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM label_settings"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'label.update'"), 0);
     assert_eq!(title(&app.get("/").await.text().await.unwrap()), "Boptone");
     app.stop().await;
 }

@@ -23,6 +23,8 @@ mod captions;
 mod chromium;
 mod cli;
 mod comments;
+mod console;
+mod console_helpers;
 mod events;
 mod fan_accounts;
 mod fan_app;
