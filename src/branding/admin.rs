@@ -97,7 +97,8 @@ async fn save_label(
         let actor = admin.actor();
         let record = move |tx: &crate::db::Tx, keys: &[&'static str], now: i64| {
             let detail = serde_json::json!({ "changed": keys });
-            let entry = Entry { action: "label.update", target_kind: "label", target_uid: "label", reason: None, detail };
+            let entry =
+                Entry { action: "label.update", target_kind: "label", target_uid: "label", reason: None, detail };
             audit::record(tx, &actor, entry, now)
         };
         service::save(&state, admin.user.id, change, record).await

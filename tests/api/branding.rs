@@ -17,7 +17,8 @@ fn count(app: &TestApp, sql: &str) -> i64 {
 
 /// The content of `<meta property|name="key" content="…">` on a page.
 fn meta<'a>(html: &'a str, key: &str) -> Option<&'a str> {
-    let at = html.find(&format!("=\"{key}\" content=\""))? + key.len() + 12;
+    let needle = format!("=\"{key}\" content=\"");
+    let at = html.find(&needle)? + needle.len();
     Some(&html[at..at + html[at..].find('"')?])
 }
 
@@ -58,7 +59,21 @@ async fn label_form(browser: &mut Browser, changes: &[(&'static str, &'static st
             None => String::new(),
         }
     };
+    let textarea = |name: &str| {
+        let open = format!("<textarea id=\"{name}\"");
+        let at = page.body.find(&open).unwrap();
+        let start = at + page.body[at..].find('>').unwrap() + 1;
+        let text = &page.body[start..start + page.body[start..].find("</textarea>").unwrap()];
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
     let mut fields = vec![("name", value("name")), ("accent", value("accent"))];
+    for name in ["home_text", "about", "terms", "privacy"] {
+        fields.push((name, textarea(name)));
+    }
     for (name, new) in changes {
         match fields.iter_mut().find(|(n, _)| n == name) {
             Some(field) => field.1 = (*new).to_owned(),
@@ -128,7 +143,7 @@ async fn a_label_name_and_logo_from_the_config_show_in_titles_the_manifest_email
     fan.get("/signup").await;
     let fields = [("email", "fan@example.com"), ("password", DEMO_PASSWORD), ("display_name", "Fan")];
     assert_eq!(fan.post_form("/signup", &fields).await.status, 200);
-    let mail = app.mails().join("\n").replace("\r\n", "\n");
+    let mail = app.mails().join("\n").replace("\r\n", "\n").replace("=20\n", " \n");
     assert!(mail.contains("From: \"Night Owl Records\" <") || mail.contains("From: Night Owl Records <"), "{mail}");
     assert!(mail.contains("Subject: Confirm your email to start on Night Owl Records"), "{mail}");
     assert!(mail.contains("Welcome to Night Owl Records!"), "{mail}");
@@ -140,6 +155,14 @@ async fn a_label_name_and_logo_from_the_config_show_in_titles_the_manifest_email
     let profile = artist.get("/@nova").await.body;
     assert_eq!(meta(&profile, "og:site_name"), Some("Night Owl Records"));
     assert_eq!(meta(&profile, "og:title"), Some("Nova on Night Owl Records"));
+    assert!(meta(&profile, "og:image").unwrap().contains("/media/profiles/"), "the page's own image first");
+    let home_image = meta(&home, "og:image").unwrap();
+    assert!(home_image.starts_with(&format!("{}/label/files/icon-", app.address)), "{home_image}");
+    app.state
+        .db
+        .write_blocking(Durability::Normal, |tx| tx.execute("UPDATE artist_profiles SET photo_key = NULL", []))
+        .unwrap();
+    let profile = artist.get("/@nova").await.body;
     let image = meta(&profile, "og:image").unwrap();
     assert!(image.starts_with(&format!("{}/label/files/icon-", app.address)), "{image}");
     assert_eq!(meta(&profile, "twitter:image"), Some(image));
@@ -248,7 +271,7 @@ async fn the_console_form_changes_the_brand_at_once_on_every_page() {
         .state
         .db
         .read_blocking(|c| {
-            c.prepare("SELECT action, target_kind, detail FROM audit_log ORDER BY id")?
+            c.prepare("SELECT action, target_kind, detail FROM audit_log WHERE action LIKE 'label.%' ORDER BY id")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect()
         })
