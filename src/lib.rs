@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod bops;
+pub mod branding;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -197,6 +197,8 @@ pub struct Install<'a> {
     pub config: &'a Config,
     pub db: &'a Db,
     pub media: &'a crate::media::Media,
+    /// The label's branding that pages and emails show.
+    pub brand: &'a Arc<crate::web::brand::BrandCell>,
     pub settlers: &'a mut Settlers,
     pub substates: &'a mut Substates,
 }

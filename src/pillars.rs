@@ -11,5 +11,6 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::toney::PILLAR,
     &crate::search::PILLAR,
     &crate::moderation::PILLAR,
+    &crate::branding::PILLAR,
     &crate::console::PILLAR,
 ];

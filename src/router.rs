@@ -166,7 +166,7 @@ async fn oembed(State(state): State<AppState>, Query(query): Query<OembedQuery>)
         match pillar.oembed(&state, path, query.maxwidth).await {
             Ok(Some(mut body)) => {
                 body["version"] = "1.0".into();
-                body["provider_name"] = "Boptone".into();
+                body["provider_name"] = state.views.brand().name.clone().into();
                 body["provider_url"] = base.clone().into();
                 body["cache_age"] = 3600.into();
                 return axum::Json(body).into_response();

@@ -26,6 +26,7 @@ use crate::payments::{Payments, Settlers};
 use crate::pillar::{Install, Substates};
 use crate::pillars;
 use crate::web::Views;
+use crate::web::brand::{Brand, BrandCell};
 use crate::web::csrf::CsrfKey;
 use crate::web::views::Globals;
 
@@ -80,14 +81,23 @@ impl Application {
         };
         let link_key = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "media_links", now_ms()))?;
         media.set_link_signer(UrlSigner::new(link_key, Duration::from_secs(config.media.signed_url_ttl_secs)));
-        let mailer = Arc::new(Mailer::from_config(&config)?);
+        // The branding pillar composes the label's brand when it installs;
+        // pages and emails read it from here, and a console save replaces it.
+        let brand = BrandCell::new(Brand::default_brand());
+        let mailer = Arc::new(Mailer::from_config(&config, brand.clone())?);
         let payments = Payments::from_config(&config)?;
         let registry = registry.unwrap_or_else(|| self::registry(&config));
         let secret = db.write_blocking(Durability::Normal, |tx| server_secret(tx, "csrf", now_ms()))?;
         let (mut settlers, mut substates) = (Settlers::default(), Substates::default());
         for pillar in pillars::ALL {
-            let mut install =
-                Install { config: &config, db: &db, media: &media, settlers: &mut settlers, substates: &mut substates };
+            let mut install = Install {
+                config: &config,
+                db: &db,
+                media: &media,
+                brand: &brand,
+                settlers: &mut settlers,
+                substates: &mut substates,
+            };
             pillar.install(&mut install).with_context(|| format!("cannot install the {} pillar", pillar.name()))?;
         }
         let metrics = Metrics::new();
@@ -99,12 +109,15 @@ impl Application {
         let push_outbox = PushOutbox::new(db.clone(), &config)?;
         let push_sender = PushSender::start(push_outbox.clone()).context("cannot start the push sender")?;
         let janitor = Janitor::start(db.clone(), config.retention.clone()).context("cannot start the janitor")?;
-        let views = Views::new(Globals {
-            public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
-            sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
-            version: env!("CARGO_PKG_VERSION"),
-            push_public_key: push_outbox.public_key().to_owned(),
-        });
+        let views = Views::new(
+            Globals {
+                public_url: config.server.public_url.as_str().trim_end_matches('/').to_owned(),
+                sandbox_payments: config.payments.provider == PaymentsProvider::Sandbox,
+                version: env!("CARGO_PKG_VERSION"),
+                push_public_key: push_outbox.public_key().to_owned(),
+            },
+            brand,
+        );
         let app = App {
             config,
             db,

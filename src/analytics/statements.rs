@@ -151,7 +151,7 @@ pub fn issue(
         "INSERT INTO monthly_statements (uid, artist_id, month, currency, figures, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![crate::core::new_uid(), artist, figures.month, figures.currency, json, crate::db::now_ms()],
     )?;
-    let subject = format!("Your Boptone statement for {}", month.name());
+    let subject = format!("Your statement for {}", month.name());
     crate::notify::queue_mail(tx, email, &subject, &email_body(&figures, month, currency, public_url))?;
     Ok((figures, true))
 }
@@ -161,7 +161,7 @@ fn email_body(f: &StatementFigures, month: Month, currency: Currency, public_url
     format!(
         "Your statement for {}:\n\n  Bops tips         {}\n  Music royalties   {}\n  BopShop           {}\n  Refunds          -{}\n  \
          Platform fees    -{}\n  Splits to collaborators -{}\n  Net               {}\n\nPayouts: {}\n\n\
-         The statement and its CSV: {public_url}/dashboard/statements/{}\n\n— Boptone\n",
+         The statement and its CSV: {public_url}/dashboard/statements/{}\n",
         month.name(),
         m(f.tips_micros),
         m(f.royalties_micros),

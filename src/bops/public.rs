@@ -40,13 +40,14 @@ struct PublicBopView {
 }
 
 /// The card of a Bop: media only when the Bop is public.
-pub fn card_of(bop: &BopView, base: &str) -> ShareCard {
+/// `label`: the label's name, for a Bop without a caption.
+pub fn card_of(bop: &BopView, base: &str, label: &str) -> ShareCard {
     let url = format!("{base}/bops/{}", bop.id);
     let public = bop.visibility == "public";
     let name = if bop.artist.name.is_empty() { "An artist" } else { bop.artist.name.as_str() };
     let caption = bop.caption.trim();
     ShareCard {
-        title: if caption.is_empty() { format!("{name} on Boptone") } else { format!("{name}: {}", clip(caption, 70)) },
+        title: if caption.is_empty() { format!("{name} on {label}") } else { format!("{name}: {}", clip(caption, 70)) },
         description: if caption.is_empty() { format!("A Bop by {name}.") } else { clip(caption, 200) },
         image: bop.poster_url.as_ref().filter(|_| public).map(|p| format!("{base}{p}")),
         video: public.then(|| format!("{base}{}", bop.video_url)),
@@ -74,7 +75,7 @@ async fn show_public_bop(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let bop = service::show_bop(&state, &id, user.map(|u| u.id)).await?;
-    let card = card_of(&bop, &state.views.globals().public_url);
+    let card = card_of(&bop, &state.views.globals().public_url, &state.views.brand().name);
     let title = card.title.clone();
     Ok(page.render(&state, "bops/public.html", PublicBopView { title, bop, card })?.into_response())
 }
@@ -88,7 +89,7 @@ pub async fn oembed(state: &AppState, path: &str, maxwidth: Option<u32>) -> AppR
         Err(err) => return Err(err),
     };
     let base = state.views.globals().public_url.clone();
-    let card = card_of(&bop, &base);
+    let card = card_of(&bop, &base, &state.views.brand().name);
     let width = maxwidth.map_or(bop.width, |max| max.min(bop.width));
     let mut body = serde_json::json!({
         "type": "link",

@@ -43,6 +43,7 @@ pub async fn create_app_account(state: &AppState, email: &str, password: &str, n
     let (token, link) = (random_token(), random_token());
     let (token_hash, link_hash) = (hash_token(&token), hash_token(&link));
     let base = state.views.globals().public_url.clone();
+    let label = state.views.brand().name.clone();
     let expires_in = super::service::days_ms(super::service::API_TOKEN_DAYS);
     state
         .db
@@ -50,7 +51,7 @@ pub async fn create_app_account(state: &AppState, email: &str, password: &str, n
             let now = now_ms();
             if repo::email_taken(tx, email.as_str())? {
                 let body = format!(
-                    "Someone (maybe you) tried to create a Boptone account in the app with this address, which already has one.\n\n\
+                    "Someone (maybe you) tried to create a {label} account in the app with this address, which already has one.\n\n\
                      Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
                      If it was not you, ignore this email: nothing was changed.\n"
                 );
@@ -67,10 +68,10 @@ pub async fn create_app_account(state: &AppState, email: &str, password: &str, n
                 params![link_hash, user, now + VERIFY_HOURS * 3_600_000],
             )?;
             let body = format!(
-                "Welcome to Boptone! Confirm this address (the link works for {VERIFY_HOURS} hours):\n{base}/verify-email/{link}\n\n\
+                "Welcome to {label}! Confirm this address (the link works for {VERIFY_HOURS} hours):\n{base}/verify-email/{link}\n\n\
                  If it was not you, ignore this email.\n"
             );
-            queue_mail(tx, email.as_str(), "Confirm your email for Boptone", &body)?;
+            queue_mail(tx, email.as_str(), &format!("Confirm your email for {label}"), &body)?;
             Ok(())
         })
         .await?;

@@ -81,6 +81,16 @@ pub struct LabelConfig {
     pub artist_signup: ArtistSignup,
     pub fan_signup: FanSignup,
     pub invite_days: u64,
+    /// The label's branding (issue 15 item 1); the console's saved values
+    /// override these, field by field. Empty paths: no image.
+    pub name: String,
+    pub logo: String,
+    pub accent: String,
+    pub favicon: String,
+    pub home_text: String,
+    pub about: String,
+    pub terms: String,
+    pub privacy: String,
 }
 
 #[derive(Debug, Clone)]
@@ -100,9 +110,41 @@ impl IdentityConfig {
         if identity.label.invite_days == 0 || identity.label.invite_days > 365 {
             return Err(invalid("label.invite_days", identity.label.invite_days, "must be 1 to 365 days"));
         }
+        identity.check_branding()?;
         identity.check_accounts()?;
         identity.check_tiers(config.payments.provider)?;
         Ok(identity)
+    }
+
+    /// The branding keys: a name, a readable accent, texts within bounds,
+    /// and image paths that hold an image the server can show.
+    fn check_branding(&self) -> Result<(), ConfigError> {
+        use crate::web::brand::{Accent, MAX_HOME_TEXT_CHARS, MAX_NAME_CHARS, MAX_PAGE_TEXT_CHARS};
+        use crate::web::text::{Lines, clean_text};
+        let label = &self.label;
+        let name = clean_text(&label.name, Lines::Single).map_err(|why| invalid("label.name", &label.name, why))?;
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid("label.name", &label.name, &format!("must be 1 to {MAX_NAME_CHARS} characters")));
+        }
+        Accent::parse(&label.accent).map_err(|why| invalid("label.accent", &label.accent, &why))?;
+        for (key, text, max) in [
+            ("label.home_text", &label.home_text, MAX_HOME_TEXT_CHARS),
+            ("label.about", &label.about, MAX_PAGE_TEXT_CHARS),
+            ("label.terms", &label.terms, MAX_PAGE_TEXT_CHARS),
+            ("label.privacy", &label.privacy, MAX_PAGE_TEXT_CHARS),
+        ] {
+            let shown = clip(text);
+            clean_text(text, Lines::Multi).map_err(|why| invalid(key, &shown, why))?;
+            if text.chars().count() > max {
+                return Err(invalid(key, &shown, &format!("must be at most {max} characters")));
+            }
+        }
+        for (key, path) in [("label.logo", &label.logo), ("label.favicon", &label.favicon)] {
+            if !path.trim().is_empty() {
+                read_image(path).map_err(|why| invalid(key, path, &why))?;
+            }
+        }
+        Ok(())
     }
 
     fn check_accounts(&self) -> Result<(), ConfigError> {
@@ -166,4 +208,29 @@ impl IdentityConfig {
         }
         Ok(())
     }
+}
+
+/// A long text's start, for a message about it.
+fn clip(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        short.push('…');
+    }
+    short
+}
+
+/// The bytes of the image file at `path` (a logo or favicon), checked to
+/// be a JPEG, PNG or WebP within the brand's size cap that decodes within
+/// the photo limits.
+pub fn read_image(path: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path.trim()).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    let limit = crate::web::brand::MAX_IMAGE_BYTES as u64;
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("must be at most {}", crate::web::views::format_bytes(limit)));
+    }
+    super::photo::decode(&bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
 }

@@ -12,11 +12,12 @@ pub fn register(registry: &mut Registry, public_url: String) {
     registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_email", move |tx, event| {
         let completed: ArtistProfileCompleted = serde_json::from_value(event.payload.clone())?;
         let body = format!(
-            "Hi {},\n\nYour Boptone profile is live at {public_url}/@{}.\n\n\
-             Next: connect payouts so fans can tip you and buy from your shop — {welcome_url}\n\n— Boptone\n",
+            "Hi {},\n\nYour artist profile is live at {public_url}/@{}.\n\n\
+             Next: connect payouts so fans can tip you and buy from your shop — {welcome_url}\n",
             completed.stage_name, completed.handle
         );
-        queue_mail(tx, &completed.email, "Welcome to Boptone — your profile is live", &body)?;
+        // The sender's name and the signature are the label's (the mailer adds them).
+        queue_mail(tx, &completed.email, "Welcome aboard — your profile is live", &body)?;
         Ok(())
     });
     registry.on(ArtistProfileCompleted::TYPE, "notify.welcome_notification", |tx, event| {

@@ -21,6 +21,7 @@ pub mod repo;
 pub mod service;
 pub mod session;
 mod settle;
+pub mod showcase;
 pub mod suspension;
 
 use axum::Router;

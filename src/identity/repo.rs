@@ -319,6 +319,40 @@ pub fn list_artists_for_admin(
     rows.collect()
 }
 
+/// An artist as the label's home page shows them.
+#[derive(Debug, Clone)]
+pub struct ShowcaseRow {
+    pub uid: String,
+    pub stage_name: String,
+    pub handle: String,
+    pub photo_key: Option<String>,
+}
+
+/// The label's artists fans may see — onboarded, not suspended, with a
+/// handle — by name, keyset-paginated after the artist `after_uid` (the
+/// partial index `artist_profiles_showcase` of V040 serves it).
+pub fn list_showcase_artists(
+    conn: &Connection,
+    after_uid: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<ShowcaseRow>> {
+    conn.prepare_cached(
+        "WITH after AS (SELECT stage_name AS name, id FROM artist_profiles WHERE uid = ?1)
+         SELECT a.uid, a.stage_name, a.handle, a.photo_key
+         FROM artist_profiles a JOIN users u ON u.id = a.user_id
+         WHERE a.onboarding_completed = 1 AND a.suspended_at IS NULL AND a.deleted_at IS NULL
+           AND a.stage_name IS NOT NULL AND a.handle IS NOT NULL AND u.deleted_at IS NULL
+           AND (?1 IS NULL OR a.stage_name > (SELECT name FROM after) COLLATE NOCASE
+                OR (a.stage_name = (SELECT name FROM after) COLLATE NOCASE AND a.id > (SELECT id FROM after)))
+         ORDER BY a.stage_name COLLATE NOCASE, a.id
+         LIMIT ?2",
+    )?
+    .query_map(params![after_uid, limit as i64], |r| {
+        Ok(ShowcaseRow { uid: r.get(0)?, stage_name: r.get(1)?, handle: r.get(2)?, photo_key: r.get(3)? })
+    })?
+    .collect()
+}
+
 pub fn handle_taken(conn: &Connection, handle: &str, except: ArtistId) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM artist_profiles WHERE handle = ?1 AND id != ?2")?
         .exists(params![handle, except.0])

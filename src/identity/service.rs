@@ -79,14 +79,15 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
         invite_hash,
     };
     let base = &state.views.globals().public_url;
+    let label = state.views.brand().name.clone();
     let taken_mail = format!(
-        "Someone (maybe you) tried to create a Boptone account with this address, which already has one.\n\n\
+        "Someone (maybe you) tried to create a {label} account with this address, which already has one.\n\n\
          Sign in: {base}/login\nForgot your password? {base}/forgot-password\n\n\
          If it was not you, ignore this email: nothing was changed.\n"
     );
     let confirm_mail = if fan {
         format!(
-            "Welcome to Boptone! Confirm this address to finish your account \
+            "Welcome to {label}! Confirm this address to finish your account \
              (the link works once, for {SIGNUP_LINK_HOURS} hours):\n{base}/signup/confirm/{token}\n\n\
              If it was not you, ignore this email: no account is created.\n"
         )
@@ -97,6 +98,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
              If it was not you, ignore this email: no account is created.\n"
         )
     };
+    let confirm_subject = format!("Confirm your email to start on {label}");
     // Either way one email is queued in the same transaction, so the answer
     // (and its timing) is the same for new and existing addresses.
     state
@@ -109,7 +111,7 @@ pub async fn request_signup(state: &AppState, input: SignupInput) -> AppResult<(
             let now = now_ms();
             repo::delete_expired_signup_requests(tx, now)?;
             repo::insert_signup_request(tx, &request, now, now + SIGNUP_LINK_HOURS * 3_600_000)?;
-            queue_mail(tx, &request.email, "Confirm your email to start on Boptone", &confirm_mail)?;
+            queue_mail(tx, &request.email, &confirm_subject, &confirm_mail)?;
             Ok(())
         })
         .await
@@ -523,8 +525,10 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
     let (hash, user_id, minutes) =
         (hash_token(&token), user.id, super::state(state).config.accounts.reset_link_minutes);
     let link = format!("{}/reset-password/{token}", state.views.globals().public_url);
+    let label = state.views.brand().name.clone();
+    let subject = format!("Reset your {label} password");
     let body = format!(
-        "Someone asked to reset the password of your Boptone account.\n\n\
+        "Someone asked to reset the password of your {label} account.\n\n\
          Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n\
          If it was not you, ignore this email: your password stays as it is.\n"
     );
@@ -534,7 +538,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
             let now = now_ms();
             let expires = now + i64::try_from(minutes).unwrap_or(60) * 60_000;
             auth_repo::insert_token(tx, TokenTable::PasswordResets, &hash, user_id, now, expires)?;
-            queue_mail(tx, &user.email, "Reset your Boptone password", &body)?;
+            queue_mail(tx, &user.email, &subject, &body)?;
             Ok(())
         })
         .await

@@ -239,7 +239,7 @@ fn invite(tx: &Tx, artist: &str, title: &str, person: &Collaborator, base: &str)
     let percent = format!("{}.{:02}%", person.basis_points / 100, person.basis_points % 100);
     let body = format!(
         "Hello {},\n\n{artist} has named you a collaborator on \"{title}\" with a {percent} share of what it earns \
-         on Boptone.\n\nCreate your account with this email address to see your earnings: {base}signup\n",
+         here.\n\nCreate your account with this email address to see your earnings: {base}signup\n",
         person.name
     );
     crate::notify::outbox::queue_mail(tx, &person.email, &format!("You have a share in \"{title}\""), &body)

@@ -11,6 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::repo::{QueuedMail, SitePaths};
 use crate::config::Config;
+use crate::web::brand::BrandCell;
 
 /// Per SMTP command: a server that stops answering fails the attempt, which
 /// the outbox retries later.
@@ -23,12 +24,15 @@ pub struct Mailer {
     /// `server.public_url` without a trailing slash: site paths in notice
     /// emails are made absolute with it when they are sent.
     public_url: String,
+    /// The label's branding: its name is the sender's display name and
+    /// signs every email, read when each email is sent.
+    brand: std::sync::Arc<BrandCell>,
     runtime: tokio::runtime::Handle,
 }
 
 impl Mailer {
     /// Must be called inside the Tokio runtime (SMTP sends run on it).
-    pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
+    pub fn from_config(config: &Config, brand: std::sync::Arc<BrandCell>) -> anyhow::Result<Mailer> {
         let from: Mailbox = config.mail.from.parse().context("mail.from is not an email address")?;
         let smtp = if config.mail.smtp_url.is_set() {
             let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.mail.smtp_url.expose())
@@ -42,15 +46,16 @@ impl Mailer {
         let outbox = config.mail_dir();
         std::fs::create_dir_all(&outbox).with_context(|| format!("cannot create {}", outbox.display()))?;
         let public_url = config.server.public_url.as_str().trim_end_matches('/').to_owned();
-        Ok(Mailer { from, smtp, outbox, public_url, runtime: tokio::runtime::Handle::current() })
+        Ok(Mailer { from, smtp, outbox, public_url, brand, runtime: tokio::runtime::Handle::current() })
     }
 
     /// `unsubscribe`: the absolute one-click URL, sent as `List-Unsubscribe`
-    /// with `List-Unsubscribe-Post` (RFC 8058).
+    /// with `List-Unsubscribe-Post` (RFC 8058). The sender is `mail.from`'s
+    /// address under the label's name, and the body ends with its signature.
     fn message(&self, to: &str, subject: &str, body: &str, unsubscribe: Option<&str>) -> anyhow::Result<Message> {
         let to: Mailbox = to.parse().with_context(|| format!("cannot send mail to {to}"))?;
-        let mut builder =
-            Message::builder().from(self.from.clone()).to(to).subject(subject).header(ContentType::TEXT_PLAIN);
+        let from = Mailbox::new(Some(self.brand.get().name.clone()), self.from.email.clone());
+        let mut builder = Message::builder().from(from).to(to).subject(subject).header(ContentType::TEXT_PLAIN);
         if let Some(url) = unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
@@ -62,14 +67,21 @@ impl Mailer {
         Ok(builder.body(body.to_owned())?)
     }
 
+    /// The body signed with the label's name and address, after the usual
+    /// "-- " separator (ASCII, so a plain mail stays 7-bit).
+    fn signed(&self, body: &str) -> String {
+        format!("{}\n\n-- \n{}\n{}\n", body.trim_end(), self.brand.get().name, self.public_url)
+    }
+
     /// A queued mail as sent: a notice email gets its link and, last, its
     /// one-click unsubscribe link, both made absolute.
     fn queued_message(&self, mail: &QueuedMail) -> anyhow::Result<Message> {
         let SitePaths { link, unsubscribe } = &mail.paths;
         let mut body = mail.body.clone();
         if let Some(link) = link {
-            body.push_str(&format!("\nOpen it on Boptone: {}{link}\n", self.public_url));
+            body.push_str(&format!("\nOpen it on {}: {}{link}\n", self.brand.get().name, self.public_url));
         }
+        let mut body = self.signed(&body);
         let unsubscribe = unsubscribe.as_ref().map(|path| format!("{}{path}", self.public_url));
         if let Some(url) = &unsubscribe {
             body.push_str(&format!(
@@ -81,7 +93,7 @@ impl Mailer {
     }
 
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
-        let message = self.message(to, subject, body, None)?;
+        let message = self.message(to, subject, &self.signed(body), None)?;
         self.deliver(message, to, subject).await
     }
 

@@ -362,7 +362,7 @@ pub fn email_text(report: &Report, public_url: &str) -> String {
     for (n, s) in report.suggestions.iter().enumerate() {
         out.push_str(&format!("  {}. {} {public_url}{}\n", n + 1, s.sentence, s.link));
     }
-    out.push_str(&format!("\nThe whole report: {public_url}/toney/reports/{}\n\n— Toney, at Boptone\n", report.month));
+    out.push_str(&format!("\nThe whole report: {public_url}/toney/reports/{}\n\n— Toney\n", report.month));
     out
 }
 

@@ -2,6 +2,7 @@
 //! and the response headers every page carries.
 
 pub mod assets;
+pub mod brand;
 pub mod caption;
 pub mod client_ip;
 pub mod csrf;
@@ -26,8 +27,8 @@ pub use views::Views;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::show_home))
         .route("/assets/{*path}", get(assets::serve_asset))
+        .route("/brand/theme.css", get(brand::serve_theme))
         .route("/app", get(pages::show_fan_app))
         // Deep links (`/app/bops/{id}`, `/app/@handle`, `/app/orders`) are the
         // same page; the app opens what the path names.

@@ -7,6 +7,9 @@ use minijinja::Environment;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use super::brand::{Brand, BrandCell, BrandGlobal};
 use crate::error::{AppError, AppResult};
 
 #[derive(RustEmbed)]
@@ -17,6 +20,7 @@ pub struct Views {
     #[cfg(not(debug_assertions))]
     env: Environment<'static>,
     globals: Globals,
+    brand: Arc<BrandCell>,
 }
 
 /// Values every template can use.
@@ -30,17 +34,20 @@ pub struct Globals {
 }
 
 impl Views {
-    pub fn new(globals: Globals) -> Views {
+    /// `brand`: the label's branding, which a save replaces while the
+    /// server runs (templates read it as `brand`).
+    pub fn new(globals: Globals, brand: Arc<BrandCell>) -> Views {
         Views {
             #[cfg(not(debug_assertions))]
-            env: environment(&globals),
+            env: environment(&globals, &brand),
             globals,
+            brand,
         }
     }
 
     pub fn render(&self, name: &str, context: impl Serialize) -> AppResult<Html<String>> {
         #[cfg(debug_assertions)]
-        let env = environment(&self.globals);
+        let env = environment(&self.globals, &self.brand);
         #[cfg(not(debug_assertions))]
         let env = &self.env;
         let template = env.get_template(name).map_err(template_error)?;
@@ -50,9 +57,19 @@ impl Views {
     pub fn globals(&self) -> &Globals {
         &self.globals
     }
+
+    /// The label's branding as it is now.
+    pub fn brand(&self) -> Arc<Brand> {
+        self.brand.get()
+    }
+
+    /// Where the branding lives, for the code that replaces it.
+    pub fn brand_cell(&self) -> &Arc<BrandCell> {
+        &self.brand
+    }
 }
 
-fn environment(globals: &Globals) -> Environment<'static> {
+fn environment(globals: &Globals, brand: &Arc<BrandCell>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(|name| Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned())));
     env.add_function("asset", super::assets::asset_url);
@@ -67,6 +84,7 @@ fn environment(globals: &Globals) -> Environment<'static> {
     env.add_filter("money", |minor: i64, currency: String| super::money::format_money(minor, &currency));
     env.set_formatter(html_formatter);
     env.add_global("site", minijinja::Value::from_serialize(globals));
+    env.add_global("brand", minijinja::Value::from_object(BrandGlobal(brand.clone())));
     env
 }
 
@@ -163,7 +181,7 @@ fn template_error(err: minijinja::Error) -> AppError {
 
 #[cfg(test)]
 mod tests {
-    use super::{Globals, environment, format_bytes, plural};
+    use super::{BrandCell, Globals, environment, format_bytes, plural};
 
     #[test]
     fn counts_take_the_singular_only_for_one() {
@@ -194,7 +212,7 @@ mod tests {
             version: "0",
             push_public_key: String::new(),
         };
-        let mut env = environment(&globals);
+        let mut env = environment(&globals, &BrandCell::new(crate::web::brand::Brand::default_brand()));
         env.add_template("t.html", "{{ s }}|{{ n }}|{{ u }}|{{ none }}").unwrap();
         let context =
             minijinja::context! { s => "<a href=\"/x?a=1&b='2'\">", n => 42, u => "/media/a/b.jpg", none => () };

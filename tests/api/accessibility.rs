@@ -187,6 +187,10 @@ async fn axe_finds_nothing_serious_on_the_public_pages() {
             "/search?q=demo",
             "/search?q=nothing+like+this",
             "/explore",
+            "/about",
+            "/terms",
+            "/privacy",
+            "/?after=nobody",
             "/no-such-page",
         ] {
             audit.visit(&driver, &app, path).await;
@@ -364,6 +368,12 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         audit.visit(&driver, &app, "/admin").await;
         audit.visit(&driver, &app, "/admin/audit").await;
         audit.visit(&driver, &app, "/admin/security").await;
+        audit.visit(&driver, &app, "/admin/label").await;
+        // The branding form with its errors (an unreadable accent).
+        driver.execute("document.querySelector('#accent').value = '#ffff00'").await;
+        driver.click("form[action^='/admin/label'] button[type=submit]").await;
+        driver.wait_until("return !!document.querySelector('#accent-error')", "the branding form's error").await;
+        audit.check(&driver, "/admin/label (errors)").await;
         audit.visit(&driver, &app, "/admin/royalties").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {
             audit.visit(&driver, &app, &import).await;

@@ -59,7 +59,7 @@ async fn a_new_artist_gets_from_nothing_to_ready_to_earn() {
     // artist.profile.completed → welcome email and welcome notification.
     app.drain_events().await;
     let mail = mails(&app).join("\n");
-    assert!(mail.contains("To: nova@example.com") && mail.contains("Welcome to Boptone"), "{mail}");
+    assert!(mail.contains("To: nova@example.com") && mail.contains("Your artist profile is live"), "{mail}");
     assert!(browser.get("/dashboard").await.body.contains("Your profile is live"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'artist.profile.completed'"), 1);
     app.stop().await;

@@ -16,6 +16,7 @@ mod api_shapes;
 mod architecture;
 mod artist_hub;
 mod bops;
+mod branding;
 mod browser;
 mod captions;
 #[cfg(feature = "e2e")]

@@ -28,7 +28,8 @@ struct FanSignupView {
     errors: BTreeMap<String, String>,
 }
 
-const TITLE: &str = "Join Boptone";
+/// The page's title; its heading names the label.
+const TITLE: &str = "Join as a fan";
 
 pub async fn show_fan_signup(
     State(state): State<AppState>,

@@ -48,10 +48,10 @@ struct ProfileView {
 }
 
 /// The first line of the bio for link previews (or a line about the artist).
-fn profile_description(bio: &str, stage_name: &str) -> String {
+fn profile_description(bio: &str, stage_name: &str, label: &str) -> String {
     let line = bio.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     if line.is_empty() {
-        return format!("{stage_name}'s Bops, music and shop on Boptone.");
+        return format!("{stage_name}'s Bops, music and shop on {label}.");
     }
     if line.chars().count() <= 200 {
         line.to_owned()
@@ -136,7 +136,7 @@ pub async fn show_profile(
     let view = ProfileView {
         card_url: format!("{base}/@{handle_text}"),
         card_image: photo_url.as_ref().map(|p| format!("{base}{p}")),
-        card_description: profile_description(&artist.bio, &stage_name),
+        card_description: profile_description(&artist.bio, &stage_name, &state.views.brand().name),
         title: stage_name.clone(),
         stage_name,
         handle: handle_text,
