@@ -22,6 +22,8 @@ mod captions;
 mod chromium;
 mod cli;
 mod comments;
+mod console_moderation;
+mod console_moderation_content;
 mod events;
 mod fan_accounts;
 mod fan_app;
