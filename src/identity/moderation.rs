@@ -21,7 +21,9 @@ pub fn moderate(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
     let Some(artist) = found else { return Ok(false) };
     match (request.hidden, artist.suspended) {
         (true, false) => super::suspension::suspend(tx, artist.user_id, request.reason, request.now)?,
-        (false, true) => super::suspension::reinstate(tx, artist.user_id, request.now)?,
+        (false, true) => {
+            super::suspension::reinstate(tx, artist.user_id, request.now)?;
+        }
         _ => {}
     }
     Ok(true)

@@ -227,7 +227,9 @@ fn undo(tx: &Tx, decision: &DecisionRow, item: &ItemRow, reason: &str, now: i64)
             moderate(tx, item, false, reason, now)?;
             items::set_hidden(tx, item.id, false, now)?;
         }
-        "suspend_author" => crate::identity::suspension::reinstate(tx, item.author, now)?,
+        "suspend_author" => {
+            crate::identity::suspension::reinstate(tx, item.author, now)?;
+        }
         _ => {}
     }
     Ok(())

@@ -264,6 +264,8 @@ async fn answer_appeal(
 #[derive(Serialize)]
 struct ConfirmView {
     title: String,
+    /// The code field shows unless one was entered a few minutes ago.
+    needs_code: bool,
     action: &'static str,
     item: ItemView,
     errors: Errors,
@@ -273,6 +275,7 @@ struct ConfirmView {
 async fn render_confirm(
     state: &AppState,
     page: &Page,
+    admin: &Admin,
     kind: &'static str,
     uid: String,
     action: &'static str,
@@ -285,26 +288,27 @@ async fn render_confirm(
         "hide" => format!("Hide this {}?", found.item.what.to_lowercase()),
         _ => "Suspend the author?".to_owned(),
     };
-    let view = ConfirmView { title, action, item: found.item, errors, reason };
+    let needs_code = !admin.recently_confirmed(state);
+    let view = ConfirmView { title, needs_code, action, item: found.item, errors, reason };
     Ok((status, page.render(state, "console/moderation_confirm.html", view)?).into_response())
 }
 
 async fn confirm_hide(
     State(state): State<AppState>,
     page: Page,
-    _admin: Admin,
+    admin: Admin,
     Path((kind, uid)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    render_confirm(&state, &page, kind_of(&kind)?, uid, "hide", Errors::new(), String::new()).await
+    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "hide", Errors::new(), String::new()).await
 }
 
 async fn confirm_suspend(
     State(state): State<AppState>,
     page: Page,
-    _admin: Admin,
+    admin: Admin,
     Path((kind, uid)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    render_confirm(&state, &page, kind_of(&kind)?, uid, "suspend", Errors::new(), String::new()).await
+    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "suspend", Errors::new(), String::new()).await
 }
 
 async fn hide(
@@ -348,6 +352,6 @@ async fn destructive(
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/admin/moderation/{kind}/{uid}")).into_response()),
-        Err(err) => render_confirm(&state, &page, kind, uid, name, errors_of(err)?, form.reason).await,
+        Err(err) => render_confirm(&state, &page, &admin, kind, uid, name, errors_of(err)?, form.reason).await,
     }
 }

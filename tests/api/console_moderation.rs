@@ -9,22 +9,35 @@ use serde_json::{Value, json};
 
 use crate::bops::{FAN_PASSWORD, artist, call, count, count_text, fan, post_bop, token};
 use crate::browser::{Browser, Page};
+use crate::console_helpers::{ADMIN_PASSWORD, admin_browser_for, fresh_code};
 use crate::helpers::{TestApp, spawn_app};
 
-/// An admin signed in with TOTP done (the console's own helper).
+const ADMIN: &str = "moderator@label.example";
+
+/// An admin signed in with both factors, a while ago: destructive actions
+/// ask for a fresh authenticator code.
 pub async fn admin(app: &TestApp) -> Browser {
-    use boptone::identity::domain::Role;
-    boptone::identity::service::create_user_blocking(&app.state.db, "label@example.com", FAN_PASSWORD, Role::Admin)
-        .unwrap();
-    let mut browser = Browser::new(&app.address);
-    browser.get("/login").await;
-    browser.post_form("/login", &[("email", "label@example.com"), ("password", FAN_PASSWORD)]).await;
+    let db = app.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        boptone::identity::service::create_named_user_blocking(
+            &db,
+            ADMIN,
+            ADMIN_PASSWORD,
+            boptone::auth::Role::Admin,
+            Some("Mo Derator"),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let browser = admin_browser_for(app, ADMIN, ADMIN_PASSWORD).await;
+    app.state.clock.advance(11 * 60_000);
     browser
 }
 
 /// The authenticator code a destructive action asks for, now.
-pub fn code(_app: &TestApp) -> String {
-    "123456".into()
+pub fn code(app: &TestApp) -> String {
+    fresh_code(app, ADMIN)
 }
 
 /// A fan signed in on the web.
@@ -92,12 +105,13 @@ async fn the_label_hides_a_reported_comment_and_the_author_appeals_once() {
     let confirm = label.get(&format!("{item}/hide")).await;
     assert!(confirm.body.contains("Hide this comment?") && confirm.body.contains("name=\"code\""), "{}", confirm.body);
 
-    // An empty reason or a wrong code changes nothing.
+    // A wrong code or an empty reason changes nothing.
+    let wrong = label.post_form(&format!("{item}/hide"), &[("reason", "Harassment"), ("code", "000000")]).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("id=\"code-error\""), "{}", wrong.body);
     let empty = label.post_form(&format!("{item}/hide"), &[("reason", "  "), ("code", &code(&app))]).await;
     assert_eq!(empty.status, 422);
     assert!(empty.body.contains("Say why"), "{}", empty.body);
-    let wrong = label.post_form(&format!("{item}/hide"), &[("reason", "Harassment"), ("code", "000000")]).await;
-    assert_eq!(wrong.status, 422, "{}", wrong.body);
     let (_, page) = call(&app, Some(&bob), Method::GET, &thread, None).await;
     assert_eq!(comment_bodies(&page).len(), 1, "still there");
     assert_eq!(audit_rows(&app, "report.hide"), 0);
