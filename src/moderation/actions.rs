@@ -207,7 +207,9 @@ pub async fn answer_appeal(
             };
             audit::record(tx, &by.actor, entry, now)?;
             let (title, body) = match (reverse, decision.action.as_str()) {
-                (true, "suspend_author") => ("Your appeal: the label reinstated your account", format!("Why: {reason}")),
+                (true, "suspend_author") => {
+                    ("Your appeal: the label reinstated your account", format!("Why: {reason}"))
+                }
                 (true, _) => (
                     "Your appeal: the label reversed its decision",
                     format!("Your {} is shown again.\n\nWhy: {reason}", what(&item.kind).to_lowercase()),

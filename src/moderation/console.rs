@@ -248,7 +248,9 @@ async fn answer_appeal(
         _ => Err(AppError::invalid("outcome", "Uphold or reverse the decision.")),
     };
     let done = match (reverse, parse_reason(&form.reason, "answer")) {
-        (Ok(reverse), Ok(reason)) => actions::answer_appeal(&state, moderator(&admin), decision.clone(), reverse, reason).await,
+        (Ok(reverse), Ok(reason)) => {
+            actions::answer_appeal(&state, moderator(&admin), decision.clone(), reverse, reason).await
+        }
         (Err(err), _) | (_, Err(err)) => Err(err),
     };
     match done {

@@ -84,7 +84,9 @@ const APPEAL_MAX_CHARS: usize = 2000;
 fn parse_text(raw: &str, field: &str, max: usize, empty: &str) -> Result<String, AppError> {
     match clean_text(raw, Lines::Multi) {
         Ok(text) if text.trim().is_empty() => Err(AppError::invalid(field, empty)),
-        Ok(text) if text.chars().count() > max => Err(AppError::invalid(field, format!("Keep it under {max} characters."))),
+        Ok(text) if text.chars().count() > max => {
+            Err(AppError::invalid(field, format!("Keep it under {max} characters.")))
+        }
         Ok(text) => Ok(text.trim().to_owned()),
         Err(message) => Err(AppError::invalid(field, message)),
     }

@@ -43,7 +43,13 @@ fn report_line(r: ItemReport) -> ReportLine {
         "dismissed" => "dismissed",
         _ => "acted on",
     };
-    ReportLine { reason: reason_label(&r.reason), details: r.details, status, created_at: r.created_at, resolution: r.resolution }
+    ReportLine {
+        reason: reason_label(&r.reason),
+        details: r.details,
+        status,
+        created_at: r.created_at,
+        resolution: r.resolution,
+    }
 }
 
 /// What a queue line and an item's page show of the thing.
@@ -98,7 +104,11 @@ fn item_view(conn: &rusqlite::Connection, item: ItemRow, reports: Vec<ItemReport
 }
 
 /// A page of the queue, and the cursor of the next one.
-pub async fn page(state: &AppState, listing: Listing, after: Option<String>) -> AppResult<(Vec<ItemView>, Option<String>)> {
+pub async fn page(
+    state: &AppState,
+    listing: Listing,
+    after: Option<String>,
+) -> AppResult<(Vec<ItemView>, Option<String>)> {
     let after = after.filter(|a| !a.is_empty()).map(|a| parse_cursor(&a)).transpose()?;
     let (views, next) = state
         .db
@@ -153,7 +163,8 @@ pub fn appealable(action: &str) -> bool {
 }
 
 pub fn decision_view(conn: &rusqlite::Connection, d: DecisionRow) -> rusqlite::Result<DecisionView> {
-    let decided_by = crate::identity::service::user_contact(conn, d.decided_by)?.map(|(_, name)| name).unwrap_or_default();
+    let decided_by =
+        crate::identity::service::user_contact(conn, d.decided_by)?.map(|(_, name)| name).unwrap_or_default();
     Ok(DecisionView {
         done: done(&d.action),
         appealable: appealable(&d.action) && d.appealed_at.is_none(),
@@ -180,13 +191,13 @@ pub struct ItemPage {
 }
 
 pub async fn item(state: &AppState, kind: &'static str, uid: String, before: Option<String>) -> AppResult<ItemPage> {
-    let before = match before.filter(|b| !b.is_empty()) {
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .map_err(|_| AppError::invalid("cursor", "This page link is broken; start again from the first page."))?,
-        ),
-        None => None,
-    };
+    let before =
+        match before.filter(|b| !b.is_empty()) {
+            Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+                AppError::invalid("cursor", "This page link is broken; start again from the first page.")
+            })?),
+            None => None,
+        };
     state
         .db
         .read(move |c| {

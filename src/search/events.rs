@@ -9,8 +9,8 @@ use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopModerated, BopPubl
 use crate::db::Tx;
 use crate::events::{PlatformEvent, Registry, StoredEvent, at, on};
 use crate::identity::events::{ArtistProfileUpdated, ArtistSuspensionChanged, FanFollowed, FanUnfollowed};
-use crate::music::service::ReleaseTakenDown;
 use crate::music::moderation::TrackModerated;
+use crate::music::service::ReleaseTakenDown;
 use crate::music::tracks::TrackPublished;
 use crate::shop::events::ProductUpdated;
 
@@ -45,15 +45,18 @@ pub fn register(registry: &mut Registry) {
     // again (it comes back if fans may find it).
     on::<BopModerated>(registry, INDEX, |tx, e, _| match e.hidden || e.visibility != "public" {
         true => repo::delete_bop(tx, &e.bop_uid),
-        false => repo::insert_bop(tx, &BopDoc {
-            id: e.bop_id,
-            uid: &e.bop_uid,
-            artist_id: e.artist_id,
-            caption: &e.caption,
-            hashtags: &e.hashtags,
-            poster_key: e.poster_key.as_deref(),
-            published_at: e.published_at,
-        }),
+        false => repo::insert_bop(
+            tx,
+            &BopDoc {
+                id: e.bop_id,
+                uid: &e.bop_uid,
+                artist_id: e.artist_id,
+                caption: &e.caption,
+                hashtags: &e.hashtags,
+                poster_key: e.poster_key.as_deref(),
+                published_at: e.published_at,
+            },
+        ),
     });
     on::<TrackModerated>(registry, INDEX, |tx, e, _| match e.hidden || !e.release_published {
         true => repo::delete_track(tx, &e.track_uid),

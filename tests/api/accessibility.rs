@@ -134,6 +134,23 @@ async fn demo() -> TestApp {
     app
 }
 
+/// A fan's report of someone else's comment, for the moderation queue.
+async fn reported_comment(app: &TestApp) {
+    let (fan, comment): (i64, String) = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row(
+                "SELECT u.id, c.uid FROM bops_comments c JOIN users u ON u.role = 'fan' AND u.id <> c.user_id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap();
+    let new = boptone::moderation::domain::NewReport::parse("comment", &comment, "spam", "buy followers").unwrap();
+    boptone::moderation::service::create_report(&app.state, boptone::core::ids::UserId(fan), new).await.unwrap();
+}
+
 /// Signs `email` in through the web's sign-in form.
 async fn sign_in(driver: &Driver, app: &TestApp, email: &str, next: &str) {
     driver.goto(&app.url(&format!("/login?next={next}"))).await;
@@ -249,6 +266,7 @@ async fn axe_finds_nothing_serious_on_the_public_pages() {
 #[tokio::test]
 async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
     let app = demo().await;
+    reported_comment(&app).await;
     let mut audit = Audit::new();
     for (size, width, height) in SIZES {
         audit.size = size;
@@ -364,6 +382,12 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         audit.visit(&driver, &app, "/admin").await;
         audit.visit(&driver, &app, "/admin/audit").await;
         audit.visit(&driver, &app, "/admin/security").await;
+        audit.visit(&driver, &app, "/admin/moderation?filter=appealed").await;
+        audit.visit(&driver, &app, "/admin/moderation").await;
+        if let Some(item) = first_link(&driver, "main a[href^='/admin/moderation/comment/']").await {
+            audit.visit(&driver, &app, &item).await;
+            audit.visit(&driver, &app, &format!("{item}/hide")).await;
+        }
         audit.visit(&driver, &app, "/admin/royalties").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {
             audit.visit(&driver, &app, &import).await;

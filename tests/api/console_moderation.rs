@@ -63,11 +63,11 @@ fn comment_bodies(page: &Value) -> Vec<String> {
     page["items"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap().to_owned()).collect()
 }
 
-/// The decision link (with its key) in the last email to `to`.
+/// The decision link (with its key) in the newest email to `to` that has one.
 pub fn decision_link(app: &TestApp, to: &str) -> String {
-    let mail = app.mails().into_iter().rev().find(|m| m.contains(&format!("To: {to}"))).expect("a mail to the author");
-    let start = mail.find("/moderation/decisions/").expect("a decision link");
-    mail[start..].split_whitespace().next().unwrap().replace("=\r\n", "").to_owned()
+    let link = crate::helpers::link_in_mail(&app.address, to, "/moderation/decisions/").expect("a decision link");
+    // The email is quoted-printable: `=` is written `=3D`.
+    link.replace("=3D", "=")
 }
 
 pub async fn act(browser: &mut Browser, item: &str, action: &str, reason: &str, code: &str) -> Page {
@@ -93,7 +93,9 @@ async fn the_label_hides_a_reported_comment_and_the_author_appeals_once() {
     let mut label = admin(&app).await;
     let queue = label.get("/admin/moderation").await;
     assert_eq!(queue.status, 200, "{}", queue.body);
-    for shown in ["you all &lt;b&gt;stink&lt;/b&gt;", "ada@example.com", "Harassment or bullying", "aimed at the other fans"] {
+    for shown in
+        ["you all &lt;b&gt;stink&lt;/b&gt;", "ada@example.com", "Harassment or bullying", "aimed at the other fans"]
+    {
         assert!(queue.body.contains(shown), "{shown}: {}", queue.body);
     }
     assert!(queue.body.contains(&format!("/bops/{bop_id}#comment-{rude}")), "the link");
@@ -152,7 +154,7 @@ async fn the_label_hides_a_reported_comment_and_the_author_appeals_once() {
     // Only the author: another fan gets 404, a stranger signs in first, the email's key opens it.
     assert_eq!(web_fan(&app, "bob@example.com").await.get(path).await.status, 404);
     let stranger = Browser::new(&app.address).get(path).await;
-    assert_eq!((stranger.status, stranger.redirect()), (303, "/login"));
+    assert!(stranger.status == 303 && stranger.redirect().starts_with("/login"), "{}", stranger.redirect());
     assert_eq!(Browser::new(&app.address).get(&format!("{path}?key=wrong")).await.status, 404);
     assert_eq!(Browser::new(&app.address).get(&link).await.status, 200);
 
@@ -250,7 +252,7 @@ async fn the_moderation_console_is_for_admins_only() {
         assert_eq!(studio.get(path).await.status, 403, "{path}");
         assert_eq!(fan_browser.get(path).await.status, 403, "{path}");
         let anonymous = Browser::new(&app.address).get(path).await;
-        assert_eq!((anonymous.status, anonymous.redirect()), (303, "/login"), "{path}");
+        assert!(anonymous.status == 303 && anonymous.redirect().starts_with("/login"), "{path}");
     }
     let posted = studio.post_form("/admin/moderation/bop/x/hide", &[("reason", "x")]).await;
     assert_eq!(posted.status, 403);

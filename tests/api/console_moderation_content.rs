@@ -46,7 +46,9 @@ async fn hidden_bops_tracks_and_products_are_gone_everywhere_until_shown_again()
         assert!(queue.body.contains(shown), "{shown}: {}", queue.body);
     }
     for (kind, uid) in [("bop", &bop_id), ("track", &track), ("product", &product)] {
-        let page = act(&mut label, &format!("/admin/moderation/{kind}/{uid}"), "hide", "Against the rules.", &code(&app)).await;
+        let page =
+            act(&mut label, &format!("/admin/moderation/{kind}/{uid}"), "hide", "Against the rules.", &code(&app))
+                .await;
         assert_eq!(page.status, 303, "{kind}: {}", page.body);
     }
     app.drain_events().await;
@@ -98,7 +100,8 @@ async fn suspending_the_author_is_audited_and_the_author_can_still_appeal_with_t
     let thread = format!("/api/v1/bops/{}/comments", bop["id"].as_str().unwrap());
     let spammer = token(&app, &fan(&app, "spam@example.com"), FAN_PASSWORD).await;
     let bob = token(&app, &fan(&app, "bob@example.com"), FAN_PASSWORD).await;
-    let (_, made) = call(&app, Some(&spammer), Method::POST, &thread, Some(serde_json::json!({"body": "cheap pills"}))).await;
+    let (_, made) =
+        call(&app, Some(&spammer), Method::POST, &thread, Some(serde_json::json!({"body": "cheap pills"}))).await;
     let comment = made["uid"].as_str().unwrap().to_owned();
     report(&app, &bob, "comment", &comment, "spam", "").await;
 
@@ -124,7 +127,8 @@ async fn suspending_the_author_is_audited_and_the_author_can_still_appeal_with_t
     let (path, key) = link.split_once("?key=").unwrap();
     let sent = author.post_form(&format!("{path}/appeal"), &[("appeal", "It was a joke."), ("key", key)]).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
-    let forged = Browser::new(&app.address).post_form(&format!("{path}/appeal"), &[("appeal", "x"), ("key", "nope")]).await;
+    let forged =
+        Browser::new(&app.address).post_form(&format!("{path}/appeal"), &[("appeal", "x"), ("key", "nope")]).await;
     assert_eq!(forged.status, 404);
 
     let uid = path.rsplit('/').next().unwrap();
@@ -137,5 +141,18 @@ async fn suspending_the_author_is_audited_and_the_author_can_still_appeal_with_t
     // The reporter learns nothing of the suspension.
     let (_, mine) = call(&app, Some(&bob), Method::GET, "/api/v1/reports", None).await;
     assert!(!mine.to_string().contains("suspend"), "{mine}");
+
+    // Hiding an artist's page suspends the artist; showing it again reinstates.
+    let handle = count_text(&app, "SELECT handle FROM artist_profiles");
+    report(&app, &bob, "profile", &format!("@{handle}"), "hate", "the bio").await;
+    let item = format!("/admin/moderation/profile/@{handle}");
+    let hidden = act(&mut label, &item, "hide", "Hate speech in the bio.", &code(&app)).await;
+    assert_eq!(hidden.status, 303, "{}", hidden.body);
+    assert_eq!(app.get(&format!("/@{handle}")).await.status(), 404);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM artist_profiles WHERE suspended_at IS NOT NULL"), 1);
+    let shown = label.post_form(&format!("{item}/unhide"), &[("reason", "The bio is fixed.")]).await;
+    assert_eq!(shown.status, 303, "{}", shown.body);
+    assert_eq!(app.get(&format!("/@{handle}")).await.status(), 200);
+    assert_eq!((audit_rows(&app, "report.hide"), audit_rows(&app, "report.unhide")), (1, 1));
     app.stop().await;
 }

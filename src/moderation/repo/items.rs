@@ -85,9 +85,8 @@ pub fn list_items(
         Listing::Appealed => ("updated_at", "appeal_pending = 1"),
     };
     let (k, id) = after.unwrap_or((i64::MAX, i64::MAX));
-    let sql = format!(
-        "{ITEM_SELECT} WHERE {filter} AND ({key}, id) < (?1, ?2) ORDER BY {key} DESC, id DESC LIMIT {limit}"
-    );
+    let sql =
+        format!("{ITEM_SELECT} WHERE {filter} AND ({key}, id) < (?1, ?2) ORDER BY {key} DESC, id DESC LIMIT {limit}");
     conn.prepare_cached(&sql)?.query_map(params![k, id], item_row)?.collect()
 }
 
@@ -130,10 +129,7 @@ pub fn close_reports(
 }
 
 pub fn set_hidden(conn: &Connection, item: i64, hidden: bool, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE moderation_items SET hidden = ?2, updated_at = ?3 WHERE id = ?1",
-        params![item, hidden, now],
-    )?;
+    conn.execute("UPDATE moderation_items SET hidden = ?2, updated_at = ?3 WHERE id = ?1", params![item, hidden, now])?;
     Ok(())
 }
 
