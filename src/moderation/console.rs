@@ -281,8 +281,7 @@ async fn render_confirm(
     kind: &'static str,
     uid: String,
     action: &'static str,
-    errors: Errors,
-    reason: String,
+    (errors, reason): (Errors, String),
 ) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let found = queue::item(state, kind, uid, None).await?;
@@ -301,7 +300,7 @@ async fn confirm_hide(
     admin: Admin,
     Path((kind, uid)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "hide", Errors::new(), String::new()).await
+    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "hide", Default::default()).await
 }
 
 async fn confirm_suspend(
@@ -310,7 +309,7 @@ async fn confirm_suspend(
     admin: Admin,
     Path((kind, uid)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "suspend", Errors::new(), String::new()).await
+    render_confirm(&state, &page, &admin, kind_of(&kind)?, uid, "suspend", Default::default()).await
 }
 
 async fn hide(
@@ -354,6 +353,6 @@ async fn destructive(
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/admin/moderation/{kind}/{uid}")).into_response()),
-        Err(err) => render_confirm(&state, &page, &admin, kind, uid, name, errors_of(err)?, form.reason).await,
+        Err(err) => render_confirm(&state, &page, &admin, kind, uid, name, (errors_of(err)?, form.reason)).await,
     }
 }
