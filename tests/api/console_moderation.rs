@@ -258,3 +258,48 @@ async fn the_moderation_console_is_for_admins_only() {
     assert_eq!(posted.status, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_queue_pages_by_keyset_newest_or_most_reported_first() {
+    let app = spawn_app().await;
+    fan(&app, "author@example.com");
+    app.state
+        .db
+        .write_blocking(boptone::db::Durability::Normal, |tx| {
+            // 30 reported comments: comment n reported n times, the most reported the oldest.
+            for n in 1..=30_i64 {
+                tx.execute(
+                    "INSERT INTO moderation_items (target_kind, target_uid, author_id, excerpt, link, open_reports,
+                         total_reports, last_reported_at, updated_at)
+                     SELECT 'comment', ?1, id, ?2, '/', ?3, ?3, (31 - ?3) * 1000, 0 FROM users
+                     WHERE email = 'author@example.com'",
+                    rusqlite::params![format!("c{n:02}"), format!("excerpt number {n:02}"), n],
+                )?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+    let mut label = admin(&app).await;
+    let newest: Vec<i64> = (1..=30).collect();
+    let most: Vec<i64> = (1..=30).rev().collect();
+    for (sort, expected) in [("newest", newest), ("most", most)] {
+        let mut seen = Vec::new();
+        let mut next = Some(format!("/admin/moderation?filter=open&sort={sort}"));
+        while let Some(path) = next.take() {
+            let page = label.get(&path.replace("&amp;", "&")).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let shown: Vec<i64> = page
+                .body
+                .match_indices("excerpt number ")
+                .map(|(i, _)| page.body[i + 15..i + 17].parse().unwrap())
+                .collect();
+            seen.extend(shown);
+            next = page.body.find("More →").map(|end| {
+                let start = page.body[..end].rfind("href=\"").unwrap() + 6;
+                page.body[start..].split('"').next().unwrap().to_owned()
+            });
+        }
+        assert_eq!(seen, expected, "{sort}: every item once, in order, over two pages");
+    }
+    app.stop().await;
+}
