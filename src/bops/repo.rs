@@ -399,6 +399,8 @@ pub struct StudioRow {
     pub tip_total_minor: i64,
     /// The language of its captions, when it has some.
     pub captions_lang: Option<String>,
+    /// The label hid it (fans no longer see it; the artist cannot undo it).
+    pub hidden_by_label: bool,
 }
 
 /// A page of the artist's own Bops, newest first, before `(published_at,
@@ -412,7 +414,7 @@ pub fn list_bops_for_artist(
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
         "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id,
-                CASE WHEN captions_key IS NOT NULL THEN captions_lang END
+                CASE WHEN captions_key IS NOT NULL THEN captions_lang END, hidden_at IS NOT NULL
          FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
          ORDER BY published_at DESC, id DESC LIMIT ?4",
     )?
@@ -429,6 +431,7 @@ pub fn list_bops_for_artist(
             tip_total_minor: r.get(8)?,
             id: r.get(9)?,
             captions_lang: r.get(10)?,
+            hidden_by_label: r.get(11)?,
         })
     })?
     .collect()

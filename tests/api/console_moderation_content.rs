@@ -62,6 +62,8 @@ async fn hidden_bops_tracks_and_products_are_gone_everywhere_until_shown_again()
     assert_eq!(call(&app, Some(&bob), Method::GET, &format!("/api/v1/bops/{bop_id}"), None).await.0, 404);
     assert_eq!(call(&app, Some(&artist_token), Method::GET, &format!("/api/v1/bops/{bop_id}"), None).await.0, 404);
     assert!(app.get(&video).await.status().is_client_error(), "the video is refused");
+    let own = studio.get("/studio/bops").await;
+    assert!(own.body.contains("hidden by the label"), "the artist sees why: {}", own.body);
     // The track: not in search, its link, its release's page.
     assert!(!search(&app, "depot").await.contains(&track));
     assert_eq!(app.get(&format!("/tracks/{track}")).await.status(), 404);
