@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
 use crate::core::ids::{ArtistId, UserId};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Grant, MediaKey};
@@ -90,6 +90,16 @@ pub trait Pillar: Sync {
         _uid: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
         Box::pin(async { Ok(None) })
+    }
+
+    /// Hides a piece of this pillar's content by the label's decision, or
+    /// shows it again (`request.hidden` false), inside moderation's write
+    /// transaction so the change, its events (search drops what is hidden)
+    /// and the audit row commit together. Hidden content is gone wherever
+    /// the pillar shows it, its media included, and its artist cannot undo
+    /// it. `Ok(false)`: not this pillar's kind, or nothing by that id.
+    fn moderate(&self, _tx: &Tx, _request: &Moderate<'_>) -> AppResult<bool> {
+        Ok(false)
     }
 
     /// This pillar's tab on the artist's public page (`/@handle?tab=key`),
@@ -170,6 +180,20 @@ impl ReportTarget {
         }
         ReportTarget { author, excerpt: short, link }
     }
+}
+
+/// The label's decision on one reported thing, as the owning pillar
+/// applies it ([`Pillar::moderate`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Moderate<'a> {
+    /// "bop", "comment", "track", "product" or "profile".
+    pub kind: &'a str,
+    pub uid: &'a str,
+    /// Hide (true) or show again (false).
+    pub hidden: bool,
+    /// Why, in the label's words (a suspension shows it to the artist).
+    pub reason: &'a str,
+    pub now: i64,
 }
 
 /// A pillar's timer: `run` every `period` (the first at once), on the

@@ -65,7 +65,7 @@ fn list_grid(
     conn.prepare_cached(
         "SELECT id, uid, caption, visibility, poster_key, published_at, view_count, like_count
          FROM bops_videos INDEXED BY bops_by_artist
-         WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
+         WHERE artist_id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL AND (published_at, id) < (?2, ?3)
            AND (visibility = 'public' OR (?4 AND visibility = 'followers'))
          ORDER BY published_at DESC, id DESC LIMIT ?5",
     )?

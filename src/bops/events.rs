@@ -61,6 +61,25 @@ impl PlatformEvent for BopDeleted {
     const TYPE: &'static str = "bop.deleted";
 }
 
+/// The label hid a Bop, or showed it again: what search needs to drop it
+/// or index it again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BopModerated {
+    pub bop_uid: String,
+    pub bop_id: i64,
+    pub artist_id: i64,
+    pub hidden: bool,
+    pub visibility: String,
+    pub caption: String,
+    pub hashtags: Vec<String>,
+    pub poster_key: Option<String>,
+    pub published_at: i64,
+}
+
+impl PlatformEvent for BopModerated {
+    const TYPE: &'static str = "bop.moderated";
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BopLiked {
     pub bop_uid: String,

@@ -13,6 +13,7 @@ pub mod fanout;
 pub mod feed;
 pub mod for_you;
 pub mod jobs;
+pub mod moderation;
 mod poster;
 pub mod probe;
 pub mod public;
@@ -38,7 +39,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
+use crate::pillar::{Install, Moderate, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::BopsSettings;
 
@@ -164,6 +165,10 @@ impl Pillar for BopsPillar {
         uid: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
         Box::pin(comments::report_target(state, viewer, kind, uid))
+    }
+
+    fn moderate(&self, tx: &crate::db::Tx, request: &Moderate<'_>) -> AppResult<bool> {
+        moderation::moderate(tx, request)
     }
 
     fn jobs(&self, state: &AppState) -> Vec<JoinHandle<()>> {

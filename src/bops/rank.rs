@@ -168,7 +168,8 @@ const STANDING: &str =
 pub fn top(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Standing>> {
     conn.prepare_cached(&format!(
         "{STANDING} INDEXED BY bops_rank_order JOIN bops_videos b ON b.id = r.bop_id
-         WHERE b.deleted_at IS NULL AND b.visibility = 'public' ORDER BY r.rank DESC LIMIT ?1"
+         WHERE b.deleted_at IS NULL AND b.hidden_at IS NULL AND b.visibility = 'public'
+         ORDER BY r.rank DESC LIMIT ?1"
     ))?
     .query_map([limit as i64], standing_row)?
     .collect()

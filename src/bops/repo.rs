@@ -124,10 +124,11 @@ pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Re
     Ok(uid)
 }
 
-/// A Bop anyone may see (public, not deleted, its artist not suspended).
+/// A Bop anyone may see (public, not deleted, not hidden by the label, its
+/// artist not suspended).
 pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<UserId>) -> rusqlite::Result<Option<BopRow>> {
     let sql = format!(
-        "{BOP_SELECT} WHERE b.uid = ?2 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+        "{BOP_SELECT} WHERE b.uid = ?2 AND b.deleted_at IS NULL AND b.hidden_at IS NULL AND a.suspended_at IS NULL
            AND (b.visibility = 'public'
                 OR a.user_id = ?1
                 OR (b.visibility = 'followers' AND EXISTS (SELECT 1 FROM fan_relationships f
@@ -140,7 +141,8 @@ pub fn find_visible_bop(conn: &Connection, uid: &str, viewer: Option<UserId>) ->
 /// [`find_visible_bop`]), in one statement, in no particular order.
 pub fn find_visible_by_ids(conn: &Connection, ids: &[i64], viewer: Option<UserId>) -> rusqlite::Result<Vec<BopRow>> {
     let sql = format!(
-        "{BOP_SELECT} WHERE b.id IN (SELECT value FROM json_each(?2)) AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+        "{BOP_SELECT} WHERE b.id IN (SELECT value FROM json_each(?2)) AND b.deleted_at IS NULL AND b.hidden_at IS NULL
+           AND a.suspended_at IS NULL
            AND (b.visibility = 'public'
                 OR a.user_id = ?1
                 OR (b.visibility = 'followers' AND EXISTS (SELECT 1 FROM fan_relationships f
@@ -185,7 +187,8 @@ const FEED_TIMELINE: &str =
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
         b.captions_key, b.captions_lang,
-        b.deleted_at IS NULL AND a.suspended_at IS NULL AND b.visibility IN ('public', 'followers')
+        b.deleted_at IS NULL AND b.hidden_at IS NULL AND a.suspended_at IS NULL
+          AND b.visibility IN ('public', 'followers')
      FROM bops_timeline t JOIN bops_videos b ON b.id = t.bop_id JOIN artist_profiles a ON a.id = b.artist_id
      WHERE t.fan_user_id = ?1 AND (t.published_at, t.bop_id) < (?2, ?3)
      ORDER BY t.published_at DESC, t.bop_id DESC";
@@ -198,7 +201,7 @@ const FEED_OTHERS: &str =
         b.like_count, b.comment_count, b.view_count, b.tip_count, b.tip_total_minor, b.published_at,
         EXISTS (SELECT 1 FROM bops_likes l WHERE l.bop_id = b.id AND l.user_id = ?1), b.track_uid, b.low_video_key,
         b.captions_key, b.captions_lang,
-        a.suspended_at IS NULL
+        a.suspended_at IS NULL AND b.hidden_at IS NULL
           AND ((b.published_at, b.id) <= (?4, ?5)
                OR NOT EXISTS (SELECT 1 FROM fan_relationships f
                               WHERE f.fan_user_id = ?1 AND f.artist_id = b.artist_id AND f.following = 1))
@@ -396,6 +399,8 @@ pub struct StudioRow {
     pub tip_total_minor: i64,
     /// The language of its captions, when it has some.
     pub captions_lang: Option<String>,
+    /// The label hid it (fans no longer see it; the artist cannot undo it).
+    pub hidden_by_label: bool,
 }
 
 /// A page of the artist's own Bops, newest first, before `(published_at,
@@ -409,7 +414,7 @@ pub fn list_bops_for_artist(
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
         "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id,
-                CASE WHEN captions_key IS NOT NULL THEN captions_lang END
+                CASE WHEN captions_key IS NOT NULL THEN captions_lang END, hidden_at IS NOT NULL
          FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
          ORDER BY published_at DESC, id DESC LIMIT ?4",
     )?
@@ -426,6 +431,7 @@ pub fn list_bops_for_artist(
             tip_total_minor: r.get(8)?,
             id: r.get(9)?,
             captions_lang: r.get(10)?,
+            hidden_by_label: r.get(11)?,
         })
     })?
     .collect()
@@ -467,14 +473,14 @@ pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64)
 
 /// The visibility and type of the live Bop whose video, the video's low
 /// rendition (always MP4) or its captions (WebVTT) is `key`; `None` when it
-/// is deleted, its artist suspended, or no Bop has it.
+/// is deleted, hidden by the label, its artist suspended, or no Bop has it.
 pub fn find_video_access(conn: &Connection, key: &str) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached(
         "SELECT b.visibility, CASE WHEN b.video_key = ?1 THEN b.video_type
                                    WHEN b.captions_key = ?1 THEN 'text/vtt; charset=utf-8' ELSE 'video/mp4' END
          FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
          WHERE (b.video_key = ?1 OR b.low_video_key = ?1 OR b.captions_key = ?1)
-           AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+           AND b.deleted_at IS NULL AND b.hidden_at IS NULL AND a.suspended_at IS NULL
          LIMIT 1",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -486,7 +492,7 @@ pub fn find_video_access(conn: &Connection, key: &str) -> rusqlite::Result<Optio
 pub fn find_poster_visibility(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached(
         "SELECT b.visibility FROM bops_videos b JOIN artist_profiles a ON a.id = b.artist_id
-         WHERE b.poster_key = ?1 AND b.deleted_at IS NULL AND a.suspended_at IS NULL
+         WHERE b.poster_key = ?1 AND b.deleted_at IS NULL AND b.hidden_at IS NULL AND a.suspended_at IS NULL
          ORDER BY b.visibility = 'public' DESC LIMIT 1",
     )?
     .query_row([key], |r| r.get(0))
@@ -797,10 +803,12 @@ pub fn find_comment_by_uid(
 }
 
 /// The comments an artist hid on a Bop, newest first (the studio's
-/// "Hidden" list, from which they can be shown again).
+/// "Hidden" list, from which they can be shown again); what the label hid
+/// is not theirs to show.
 pub fn list_hidden_comments(conn: &Connection, viewer: UserId, bop_id: BopId) -> rusqlite::Result<Vec<CommentRow>> {
     let sql = format!(
         "{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.hidden_at IS NOT NULL AND c.deleted_at IS NULL
+           AND COALESCE(c.hidden_by, 'artist') = 'artist'
          ORDER BY c.hidden_at DESC LIMIT 100"
     );
     conn.prepare_cached(&sql)?.query_map(params![viewer, bop_id], comment_row)?.collect()
@@ -821,11 +829,13 @@ pub fn set_comment_pin(
     Ok(())
 }
 
-/// Shows a hidden comment again; the count rises once.
+/// Shows a comment the artist hid again (never one the label hid); the
+/// count rises once.
 pub fn unhide_comment(conn: &Connection, bop_id: BopId, uid: &str) -> rusqlite::Result<bool> {
     let changed = conn.execute(
-        "UPDATE bops_comments SET hidden_at = NULL
-          WHERE bop_id = ?1 AND uid = ?2 AND hidden_at IS NOT NULL AND deleted_at IS NULL",
+        "UPDATE bops_comments SET hidden_at = NULL, hidden_by = NULL
+          WHERE bop_id = ?1 AND uid = ?2 AND hidden_at IS NOT NULL AND deleted_at IS NULL
+            AND COALESCE(hidden_by, 'artist') = 'artist'",
         params![bop_id, uid],
     )?;
     if changed == 1 {
@@ -864,10 +874,10 @@ pub fn remove_comment(
     hide: bool,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let column = if hide { "hidden_at" } else { "deleted_at" };
+    let column = if hide { "hidden_at = ?2, hidden_by = 'artist'" } else { "deleted_at = ?2" };
     let changed = conn.execute(
         &format!(
-            "UPDATE bops_comments SET {column} = ?2, pinned_at = NULL
+            "UPDATE bops_comments SET {column}, pinned_at = NULL
               WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"
         ),
         params![comment_id, now],

@@ -60,6 +60,7 @@ struct StudioBop {
     why: Option<String>,
     /// Its captions' language, when it has captions.
     captions_lang: Option<String>,
+    hidden_by_label: bool,
 }
 
 #[derive(Serialize)]
@@ -124,6 +125,7 @@ async fn show_studio(
                 caption: row.caption,
                 visibility: row.visibility,
                 captions_lang: row.captions_lang,
+                hidden_by_label: row.hidden_by_label,
             }
         })
         .collect();

@@ -15,6 +15,7 @@ mod handlers;
 pub mod joining;
 pub mod limits;
 mod me_api;
+pub mod moderation;
 pub mod password;
 pub mod photo;
 pub mod repo;
@@ -33,7 +34,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ReportTarget};
+use crate::pillar::{Install, Moderate, Pillar, ReportTarget};
 
 pub use config::IdentityConfig;
 pub use gate::{RevenueReady, Step};
@@ -130,6 +131,11 @@ impl Pillar for IdentityPillar {
         id: &'a str,
     ) -> BoxFuture<'a, AppResult<Option<ReportTarget>>> {
         Box::pin(artist_api::report_target(state, id))
+    }
+
+    /// Hiding an artist's page is suspending the artist (see `moderation`).
+    fn moderate(&self, tx: &crate::db::Tx, request: &Moderate<'_>) -> AppResult<bool> {
+        moderation::moderate(tx, request)
     }
 
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {

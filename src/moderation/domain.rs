@@ -67,6 +67,53 @@ impl NewReport {
     }
 }
 
+/// Why the label decided as it did, in its words: required, as the
+/// author is told it and the audit log keeps it.
+pub fn parse_reason(raw: &str, field: &str) -> Result<String, AppError> {
+    parse_text(raw, field, REASON_MAX_CHARS, "Say why: the author is told, and the audit log keeps it.")
+}
+
+/// The author's appeal, in their words: required.
+pub fn parse_appeal(raw: &str) -> Result<String, AppError> {
+    parse_text(raw, "appeal", APPEAL_MAX_CHARS, "Say why the label should change its decision.")
+}
+
+const REASON_MAX_CHARS: usize = 1000;
+const APPEAL_MAX_CHARS: usize = 2000;
+
+fn parse_text(raw: &str, field: &str, max: usize, empty: &str) -> Result<String, AppError> {
+    match clean_text(raw, Lines::Multi) {
+        Ok(text) if text.trim().is_empty() => Err(AppError::invalid(field, empty)),
+        Ok(text) if text.chars().count() > max => {
+            Err(AppError::invalid(field, format!("Keep it under {max} characters.")))
+        }
+        Ok(text) => Ok(text.trim().to_owned()),
+        Err(message) => Err(AppError::invalid(field, message)),
+    }
+}
+
+/// A reported thing's kind from a path: one fans may report.
+pub fn parse_kind(raw: &str) -> Option<&'static str> {
+    KINDS.iter().find(|k| **k == raw).copied()
+}
+
+/// A queue page's cursor: the keyset `(key, id)` of the last item shown,
+/// written `key.id`.
+pub fn parse_cursor(raw: &str) -> Result<(i64, i64), AppError> {
+    let broken = || AppError::invalid("cursor", "This page link is broken; start again from the first page.");
+    let (key, id) = raw.split_once('.').ok_or_else(broken)?;
+    Ok((key.parse().map_err(|_| broken())?, id.parse().map_err(|_| broken())?))
+}
+
+pub fn cursor(key: i64, id: i64) -> String {
+    format!("{key}.{id}")
+}
+
+/// The words a reason's code stands for.
+pub fn reason_label(code: &str) -> &'static str {
+    REASONS.iter().find(|(c, _)| *c == code).map_or("Something else", |(_, label)| label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +139,19 @@ mod tests {
         }
         let long = "x".repeat(DETAILS_MAX_CHARS + 1);
         assert!(NewReport::parse("bop", "x", "other", &long).is_err());
+    }
+
+    #[test]
+    fn reasons_and_cursors_are_checked() {
+        assert_eq!(parse_reason(" spam \r\n", "reason").unwrap(), "spam");
+        assert!(parse_reason("  ", "reason").is_err());
+        assert!(parse_reason(&"x".repeat(1001), "reason").is_err());
+        assert!(parse_appeal("").is_err());
+        assert_eq!(parse_cursor("17.4").unwrap(), (17, 4));
+        for bad in ["", "17", "a.b", "1.2.3", "1.x"] {
+            assert!(parse_cursor(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_kind("comment"), Some("comment"));
+        assert_eq!(parse_kind("user"), None);
     }
 }

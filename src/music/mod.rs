@@ -15,6 +15,7 @@ pub mod domain;
 pub mod downloads;
 pub mod events;
 pub mod masters;
+pub mod moderation;
 pub mod playlists;
 mod public;
 pub mod repo;
@@ -40,7 +41,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
+use crate::pillar::{Install, Moderate, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::MusicConfig;
 use domain::ReleaseStatus;
@@ -150,6 +151,10 @@ impl Pillar for MusicPillar {
     }
 
     /// A track of a published release of a visible artist.
+    fn moderate(&self, tx: &crate::db::Tx, request: &Moderate<'_>) -> AppResult<bool> {
+        moderation::moderate(tx, request)
+    }
+
     fn report_target<'a>(
         &'a self,
         state: &'a AppState,

@@ -114,7 +114,7 @@ async fn public_track(state: &AppState, uid: String) -> AppResult<Option<PublicT
         .db
         .read_now(move |c| {
             let Some((track, status, artist)) = repo::find_track(c, &uid)? else { return Ok(None) };
-            if status != ReleaseStatus::Published {
+            if status != ReleaseStatus::Published || super::moderation::is_hidden(c, track.id)? {
                 return Ok(None);
             }
             let Some(author) = crate::identity::service::visible_artist_user(c, artist)? else { return Ok(None) };

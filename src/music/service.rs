@@ -136,7 +136,7 @@ pub async fn public_release_detail(state: &AppState, uid: String) -> AppResult<s
         .db
         .read(move |c| {
             let artist = crate::identity::service::artist_uid(c, artist)?;
-            Ok((repo::list_tracks(c, id)?, artist))
+            Ok((repo::list_shown_tracks(c, id)?, artist))
         })
         .await?;
     let tracks = tracks.iter().map(|t| super::views::TrackView::new(t, release.status, &state.media)).collect();

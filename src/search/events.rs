@@ -5,10 +5,11 @@
 //! (and `rebuild` marks the queued ones counted).
 
 use super::repo::{self, ArtistDoc, BopDoc, DAY_MS, ProductDoc};
-use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopPublished, BopUnliked};
+use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopModerated, BopPublished, BopUnliked};
 use crate::db::Tx;
 use crate::events::{PlatformEvent, Registry, StoredEvent, at, on};
 use crate::identity::events::{ArtistProfileUpdated, ArtistSuspensionChanged, FanFollowed, FanUnfollowed};
+use crate::music::moderation::TrackModerated;
 use crate::music::service::ReleaseTakenDown;
 use crate::music::tracks::TrackPublished;
 use crate::shop::events::ProductUpdated;
@@ -39,6 +40,27 @@ pub fn register(registry: &mut Registry) {
     on::<BopDeleted>(registry, INDEX, |tx, e, _| repo::delete_bop(tx, &e.bop_uid));
     on::<TrackPublished>(registry, INDEX, |tx, e, _| {
         repo::upsert_track(tx, &e.track_uid, &e.release_uid, e.artist_id, &e.title)
+    });
+    // The label hides a Bop or a track (it leaves the index) or shows it
+    // again (it comes back if fans may find it).
+    on::<BopModerated>(registry, INDEX, |tx, e, _| match e.hidden || e.visibility != "public" {
+        true => repo::delete_bop(tx, &e.bop_uid),
+        false => repo::insert_bop(
+            tx,
+            &BopDoc {
+                id: e.bop_id,
+                uid: &e.bop_uid,
+                artist_id: e.artist_id,
+                caption: &e.caption,
+                hashtags: &e.hashtags,
+                poster_key: e.poster_key.as_deref(),
+                published_at: e.published_at,
+            },
+        ),
+    });
+    on::<TrackModerated>(registry, INDEX, |tx, e, _| match e.hidden || !e.release_published {
+        true => repo::delete_track(tx, &e.track_uid),
+        false => repo::upsert_track(tx, &e.track_uid, &e.release_uid, e.artist_id, &e.title),
     });
     on::<ReleaseTakenDown>(registry, INDEX, |tx, e, _| repo::delete_release_tracks(tx, &e.release_uid));
     on::<ProductUpdated>(registry, INDEX, |tx, e, _| index_product(tx, &e));

@@ -68,7 +68,7 @@ fn fill_bops(conn: &Connection) -> rusqlite::Result<usize> {
          SELECT b.id, b.uid, b.artist_id, b.caption,
                 COALESCE((SELECT group_concat(value, ' ') FROM json_each(b.hashtags)), ''), b.poster_key, b.published_at
          FROM bops_videos b
-         WHERE b.deleted_at IS NULL AND b.visibility = 'public'",
+         WHERE b.deleted_at IS NULL AND b.hidden_at IS NULL AND b.visibility = 'public'",
         [],
     )
 }
@@ -78,7 +78,7 @@ fn fill_tracks(conn: &Connection) -> rusqlite::Result<usize> {
         "INSERT INTO search_tracks (uid, release_uid, artist_id, title)
          SELECT t.uid, r.uid, r.artist_id, t.title
          FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
-         WHERE r.status = 'published' AND r.deleted_at IS NULL AND t.deleted_at IS NULL
+         WHERE r.status = 'published' AND r.deleted_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL
          ORDER BY r.published_at, t.position",
         [],
     )
@@ -95,7 +95,7 @@ fn fill_products(conn: &Connection) -> rusqlite::Result<usize> {
          LEFT JOIN product_variants v ON v.id = (
              SELECT id FROM product_variants w WHERE w.product_id = p.id AND w.deleted_at IS NULL
              ORDER BY w.price_minor, w.position, w.id LIMIT 1)
-         WHERE p.status = 'active' AND p.deleted_at IS NULL",
+         WHERE p.status = 'active' AND p.deleted_at IS NULL AND p.hidden_at IS NULL",
         [],
     )
 }

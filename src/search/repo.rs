@@ -119,6 +119,12 @@ pub fn upsert_track(
     Ok(())
 }
 
+/// A track the label hid leaves the index.
+pub fn delete_track(conn: &Connection, uid: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM search_tracks WHERE uid = ?1")?.execute([uid])?;
+    Ok(())
+}
+
 pub fn delete_release_tracks(conn: &Connection, release_uid: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM search_tracks WHERE release_uid = ?1")?.execute([release_uid])?;
     Ok(())

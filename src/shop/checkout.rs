@@ -11,7 +11,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 
-use super::domain::{ProductStatus, ShippingAddress, options_label};
+use super::domain::{ShippingAddress, options_label};
 use super::repo::{self, NewItem, NewOrder, ProductRow, VariantRow, ZoneRow};
 use super::shipping;
 use crate::app::AppState;
@@ -328,7 +328,7 @@ fn read_cart(conn: &rusqlite::Connection, wanted: &BTreeMap<String, i64>) -> rus
             return Ok(Err(AppError::invalid("items", "An item in your cart is no longer for sale.")));
         };
         let product = repo::find_product_by_id(conn, variant.product_id)?;
-        let Some(product) = product.filter(|p| p.status == ProductStatus::Active) else {
+        let Some(product) = product.filter(|p| p.on_sale()) else {
             return Ok(Err(AppError::invalid("items", "An item in your cart is no longer for sale.")));
         };
         lines.push(Line { product, variant, quantity: *quantity });

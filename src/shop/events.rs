@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::domain::ProductStatus;
 use super::settle::OrderCompleted;
 use crate::core::ids::{ArtistId, ProductId};
 use crate::db::Tx;
@@ -52,11 +51,12 @@ pub fn announce_product(tx: &Tx, id: ProductId) -> rusqlite::Result<()> {
     };
     let variants = super::repo::variants_of(tx, id)?;
     let cheapest = variants.iter().min_by_key(|v| v.price_minor);
+    let listed = product.on_sale();
     let event = ProductUpdated {
         product_id: id.0,
         product_uid: product.uid,
         artist_id: product.artist_id.0,
-        listed: product.status == ProductStatus::Active,
+        listed,
         title: product.title,
         tags: product.tags,
         price_minor: cheapest.map(|v| v.price_minor),

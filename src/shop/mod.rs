@@ -12,6 +12,7 @@ pub mod domain;
 pub mod downloads;
 pub mod events;
 pub mod import;
+pub mod moderation;
 pub mod orders;
 pub mod photos;
 pub mod pod;
@@ -39,7 +40,7 @@ use crate::core::ids::UserId;
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
-use crate::pillar::{Install, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
+use crate::pillar::{Install, Moderate, Pillar, ProfileTab, ProfileTabRequest, ReportTarget};
 
 pub use config::ShopConfig;
 use domain::ProductStatus;
@@ -155,6 +156,10 @@ impl Pillar for ShopPillar {
     }
 
     /// A product on sale by a visible artist.
+    fn moderate(&self, tx: &crate::db::Tx, request: &Moderate<'_>) -> AppResult<bool> {
+        moderation::moderate(tx, request)
+    }
+
     fn report_target<'a>(
         &'a self,
         state: &'a AppState,

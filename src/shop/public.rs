@@ -30,6 +30,7 @@ pub async fn list_products(
             };
             let mut products =
                 repo::list_products_for_artist(c, artist.id, Some(ProductStatus::Active), before, limit + 1)?;
+            products.retain(|p| !p.hidden);
             let next = (products.len() > limit).then(|| {
                 products.truncate(limit);
                 products.last().map(|p| p.uid.clone()).unwrap_or_default()
@@ -61,7 +62,7 @@ pub async fn product_and_handle(state: &AppState, uid: String) -> AppResult<(Pro
     let found = state
         .db
         .read(move |c| {
-            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active) else {
+            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.on_sale()) else {
                 return Ok(None);
             };
             let Some(artist) = crate::identity::service::artist_face(c, product.artist_id)?.filter(|a| a.visible)
@@ -141,7 +142,7 @@ pub async fn report_target(state: &AppState, uid: &str) -> AppResult<Option<crat
     Ok(state
         .db
         .read_now(move |c| {
-            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.status == ProductStatus::Active) else {
+            let Some(product) = repo::find_product(c, &uid)?.filter(|p| p.on_sale()) else {
                 return Ok(None);
             };
             let author = crate::identity::service::visible_artist_user(c, product.artist_id)?;

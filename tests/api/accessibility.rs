@@ -134,6 +134,23 @@ async fn demo() -> TestApp {
     app
 }
 
+/// A fan's report of a public Bop, for the moderation queue.
+async fn reported_bop(app: &TestApp) {
+    let (fan, bop): (i64, String) = app
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row(
+                "SELECT u.id, b.uid FROM bops_videos b JOIN users u ON u.role = 'fan' WHERE b.visibility = 'public' LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap();
+    let new = boptone::moderation::domain::NewReport::parse("bop", &bop, "spam", "buy followers").unwrap();
+    boptone::moderation::service::create_report(&app.state, boptone::core::ids::UserId(fan), new).await.unwrap();
+}
+
 /// Signs `email` in through the web's sign-in form.
 async fn sign_in(driver: &Driver, app: &TestApp, email: &str, next: &str) {
     driver.goto(&app.url(&format!("/login?next={next}"))).await;
@@ -253,6 +270,7 @@ async fn axe_finds_nothing_serious_on_the_public_pages() {
 #[tokio::test]
 async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
     let app = demo().await;
+    reported_bop(&app).await;
     let mut audit = Audit::new();
     for (size, width, height) in SIZES {
         audit.size = size;
@@ -380,6 +398,11 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         driver.click("form[action^='/admin/label'] button[type=submit]").await;
         driver.wait_until("return !!document.querySelector('#accent-error')", "the branding form's error").await;
         audit.check(&driver, "/admin/label (errors)").await;
+        audit.visit(&driver, &app, "/admin/moderation?filter=appealed").await;
+        audit.visit(&driver, &app, "/admin/moderation").await;
+        let item = first_link(&driver, "main a[href^='/admin/moderation/bop/']").await.expect("the reported Bop");
+        audit.visit(&driver, &app, &item).await;
+        audit.visit(&driver, &app, &format!("{item}/hide")).await;
         audit.visit(&driver, &app, "/admin/royalties").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {
             audit.visit(&driver, &app, &import).await;

@@ -25,6 +25,8 @@ mod cli;
 mod comments;
 mod console;
 mod console_helpers;
+mod console_moderation;
+mod console_moderation_content;
 mod events;
 mod fan_accounts;
 mod fan_app;

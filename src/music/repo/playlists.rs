@@ -117,7 +117,8 @@ pub fn find_playable_track_id(conn: &Connection, uid: &str) -> rusqlite::Result<
     conn.prepare_cached(
         "SELECT t.id FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
          JOIN artist_profiles a ON a.id = r.artist_id
-         WHERE t.uid = ?1 AND t.deleted_at IS NULL AND r.status = 'published' AND a.suspended_at IS NULL",
+         WHERE t.uid = ?1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND r.status = 'published'
+           AND a.suspended_at IS NULL",
     )?
     .query_row([uid], |r| r.get(0))
     .optional()
@@ -139,7 +140,8 @@ pub fn list_playlist_tracks(conn: &Connection, playlist: i64) -> rusqlite::Resul
     let mut stmt = conn.prepare_cached(
         "SELECT t.uid, r.uid, r.title, COALESCE(a.stage_name, ''), r.artwork_thumb_key FROM music_tracks t
          JOIN music_releases r ON r.id = t.release_id JOIN artist_profiles a ON a.id = r.artist_id
-         WHERE t.id = ?1 AND t.deleted_at IS NULL AND r.status = 'published' AND a.suspended_at IS NULL",
+         WHERE t.id = ?1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND r.status = 'published'
+           AND a.suspended_at IS NULL",
     )?;
     for id in ids {
         let found = stmt

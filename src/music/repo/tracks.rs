@@ -176,6 +176,16 @@ pub fn list_credits(conn: &Connection, track: i64) -> rusqlite::Result<Vec<Credi
         .collect()
 }
 
+/// A release's tracks fans may see, in order (the label hid none of them).
+pub fn list_shown_tracks(conn: &Connection, release: i64) -> rusqlite::Result<Vec<TrackRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TRACK_COLUMNS} FROM music_tracks t
+         WHERE t.release_id = ?1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL ORDER BY t.position"
+    ))?
+    .query_map([release], track_row)?
+    .collect()
+}
+
 /// A release's tracks in order.
 pub fn list_tracks(conn: &Connection, release: i64) -> rusqlite::Result<Vec<TrackRow>> {
     conn.prepare_cached(&format!(
@@ -236,7 +246,8 @@ pub fn isrc_taken(conn: &Connection, isrc: &str, except: Option<i64>) -> rusqlit
 pub fn find_track_media(conn: &Connection, key: &str) -> rusqlite::Result<Option<(ReleaseStatus, ArtistId, bool)>> {
     conn.prepare_cached(
         "SELECT r.status, r.artist_id, t.stream_key = ?1 FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
-         WHERE (t.stream_key = ?1 OR t.master_key = ?1) AND t.deleted_at IS NULL AND r.deleted_at IS NULL",
+         WHERE (t.stream_key = ?1 OR t.master_key = ?1) AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+           AND r.deleted_at IS NULL",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
     .optional()
@@ -289,7 +300,8 @@ pub fn list_playable_tracks(conn: &Connection, uids: &[String]) -> rusqlite::Res
     let mut stmt = conn.prepare_cached(
         "SELECT t.uid, t.title, t.stream_key, r.artwork_thumb_key FROM music_tracks t
          JOIN music_releases r ON r.id = t.release_id JOIN artist_profiles a ON a.id = r.artist_id
-         WHERE t.uid = ?1 AND t.deleted_at IS NULL AND r.status = 'published' AND a.suspended_at IS NULL",
+         WHERE t.uid = ?1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND r.status = 'published'
+           AND a.suspended_at IS NULL",
     )?;
     let mut out = Vec::new();
     for uid in uids {
@@ -309,7 +321,8 @@ pub fn list_playable_tracks(conn: &Connection, uids: &[String]) -> rusqlite::Res
 pub fn is_published_track_of(conn: &Connection, artist: ArtistId, uid: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT 1 FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
-         WHERE t.uid = ?1 AND r.artist_id = ?2 AND t.deleted_at IS NULL AND r.status = 'published'",
+         WHERE t.uid = ?1 AND r.artist_id = ?2 AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+           AND r.status = 'published'",
     )?
     .exists(params![uid, artist.0])
 }
@@ -322,7 +335,7 @@ pub fn list_published_tracks_of(
 ) -> rusqlite::Result<Vec<(String, String, String)>> {
     conn.prepare_cached(
         "SELECT t.uid, t.title, r.title FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
-         WHERE r.artist_id = ?1 AND t.deleted_at IS NULL AND r.status = 'published'
+         WHERE r.artist_id = ?1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND r.status = 'published'
          ORDER BY r.id DESC, t.position LIMIT ?2",
     )?
     .query_map(params![artist.0, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

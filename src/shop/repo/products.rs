@@ -20,10 +20,19 @@ pub struct ProductRow {
     pub release_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Hidden by the label (issue 15 item 4): off sale whatever its status.
+    pub hidden: bool,
+}
+
+impl ProductRow {
+    /// Fans may see and buy it: active, and not hidden by the label.
+    pub fn on_sale(&self) -> bool {
+        self.status == ProductStatus::Active && !self.hidden
+    }
 }
 
 const PRODUCT_SELECT: &str = "SELECT id, uid, artist_id, kind, title, description_html, status, tags, option_names,
-        handle, release_id, created_at, updated_at FROM products";
+        handle, release_id, created_at, updated_at, hidden_at IS NOT NULL FROM products";
 
 fn json_list(raw: String) -> Vec<String> {
     serde_json::from_str(&raw).unwrap_or_default()
@@ -44,6 +53,7 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<ProductRow> {
         release_id: r.get(10)?,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
+        hidden: r.get(13)?,
     })
 }
 
@@ -392,7 +402,9 @@ pub fn make_cover(conn: &Connection, product: ProductId, photo: i64) -> rusqlite
 /// a product photo.
 pub fn find_photo_owner(conn: &Connection, key: &str) -> rusqlite::Result<Option<(ProductStatus, ArtistId)>> {
     conn.prepare_cached(
-        "SELECT p.status, p.artist_id FROM product_photos ph JOIN products p ON p.id = ph.product_id
+        // A product the label hid shows its photos only as an archived one's.
+        "SELECT CASE WHEN p.hidden_at IS NULL THEN p.status ELSE 'archived' END, p.artist_id
+         FROM product_photos ph JOIN products p ON p.id = ph.product_id
          WHERE (ph.media_key = ?1 OR ph.thumb_key = ?1) AND p.deleted_at IS NULL",
     )?
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))

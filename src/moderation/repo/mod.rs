@@ -1,4 +1,8 @@
-//! All SQL of moderation: the reports fans make.
+//! All SQL of moderation: the reports fans make (here), the queue's items
+//! ([`items`]) and the label's decisions ([`decisions`]).
+
+pub mod decisions;
+pub mod items;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -31,7 +35,7 @@ pub struct ReportRow {
 /// first one again (returned, not duplicated).
 pub fn insert_report(conn: &Connection, new: &InsertReport<'_>, now: i64) -> rusqlite::Result<ReportRow> {
     let uid = crate::core::new_uid();
-    conn.execute(
+    let inserted = conn.execute(
         "INSERT INTO moderation_reports (uid, reporter_id, target_kind, target_uid, target_author, excerpt, link,
              reason, details, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -49,6 +53,9 @@ pub fn insert_report(conn: &Connection, new: &InsertReport<'_>, now: i64) -> rus
             now
         ],
     )?;
+    if inserted == 1 {
+        items::count_report(conn, new, now)?;
+    }
     conn.query_row(
         &format!("{REPORT_SELECT} WHERE reporter_id = ?1 AND target_kind = ?2 AND target_uid = ?3 AND status = 'open'"),
         params![new.reporter, new.kind, new.target],
