@@ -316,6 +316,7 @@ pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppRes
         }
         return Ok(false);
     }
+    record_subscription_paid(tx, &checkout, done)?;
     if !current.status.superseded_by(current.status_at, SubscriptionStatus::Active, done.at) {
         tracing::info!(checkout_ref = done.checkout_ref, "stale checkout completion; not applied");
         return Ok(false);
@@ -326,6 +327,33 @@ pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppRes
     let change = repo::StatusChange { status: SubscriptionStatus::Active, status_at: done.at };
     set_subscription_status(tx, checkout.artist, &change)?;
     Ok(true)
+}
+
+/// What the artist paid for the plan is the platform's income: one ledger
+/// row (nothing gross, the whole as the platform's fee, the artist's net
+/// negative), recorded once per paid checkout whatever becomes of the
+/// subscription's status — the money moved. Artists' earnings views leave
+/// these rows out; the label's money page counts them.
+fn record_subscription_paid(tx: &Tx, checkout: &repo::CheckoutRow, done: &CompletedCheckout<'_>) -> AppResult<()> {
+    use crate::ledger::{Holder, Income, Micros};
+    let currency = crate::core::Currency::parse(&checkout.currency).map_err(|e| AppError::Internal(e.into()))?;
+    let paid = crate::core::Money::new(checkout.amount_minor, currency).to_micros();
+    let reference = format!("subscription:{}", done.checkout_ref);
+    let description = format!("{} plan", checkout.tier);
+    let income = Income {
+        artist: checkout.artist,
+        source: "subscription",
+        reference: &reference,
+        description: &description,
+        track_id: None,
+        gross: Micros::ZERO,
+        currency: &checkout.currency,
+        occurred_at: done.at,
+    };
+    let owner = repo::find_artist_user_id(tx, checkout.artist)?;
+    let holder = Holder { key: "artist".into(), name: String::new(), email: String::new(), user_id: Some(owner) };
+    crate::ledger::record_whole(tx, &income, Micros(paid), &holder)?;
+    Ok(())
 }
 
 /// A subscription's status changed at the provider at `at` (unix ms).
