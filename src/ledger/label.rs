@@ -25,6 +25,9 @@ pub struct SourceSum {
     pub net_micros: i64,
 }
 
+/// One artist and the sums of its rows.
+pub type ArtistSums = (ArtistId, Vec<SourceSum>);
+
 /// The distinct artists with ledger rows, one index seek each.
 const ARTISTS_WITH_ROWS: &str = "WITH RECURSIVE ids(id) AS (
          SELECT (SELECT MIN(artist_id) FROM ledger_entries)
@@ -103,7 +106,7 @@ pub fn artist_page(
     span: (i64, i64),
     after: Option<ArtistId>,
     limit: usize,
-) -> rusqlite::Result<(Vec<(ArtistId, Vec<SourceSum>)>, bool)> {
+) -> rusqlite::Result<(Vec<ArtistSums>, bool)> {
     let mut cursor = after.map_or(i64::MIN, |a| a.0);
     let mut page = Vec::new();
     while let Some(id) = next_artist(conn, cursor)? {

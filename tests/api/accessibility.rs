@@ -357,6 +357,7 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         sign_in(&driver, &app, "label@demo.boptone.test", "/admin").await;
         audit.check(&driver, "/admin").await;
         audit.visit(&driver, &app, "/admin/royalties").await;
+        audit.visit(&driver, &app, "/admin/money").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {
             audit.visit(&driver, &app, &import).await;
         }

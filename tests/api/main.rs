@@ -22,6 +22,7 @@ mod captions;
 mod chromium;
 mod cli;
 mod comments;
+mod console_money;
 mod events;
 mod fan_accounts;
 mod fan_app;
