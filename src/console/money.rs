@@ -5,8 +5,9 @@
 //! `/admin/money/12-months-to-YYYY-MM.csv` export it; each export leaves a
 //! `money.export` audit row.
 //!
-//! Every figure comes from the ledger's label-wide sums
-//! (`crate::ledger::label`), read in one read transaction so the artists'
+//! Every figure comes from the ledger's label-wide monthly sums
+//! (`crate::ledger::label`, kept per month, artist, currency and source by
+//! triggers on the ledger, read by their primary key), in one read transaction so the artists'
 //! lines, the platform's lines and the totals are of the same moment and add
 //! up exactly.
 
@@ -147,7 +148,7 @@ fn artist_name(conn: &Connection, artist: ArtistId) -> rusqlite::Result<(String,
 fn read_page(conn: &Connection, month: Month, after: Option<ArtistId>) -> rusqlite::Result<MoneyView> {
     let snapshot = conn.unchecked_transaction()?;
     let months = month.twelve();
-    let year = sums_by_month(&snapshot, (months[0].start_ms(), month.next().start_ms()))?;
+    let year = sums_by_month(&snapshot, &months[0].to_string(), &month.to_string())?;
     let this: Vec<SourceSum> = year.iter().filter(|s| s.month == month.to_string()).cloned().collect();
     let totals = Figures::per_currency(&this).map_err(overflow)?;
     for (currency, figures) in totals.iter().filter(|(_, f)| !f.adds_up()) {
@@ -167,7 +168,7 @@ fn read_page(conn: &Connection, month: Month, after: Option<ArtistId>) -> rusqli
         })
         .collect();
 
-    let (page, more) = artist_page(&snapshot, month.span(), after, PAGE_SIZE)?;
+    let (page, more) = artist_page(&snapshot, &month.to_string(), after, PAGE_SIZE)?;
     let next_after = if more { page.last().map(|(id, _)| id.0) } else { None };
     let mut artists = Vec::new();
     for (id, sums) in page {
@@ -259,7 +260,7 @@ fn month_csv(conn: &Connection, month: Month) -> rusqlite::Result<(String, usize
     let mut lines = 0;
     let mut after = None;
     loop {
-        let (page, more) = artist_page(&snapshot, month.span(), after, CSV_BATCH)?;
+        let (page, more) = artist_page(&snapshot, &month.to_string(), after, CSV_BATCH)?;
         for (id, sums) in &page {
             let (name, uid, _) = artist_name(&snapshot, *id)?;
             for (currency, figures) in Figures::per_currency(sums).map_err(overflow)? {
@@ -272,7 +273,7 @@ fn month_csv(conn: &Connection, month: Month) -> rusqlite::Result<(String, usize
             break;
         }
     }
-    let sums = sums_by_month(&snapshot, month.span())?;
+    let sums = sums_by_month(&snapshot, &month.to_string(), &month.to_string())?;
     let totals = Figures::per_currency(&sums).map_err(overflow)?;
     let platform: BTreeMap<String, Vec<PlatformLine>> = platform_lines(&sums).map_err(overflow)?;
     csv::closing_lines(&mut out, &platform, &totals);
@@ -282,7 +283,7 @@ fn month_csv(conn: &Connection, month: Month) -> rusqlite::Result<(String, usize
 /// The twelve months ending with `month`, one line per month and currency.
 fn summary_csv(conn: &Connection, month: Month) -> rusqlite::Result<(String, usize)> {
     let months = month.twelve();
-    let sums = sums_by_month(conn, (months[0].start_ms(), month.next().start_ms()))?;
+    let sums = sums_by_month(conn, &months[0].to_string(), &month.to_string())?;
     let mut out = csv::SUMMARY_HEADER.to_owned();
     let mut lines = 0;
     for m in months {

@@ -1,14 +1,15 @@
-//! Label-wide sums of the ledger: what every artist's rows add up to in a
-//! span of time, per month, currency and source — the label console's money
-//! page reads these, never the pillar tables.
+//! Label-wide sums of the ledger: what every artist's rows add up to per
+//! month (UTC), currency and source — the label console's money page reads
+//! these, never the pillar tables.
 //!
-//! Bounded by the artist index `ledger_entries_artist (artist_id,
-//! occurred_at)`: the artists that have rows are found by a loose index scan
-//! (one seek per artist, `MIN(artist_id) > previous`), and each artist's span
-//! is an index range. So a request costs one seek per artist plus the rows of
-//! the span it sums, never a scan of the whole ledger.
+//! They come from `ledger_months` (migration V043), the ledger summed per
+//! (month, artist, currency, source) by triggers in the same transaction as
+//! each ledger row, so it is exactly the sum of `ledger_entries`. Its
+//! primary key `(month, artist_id, currency, source)` makes every read here
+//! one range of it: a month costs a few rows per artist with money that
+//! month, whatever the number of ledger rows behind them.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::core::ids::ArtistId;
 
@@ -28,114 +29,79 @@ pub struct SourceSum {
 /// One artist and the sums of its rows.
 pub type ArtistSums = (ArtistId, Vec<SourceSum>);
 
-/// The distinct artists with ledger rows, one index seek each.
-const ARTISTS_WITH_ROWS: &str = "WITH RECURSIVE ids(id) AS (
-         SELECT (SELECT MIN(artist_id) FROM ledger_entries)
-         UNION ALL
-         SELECT (SELECT MIN(artist_id) FROM ledger_entries WHERE artist_id > ids.id) FROM ids WHERE ids.id IS NOT NULL
-     )";
-
-/// CROSS JOIN keeps the artist list outside, so each artist's span is read
-/// through the artist index rather than by scanning the ledger.
-fn sums_by_month_sql() -> String {
-    format!(
-        "{ARTISTS_WITH_ROWS}
-         SELECT strftime('%Y-%m', l.occurred_at / 1000, 'unixepoch') AS month, l.currency, l.source, COUNT(*),
-                SUM(l.gross_micros), SUM(l.fee_micros), SUM(l.net_micros)
-         FROM ids CROSS JOIN ledger_entries l
-             ON l.artist_id = ids.id AND l.occurred_at >= ?1 AND l.occurred_at < ?2
-         GROUP BY month, l.currency, l.source
-         ORDER BY month, l.currency, l.source"
-    )
+fn source_sum(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceSum> {
+    Ok(SourceSum {
+        month: r.get(0)?,
+        currency: r.get(1)?,
+        source: r.get(2)?,
+        entries: r.get(3)?,
+        gross_micros: r.get(4)?,
+        fee_micros: r.get(5)?,
+        net_micros: r.get(6)?,
+    })
 }
 
-/// Every artist's rows with `from <= occurred_at < to`, summed per month
-/// (UTC), currency and source, in that order.
-pub fn sums_by_month(conn: &Connection, (from, to): (i64, i64)) -> rusqlite::Result<Vec<SourceSum>> {
-    conn.prepare_cached(&sums_by_month_sql())?
-        .query_map(params![from, to], |r| {
-            Ok(SourceSum {
-                month: r.get(0)?,
-                currency: r.get(1)?,
-                source: r.get(2)?,
-                entries: r.get(3)?,
-                gross_micros: r.get(4)?,
-                fee_micros: r.get(5)?,
-                net_micros: r.get(6)?,
-            })
-        })?
-        .collect()
+const SUMS_BY_MONTH: &str = "SELECT month, currency, source, SUM(entries), SUM(gross_micros), SUM(fee_micros),
+         SUM(net_micros)
+     FROM ledger_months WHERE month >= ?1 AND month <= ?2
+     GROUP BY month, currency, source ORDER BY month, currency, source";
+
+/// Every artist's rows of the months `first..=last` (`YYYY-MM`), summed per
+/// month, currency and source, in that order.
+pub fn sums_by_month(conn: &Connection, first: &str, last: &str) -> rusqlite::Result<Vec<SourceSum>> {
+    conn.prepare_cached(SUMS_BY_MONTH)?.query_map(params![first, last], source_sum)?.collect()
 }
 
-/// The first artist after `after` (by id) that has any ledger row.
-fn next_artist(conn: &Connection, after: i64) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT MIN(artist_id) FROM ledger_entries WHERE artist_id > ?1")?
-        .query_row([after], |r| r.get(0))
-        .optional()
-        .map(Option::flatten)
-}
+const ARTIST_IDS: &str = "SELECT DISTINCT artist_id FROM ledger_months
+     WHERE month = ?1 AND artist_id > ?2 ORDER BY artist_id LIMIT ?3";
 
-/// One artist's rows in a span, summed per currency and source.
-pub fn artist_sums(conn: &Connection, artist: ArtistId, (from, to): (i64, i64)) -> rusqlite::Result<Vec<SourceSum>> {
-    conn.prepare_cached(
-        "SELECT strftime('%Y-%m', ?2 / 1000, 'unixepoch'), currency, source, COUNT(*), SUM(gross_micros),
-                SUM(fee_micros), SUM(net_micros)
-         FROM ledger_entries WHERE artist_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
-         GROUP BY currency, source ORDER BY currency, source",
-    )?
-    .query_map(params![artist, from, to], |r| {
-        Ok(SourceSum {
-            month: r.get(0)?,
-            currency: r.get(1)?,
-            source: r.get(2)?,
-            entries: r.get(3)?,
-            gross_micros: r.get(4)?,
-            fee_micros: r.get(5)?,
-            net_micros: r.get(6)?,
-        })
-    })?
-    .collect()
-}
-
-/// A page of artists with rows in the span: up to `limit` artists after
-/// `after` (by artist id, the keyset), each with its sums; and whether
-/// more follow. Artists without rows in the span are stepped over by index
-/// seeks, so a page costs at most one seek per artist of the label.
+/// A page of the artists with money in `month`: up to `limit` artists after
+/// `after` (by artist id, the keyset), each with its sums per currency and
+/// source; and whether more follow.
 pub fn artist_page(
     conn: &Connection,
-    span: (i64, i64),
+    month: &str,
     after: Option<ArtistId>,
     limit: usize,
 ) -> rusqlite::Result<(Vec<ArtistSums>, bool)> {
-    let mut cursor = after.map_or(i64::MIN, |a| a.0);
-    let mut page = Vec::new();
-    while let Some(id) = next_artist(conn, cursor)? {
-        cursor = id;
-        let sums = artist_sums(conn, ArtistId(id), span)?;
-        if sums.is_empty() {
-            continue;
+    let after = after.map_or(i64::MIN, |a| a.0);
+    let ids: Vec<i64> = conn
+        .prepare_cached(ARTIST_IDS)?
+        .query_map(params![month, after, limit as i64 + 1], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = ids.len() > limit;
+    let Some(&last) = ids[..ids.len().min(limit)].last() else { return Ok((Vec::new(), false)) };
+    let mut page: Vec<ArtistSums> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT month, currency, source, entries, gross_micros, fee_micros, net_micros, artist_id FROM ledger_months
+         WHERE month = ?1 AND artist_id > ?2 AND artist_id <= ?3 ORDER BY artist_id, currency, source",
+    )?;
+    let mut rows = stmt.query(params![month, after, last])?;
+    while let Some(row) = rows.next()? {
+        let artist = ArtistId(row.get(7)?);
+        let sum = source_sum(row)?;
+        match page.last_mut() {
+            Some((a, sums)) if *a == artist => sums.push(sum),
+            _ => page.push((artist, vec![sum])),
         }
-        if page.len() == limit {
-            return Ok((page, true));
-        }
-        page.push((ArtistId(id), sums));
     }
-    Ok((page, false))
+    Ok((page, more))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The ledger's table and V043 as migrated.
     fn ledger() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE ledger_entries (id INTEGER PRIMARY KEY, artist_id INTEGER NOT NULL, source TEXT NOT NULL,
                  gross_micros INTEGER NOT NULL, fee_micros INTEGER NOT NULL, net_micros INTEGER NOT NULL,
-                 currency TEXT NOT NULL, occurred_at INTEGER NOT NULL);
-             CREATE INDEX ledger_entries_artist ON ledger_entries (artist_id, occurred_at);",
+                 currency TEXT NOT NULL, occurred_at INTEGER NOT NULL);",
         )
         .unwrap();
+        conn.execute_batch(include_str!("../../migrations/V043__ledger_months.sql")).unwrap();
         conn
     }
 
@@ -158,47 +124,61 @@ mod tests {
         add(&conn, 2, "tip", 3_000_000, 300_000, NOV + 2);
         add(&conn, 2, "order", 20_000_000, 1_000_000, DEC + 5);
         add(&conn, 3, "tip", 1_000_000, 100_000, DEC - 1);
-        add(&conn, 3, "tip", 9_000_000, 900_000, DEC + 86_400_000 * 40); // after the span
-        let sums = sums_by_month(&conn, (NOV, DEC + 86_400_000 * 31)).unwrap();
+        add(&conn, 3, "tip", 9_000_000, 900_000, DEC + 86_400_000 * 40); // January
+        let sums = sums_by_month(&conn, "2026-11", "2026-12").unwrap();
         let flat: Vec<_> =
             sums.iter().map(|s| (s.month.as_str(), s.source.as_str(), s.entries, s.fee_micros)).collect();
         assert_eq!(flat, [("2026-11", "tip", 3, 900_000), ("2026-12", "order", 1, 1_000_000)]);
     }
 
     #[test]
-    fn pages_step_over_artists_without_rows_in_the_span() {
+    fn the_monthly_sums_follow_every_change_of_the_ledger() {
+        let conn = ledger();
+        add(&conn, 1, "tip", 5_000_000, 500_000, NOV + 1);
+        add(&conn, 1, "tip", 2_000_000, 200_000, NOV + 2);
+        conn.execute("UPDATE ledger_entries SET occurred_at = ?1 WHERE id = 2", [DEC]).unwrap();
+        let sums = sums_by_month(&conn, "2026-11", "2026-12").unwrap();
+        assert_eq!(
+            sums.iter().map(|s| (s.entries, s.gross_micros)).collect::<Vec<_>>(),
+            [(1, 5_000_000), (1, 2_000_000)]
+        );
+        conn.execute("DELETE FROM ledger_entries WHERE id = 1", []).unwrap();
+        let sums = sums_by_month(&conn, "2026-11", "2026-12").unwrap();
+        assert_eq!(sums.iter().map(|s| s.month.as_str()).collect::<Vec<_>>(), ["2026-12"], "no empty month is kept");
+    }
+
+    #[test]
+    fn pages_hold_whole_artists_in_id_order() {
         let conn = ledger();
         for artist in 1..=7 {
             let at = if artist % 2 == 0 { NOV } else { DEC };
             add(&conn, artist, "tip", artist * 1_000_000, 0, at);
+            add(&conn, artist, "order", artist * 2_000_000, 0, at);
         }
-        let span = (DEC, DEC + 86_400_000);
-        let (first, more) = artist_page(&conn, span, None, 2).unwrap();
-        assert_eq!(first.iter().map(|(a, _)| a.0).collect::<Vec<_>>(), [1, 3]);
+        let (first, more) = artist_page(&conn, "2026-12", None, 2).unwrap();
+        assert_eq!(first.iter().map(|(a, s)| (a.0, s.len())).collect::<Vec<_>>(), [(1, 2), (3, 2)]);
         assert!(more);
-        let (second, more) = artist_page(&conn, span, Some(ArtistId(3)), 2).unwrap();
+        let (second, more) = artist_page(&conn, "2026-12", Some(ArtistId(3)), 2).unwrap();
         assert_eq!(second.iter().map(|(a, _)| a.0).collect::<Vec<_>>(), [5, 7]);
         assert!(!more);
-        assert_eq!(second[1].1[0].gross_micros, 7_000_000);
+        assert_eq!(second[1].1[1].gross_micros, 7_000_000, "artist 7's tips");
+        assert_eq!(artist_page(&conn, "2026-10", None, 2).unwrap(), (Vec::new(), false));
     }
 
     #[test]
-    fn the_sums_read_each_artist_through_the_artist_index() {
+    fn every_read_is_a_range_of_the_monthly_key() {
         let conn = ledger();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", sums_by_month_sql()))
-            .unwrap()
-            .query_map([1, 2], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let plan = plan.join("\n");
-        assert!(
-            plan.contains(
-                "SEARCH l USING INDEX ledger_entries_artist (artist_id=? AND occurred_at>? AND occurred_at<?)"
-            ),
-            "{plan}"
-        );
-        assert!(!plan.contains("SCAN l"), "{plan}");
+        for (sql, n) in [(SUMS_BY_MONTH, 2), (ARTIST_IDS, 3)] {
+            let all = params!["2026-01", 0, 10];
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(&all[..n], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(plan.contains("SEARCH ledger_months USING PRIMARY KEY (month"), "{sql}\n{plan}");
+        }
     }
 }

@@ -132,6 +132,9 @@ async fn the_month_matches_the_ledger_and_its_parts_add_up() {
             }
         }
 
+        let beyond = admin.get(&format!("/admin/money?month={month}&after=999999")).await;
+        assert!(beyond.body.contains("No more artists."), "a page past the last artist says so");
+
         let csv = admin.get(&format!("/admin/money/{month}.csv")).await;
         assert_eq!(csv.status, 200, "{}", csv.body);
         let mut reader = csv::Reader::from_reader(csv.body.as_bytes());

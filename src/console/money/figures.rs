@@ -51,21 +51,12 @@ impl Month {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
     }
 
-    pub fn start_ms(self) -> i64 {
-        self.first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis()
-    }
-
     pub fn next(self) -> Month {
         if self.month == 12 { Month { year: self.year + 1, month: 1 } } else { Month { month: self.month + 1, ..self } }
     }
 
     pub fn prev(self) -> Month {
         if self.month == 1 { Month { year: self.year - 1, month: 12 } } else { Month { month: self.month - 1, ..self } }
-    }
-
-    /// `[start, end)` in unix milliseconds.
-    pub fn span(self) -> (i64, i64) {
-        (self.start_ms(), self.next().start_ms())
     }
 
     /// The twelve months ending with this one, oldest first.
@@ -226,9 +217,8 @@ mod tests {
             (m.prev().to_string(), m.next().to_string(), m.title()),
             ("2025-12".into(), "2026-02".into(), "January 2026".into())
         );
-        assert_eq!(m.span().0, 1_767_225_600_000);
-        assert_eq!(m.span().1 - m.span().0, 31 * 86_400_000);
-        assert_eq!(Month::of_ms(m.span().1 - 1), m);
+        assert_eq!(Month::of_ms(1_767_225_600_000), m, "2026-01-01T00:00:00Z");
+        assert_eq!(Month::of_ms(1_767_225_600_000 - 1), m.prev());
         let twelve = m.twelve();
         assert_eq!((twelve.len(), twelve[0].to_string(), twelve[11]), (12, "2025-02".into(), m));
     }
