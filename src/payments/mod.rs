@@ -17,7 +17,9 @@ use crate::config::{Config, PaymentsProvider};
 use crate::error::AppResult;
 
 pub use repo::PaymentRow;
-pub use settle::{NewPayment, Outcome, PayoutNotice, Settlers, cancel_payment, record_account, record_payment};
+pub use settle::{
+    NewPayment, Outcome, PayoutNotice, RenewalPaid, Settlers, cancel_payment, record_account, record_payment,
+};
 pub use status::SubscriptionStatus;
 pub use stripe::StripeProvider;
 

@@ -843,3 +843,44 @@ async fn connect_payouts_are_recorded_in_the_order_stripe_made_them_and_a_failur
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payouts"), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn paid_plans_and_renewals_are_the_platforms_income_once_each() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (_browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let payload = event("checkout.session.completed", completed_session(&session));
+    assert_eq!(deliver(&app, &payload, signed(&payload)).await, 200);
+    let plans = "SELECT COUNT(*) FROM ledger_entries WHERE source = 'subscription'";
+    assert_eq!(count(&app, plans), 1, "the first period, paid at checkout");
+    let fee: i64 = count(&app, "SELECT fee_micros FROM ledger_entries WHERE source = 'subscription'");
+    assert!(fee > 0, "the plan's price is the platform's");
+
+    let invoice = |id: &str, reason: &str| {
+        let mut invoice = fixture("invoice");
+        invoice["id"] = json!(id);
+        invoice["billing_reason"] = json!(reason);
+        invoice["amount_paid"] = json!(2900);
+        invoice["currency"] = json!("usd");
+        invoice["parent"] = json!({
+            "type": "subscription_details",
+            "quote_details": null,
+            "subscription_details": {"subscription": "sub_boptone", "metadata": {}}
+        });
+        event("invoice.paid", invoice)
+    };
+    let first = invoice("in_first", "subscription_create");
+    assert_eq!(deliver(&app, &first, signed(&first)).await, 200);
+    assert_eq!(count(&app, plans), 1, "the first invoice is the checkout's payment, not a second one");
+    let renewal = invoice("in_renewal", "subscription_cycle");
+    assert_eq!(deliver(&app, &renewal, signed(&renewal)).await, 200);
+    assert_eq!(count(&app, plans), 2);
+    let again = invoice("in_renewal", "subscription_cycle");
+    assert_eq!(deliver(&app, &again, signed(&again)).await, 200, "the same invoice told again (a new event id)");
+    assert_eq!(count(&app, plans), 2, "is recorded once");
+    assert_eq!(
+        count(&app, "SELECT fee_micros FROM ledger_entries WHERE reference = 'subscription-renewal:in_renewal'"),
+        29_000_000
+    );
+    app.stop().await;
+}
