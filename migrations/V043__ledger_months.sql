@@ -1,8 +1,10 @@
--- The ledger summed per month (UTC), artist, currency and source, kept by
--- triggers in the same transaction as every ledger row, so the label's
--- money page reads a few rows per artist and month instead of summing
--- every ledger row of a year on each visit (1.2 million rows took seconds).
--- Derived data: exactly the sums of `ledger_entries`, whoever writes them.
+-- The label's money page (issue 15 item 5): plans paid are the platform's
+-- income in the ledger; and the ledger summed per month (UTC), artist,
+-- currency and source, kept by triggers in the same transaction as every
+-- ledger row, so the page reads a few rows per artist and month instead of
+-- summing every ledger row of a year on each visit (1.2 million rows took
+-- seconds). Derived data: exactly the sums of `ledger_entries`, whoever
+-- writes them.
 CREATE TABLE ledger_months (
     month TEXT NOT NULL,
     artist_id INTEGER NOT NULL,
@@ -14,6 +16,27 @@ CREATE TABLE ledger_months (
     net_micros INTEGER NOT NULL,
     PRIMARY KEY (month, artist_id, currency, source)
 ) STRICT, WITHOUT ROWID;
+
+-- Plans paid before this version join the ledger as they are recorded now
+-- (identity's record_plan_paid): nothing gross, the price as the platform's
+-- fee, the artist's net negative, in micro-units (minor units × 10^(6 − the
+-- currency's exponent), as V021 did for tips).
+INSERT INTO ledger_entries (artist_id, source, reference, share_key, collaborator_user_id, basis_points, description,
+                            gross_micros, fee_micros, net_micros, currency, occurred_at, created_at)
+SELECT c.artist_id, 'subscription', 'subscription:' || c.checkout_ref, 'artist', a.user_id, 10000, c.tier || ' plan',
+       0, c.amount_minor * s.per_minor, -c.amount_minor * s.per_minor, c.currency, c.completed_at, c.completed_at
+FROM subscription_checkouts c
+JOIN artist_profiles a ON a.id = c.artist_id
+JOIN (SELECT c2.checkout_ref,
+             CASE
+                 WHEN c2.currency IN ('BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX',
+                                      'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN 1000000
+                 WHEN c2.currency IN ('BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND') THEN 1000
+                 ELSE 10000
+             END AS per_minor
+      FROM subscription_checkouts c2) s ON s.checkout_ref = c.checkout_ref
+WHERE c.completed_at IS NOT NULL
+ON CONFLICT (reference, share_key) DO NOTHING;
 
 INSERT INTO ledger_months (month, artist_id, currency, source, entries, gross_micros, fee_micros, net_micros)
 SELECT strftime('%Y-%m', occurred_at / 1000, 'unixepoch'), artist_id, currency, source, COUNT(*), SUM(gross_micros),

@@ -92,26 +92,69 @@ pub fn artist_page(
 mod tests {
     use super::*;
 
-    /// The ledger's table and V043 as migrated.
-    fn ledger() -> Connection {
+    /// The ledger's table (as V015 made it), what V043's backfill reads,
+    /// and V043 as migrated.
+    fn migrated() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE TABLE ledger_entries (id INTEGER PRIMARY KEY, artist_id INTEGER NOT NULL, source TEXT NOT NULL,
-                 gross_micros INTEGER NOT NULL, fee_micros INTEGER NOT NULL, net_micros INTEGER NOT NULL,
-                 currency TEXT NOT NULL, occurred_at INTEGER NOT NULL);",
+            "CREATE TABLE artist_profiles (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);
+             CREATE TABLE subscription_checkouts (checkout_ref TEXT PRIMARY KEY, artist_id INTEGER NOT NULL,
+                 tier TEXT NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, created_at INTEGER NOT NULL,
+                 completed_at INTEGER, expired_at INTEGER);
+             CREATE TABLE ledger_entries (id INTEGER PRIMARY KEY, artist_id INTEGER NOT NULL, source TEXT NOT NULL,
+                 reference TEXT NOT NULL, share_key TEXT NOT NULL, collaborator_user_id INTEGER,
+                 basis_points INTEGER NOT NULL, description TEXT NOT NULL, gross_micros INTEGER NOT NULL,
+                 fee_micros INTEGER NOT NULL DEFAULT 0, net_micros INTEGER NOT NULL, currency TEXT NOT NULL,
+                 occurred_at INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (reference, share_key));
+             INSERT INTO artist_profiles VALUES (1, 10), (2, 20);
+             INSERT INTO subscription_checkouts VALUES ('cs_paid', 1, 'pro', 2900, 'USD', 1, 1793491200005, NULL),
+                 ('cs_yen', 2, 'pro', 900, 'JPY', 1, 1793491200006, NULL),
+                 ('cs_open', 1, 'pro', 2900, 'USD', 1, NULL, NULL);",
         )
         .unwrap();
         conn.execute_batch(include_str!("../../migrations/V043__ledger_months.sql")).unwrap();
         conn
     }
 
+    /// An empty ledger with V043's table and triggers.
+    fn ledger() -> Connection {
+        let conn = migrated();
+        conn.execute("DELETE FROM ledger_entries", []).unwrap();
+        conn
+    }
+
     fn add(conn: &Connection, artist: i64, source: &str, gross: i64, fee: i64, at: i64) {
         conn.execute(
-            "INSERT INTO ledger_entries (artist_id, source, gross_micros, fee_micros, net_micros, currency, occurred_at)
-             VALUES (?1, ?2, ?3, ?4, ?3 - ?4, 'USD', ?5)",
+            "INSERT INTO ledger_entries (artist_id, source, reference, share_key, basis_points, description,
+                 gross_micros, fee_micros, net_micros, currency, occurred_at, created_at)
+             VALUES (?1, ?2, hex(randomblob(8)), 'artist', 10000, '', ?3, ?4, ?3 - ?4, 'USD', ?5, 0)",
             params![artist, source, gross, fee, at],
         )
         .unwrap();
+    }
+
+    #[test]
+    fn plans_paid_before_v043_join_the_ledger() {
+        let conn = migrated();
+        let rows: Vec<(String, i64, i64, i64, String)> = conn
+            .prepare(
+                "SELECT reference, gross_micros, fee_micros, net_micros, currency FROM ledger_entries
+                 WHERE source = 'subscription' ORDER BY reference",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("subscription:cs_paid".into(), 0, 29_000_000, -29_000_000, "USD".into()),
+                ("subscription:cs_yen".into(), 0, 900_000_000, -900_000_000, "JPY".into()),
+            ]
+        );
+        let months = sums_by_month(&conn, "2026-11", "2026-11").unwrap();
+        assert_eq!(months.iter().map(|s| s.fee_micros).collect::<Vec<_>>(), [900_000_000, 29_000_000]);
     }
 
     const NOV: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
