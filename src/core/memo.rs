@@ -28,6 +28,23 @@ impl<K: Eq + Hash, S: PartialEq, V: Clone> Memo<K, S, V> {
         (kept == stamp && fresh).then(|| value.clone())
     }
 
+    /// The value kept for `key` under `stamp` even when too old, and
+    /// whether it is: a stale value is marked young again at once, so of
+    /// many requests that find it stale only the first works out a new one
+    /// (in the background) while every request is answered straight away.
+    pub fn get_or_refresh(&self, key: &K, stamp: &S) -> Option<(V, bool)> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (kept, at, value) = entries.get_mut(key)?;
+        if kept != stamp {
+            return None;
+        }
+        let stale = self.max_age.is_some_and(|age| at.elapsed() >= age);
+        if stale {
+            *at = Instant::now();
+        }
+        Some((value.clone(), stale))
+    }
+
     pub fn put(&self, key: K, stamp: S, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.max_entries && !entries.contains_key(&key) {
@@ -53,5 +70,16 @@ mod tests {
         assert_eq!(memo.get(&3, &"v1"), Some("third"));
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(memo.get(&3, &"v1"), None, "too old");
+    }
+
+    #[test]
+    fn a_stale_value_is_served_and_only_one_caller_refreshes_it() {
+        let memo = Memo::new(4, Some(Duration::from_millis(30)));
+        memo.put(1, "v1", "page");
+        assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", false)));
+        assert_eq!(memo.get_or_refresh(&1, &"v2"), None, "another stamp is not served");
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", true)), "the first to find it old refreshes");
+        assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", false)), "the next ones are served");
     }
 }

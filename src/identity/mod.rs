@@ -21,6 +21,7 @@ pub mod repo;
 pub mod service;
 pub mod session;
 mod settle;
+pub mod suspension;
 
 use axum::Router;
 use futures::future::BoxFuture;

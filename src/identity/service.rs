@@ -536,7 +536,16 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
     let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
     let ok = super::state(state).hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match (ok, user) {
-        (true, Some(user)) => Ok(user),
+        (true, Some(user)) => {
+            let id = user.id;
+            match state.db.read(move |c| super::suspension::sign_in_refusal(c, id)).await? {
+                None => Ok(user),
+                Some(reason) => Err(AppError::invalid(
+                    "password",
+                    format!("This account is disabled by the label. Their reason: {reason}"),
+                )),
+            }
+        }
         _ => Err(AppError::invalid("password", "That email and password do not match an account.")),
     }
 }
@@ -545,12 +554,17 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
 pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
     let user = verify_credentials(state, email, password).await?;
     let token = random_token();
-    let (token_hash, user_id, days) = (hash_token(&token), user.id, super::state(state).config.accounts.session_days);
+    let accounts = &super::state(state).config.accounts;
+    let lifetime_ms = match user.role {
+        Role::Admin => i64::try_from(accounts.admin_session_hours).unwrap_or(i64::MAX / 4) * 3_600_000,
+        _ => days_ms(accounts.session_days),
+    };
+    let (token_hash, user_id) = (hash_token(&token), user.id);
     state
         .db
         .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
-            Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
+            Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + lifetime_ms)?)
         })
         .await?;
     Ok((user, token))

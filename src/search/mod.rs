@@ -6,6 +6,7 @@
 //! same way. Nothing here reads another pillar's tables per request.
 
 pub mod api;
+mod bounded;
 pub mod config;
 pub mod events;
 mod handlers;

@@ -21,6 +21,9 @@ pub struct SearchQuery {
     /// The FTS5 expression: quoted words, ANDed. None when nothing in the
     /// text can match (punctuation only): the answer is empty.
     pub expression: Option<String>,
+    /// The same words one by one, for searches that intersect them
+    /// themselves (`bounded`).
+    pub words: Vec<String>,
 }
 
 /// Words a search keeps (the rest are dropped): each is one more doclist
@@ -73,12 +76,23 @@ impl SearchQuery {
             })
             .collect();
         let expression = (!quoted.is_empty()).then(|| quoted.join(" "));
-        Ok(SearchQuery { target, expression })
+        Ok(SearchQuery { target, expression, words: quoted })
     }
 
     /// The expression restricted to some columns of an FTS table.
     pub fn in_columns(&self, columns: &str) -> Option<String> {
         self.expression.as_ref().map(|e| format!("{{{columns}}} : ({e})"))
+    }
+
+    /// Each word's own expression, restricted to `columns` when given.
+    pub fn word_expressions(&self, columns: Option<&str>) -> Vec<String> {
+        self.words
+            .iter()
+            .map(|w| match columns {
+                Some(columns) => format!("{{{columns}}} : ({w})"),
+                None => w.clone(),
+            })
+            .collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! All of search's SQL: the documents its handlers keep (the FTS tables
 //! follow them by triggers, see V028), the searches, and explore's counts.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -214,12 +214,12 @@ pub struct BopHit {
     pub artist: ArtistHit,
 }
 
-/// Newest matches first: FTS5 walks the matches down the rowids and the
-/// walk stops at the limit, so a word in every fifth of a million Bops
-/// costs `limit` rows, not two hundred thousand. (Not bm25: its statistics
-/// read every match of every word first.) A suspended artist's Bops are
-/// stepped over one by one.
-pub fn search_bops(conn: &Connection, expression: &str, limit: usize) -> rusqlite::Result<Vec<BopHit>> {
+/// Newest matches first. One word: FTS5 walks its postings down the
+/// rowids and stops at the limit, so a word in every fifth of a million
+/// Bops costs `limit` rows, not two hundred thousand (not bm25: its
+/// statistics read every match first). Several words: intersected with a
+/// bound on the work (`bounded`). A suspended artist's Bops are left out.
+pub fn search_bops(conn: &Connection, words: &[String], limit: usize) -> rusqlite::Result<Vec<BopHit>> {
     let sql = format!(
         "SELECT b.uid, b.caption, b.poster_key, b.published_at, a.uid, a.handle, a.stage_name, a.photo_key
          FROM search_bops_fts f
@@ -228,17 +228,35 @@ pub fn search_bops(conn: &Connection, expression: &str, limit: usize) -> rusqlit
          WHERE search_bops_fts MATCH ?1 AND {LISTED}
          ORDER BY f.rowid DESC LIMIT ?2"
     );
-    conn.prepare_cached(&sql)?
-        .query_map(params![expression, limit as i64], |r| {
-            Ok(BopHit {
-                uid: r.get(0)?,
-                caption: r.get(1)?,
-                poster_key: r.get(2)?,
-                published_at: r.get(3)?,
-                artist: artist_hit(r, 4)?,
-            })
-        })?
-        .collect()
+    match words {
+        [] => Ok(Vec::new()),
+        [word] => conn.prepare_cached(&sql)?.query_map(params![word, limit as i64], bop_hit)?.collect(),
+        _ => {
+            let ids = super::bounded::matching(conn, words, limit)?;
+            let by_id = format!(
+                "SELECT b.uid, b.caption, b.poster_key, b.published_at, a.uid, a.handle, a.stage_name, a.photo_key
+                 FROM search_bops b JOIN search_artists a ON a.id = b.artist_id WHERE b.id = ?1 AND {LISTED}"
+            );
+            let mut one = conn.prepare_cached(&by_id)?;
+            let mut hits = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(hit) = one.query_row([id], bop_hit).optional()? {
+                    hits.push(hit);
+                }
+            }
+            Ok(hits)
+        }
+    }
+}
+
+fn bop_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<BopHit> {
+    Ok(BopHit {
+        uid: r.get(0)?,
+        caption: r.get(1)?,
+        poster_key: r.get(2)?,
+        published_at: r.get(3)?,
+        artist: artist_hit(r, 4)?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -112,7 +112,8 @@ fn by_artist(hit: ArtistHit) -> ByArtist {
 /// What each kind is searched with, for the query's target.
 struct Expressions {
     artists: Option<String>,
-    bops: Option<String>,
+    /// One expression per word: Bops intersect them with a bound (`bounded`).
+    bops: Option<Vec<String>>,
     tracks: Option<String>,
     products: Option<String>,
 }
@@ -122,17 +123,23 @@ impl Expressions {
         let (artists, bops, tracks, products) = match query.target {
             Target::Everything => {
                 let all = query.expression.clone();
-                (all.clone(), all.clone(), all.clone(), all)
+                let words = all.is_some().then(|| query.word_expressions(None));
+                (all.clone(), words, all.clone(), all)
             }
-            Target::Hashtag => (None, query.in_columns("tags"), None, query.in_columns("tags")),
+            Target::Hashtag => {
+                let words = query.expression.is_some().then(|| query.word_expressions(Some("tags")));
+                (None, words, None, query.in_columns("tags"))
+            }
             Target::Handle => (query.in_columns("handle"), None, None, None),
         };
-        let keep = |kind: Kind, e: Option<String>| e.filter(|_| only.is_none_or(|k| k == kind));
+        fn keep<T>(only: Option<Kind>, kind: Kind, e: Option<T>) -> Option<T> {
+            e.filter(|_| only.is_none_or(|k| k == kind))
+        }
         Expressions {
-            artists: keep(Kind::Artists, artists),
-            bops: keep(Kind::Bops, bops),
-            tracks: keep(Kind::Tracks, tracks),
-            products: keep(Kind::Products, products),
+            artists: keep(only, Kind::Artists, artists),
+            bops: keep(only, Kind::Bops, bops),
+            tracks: keep(only, Kind::Tracks, tracks),
+            products: keep(only, Kind::Products, products),
         }
     }
 }
@@ -164,8 +171,8 @@ pub async fn search(
             if let Some(e) = &expressions.artists {
                 a = tolerated(repo::search_artists(c, e, limit))?;
             }
-            if let Some(e) = &expressions.bops {
-                b = tolerated(repo::search_bops(c, e, limit))?;
+            if let Some(words) = &expressions.bops {
+                b = tolerated(repo::search_bops(c, words, limit))?;
             }
             if let Some(e) = &expressions.tracks {
                 t = tolerated(repo::search_tracks(c, e, limit))?;

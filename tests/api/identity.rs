@@ -400,10 +400,8 @@ async fn the_label_admin_lists_suspends_and_reinstates_artists() {
     assert!(!again.status.success(), "a duplicate is refused");
     assert!(stderr(&again).contains("already exists") || stderr(&again).contains("password"), "{}", stderr(&again));
 
-    let mut admin = Browser::new(&app.address);
-    let login =
-        admin.post_form("/login", &[("email", "boss@label.example"), ("password", "label admin passphrase")]).await;
-    assert_eq!(login.redirect(), "/admin");
+    let mut admin =
+        crate::console_helpers::admin_browser_for(&app, "boss@label.example", "label admin passphrase").await;
     let list = admin.get("/admin").await;
     assert!(list.body.contains("Roster Star") && list.body.contains("roster@example.com"), "{}", list.body);
     assert!(list.body.contains("active") && list.body.contains("complete") && list.body.contains("enabled"));

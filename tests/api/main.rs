@@ -22,6 +22,8 @@ mod captions;
 mod chromium;
 mod cli;
 mod comments;
+mod console;
+mod console_helpers;
 mod console_money;
 mod events;
 mod fan_accounts;

@@ -24,7 +24,7 @@ fn seed(db: &Db, user_id: i64, now: i64) {
     db.write_blocking(Durability::Normal, |tx| -> rusqlite::Result<()> {
         for (hash, expires_at) in [("session-old", now - DAY), ("session-just-expired", now), ("session-live", now + DAY)]
         {
-            tx.execute("INSERT INTO sessions VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
+            tx.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
         }
         for (hash, expires_at) in [("token-old", now - 1), ("token-live", now + DAY)] {
             tx.execute("INSERT INTO api_tokens VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
@@ -173,7 +173,9 @@ async fn large_backlogs_go_in_bounded_batches() {
     app.state
         .db
         .write_blocking(Durability::Normal, |tx| -> rusqlite::Result<()> {
-            let mut insert = tx.prepare("INSERT INTO sessions VALUES (?1, ?2, ?3, ?3)")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?3)",
+            )?;
             for i in 0..expired {
                 insert.execute(params![format!("expired-{i}"), user, now - DAY])?;
             }
