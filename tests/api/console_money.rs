@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use boptone::ledger::Micros;
 
 use crate::browser::Browser;
-use crate::helpers::{DEMO_PASSWORD, TestApp, admin_browser, spawn_app, spawn_demo_app};
+use crate::console_helpers::admin_browser;
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app, spawn_demo_app};
 
 /// Sums per currency of the ledger rows of `[from, to)`, as this test reads
 /// the ledger: (gross, refunds, fees, net, payouts, platform fees by source).
@@ -243,6 +244,26 @@ async fn only_the_label_may_see_the_money() {
         for path in ["/admin/money", "/admin/money/2026-11.csv", "/admin/money/12-months-to-2026-11.csv"] {
             assert_eq!(browser.get(path).await.status, 403, "{who} {path}");
         }
+    }
+    // An admin who has not given the second factor is sent to give it.
+    let db = app.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        boptone::identity::service::create_named_user_blocking(
+            &db,
+            "half@label.example",
+            crate::console_helpers::ADMIN_PASSWORD,
+            boptone::auth::Role::Admin,
+            None,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let mut half = Browser::new(&app.address);
+    half.post_form("/login", &[("email", "half@label.example"), ("password", crate::console_helpers::ADMIN_PASSWORD)])
+        .await;
+    for path in ["/admin/money", "/admin/money/2026-11.csv"] {
+        assert_eq!(half.get(path).await.redirect(), "/admin/mfa", "{path}");
     }
     let mut anonymous = Browser::new(&app.address);
     for path in ["/admin/money", "/admin/money/2026-11.csv"] {
