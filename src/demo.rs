@@ -212,6 +212,13 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
              VALUES (?1, 'pro', 'active', 'sandbox', ?2, ?3, 2900, 'USD', ?4, ?4)",
             params![artist, format!("sbx_cs_demo_{n}"), format!("sbx_sub_demo_{n}"), now],
         )?;
+        // The plan's first month, paid: the platform's income in the ledger.
+        tx.execute(
+            "INSERT INTO ledger_entries (artist_id, source, reference, share_key, collaborator_user_id, basis_points,
+                 description, gross_micros, fee_micros, net_micros, currency, occurred_at, created_at)
+             VALUES (?1, 'subscription', ?2, 'artist', ?3, 10000, 'pro plan', 0, 29000000, -29000000, 'USD', ?4, ?4)",
+            params![artist, format!("subscription:sbx_cs_demo_{n}"), user, now],
+        )?;
         tx.execute(
             "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, charges_enabled, payouts_enabled, details_submitted, created_at, updated_at)
              VALUES (?1, ?2, 'sandbox', 1, 1, 1, ?3, ?3)",

@@ -88,7 +88,8 @@ pub fn bump(conn: &Connection, artist: ArtistId, day: &str, count: Count, delta:
     Ok(())
 }
 
-/// The money columns of a day, in order, summed from ledger rows `l`,
+/// The money columns of a day, in order, summed from ledger rows `l`
+/// (what the artist paid for their plan is not earnings: left out),
 /// where `{owner}` is the artist's user id: the artist's own part is the
 /// rows held by the artist's account (`share_key` 'artist' for unsplit
 /// income, or a split share of the artist's own user). The handlers' recount
@@ -100,9 +101,9 @@ pub fn money_sums(owner: &str) -> String {
         coalesce(sum(CASE WHEN l.source = 'royalty' THEN l.gross_micros END), 0),
         coalesce(sum(CASE WHEN l.source = 'order' THEN l.gross_micros END), 0),
         coalesce(-sum(CASE WHEN l.source = 'refund' THEN l.gross_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' THEN l.fee_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND NOT {mine} THEN l.net_micros END), 0),
-        coalesce(sum(CASE WHEN l.source <> 'payout' AND {mine} THEN l.net_micros END), 0),
+        coalesce(sum(CASE WHEN l.source NOT IN ('payout', 'subscription') THEN l.fee_micros END), 0),
+        coalesce(sum(CASE WHEN l.source NOT IN ('payout', 'subscription') AND NOT {mine} THEN l.net_micros END), 0),
+        coalesce(sum(CASE WHEN l.source NOT IN ('payout', 'subscription') AND {mine} THEN l.net_micros END), 0),
         coalesce(-sum(CASE WHEN l.source = 'payout' THEN l.net_micros END), 0)"
     )
 }

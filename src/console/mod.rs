@@ -8,6 +8,7 @@
 pub mod audit;
 mod audit_web;
 mod mfa;
+mod money;
 pub mod totp;
 
 use axum::Router;
@@ -120,6 +121,6 @@ impl Pillar for ConsolePillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        mfa::router().merge(audit_web::router())
+        mfa::router().merge(audit_web::router()).merge(money::routes())
     }
 }

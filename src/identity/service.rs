@@ -318,6 +318,7 @@ pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppRes
         }
         return Ok(false);
     }
+    record_subscription_paid(tx, &checkout, done)?;
     if !current.status.superseded_by(current.status_at, SubscriptionStatus::Active, done.at) {
         tracing::info!(checkout_ref = done.checkout_ref, "stale checkout completion; not applied");
         return Ok(false);
@@ -328,6 +329,70 @@ pub fn apply_checkout_completed(tx: &Tx, done: &CompletedCheckout<'_>) -> AppRes
     let change = repo::StatusChange { status: SubscriptionStatus::Active, status_at: done.at };
     set_subscription_status(tx, checkout.artist, &change)?;
     Ok(true)
+}
+
+/// What the artist paid for the plan is the platform's income: one ledger
+/// row (nothing gross, the whole as the platform's fee, the artist's net
+/// negative), recorded once per paid checkout whatever becomes of the
+/// subscription's status — the money moved. Artists' earnings views leave
+/// these rows out; the label's money page counts them.
+fn record_subscription_paid(tx: &Tx, checkout: &repo::CheckoutRow, done: &CompletedCheckout<'_>) -> AppResult<()> {
+    let paid = PlanPaid {
+        artist: checkout.artist,
+        reference: format!("subscription:{}", done.checkout_ref),
+        description: format!("{} plan", checkout.tier),
+        amount_minor: checkout.amount_minor,
+        currency: &checkout.currency,
+        at: done.at,
+    };
+    record_plan_paid(tx, &paid)
+}
+
+/// A renewal of an artist's plan was charged (Stripe's `invoice.paid` for a
+/// new period): the platform's income, recorded once per invoice.
+pub fn record_renewal_paid(tx: &Tx, renewal: &crate::payments::RenewalPaid) -> AppResult<()> {
+    let Some(subscription) = repo::find_subscription_by_ref(tx, &renewal.subscription_ref)? else {
+        tracing::warn!(subscription_ref = renewal.subscription_ref, "a renewal for an unknown subscription");
+        return Ok(());
+    };
+    let paid = PlanPaid {
+        artist: subscription.artist,
+        reference: format!("subscription-renewal:{}", renewal.invoice_ref),
+        description: format!("{} plan renewal", subscription.tier),
+        amount_minor: renewal.amount_minor,
+        currency: &renewal.currency,
+        at: renewal.at,
+    };
+    record_plan_paid(tx, &paid)
+}
+
+struct PlanPaid<'a> {
+    artist: ArtistId,
+    reference: String,
+    description: String,
+    amount_minor: i64,
+    currency: &'a str,
+    at: i64,
+}
+
+fn record_plan_paid(tx: &Tx, paid: &PlanPaid<'_>) -> AppResult<()> {
+    use crate::ledger::{Holder, Income, Micros};
+    let currency = crate::core::Currency::parse(paid.currency).map_err(|e| AppError::Internal(e.into()))?;
+    let micros = crate::core::Money::new(paid.amount_minor, currency).to_micros();
+    let income = Income {
+        artist: paid.artist,
+        source: "subscription",
+        reference: &paid.reference,
+        description: &paid.description,
+        track_id: None,
+        gross: Micros::ZERO,
+        currency: currency.code(),
+        occurred_at: paid.at,
+    };
+    let owner = repo::find_artist_user_id(tx, paid.artist)?;
+    let holder = Holder { key: "artist".into(), name: String::new(), email: String::new(), user_id: Some(owner) };
+    crate::ledger::record_whole(tx, &income, Micros(micros), &holder)?;
+    Ok(())
 }
 
 /// A subscription's status changed at the provider at `at` (unix ms).

@@ -15,6 +15,7 @@ pub fn register(settlers: &mut Settlers) {
     settlers.on_subscription_status(|tx, subscription_ref, status, at| {
         service::apply_subscription_status(tx, subscription_ref, status, at).map(|_| ())
     });
+    settlers.on_renewal_paid(service::record_renewal_paid);
     settlers.on_account_status(|tx, account_ref, status, at| {
         service::apply_account_status(tx, account_ref, status, at).map(|_| ())
     });

@@ -3,6 +3,7 @@
 //! the same transaction as the fact (a royalty, a tip, an order); the
 //! earnings views read it. It knows no pillar.
 
+pub mod label;
 pub mod money;
 pub mod repo;
 pub mod splits;

@@ -113,7 +113,8 @@ pub struct ExportRow {
     pub occurred_at: i64,
 }
 
-/// An artist's rows with `from <= occurred_at < to`, oldest first, after
+/// An artist's earnings rows (their plan's payments left out: those are the
+/// platform's income) with `from <= occurred_at < to`, oldest first, after
 /// the (occurred_at, id) cursor: pages by the artist's index, never OFFSET.
 pub fn list_range(
     conn: &Connection,
@@ -128,6 +129,7 @@ pub fn list_range(
              occurred_at
          FROM ledger_entries
          WHERE artist_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 AND (occurred_at, id) > (?4, ?5)
+             AND source <> 'subscription'
          ORDER BY occurred_at, id LIMIT ?6",
     )?
     .query_map(params![artist, from, to, after_at, after_id, limit as i64], |r| {

@@ -17,7 +17,9 @@ use crate::config::{Config, PaymentsProvider};
 use crate::error::AppResult;
 
 pub use repo::PaymentRow;
-pub use settle::{NewPayment, Outcome, PayoutNotice, Settlers, cancel_payment, record_account, record_payment};
+pub use settle::{
+    NewPayment, Outcome, PayoutNotice, RenewalPaid, Settlers, cancel_payment, record_account, record_payment,
+};
 pub use status::SubscriptionStatus;
 pub use stripe::StripeProvider;
 
@@ -82,6 +84,18 @@ pub struct ConnectedBalance {
     pub pending: Vec<(i64, String)>,
 }
 
+/// A payout from the platform's Stripe balance to the label's bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformPayout {
+    pub id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// Stripe's word: `paid`, `pending`, `in_transit`, `canceled` or `failed`.
+    pub status: String,
+    /// Unix seconds: when the payout is expected to reach the bank.
+    pub arrival_date: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountStatus {
     pub charges_enabled: bool,
@@ -110,6 +124,22 @@ impl Payments {
         match self {
             Payments::Sandbox => Ok(None),
             Payments::Stripe(stripe) => stripe.connected_balance(account_ref).await.map(Some),
+        }
+    }
+
+    /// The platform's own balance at the provider; the sandbox has none.
+    pub async fn platform_balance(&self) -> AppResult<Option<ConnectedBalance>> {
+        match self {
+            Payments::Sandbox => Ok(None),
+            Payments::Stripe(stripe) => stripe.platform_balance().await.map(Some),
+        }
+    }
+
+    /// The platform's latest `limit` payouts at the provider; the sandbox has none.
+    pub async fn platform_payouts(&self, limit: i64) -> AppResult<Option<Vec<PlatformPayout>>> {
+        match self {
+            Payments::Sandbox => Ok(None),
+            Payments::Stripe(stripe) => stripe.platform_payouts(limit).await.map(Some),
         }
     }
 

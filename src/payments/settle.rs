@@ -67,6 +67,22 @@ pub type PaymentSettler = fn(&Tx, &PaymentRow, &Outcome) -> AppResult<()>;
 pub type SubscriptionListener = fn(&Tx, &str, SubscriptionStatus, i64) -> AppResult<()>;
 pub type AccountListener = fn(&Tx, &str, AccountStatus, i64) -> AppResult<()>;
 pub type PayoutListener = fn(&Tx, &PayoutNotice) -> AppResult<()>;
+pub type RenewalListener = fn(&Tx, &RenewalPaid) -> AppResult<()>;
+
+/// The provider charged a subscription's next period (Stripe: an invoice
+/// paid for a `subscription_cycle`); the first period is the checkout's.
+#[derive(Debug, Clone)]
+pub struct RenewalPaid {
+    pub subscription_ref: String,
+    /// The provider's id of the charge (an invoice): the same renewal told
+    /// twice is recorded once.
+    pub invoice_ref: String,
+    pub amount_minor: i64,
+    /// ISO code, upper case.
+    pub currency: String,
+    /// When the provider said so (unix ms).
+    pub at: i64,
+}
 
 /// What the provider says about a payout from a connected account to the
 /// artist's bank.
@@ -93,6 +109,7 @@ pub struct Settlers {
     subscriptions: Vec<SubscriptionListener>,
     accounts: Vec<AccountListener>,
     payouts: Vec<PayoutListener>,
+    renewals: Vec<RenewalListener>,
 }
 
 impl Settlers {
@@ -112,6 +129,18 @@ impl Settlers {
 
     pub fn on_payout(&mut self, listener: PayoutListener) {
         self.payouts.push(listener);
+    }
+
+    pub fn on_renewal_paid(&mut self, listener: RenewalListener) {
+        self.renewals.push(listener);
+    }
+
+    /// The provider charged a subscription's next period.
+    pub fn renewal_paid(&self, tx: &Tx, renewal: &RenewalPaid) -> AppResult<()> {
+        for listener in &self.renewals {
+            listener(tx, renewal)?;
+        }
+        Ok(())
     }
 
     /// The provider's word on a payout.

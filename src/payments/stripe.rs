@@ -14,7 +14,9 @@ use stripe_connect::account::{
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
 use stripe_shared::CheckoutSessionMode;
 
-use super::{AccountStatus, Charge, ChargeStarted, CheckoutStart, ConnectedBalance, Refund, SubscriptionCheckout};
+use super::{
+    AccountStatus, Charge, ChargeStarted, CheckoutStart, ConnectedBalance, PlatformPayout, Refund, SubscriptionCheckout,
+};
 use crate::config::StripeConfig;
 use crate::error::{AppError, AppResult};
 
@@ -155,6 +157,46 @@ impl StripeProvider {
             list.iter().map(|a| (a.amount, a.currency.to_string().to_ascii_uppercase())).collect()
         };
         Ok(ConnectedBalance { available: amounts(&balance.available), pending: amounts(&balance.pending) })
+    }
+
+    /// The platform's own balance (the label's Stripe account), per currency.
+    pub async fn platform_balance(&self) -> AppResult<ConnectedBalance> {
+        use stripe_core::balance::RetrieveForMyAccountBalance;
+        let balance = RetrieveForMyAccountBalance::new()
+            .customize()
+            .timeout(std::time::Duration::from_secs(2))
+            .request_strategy(RequestStrategy::Once)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        let amounts = |list: &[stripe_core::BalanceAmount]| {
+            list.iter().map(|a| (a.amount, a.currency.to_string().to_ascii_uppercase())).collect()
+        };
+        Ok(ConnectedBalance { available: amounts(&balance.available), pending: amounts(&balance.pending) })
+    }
+
+    /// The platform's most recent payouts to its bank, newest first.
+    pub async fn platform_payouts(&self, limit: i64) -> AppResult<Vec<PlatformPayout>> {
+        use stripe_core::payout::ListPayout;
+        let list = ListPayout::new()
+            .limit(limit)
+            .customize()
+            .timeout(std::time::Duration::from_secs(2))
+            .request_strategy(RequestStrategy::Once)
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        Ok(list
+            .data
+            .iter()
+            .map(|p| PlatformPayout {
+                id: p.id.to_string(),
+                amount_minor: p.amount,
+                currency: p.currency.to_string().to_ascii_uppercase(),
+                status: p.status.clone(),
+                arrival_date: p.arrival_date,
+            })
+            .collect())
     }
 
     pub async fn account_status(&self, account_ref: &str) -> AppResult<AccountStatus> {

@@ -6,10 +6,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus};
+use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus, InvoiceBillingReason};
 use stripe_webhook::{EventObject, Webhook};
 
-use super::{AccountStatus, Outcome, PayoutNotice, Settlers, SubscriptionStatus};
+use super::{AccountStatus, Outcome, PayoutNotice, RenewalPaid, Settlers, SubscriptionStatus};
 use crate::app::AppState;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
@@ -82,6 +82,27 @@ fn apply(settlers: &Settlers, tx: &Tx, object: EventObject, account: Option<&str
                 .map(|d| d.subscription.id().to_string());
             if let Some(subscription) = subscription {
                 settlers.subscription_status(tx, &subscription, SubscriptionStatus::PastDue, at)?;
+            }
+        }
+        // A renewal charged: the platform's income (the first period was
+        // the checkout's, recorded when it completed).
+        EventObject::InvoicePaid(invoice)
+            if invoice.billing_reason == Some(InvoiceBillingReason::SubscriptionCycle) =>
+        {
+            let subscription = invoice
+                .parent
+                .as_ref()
+                .and_then(|p| p.subscription_details.as_ref())
+                .map(|d| d.subscription.id().to_string());
+            if let (Some(subscription_ref), Some(id)) = (subscription, invoice.id.as_ref()) {
+                let renewal = RenewalPaid {
+                    subscription_ref,
+                    invoice_ref: id.to_string(),
+                    amount_minor: invoice.amount_paid,
+                    currency: invoice.currency.to_string().to_ascii_uppercase(),
+                    at,
+                };
+                settlers.renewal_paid(tx, &renewal)?;
             }
         }
         EventObject::PaymentIntentSucceeded(intent) => {

@@ -404,6 +404,7 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         audit.visit(&driver, &app, &item).await;
         audit.visit(&driver, &app, &format!("{item}/hide")).await;
         audit.visit(&driver, &app, "/admin/royalties").await;
+        audit.visit(&driver, &app, "/admin/money").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {
             audit.visit(&driver, &app, &import).await;
         }

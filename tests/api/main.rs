@@ -27,6 +27,7 @@ mod console;
 mod console_helpers;
 mod console_moderation;
 mod console_moderation_content;
+mod console_money;
 mod events;
 mod fan_accounts;
 mod fan_app;

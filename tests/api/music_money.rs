@@ -60,7 +60,7 @@ async fn a_distrokid_statement_is_imported_once_and_split_to_the_micro() {
     let err = stderr(&output);
     assert!(err.contains("line 3") && err.contains("Earnings (USD)"), "{err}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM royalty_imports"), 0);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE source = 'royalty'"), 0);
 
     // Rows by ISRC (dashed or not), one by UPC and title, one for nobody.
     let dashed = format!("{}-{}-{}-{}", &isrcs[1][..2], &isrcs[1][2..5], &isrcs[1][5..7], &isrcs[1][7..]);
@@ -102,7 +102,8 @@ async fn a_distrokid_statement_is_imported_once_and_split_to_the_micro() {
     assert_eq!(mismatched, 0, "every split adds up to its whole");
     let ada = count(&app, "SELECT SUM(net_micros) FROM ledger_entries WHERE share_key = 'ada@example.com'");
     assert_eq!(ada, 942_478 + 300_000, "30% of 3.141594 (rounded by largest remainder) and of 1.00");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE share_key = 'artist'"), 1, "Depot is unsplit");
+    let unsplit = "SELECT COUNT(*) FROM ledger_entries WHERE share_key = 'artist' AND source = 'royalty'";
+    assert_eq!(count(&app, unsplit), 1, "Depot is unsplit");
     assert_eq!(count_text(&app, "SELECT title FROM royalty_unmatched"), "Somebody Else's Song");
     assert_eq!(count(&app, "SELECT line FROM royalty_unmatched"), 7, "held with its line number");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM platform_events WHERE event_type = 'royalty.imported'"), 1);
@@ -114,7 +115,7 @@ async fn a_distrokid_statement_is_imported_once_and_split_to_the_micro() {
     assert!(output.status.success());
     assert!(stdout(&output).contains("nothing changed"), "{}", stdout(&output));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM royalty_imports"), 1);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 5);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE source <> 'subscription'"), 5);
 
     // The artist sees what each track earned, per collaborator.
     let first = count_text(&app, "SELECT uid FROM music_tracks WHERE position = 1");
@@ -182,7 +183,7 @@ async fn the_label_imports_a_mapped_csv_in_the_studio_and_reviews_unmatched_rows
     // Again: the same import, nothing new.
     let response = admin.client.post(&url).multipart(form(csv.into_bytes())).send().await.unwrap();
     assert_eq!(response.headers()["location"].to_str().unwrap(), import);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE source = 'royalty'"), 2);
 
     // A broken file names its line and column and changes nothing.
     let bad = "Month;Partner;Track;Recording ISRC;Units;Net\n2026-10;Bandcamp;X;NOT-AN-ISRC;1;1\n";

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -48,13 +48,13 @@ fn idempotent(state: &Shared, headers: &HeaderMap, make: impl FnOnce() -> Value)
 }
 
 #[derive(Clone)]
-struct FakeStripe {
+pub(crate) struct FakeStripe {
     base: String,
     recorded: Arc<Mutex<Recorded>>,
 }
 
 impl FakeStripe {
-    fn requests_to(&self, path: &str) -> Vec<String> {
+    pub(crate) fn requests_to(&self, path: &str) -> Vec<String> {
         let recorded = self.recorded.lock().unwrap();
         recorded.requests.iter().filter(|(p, _)| p == path).map(|(_, body)| body.clone()).collect()
     }
@@ -166,7 +166,14 @@ async fn retrieve_balance(State(state): State<Shared>, headers: HeaderMap) -> Js
     Json(balance)
 }
 
-async fn spawn_fake_stripe() -> FakeStripe {
+/// The platform's latest payouts: a list of the `payout` fixture (the
+/// query string is recorded).
+async fn list_payouts(State(state): State<Shared>, RawQuery(query): RawQuery) -> Json<Value> {
+    record(&state, "/v1/payouts", query.unwrap_or_default());
+    Json(json!({ "object": "list", "url": "/v1/payouts", "has_more": false, "data": [fixture("payout")] }))
+}
+
+pub(crate) async fn spawn_fake_stripe() -> FakeStripe {
     let recorded: Shared = Arc::default();
     let router = Router::new()
         .route("/v1/checkout/sessions", post(create_checkout_session))
@@ -178,6 +185,7 @@ async fn spawn_fake_stripe() -> FakeStripe {
         .route("/v1/payment_intents/{id}/cancel", post(cancel_payment_intent))
         .route("/v1/refunds", post(create_refund))
         .route("/v1/balance", get(retrieve_balance))
+        .route("/v1/payouts", get(list_payouts))
         .with_state(recorded.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -185,8 +193,13 @@ async fn spawn_fake_stripe() -> FakeStripe {
     FakeStripe { base, recorded }
 }
 
-async fn stripe_app(fake: &FakeStripe) -> TestApp {
-    let base = fake.base.clone();
+pub(crate) async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    stripe_app_at(&fake.base).await
+}
+
+/// An app whose Stripe API is at `base`.
+pub(crate) async fn stripe_app_at(base: &str) -> TestApp {
+    let base = base.to_owned();
     spawn_app_with(
         move |c| {
             c.payments.provider = boptone::config::PaymentsProvider::Stripe;
@@ -792,7 +805,7 @@ async fn connect_payouts_are_recorded_in_the_order_stripe_made_them_and_a_failur
     // Stripe starts a payout: the next payout shows, nothing has left yet.
     deliver_signed(&app, &connect_event("payout.created", payout_object("pending", arrival), t, &account)).await;
     deliver_signed(&app, &connect_event("payout.updated", payout_object("in_transit", arrival), t + 5, &account)).await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries WHERE source <> 'subscription'"), 0);
     let page = browser.get("/dashboard/earnings").await;
     assert!(page.body.contains("$42.00") && page.body.contains("On its way to your bank"), "{}", page.body);
     // Stripe's own word on the account's balance, asked once a minute at most.
@@ -828,5 +841,46 @@ async fn connect_payouts_are_recorded_in_the_order_stripe_made_them_and_a_failur
     stranger["id"] = json!("po_stranger");
     deliver_signed(&app, &connect_event("payout.paid", stranger, t + 31, "acct_nobody")).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payouts"), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn paid_plans_and_renewals_are_the_platforms_income_once_each() {
+    let fake = spawn_fake_stripe().await;
+    let app = stripe_app(&fake).await;
+    let (_browser, session) = sign_up_with_stripe(&app, &fake).await;
+    let payload = event("checkout.session.completed", completed_session(&session));
+    assert_eq!(deliver(&app, &payload, signed(&payload)).await, 200);
+    let plans = "SELECT COUNT(*) FROM ledger_entries WHERE source = 'subscription'";
+    assert_eq!(count(&app, plans), 1, "the first period, paid at checkout");
+    let fee: i64 = count(&app, "SELECT fee_micros FROM ledger_entries WHERE source = 'subscription'");
+    assert!(fee > 0, "the plan's price is the platform's");
+
+    let invoice = |id: &str, reason: &str| {
+        let mut invoice = fixture("invoice");
+        invoice["id"] = json!(id);
+        invoice["billing_reason"] = json!(reason);
+        invoice["amount_paid"] = json!(2900);
+        invoice["currency"] = json!("usd");
+        invoice["parent"] = json!({
+            "type": "subscription_details",
+            "quote_details": null,
+            "subscription_details": {"subscription": "sub_boptone", "metadata": {}}
+        });
+        event("invoice.paid", invoice)
+    };
+    let first = invoice("in_first", "subscription_create");
+    assert_eq!(deliver(&app, &first, signed(&first)).await, 200);
+    assert_eq!(count(&app, plans), 1, "the first invoice is the checkout's payment, not a second one");
+    let renewal = invoice("in_renewal", "subscription_cycle");
+    assert_eq!(deliver(&app, &renewal, signed(&renewal)).await, 200);
+    assert_eq!(count(&app, plans), 2);
+    let again = invoice("in_renewal", "subscription_cycle");
+    assert_eq!(deliver(&app, &again, signed(&again)).await, 200, "the same invoice told again (a new event id)");
+    assert_eq!(count(&app, plans), 2, "is recorded once");
+    assert_eq!(
+        count(&app, "SELECT fee_micros FROM ledger_entries WHERE reference = 'subscription-renewal:in_renewal'"),
+        29_000_000
+    );
     app.stop().await;
 }

@@ -133,7 +133,10 @@ async fn the_monthly_report_arrives_with_figures_that_a_recount_of_the_pillars_r
             )
         )
     );
-    let net = count(&app, &format!("SELECT sum(net_micros) FROM ledger_entries WHERE artist_id = {nova_id}"));
+    let net = count(
+        &app,
+        &format!("SELECT sum(net_micros) FROM ledger_entries WHERE artist_id = {nova_id} AND source <> 'subscription'"),
+    );
     assert_eq!(line(&report, "Net earnings"), net);
     assert_eq!(report["best_product"]["value"], sold * micros_per_cent);
     assert_eq!(report["best_product"]["figure"], "3 units sold for $75.00");
