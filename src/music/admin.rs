@@ -141,7 +141,29 @@ async fn import_statement(
         },
     };
     match result {
-        Ok(report) => Ok(Redirect::to(&format!("/admin/royalties/{}", report.import_uid)).into_response()),
+        Ok(report) if report.already_imported => {
+            Ok(Redirect::to(&format!("/admin/royalties/{}", report.import_uid)).into_response())
+        }
+        Ok(report) => {
+            // The import keeps who made it; the audit log says so beside every other admin action.
+            let actor = crate::console::audit::Actor { user_id: Some(admin.id), name: admin.email.clone() };
+            let (uid, detail) = (report.import_uid.clone(), serde_json::json!({ "format": format, "rows": report.rows }));
+            let at = state.clock.now_ms();
+            state
+                .db
+                .write::<_, AppError, _>(move |tx| {
+                    let entry = crate::console::audit::Entry {
+                        action: "royalties.import",
+                        target_kind: "royalty_import",
+                        target_uid: &uid,
+                        reason: None,
+                        detail,
+                    };
+                    Ok(crate::console::audit::record(tx, &actor, entry, at)?)
+                })
+                .await?;
+            Ok(Redirect::to(&format!("/admin/royalties/{}", report.import_uid)).into_response())
+        }
         Err(AppError::Invalid { fields, .. }) => {
             let view = ImportsView { errors: fields, ..imports_view(&state).await? };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "music/royalties.html", view)?).into_response())
@@ -274,14 +296,28 @@ impl MappingForm {
 async fn save_mapping(
     State(state): State<AppState>,
     page: Page,
-    AdminUser(_admin): AdminUser,
+    AdminUser(admin): AdminUser,
     Form(form): Form<MappingForm>,
 ) -> AppResult<Response> {
     match form.parse() {
         Ok((name, mapping)) => {
             let json = serde_json::to_string(&mapping).map_err(|e| AppError::Internal(e.into()))?;
             let now = crate::db::now_ms();
-            state.db.write::<_, AppError, _>(move |tx| Ok(repo::save_mapping(tx, &name, &json, now)?)).await?;
+            let actor = crate::console::audit::Actor { user_id: Some(admin.id), name: admin.email.clone() };
+            state
+                .db
+                .write::<_, AppError, _>(move |tx| {
+                    repo::save_mapping(tx, &name, &json, now)?;
+                    let entry = crate::console::audit::Entry {
+                        action: "royalties.mapping",
+                        target_kind: "royalty_mapping",
+                        target_uid: &name,
+                        reason: None,
+                        detail: serde_json::json!({}),
+                    };
+                    Ok(crate::console::audit::record(tx, &actor, entry, now)?)
+                })
+                .await?;
             Ok(Redirect::to("/admin/royalties").into_response())
         }
         Err(errors) => {

@@ -192,4 +192,8 @@ async fn the_label_imports_a_mapped_csv_in_the_studio_and_reviews_unmatched_rows
     let body = response.text().await.unwrap();
     assert!(body.contains("line 2") && body.contains("Recording ISRC"), "{body}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM royalty_imports"), 1);
+    // The mapping saved and the one import made are in the audit log; the
+    // refused ones are not.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'royalties.mapping'"), 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'royalties.import'"), 1);
 }
