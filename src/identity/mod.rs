@@ -18,8 +18,11 @@ mod me_api;
 pub mod password;
 pub mod photo;
 pub mod repo;
+pub mod roster;
 pub mod service;
 pub mod session;
+pub mod sign_ins;
+pub mod people;
 mod settle;
 
 use axum::Router;

@@ -293,7 +293,7 @@ async fn profile_setup_rejects_bad_input_and_changes_nothing() {
 
 /// A revenue action on both surfaces: the studio's upload page (cookie)
 /// and starting an upload on the app surface (bearer token).
-async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Option<String>), (u16, serde_json::Value)) {
+pub(crate) async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Option<String>), (u16, serde_json::Value)) {
     let page = browser.get("/studio/bops/new").await;
     let response = crate::helpers::client()
         .post(app.url("/api/v1/uploads"))
@@ -306,7 +306,7 @@ async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Optio
     ((page.status, page.location), (status, response.json().await.unwrap()))
 }
 
-async fn api_token(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn api_token(app: &TestApp, email: &str, password: &str) -> String {
     let response = crate::helpers::client()
         .post(app.url("/api/v1/auth/token"))
         .json(&serde_json::json!({"email": email, "password": password}))

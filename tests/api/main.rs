@@ -20,6 +20,8 @@ mod browser;
 mod captions;
 #[cfg(feature = "e2e")]
 mod chromium;
+mod console_people;
+mod console_roster;
 mod cli;
 mod comments;
 mod events;

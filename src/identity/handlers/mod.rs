@@ -54,8 +54,6 @@ pub fn router() -> Router<AppState> {
         .route("/@{handle}", get(profile::show_profile))
         .route("/@{handle}/follow", post(profile::follow_artist))
         .route("/admin", get(admin::show_admin))
-        .route("/admin/artists/{uid}/suspend", post(admin::suspend_artist))
-        .route("/admin/artists/{uid}/reinstate", post(admin::reinstate_artist))
 }
 
 /// Keeps a `next` target on this site (see [`NextPath`]).
