@@ -164,6 +164,15 @@ pub enum AdminCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// For an admin who lost both their authenticator and their recovery
+    /// codes: ends their sessions; they set up a new authenticator at the
+    /// next sign-in.
+    ResetMfa {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -350,6 +359,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open_migrated(&config.load(None)?.database_path())?;
             crate::identity::joining::decide(&db, &email, false, &message)?;
             println!("{email} is declined and was told by email");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::ResetMfa { email, config }) => {
+            quiet_logs();
+            let db = Db::open_migrated(&config.load(None)?.database_path())?;
+            crate::console::reset_for_email(&db, &email)?;
+            println!("{email} will set up a new authenticator at the next sign-in");
             Ok(())
         }
         Command::Royalties(RoyaltiesCommand::Import { file, format, config }) => {

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod bops;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod db;
 pub mod demo;

@@ -11,4 +11,5 @@ pub static ALL: &[&dyn Pillar] = &[
     &crate::toney::PILLAR,
     &crate::search::PILLAR,
     &crate::moderation::PILLAR,
+    &crate::console::PILLAR,
 ];

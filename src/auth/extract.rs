@@ -97,16 +97,41 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// The label's admin, in the web studio.
+/// The label's admin, in the web studio, signed in with both factors: a
+/// session that has not given its authenticator code yet is sent to
+/// `/admin/mfa` (enrolment or the code), whatever admin page it asked for.
 pub struct AdminUser(pub AuthUser);
 
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let SessionUser(user) = SessionUser::from_request_parts(parts, state).await?;
-        if user.role != Role::Admin {
-            return Err(AppError::Forbidden("This page is for the label's admins.".into()));
+        let (user, factors) = admin_session(parts, state).await?;
+        if factors.mfa_at.is_none() {
+            return Err(AppError::Incomplete { step: "mfa", url: "/admin/mfa" });
         }
+        parts.extensions.insert(factors);
         Ok(AdminUser(user))
     }
+}
+
+/// An admin session's second-factor times, as [`AdminUser`] found them.
+#[derive(Debug, Clone)]
+pub struct SessionFactors {
+    pub token_hash: String,
+    pub mfa_at: Option<i64>,
+    pub reauth_at: Option<i64>,
+}
+
+/// An admin's web session, whether or not it gave its second factor yet
+/// (the enrolment and code pages themselves).
+pub async fn admin_session(parts: &mut Parts, state: &AppState) -> Result<(AuthUser, SessionFactors), AppError> {
+    let SessionUser(user) = SessionUser::from_request_parts(parts, state).await?;
+    if user.role != Role::Admin {
+        return Err(AppError::Forbidden("This page is for the label's admins.".into()));
+    }
+    let token_hash = session_token(parts).map(|t| hash_token(&t)).ok_or(AppError::Unauthorized)?;
+    let lookup = token_hash.clone();
+    let (mfa_at, reauth_at) =
+        state.db.read_now(move |c| repo::session_factors(c, &lookup, now_ms())).await?.ok_or(AppError::Unauthorized)?;
+    Ok((user, SessionFactors { token_hash, mfa_at, reauth_at }))
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::core::ids::UserId;
 
-pub use extract::{AdminUser, ApiUser, CurrentUser, MaybeUser, SessionUser};
+pub use extract::{AdminUser, ApiUser, CurrentUser, MaybeUser, SessionFactors, SessionUser, admin_session};
 pub use repo::TokenTable;
 pub use tokens::{SESSION_COOKIE, clear_session_cookie, hash_token, session_cookies};
 

@@ -48,7 +48,8 @@ pub fn find_token_user(
 ) -> rusqlite::Result<Option<AuthUser>> {
     let sql = format!(
         "SELECT u.id, u.uid, u.email, u.role, u.display_name FROM {} t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL",
+         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL
+           AND (u.suspended_at IS NULL OR u.role = 'artist')",
         table.name()
     );
     conn.prepare_cached(&sql)?
@@ -78,4 +79,25 @@ pub fn prune_expired_tokens(conn: &Connection, table: TokenTable, now: i64, limi
         table.name()
     );
     conn.prepare_cached(&sql)?.execute(params![now, limit as i64])
+}
+
+/// When a session gave its second factor and last re-confirmed with it
+/// (admins, issue 15); `None` when the session is unknown or expired.
+pub fn session_factors(
+    conn: &Connection,
+    token_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Option<(Option<i64>, Option<i64>)>> {
+    conn.prepare_cached("SELECT mfa_at, reauth_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2")?
+        .query_row(params![token_hash, now], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Marks a session's second factor as given now (`reauth` too: a fresh
+/// code counts as a fresh confirmation).
+pub fn set_session_factor(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached("UPDATE sessions SET mfa_at = COALESCE(mfa_at, ?2), reauth_at = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, now])?
+        == 1)
 }

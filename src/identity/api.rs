@@ -85,7 +85,8 @@ async fn create_account(
     if let Err(retry_after_secs) = super::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let token = super::app_signup::create_app_account(&state, &body.email, &body.password, &body.display_name, &from).await?;
+    let token =
+        super::app_signup::create_app_account(&state, &body.email, &body.password, &body.display_name, &from).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "token": token }))))
 }
 

@@ -11,6 +11,8 @@ pub const DEFAULTS: &str = include_str!("config.toml");
 #[serde(deny_unknown_fields)]
 pub struct AccountsConfig {
     pub session_days: u64,
+    /// Admins sign in for hours, not days: the console can suspend and erase.
+    pub admin_session_hours: u64,
     pub login_attempts_per_ip_per_minute: u32,
     pub login_attempts_per_account_per_hour: u32,
     pub reset_link_minutes: u64,
@@ -107,6 +109,7 @@ impl IdentityConfig {
         let accounts = &self.accounts;
         for (key, value) in [
             ("accounts.session_days", accounts.session_days),
+            ("accounts.admin_session_hours", accounts.admin_session_hours),
             ("accounts.login_attempts_per_ip_per_minute", u64::from(accounts.login_attempts_per_ip_per_minute)),
             ("accounts.login_attempts_per_account_per_hour", u64::from(accounts.login_attempts_per_account_per_hour)),
             ("accounts.reset_link_minutes", accounts.reset_link_minutes),
@@ -119,6 +122,13 @@ impl IdentityConfig {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));
             }
+        }
+        if accounts.admin_session_hours > 168 {
+            return Err(invalid(
+                "accounts.admin_session_hours",
+                accounts.admin_session_hours,
+                "must be at most 168 (a week): admin sessions are kept short",
+            ));
         }
         // Each hash holds ~19 MiB; far beyond the core count it only buys memory use.
         if accounts.password_hash_concurrency > 1024 {

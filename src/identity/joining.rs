@@ -11,10 +11,10 @@ use super::domain::{Email, Role};
 use super::repo;
 use crate::app::AppState;
 use crate::auth::hash_token;
+use crate::console::audit;
 use crate::core::ids::UserId;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::console::audit;
 use crate::notify::queue_mail;
 use crate::web::csrf::random_token;
 

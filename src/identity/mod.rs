@@ -16,14 +16,15 @@ pub mod joining;
 pub mod limits;
 mod me_api;
 pub mod password;
+pub mod people;
 pub mod photo;
 pub mod repo;
 pub mod roster;
 pub mod service;
 pub mod session;
-pub mod sign_ins;
-pub mod people;
 mod settle;
+pub mod sign_ins;
+pub mod suspension;
 
 use axum::Router;
 use futures::future::BoxFuture;

@@ -81,9 +81,17 @@ pub fn find(conn: &Connection, uid: &str) -> rusqlite::Result<Option<Person>> {
 /// Admin accounts that can still sign in, `except` left out: disabling or
 /// erasing an admin may never leave the console without one.
 pub fn other_active_admins(conn: &Connection, except: UserId) -> rusqlite::Result<i64> {
-    conn.prepare_cached(&format!(
-        "SELECT count(*) FROM users u WHERE u.role = 'admin' AND u.deleted_at IS NULL AND u.id <> ?1 AND {}",
-        super::suspension::ACTIVE_USER_SQL
-    ))?
+    conn.prepare_cached(
+        "SELECT count(*) FROM users u
+          WHERE u.role = 'admin' AND u.deleted_at IS NULL AND u.suspended_at IS NULL AND u.id <> ?1",
+    )?
     .query_row([except], |r| r.get(0))
+}
+
+/// Why the label suspended (an artist) or disabled (anyone else) the
+/// account, while it is.
+pub fn suspended_reason(conn: &Connection, user: UserId) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT COALESCE(suspended_reason, '') FROM users WHERE id = ?1 AND suspended_at IS NOT NULL")?
+        .query_row([user], |r| r.get(0))
+        .optional()
 }

@@ -230,13 +230,15 @@ pub struct ArtistRow {
     /// "pending", "accepted" or "declined" (label.artist_signup = "approval").
     pub application: String,
     pub application_message: String,
+    /// Why the label suspended the account, shown to the artist.
+    pub suspended_reason: Option<String>,
 }
 
 pub(super) const ARTIST_SELECT: &str =
     "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
         a.social_links, a.photo_key, a.onboarding_completed, a.suspended_at IS NOT NULL,
         s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref,
-        a.application, a.application_message
+        a.application, a.application_message, u.suspended_reason
      FROM artist_profiles a
      JOIN users u ON u.id = a.user_id
      LEFT JOIN subscriptions s ON s.artist_id = a.id
@@ -267,6 +269,7 @@ pub(super) fn artist_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArtistRow> {
         connect_account: r.get(17)?,
         application: r.get(18)?,
         application_message: r.get(19)?,
+        suspended_reason: r.get(20)?,
     })
 }
 

@@ -126,7 +126,12 @@ pub async fn signup_link_role(state: &AppState, token: &str) -> AppResult<Option
 /// signup typed again: account, artist profile and session, then the tier's
 /// checkout. Asking for the password means a signup someone else started
 /// for this address cannot become an account that they can open.
-pub async fn confirm_signup(state: &AppState, token: &str, password: String, from: &SignInFrom) -> AppResult<SignupResult> {
+pub async fn confirm_signup(
+    state: &AppState,
+    token: &str,
+    password: String,
+    from: &SignInFrom,
+) -> AppResult<SignupResult> {
     let token_hash = hash_token(token);
     let lookup = token_hash.clone();
     let stored = state.db.read(move |c| repo::find_signup_request_hash(c, &lookup, now_ms())).await?;
@@ -474,14 +479,29 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
     let user = state.db.read(move |c| repo::find_user_by_email(c, &lookup)).await?;
     let ok = super::state(state).hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match (ok, user) {
-        (true, Some(user)) => Ok(user),
+        (true, Some(user)) => {
+            let id = user.id;
+            match state.db.read(move |c| super::suspension::sign_in_refusal(c, id)).await? {
+                None => Ok(user),
+                Some(reason) => Err(AppError::invalid(
+                    "password",
+                    format!("This account is disabled by the label. Their reason: {reason}"),
+                )),
+            }
+        }
         _ => Err(AppError::invalid("password", "That email and password do not match an account.")),
     }
 }
 
 /// [`verify_credentials`], keeping a failed try on an existing account in
 /// its sign-in history.
-async fn verify_and_log(state: &AppState, email: &str, password: String, from: &SignInFrom, surface: Surface) -> AppResult<UserRow> {
+async fn verify_and_log(
+    state: &AppState,
+    email: &str,
+    password: String,
+    from: &SignInFrom,
+    surface: Surface,
+) -> AppResult<UserRow> {
     match verify_credentials(state, email, password).await {
         Ok(user) => Ok(user),
         Err(err) => {
@@ -506,14 +526,19 @@ async fn verify_and_log(state: &AppState, email: &str, password: String, from: &
 pub async fn login(state: &AppState, email: &str, password: String, from: &SignInFrom) -> AppResult<(UserRow, String)> {
     let user = verify_and_log(state, email, password, from, Surface::Web).await?;
     let token = random_token();
-    let (token_hash, user_id, days) = (hash_token(&token), user.id, super::state(state).config.accounts.session_days);
+    let accounts = &super::state(state).config.accounts;
+    let lifetime_ms = match user.role {
+        Role::Admin => i64::try_from(accounts.admin_session_hours).unwrap_or(i64::MAX / 4) * 3_600_000,
+        _ => days_ms(accounts.session_days),
+    };
+    let (token_hash, user_id) = (hash_token(&token), user.id);
     let from = from.clone();
     state
         .db
         .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
             sign_ins::record(tx, user_id, &from, Surface::Web, true, now)?;
-            Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + days_ms(days))?)
+            Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + lifetime_ms)?)
         })
         .await?;
     Ok((user, token))

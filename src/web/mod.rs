@@ -12,6 +12,7 @@ pub mod money;
 pub mod openapi;
 pub mod page;
 mod pages;
+pub mod qr;
 pub mod surface;
 pub mod text;
 pub mod views;

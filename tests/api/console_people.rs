@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::bops::{FAN_PASSWORD, count, count_text};
 use crate::browser::{Browser, PASSWORD};
-use crate::helpers::{TestApp, admin_browser, client, link_in_mail, spawn_app, spawn_app_with};
+use crate::console_helpers::admin_browser;
+use crate::helpers::{TestApp, client, link_in_mail, spawn_app, spawn_app_with};
 
 /// A fan account, signed in on the web.
 pub async fn fan(app: &TestApp, email: &str) -> Browser {
@@ -94,7 +95,10 @@ async fn applicant(app: &TestApp, email: &str) -> String {
     let confirm = link_in_mail(&app.address, email, "/artist/signup/confirm/").unwrap();
     browser.get(&confirm).await;
     assert_eq!(browser.post_form(&confirm, &[("password", PASSWORD)]).await.redirect(), "/artist/application");
-    count_text(app, &format!("SELECT a.uid FROM artist_profiles a JOIN users u ON u.id = a.user_id WHERE u.email = '{email}'"))
+    count_text(
+        app,
+        &format!("SELECT a.uid FROM artist_profiles a JOIN users u ON u.id = a.user_id WHERE u.email = '{email}'"),
+    )
 }
 
 #[tokio::test]
@@ -124,7 +128,13 @@ async fn applications_are_accepted_or_declined_with_a_message_from_the_console()
     let mail = app.mails().into_iter().rev().find(|m| m.contains("To: no@example.com")).unwrap();
     assert!(mail.contains("Our roster is full."), "{mail}");
     assert_eq!(audit_rows(&app, "application.approve"), 1);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'application.decline' AND reason = 'Our roster is full.'"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'application.decline' AND reason = 'Our roster is full.'"
+        ),
+        1
+    );
     assert_eq!(admin.post_form(&format!("/admin/applications/{no}/approve"), &[]).await.status, 409, "decided");
     assert!(admin.get("/admin/applications").await.body.contains("No application is waiting"));
     assert_eq!(admin.get("/admin/applications?after=junk").await.status, 400);
@@ -163,8 +173,15 @@ async fn people_are_found_with_their_sign_in_history_and_can_be_disabled_and_ena
     assert!(page.body.contains("BoptoneApp/1.0 (iPhone)"), "{}", page.body);
     assert!(page.body.contains("wrong password") && page.body.contains("signed in"), "{}", page.body);
     assert!(page.body.contains(">web<") && page.body.contains(">app<"), "{}", page.body);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM sign_ins"), count(&app, "SELECT COUNT(*) FROM sign_ins WHERE user_id IN (SELECT id FROM users)"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM sign_ins WHERE user_agent = 'Stranger/1'"), 0, "unknown addresses are not kept");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sign_ins"),
+        count(&app, "SELECT COUNT(*) FROM sign_ins WHERE user_id IN (SELECT id FROM users)")
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sign_ins WHERE user_agent = 'Stranger/1'"),
+        0,
+        "unknown addresses are not kept"
+    );
     assert_eq!(admin.get(&format!("/admin/people/{uid}?before=soon")).await.status, 400);
 
     let empty = admin.post_form(&format!("/admin/people/{uid}/disable"), &[("reason", "")]).await;
@@ -173,13 +190,17 @@ async fn people_are_found_with_their_sign_in_history_and_can_be_disabled_and_ena
     let off = admin.post_form(&format!("/admin/people/{uid}/disable"), &[("reason", "Spam in every comment.")]).await;
     assert_eq!(off.redirect(), format!("/admin/people/{uid}?done=disabled"));
     assert_ne!(ada.get("/account").await.status, 200, "signed out everywhere");
-    let again = Browser::new(&app.address).post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)]).await;
+    let again = Browser::new(&app.address)
+        .post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)])
+        .await;
     assert!(again.body.contains("Spam in every comment."), "{}", again.body);
     assert_eq!(audit_rows(&app, "person.disable"), 1);
 
     let on = admin.post_form(&format!("/admin/people/{uid}/enable"), &[("reason", "Appeal accepted.")]).await;
     assert_eq!(on.redirect(), format!("/admin/people/{uid}?done=enabled"));
-    let back = Browser::new(&app.address).post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)]).await;
+    let back = Browser::new(&app.address)
+        .post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)])
+        .await;
     assert_eq!(back.status, 303, "{}", back.body);
     assert_eq!(audit_rows(&app, "person.enable"), 1);
     app.stop().await;
@@ -218,7 +239,10 @@ async fn the_label_exports_and_erases_a_persons_data_but_never_its_own_or_the_la
     // Oneself, and the last admin, are out of reach.
     let me = count_text(&app, "SELECT uid FROM users WHERE role = 'admin'");
     assert_eq!(admin.post_form(&format!("/admin/people/{me}/disable"), &[("reason", "oops")]).await.status, 409);
-    assert_eq!(admin.post_form(&format!("/admin/people/{me}/erase"), &[("reason", "oops"), ("confirm", "ERASE")]).await.status, 409);
+    assert_eq!(
+        admin.post_form(&format!("/admin/people/{me}/erase"), &[("reason", "oops"), ("confirm", "ERASE")]).await.status,
+        409
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE reason = 'oops'"), 0);
     app.stop().await;
 }

@@ -6,8 +6,13 @@
 
 use crate::bops::{count, count_text};
 use crate::browser::{Browser, PASSWORD, onboarded_artist, signed_up};
-use crate::helpers::{DEMO_PASSWORD, TestApp, admin_browser, admin_browser_for, spawn_app, spawn_demo_app};
+use boptone::identity::domain::Role;
+
+use crate::console_helpers::{ADMIN_PASSWORD, admin_browser_for, fresh_code};
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app, spawn_demo_app};
 use crate::identity::{api_token, earn};
+
+const ADMIN: &str = "boss@label.example";
 
 fn artist_uid(app: &TestApp, email: &str) -> String {
     count_text(
@@ -52,7 +57,10 @@ async fn the_roster_shows_each_artists_figures_and_searches_filters_and_pages() 
     assert!(roster.body.contains("Ready to earn") && roster.body.contains("Enabled"), "{}", roster.body);
     // The month's net is analytics' figure for the artist, shown as money.
     assert!(roster.body.contains('$') || roster.body.contains('€') || roster.body.contains('£'), "{}", roster.body);
-    assert!(!roster.body.contains("<td>—</td>\n        <td>\n          <a href=\"/admin/artists/"), "demo artists were active");
+    assert!(
+        !roster.body.contains("<td>—</td>\n        <td>\n          <a href=\"/admin/artists/"),
+        "demo artists were active"
+    );
 
     let one = admin.get("/admin/artists?q=artist1%40demo").await;
     assert!(one.body.contains("artist1@demo.boptone.test") && !one.body.contains("artist2@demo.boptone.test"));
@@ -72,7 +80,12 @@ async fn the_roster_shows_each_artists_figures_and_searches_filters_and_pages() 
     assert!(second.body.contains("bare0@example.com") && !second.body.contains("bare54@example.com"));
     assert!(!second.body.contains("Older artists"), "the last page");
 
-    for bad in ["/admin/artists?step=famous", "/admin/artists?plan=gold", "/admin/artists?suspended=maybe", "/admin/artists?after=zzz"] {
+    for bad in [
+        "/admin/artists?step=famous",
+        "/admin/artists?plan=gold",
+        "/admin/artists?suspended=maybe",
+        "/admin/artists?after=zzz",
+    ] {
         let page = admin.get(bad).await;
         assert_eq!(page.status, 400, "{bad}");
         assert!(page.body.contains("notice danger"), "{bad}: {}", page.body);
@@ -86,8 +99,11 @@ async fn the_roster_shows_each_artists_figures_and_searches_filters_and_pages() 
 async fn suspending_needs_a_reason_and_the_code_tells_the_artist_and_stops_revenue() {
     let app = spawn_app().await;
     let mut artist = onboarded_artist(&app.address, "roster@example.com", "Roster Star").await;
-    let mut admin = admin_browser(&app).await;
+    ::boptone::identity::service::create_user_blocking(&app.state.db, ADMIN, ADMIN_PASSWORD, Role::Admin).unwrap();
+    let mut admin = admin_browser_for(&app, ADMIN, ADMIN_PASSWORD).await;
     let uid = artist_uid(&app, "roster@example.com");
+    // Long after the sign-in code: the action asks for a fresh one.
+    app.state.clock.advance(11 * 60_000);
 
     let ask = admin.get(&format!("/admin/artists/{uid}/suspend")).await;
     assert_eq!(ask.status, 200);
@@ -98,11 +114,21 @@ async fn suspending_needs_a_reason_and_the_code_tells_the_artist_and_stops_reven
     assert_eq!(count(&app, "SELECT COUNT(*) FROM artist_profiles WHERE suspended_at IS NOT NULL"), 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'artist.suspend'"), 0);
 
-    let done = admin
-        .post_form(&format!("/admin/artists/{uid}/suspend"), &[("reason", "Unpaid samples in three Bops.")])
-        .await;
+    let reason = ("reason", "Unpaid samples in three Bops.");
+    let no_code = admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[reason]).await;
+    assert_eq!(no_code.status, 422);
+    assert!(no_code.body.contains("authenticator"), "{}", no_code.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM artist_profiles WHERE suspended_at IS NOT NULL"), 0);
+    let code = fresh_code(&app, ADMIN);
+    let done = admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[reason, ("code", &code)]).await;
     assert_eq!(done.redirect(), "/admin/artists?done=suspended");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'artist.suspend' AND reason = 'Unpaid samples in three Bops.'"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'artist.suspend' AND reason = 'Unpaid samples in three Bops.'"
+        ),
+        1
+    );
     let mail = app.mails().into_iter().rev().find(|m| m.contains("To: roster@example.com")).unwrap();
     assert!(mail.contains("Unpaid samples in three Bops."), "{mail}");
     let dashboard = artist.get("/dashboard").await;
@@ -119,7 +145,10 @@ async fn suspending_needs_a_reason_and_the_code_tells_the_artist_and_stops_reven
 
     // Unknown artists, and the old one-click form without a reason.
     assert_eq!(admin.get("/admin/artists/nope/suspend").await.status, 404);
-    assert_eq!(admin.post_form(&format!("/admin/artists/{}/suspend", "0".repeat(32)), &[("reason", "x")]).await.status, 404);
+    assert_eq!(
+        admin.post_form(&format!("/admin/artists/{}/suspend", "0".repeat(32)), &[("reason", "x")]).await.status,
+        404
+    );
     assert_eq!(admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[]).await.status, 422);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM artist_profiles WHERE suspended_at IS NOT NULL"), 0);
     app.stop().await;

@@ -20,10 +20,12 @@ mod browser;
 mod captions;
 #[cfg(feature = "e2e")]
 mod chromium;
-mod console_people;
-mod console_roster;
 mod cli;
 mod comments;
+mod console;
+mod console_helpers;
+mod console_people;
+mod console_roster;
 mod events;
 mod fan_accounts;
 mod fan_app;

@@ -135,8 +135,8 @@ async fn the_label_imports_a_mapped_csv_in_the_studio_and_reviews_unmatched_rows
         None,
     )
     .unwrap();
-    let mut admin = Browser::new(&app.address);
-    admin.post_form("/login", &[("email", "boss@label.example"), ("password", "label admin passphrase")]).await;
+    let mut admin =
+        crate::console_helpers::admin_browser_for(&app, "boss@label.example", "label admin passphrase").await;
     let page = admin.get("/admin/royalties").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("No statements imported yet"), "{}", page.body);

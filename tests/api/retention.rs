@@ -136,8 +136,7 @@ fn expected(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter().map(|r| r.iter().map(|s| (*s).to_owned()).collect()).collect()
 }
 
-const DEFAULT_REPORT: PruneReport =
-    PruneReport {
+const DEFAULT_REPORT: PruneReport = PruneReport {
     done_events: 1,
     sessions: 2,
     api_tokens: 1,

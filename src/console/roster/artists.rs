@@ -4,10 +4,10 @@
 //! (the latest of a sign-in and what each pillar says they last made);
 //! search and filters; suspend and reinstate with a reason.
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::{Deserialize, Serialize};
 
 use super::confirm::{self, Confirm, ReasonForm};
@@ -17,8 +17,9 @@ use crate::console::Admin;
 use crate::console::audit::{self, Entry};
 use crate::core::{Currency, Money};
 use crate::error::{AppError, AppResult};
-use crate::identity::roster::{self, RosterFilter, Stage};
+
 use crate::identity::ArtistRow;
+use crate::identity::roster::{self, RosterFilter, Stage};
 use crate::web::page::Page;
 
 #[derive(Deserialize, Default)]
@@ -139,7 +140,12 @@ fn money(micros: i64, currency: Currency) -> String {
 
 /// The figures of one page of artists: one indexed lookup per artist and
 /// figure, never a sum over the whole roster.
-fn lines(conn: &rusqlite::Connection, rows: Vec<ArtistRow>, month: &str, currency: Currency) -> rusqlite::Result<Vec<Line>> {
+fn lines(
+    conn: &rusqlite::Connection,
+    rows: Vec<ArtistRow>,
+    month: &str,
+    currency: Currency,
+) -> rusqlite::Result<Vec<Line>> {
     let mut lines = Vec::with_capacity(rows.len());
     for a in rows {
         let (figures, _) = crate::analytics::figures::sum_months(conn, a.id, month, month)?;
@@ -211,7 +217,10 @@ pub async fn show_roster(
         title: "Artists",
         steps: &STEPS,
         plans: &PLANS,
-        filtered: wanted.search.is_some() || wanted.stage.is_some() || wanted.plan.is_some() || wanted.suspended.is_some(),
+        filtered: wanted.search.is_some()
+            || wanted.stage.is_some()
+            || wanted.plan.is_some()
+            || wanted.suspended.is_some(),
         q: wanted.search.unwrap_or_default(),
         step: wanted.stage.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         plan: wanted.plan.unwrap_or_default(),
@@ -236,7 +245,8 @@ pub async fn show_roster(
 /// The link to the page after `uid`, keeping the filters.
 fn next_link(query: &RosterQuery, uid: &str) -> String {
     let mut url = url::form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [("q", &query.q), ("step", &query.step), ("plan", &query.plan), ("suspended", &query.suspended)] {
+    for (key, value) in [("q", &query.q), ("step", &query.step), ("plan", &query.plan), ("suspended", &query.suspended)]
+    {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
             url.append_pair(key, value);
         }
@@ -290,27 +300,27 @@ fn reinstate_page(a: &ArtistRow) -> Confirm {
 pub async fn confirm_suspend(
     State(state): State<AppState>,
     page: Page,
-    _admin: Admin,
+    admin: Admin,
     Path(uid): Path<String>,
 ) -> AppResult<Response> {
     let a = artist(&state, uid).await?;
     if a.suspended {
         return Ok(Redirect::to(&format!("/admin/artists/{}/reinstate", a.uid)).into_response());
     }
-    confirm::render(&state, &page, &suspend_page(&a))
+    confirm::render(&state, &page, &admin, &suspend_page(&a))
 }
 
 pub async fn confirm_reinstate(
     State(state): State<AppState>,
     page: Page,
-    _admin: Admin,
+    admin: Admin,
     Path(uid): Path<String>,
 ) -> AppResult<Response> {
     let a = artist(&state, uid).await?;
     if !a.suspended {
         return Ok(Redirect::to(&format!("/admin/artists/{}/suspend", a.uid)).into_response());
     }
-    confirm::render(&state, &page, &reinstate_page(&a))
+    confirm::render(&state, &page, &admin, &reinstate_page(&a))
 }
 
 pub async fn suspend(
@@ -337,11 +347,18 @@ pub async fn reinstate(
 
 /// Suspends (or reinstates) `a` through identity's suspension, with the
 /// audit row in the same transaction.
-async fn change(state: &AppState, page: &Page, admin: &Admin, a: &ArtistRow, form: &ReasonForm, suspend: bool) -> AppResult<Response> {
+async fn change(
+    state: &AppState,
+    page: &Page,
+    admin: &Admin,
+    a: &ArtistRow,
+    form: &ReasonForm,
+    suspend: bool,
+) -> AppResult<Response> {
     let shown = if suspend { suspend_page(a) } else { reinstate_page(a) };
     let reason = match form.check(state, admin, &shown).await {
         Ok(reason) => reason,
-        Err(err) => return confirm::refuse(state, page, &shown, form, err),
+        Err(err) => return confirm::refuse(state, page, admin, &shown, form, err),
     };
     if a.suspended == suspend {
         return Err(AppError::Conflict(

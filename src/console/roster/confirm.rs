@@ -13,10 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::console::Admin;
 use crate::error::{AppError, AppResult};
+use crate::identity::suspension;
 use crate::web::page::Page;
-
-/// Longest reason kept (the audit log and the email carry it whole).
-const REASON_CHARS: usize = 1000;
 
 /// What one confirmation page asks.
 #[derive(Debug, Clone, Serialize)]
@@ -40,22 +38,33 @@ struct ConfirmView<'a> {
     #[serde(flatten)]
     confirm: &'a Confirm,
     reason: &'a str,
+    /// Whether the code field shows (no code given within the last minutes).
+    needs_code: bool,
     errors: BTreeMap<String, String>,
 }
 
-pub fn render(state: &AppState, page: &Page, confirm: &Confirm) -> AppResult<Response> {
-    let view = ConfirmView { confirm, reason: "", errors: BTreeMap::new() };
+pub fn render(state: &AppState, page: &Page, admin: &Admin, confirm: &Confirm) -> AppResult<Response> {
+    let needs_code = confirm.reauth && !admin.recently_confirmed(state);
+    let view = ConfirmView { confirm, reason: "", needs_code, errors: BTreeMap::new() };
     Ok(page.render(state, "console/confirm.html", view)?.into_response())
 }
 
 /// The page again with what was wrong, and 422; nothing was changed.
-pub fn refuse(state: &AppState, page: &Page, confirm: &Confirm, form: &ReasonForm, err: AppError) -> AppResult<Response> {
+pub fn refuse(
+    state: &AppState,
+    page: &Page,
+    admin: &Admin,
+    confirm: &Confirm,
+    form: &ReasonForm,
+    err: AppError,
+) -> AppResult<Response> {
     let AppError::Invalid { fields, message } = err else { return Err(err) };
     let mut errors: BTreeMap<String, String> = fields.into_iter().collect();
     if errors.is_empty() {
         errors.insert("form".into(), message);
     }
-    let view = ConfirmView { confirm, reason: &form.reason, errors };
+    let needs_code = confirm.reauth && !admin.recently_confirmed(state);
+    let view = ConfirmView { confirm, reason: &form.reason, needs_code, errors };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(state, "console/confirm.html", view)?).into_response())
 }
 
@@ -71,20 +80,23 @@ pub struct ReasonForm {
 }
 
 impl ReasonForm {
-    /// Checks the form against `confirm`: the code first (for destructive
-    /// actions), then the reason and the typed word. Returns the reason,
+    /// Checks the form against `confirm`: the reason and the typed word,
+    /// then the code (for destructive actions). Returns the reason,
     /// trimmed (empty when optional and left out).
     pub async fn check(&self, state: &AppState, admin: &Admin, confirm: &Confirm) -> AppResult<String> {
-        if confirm.reauth {
-            admin.reauthenticate(state, Some(self.code.trim()).filter(|c| !c.is_empty())).await?;
-        }
-        let reason = self.reason.trim();
         let mut fields = BTreeMap::new();
-        if confirm.reason_required && reason.is_empty() {
-            fields.insert("reason".to_owned(), "Say why: it is kept in the audit log and the person reads it.".to_owned());
-        } else if reason.chars().count() > REASON_CHARS {
-            fields.insert("reason".to_owned(), format!("Keep it under {REASON_CHARS} characters."));
-        }
+        let reason = if confirm.reason_required || !self.reason.trim().is_empty() {
+            match suspension::parse_reason(&self.reason) {
+                Ok(reason) => reason,
+                Err(AppError::Invalid { fields: why, .. }) => {
+                    fields.extend(why);
+                    String::new()
+                }
+                Err(other) => return Err(other),
+            }
+        } else {
+            String::new()
+        };
         if let Some(word) = confirm.confirm_word
             && self.confirm.trim() != word
         {
@@ -93,6 +105,10 @@ impl ReasonForm {
         if !fields.is_empty() {
             return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
         }
-        Ok(reason.to_owned())
+        // The code last: a form refused for its reason has not used it up.
+        if confirm.reauth {
+            admin.reauthenticate(state, Some(self.code.trim()).filter(|c| !c.is_empty())).await?;
+        }
+        Ok(reason)
     }
 }

@@ -138,8 +138,9 @@ pub async fn send_invite(
                 notice: None,
                 errors: BTreeMap::from([("email".to_owned(), e.to_string())]),
             };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "console/invites.html", view)?)
-                .into_response());
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, page.render(&state, "console/invites.html", view)?).into_response()
+            );
         }
     };
     let label = crate::identity::state(&state).config.label.clone();
@@ -320,14 +321,17 @@ fn decline_page(a: &ArtistRow) -> Confirm {
 pub async fn confirm_decline(
     State(state): State<AppState>,
     page: Page,
-    _admin: Admin,
+    admin: Admin,
     Path(uid): Path<String>,
 ) -> AppResult<Response> {
     let artist = applicant(&state, uid).await?;
     if artist.application != "pending" {
-        return Err(AppError::Conflict(format!("This artist has no application waiting (it is {}).", artist.application)));
+        return Err(AppError::Conflict(format!(
+            "This artist has no application waiting (it is {}).",
+            artist.application
+        )));
     }
-    confirm::render(&state, &page, &decline_page(&artist))
+    confirm::render(&state, &page, &admin, &decline_page(&artist))
 }
 
 pub async fn decline(
@@ -341,7 +345,7 @@ pub async fn decline(
     let shown = decline_page(&artist);
     let reason = match form.check(&state, &admin, &shown).await {
         Ok(reason) => reason,
-        Err(err) => return confirm::refuse(&state, &page, &shown, &form, err),
+        Err(err) => return confirm::refuse(&state, &page, &admin, &shown, &form, err),
     };
     answer(&state, &admin, artist, false, reason).await?;
     Ok(Redirect::to("/admin/applications?done=declined").into_response())

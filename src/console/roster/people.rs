@@ -54,7 +54,7 @@ fn status_of(conn: &rusqlite::Connection, person: &Person) -> rusqlite::Result<(
     if person.erased {
         return Ok(("erased".into(), None));
     }
-    Ok(match suspension::reason(conn, person.id)? {
+    Ok(match people::suspended_reason(conn, person.id)? {
         Some(reason) if person.artist_uid.is_some() => ("suspended".into(), Some(reason)),
         Some(reason) => ("disabled".into(), Some(reason)),
         None => ("active".into(), None),
@@ -288,21 +288,31 @@ fn not_for_artists(p: &Person, to: &str) -> Option<Response> {
     p.artist_uid.as_ref().map(|artist| Redirect::to(&format!("/admin/artists/{artist}/{to}")).into_response())
 }
 
-pub async fn confirm_disable(State(state): State<AppState>, page: Page, admin: Admin, Path(uid): Path<String>) -> AppResult<Response> {
+pub async fn confirm_disable(
+    State(state): State<AppState>,
+    page: Page,
+    admin: Admin,
+    Path(uid): Path<String>,
+) -> AppResult<Response> {
     let p = person(&state, uid).await?;
     if let Some(go) = not_for_artists(&p, "suspend") {
         return Ok(go);
     }
     guard_admins(&state, &admin, &p, "disable").await?;
-    confirm::render(&state, &page, &disable_page(&p))
+    confirm::render(&state, &page, &admin, &disable_page(&p))
 }
 
-pub async fn confirm_enable(State(state): State<AppState>, page: Page, _admin: Admin, Path(uid): Path<String>) -> AppResult<Response> {
+pub async fn confirm_enable(
+    State(state): State<AppState>,
+    page: Page,
+    admin: Admin,
+    Path(uid): Path<String>,
+) -> AppResult<Response> {
     let p = person(&state, uid).await?;
     if let Some(go) = not_for_artists(&p, "reinstate") {
         return Ok(go);
     }
-    confirm::render(&state, &page, &enable_page(&p))
+    confirm::render(&state, &page, &admin, &enable_page(&p))
 }
 
 pub async fn disable(
@@ -325,7 +335,14 @@ pub async fn enable(
     set_disabled(&state, &page, &admin, uid, &form, false).await
 }
 
-async fn set_disabled(state: &AppState, page: &Page, admin: &Admin, uid: String, form: &ReasonForm, disable: bool) -> AppResult<Response> {
+async fn set_disabled(
+    state: &AppState,
+    page: &Page,
+    admin: &Admin,
+    uid: String,
+    form: &ReasonForm,
+    disable: bool,
+) -> AppResult<Response> {
     let p = person(state, uid).await?;
     if let Some(go) = not_for_artists(&p, if disable { "suspend" } else { "reinstate" }) {
         return Ok(go);
@@ -339,14 +356,14 @@ async fn set_disabled(state: &AppState, page: &Page, admin: &Admin, uid: String,
     let shown = if disable { disable_page(&p) } else { enable_page(&p) };
     let reason = match form.check(state, admin, &shown).await {
         Ok(reason) => reason,
-        Err(err) => return confirm::refuse(state, page, &shown, form, err),
+        Err(err) => return confirm::refuse(state, page, admin, &shown, form, err),
     };
     let (actor, target) = (admin.actor(), p.clone());
     state
         .db
         .write::<_, AppError, _>(move |tx| {
             let now = crate::db::now_ms();
-            let already = suspension::reason(tx, target.id)?.is_some();
+            let already = people::suspended_reason(tx, target.id)?.is_some();
             if already == disable {
                 let state = if disable { "already disabled" } else { "not disabled" };
                 return Err(AppError::Conflict(format!("This account is {state}.")));
@@ -420,11 +437,16 @@ fn erasable(p: &Person) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn confirm_erase(State(state): State<AppState>, page: Page, admin: Admin, Path(uid): Path<String>) -> AppResult<Response> {
+pub async fn confirm_erase(
+    State(state): State<AppState>,
+    page: Page,
+    admin: Admin,
+    Path(uid): Path<String>,
+) -> AppResult<Response> {
     let p = person(&state, uid).await?;
     guard_admins(&state, &admin, &p, "erase").await?;
     erasable(&p)?;
-    confirm::render(&state, &page, &erase_page(&p))
+    confirm::render(&state, &page, &admin, &erase_page(&p))
 }
 
 pub async fn erase(
@@ -440,7 +462,7 @@ pub async fn erase(
     let shown = erase_page(&p);
     let reason = match form.check(&state, &admin, &shown).await {
         Ok(reason) => reason,
-        Err(err) => return confirm::refuse(&state, &page, &shown, &form, err),
+        Err(err) => return confirm::refuse(&state, &page, &admin, &shown, &form, err),
     };
     let (actor, target) = (admin.actor(), p.clone());
     state

@@ -2,8 +2,6 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use qrcode::QrCode;
-use qrcode::render::svg;
 use serde::Serialize;
 
 use super::auth::home_for;
@@ -32,6 +30,7 @@ struct DashboardView {
     checklist: Vec<ChecklistItem>,
     all_done: bool,
     suspended: bool,
+    suspended_reason: Option<String>,
     profile_url: Option<String>,
     qr_svg: Option<String>,
     photo_url: Option<String>,
@@ -105,6 +104,7 @@ pub async fn show_dashboard(
         all_done: first_incomplete_step(&artist).is_none() && !artist.suspended,
         checklist,
         suspended: artist.suspended,
+        suspended_reason: artist.suspended_reason.clone(),
         qr_svg: profile_url.as_deref().map(qr_svg).transpose()?,
         profile_url,
         photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
@@ -140,21 +140,11 @@ fn qr_svg(url: &str) -> AppResult<String> {
     if let Some(svg) = MEMO.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
         return Ok(svg.clone());
     }
-    let svg = make_qr_svg(url)?;
+    let svg = crate::web::qr::svg(url)?;
     let mut memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
     if memo.len() >= QR_MEMO_MAX {
         memo.clear();
     }
     memo.insert(url.to_owned(), svg.clone());
     Ok(svg)
-}
-
-fn make_qr_svg(url: &str) -> AppResult<String> {
-    let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    Ok(code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .dark_color(svg::Color("#111827"))
-        .light_color(svg::Color("#ffffff"))
-        .build())
 }
