@@ -118,7 +118,7 @@ async fn applications_are_accepted_or_declined_with_a_message_from_the_console()
     assert!(mail.contains("Welcome!"), "{mail}");
 
     let ask = admin.get(&format!("/admin/applications/{no}/decline")).await;
-    assert!(ask.body.contains("name=\"code\"") && ask.body.contains("name=\"reason\""), "{}", ask.body);
+    assert!(ask.body.contains("name=\"reason\"") && ask.body.contains("Decline the application"), "{}", ask.body);
     let empty = admin.post_form(&format!("/admin/applications/{no}/decline"), &[("reason", "")]).await;
     assert_eq!(empty.status, 422);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM artist_profiles WHERE application = 'declined'"), 0);
