@@ -30,6 +30,12 @@ fn audit_rows(app: &TestApp, action: &str) -> i64 {
     count(app, &format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"))
 }
 
+/// The invite link emailed to `email` (quoted-printable's `=3D` undone).
+fn invite_link(app: &TestApp, email: &str) -> String {
+    let link = link_in_mail(&app.address, email, "/artist/signup?invite").unwrap();
+    link.replace("invite=3D", "invite=")
+}
+
 async fn sign_up_with_invite(app: &TestApp, email: &str, link: &str) -> (u16, String) {
     let mut artist = Browser::new(&app.address);
     let form = artist.get(link).await;
@@ -73,10 +79,10 @@ async fn invites_sent_from_the_console_let_an_artist_join_and_revoked_ones_do_no
     assert_eq!(admin.post_form(&format!("/admin/invites/{revoked}/revoke"), &[]).await.status, 409);
     assert!(!admin.get("/admin/invites").await.body.contains("changed-mind@example.com"));
 
-    let link = link_in_mail(&app.address, "newcomer@example.com", "/artist/signup?invite=").unwrap();
+    let link = invite_link(&app, "newcomer@example.com");
     let (status, location) = sign_up_with_invite(&app, "newcomer@example.com", &link).await;
     assert!(status == 303 && location.starts_with("/sandbox/checkout/"), "{status} {location}");
-    let dead = link_in_mail(&app.address, "changed-mind@example.com", "/artist/signup?invite=").unwrap();
+    let dead = invite_link(&app, "changed-mind@example.com");
     let (status, body) = sign_up_with_invite(&app, "changed-mind@example.com", &dead).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email = 'changed-mind@example.com'"), 0);

@@ -9,7 +9,7 @@ use crate::browser::{Browser, PASSWORD, onboarded_artist, signed_up};
 use boptone::identity::domain::Role;
 
 use crate::console_helpers::{ADMIN_PASSWORD, admin_browser_for, fresh_code};
-use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app, spawn_demo_app};
+use crate::helpers::{TestApp, spawn_app, spawn_demo_app};
 use crate::identity::{api_token, earn};
 
 const ADMIN: &str = "boss@label.example";
@@ -47,7 +47,7 @@ fn add_bare_artists(app: &TestApp, n: usize) {
 #[tokio::test]
 async fn the_roster_shows_each_artists_figures_and_searches_filters_and_pages() {
     let app = spawn_demo_app(3, 6, 6, |_| {}).await;
-    let mut admin = admin_browser_for(&app, "label@demo.boptone.test", DEMO_PASSWORD).await;
+    let mut admin = crate::console_helpers::admin_browser(&app).await;
     let roster = admin.get("/admin/artists").await;
     assert_eq!(roster.status, 200, "{}", roster.body);
     for column in ["Onboarding", "Plan", "Payouts", "Followers", "This month", "Last activity"] {
