@@ -58,10 +58,7 @@ async fn the_roster_shows_each_artists_figures_and_searches_filters_and_pages() 
     // The month's net is analytics' figure for the artist, shown as money.
     assert!(roster.body.contains('$') || roster.body.contains('€') || roster.body.contains('£'), "{}", roster.body);
     // Every demo artist posted Bops and made releases: each has a last activity.
-    assert!(
-        !roster.body.contains("<td>—</td>"),
-        "demo artists were active: {}", roster.body
-    );
+    assert!(!roster.body.contains("<td>—</td>"), "demo artists were active: {}", roster.body);
 
     let one = admin.get("/admin/artists?q=artist1%40demo").await;
     assert!(one.body.contains("artist1@demo.boptone.test") && !one.body.contains("artist2@demo.boptone.test"));

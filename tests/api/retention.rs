@@ -24,7 +24,8 @@ fn seed(db: &Db, user_id: i64, now: i64) {
     db.write_blocking(Durability::Normal, |tx| -> rusqlite::Result<()> {
         for (hash, expires_at) in [("session-old", now - DAY), ("session-just-expired", now), ("session-live", now + DAY)]
         {
-            tx.execute("INSERT INTO sessions VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
         }
         for (hash, expires_at) in [("token-old", now - 1), ("token-live", now + DAY)] {
             tx.execute("INSERT INTO api_tokens VALUES (?1, ?2, ?3, ?4)", params![hash, user_id, now - 40 * DAY, expires_at])?;
@@ -189,7 +190,9 @@ async fn large_backlogs_go_in_bounded_batches() {
     app.state
         .db
         .write_blocking(Durability::Normal, |tx| -> rusqlite::Result<()> {
-            let mut insert = tx.prepare("INSERT INTO sessions VALUES (?1, ?2, ?3, ?3)")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?3)",
+            )?;
             for i in 0..expired {
                 insert.execute(params![format!("expired-{i}"), user, now - DAY])?;
             }
@@ -247,7 +250,8 @@ fn prune_command_runs_one_pass_and_says_what_went() {
         "       1  expired password-reset links",
         "       1  processed webhook ids older than 30 days",
         "       1  sent emails older than 30 days",
-        "removed 7 rows from",
+        "       1  sign-ins older than 90 days",
+        "removed 8 rows from",
     ] {
         assert!(out.contains(line), "{line:?} in\n{out}");
     }

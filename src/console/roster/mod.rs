@@ -19,6 +19,8 @@ const PAGE: usize = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        // The console's front door is the roster.
+        .route("/admin", get(artists::show_roster))
         .route("/admin/artists", get(artists::show_roster))
         .route("/admin/artists/{uid}/suspend", get(artists::confirm_suspend).post(artists::suspend))
         .route("/admin/artists/{uid}/reinstate", get(artists::confirm_reinstate).post(artists::reinstate))
