@@ -1,7 +1,8 @@
 //! The janitor: deletes rows that nobody needs any more — delivered events
 //! past `retention.done_events_days`, expired sessions, API tokens and
 //! password-reset links, processed webhook ids past
-//! `retention.webhook_ids_days`, sent mail past `retention.sent_mail_days`.
+//! `retention.webhook_ids_days`, sent mail past `retention.sent_mail_days`,
+//! sign-in history past `retention.sign_ins_days`.
 //!
 //! It runs on its own named thread every `retention.interval_secs` while the
 //! server serves, and once by hand with `boptone prune`. Each statement
@@ -40,15 +41,22 @@ pub struct PruneReport {
     pub reset_links: usize,
     pub webhook_ids: usize,
     pub sent_mail: usize,
+    pub sign_ins: usize,
 }
 
 impl PruneReport {
     pub fn total(&self) -> usize {
-        self.done_events + self.sessions + self.api_tokens + self.reset_links + self.webhook_ids + self.sent_mail
+        self.done_events
+            + self.sessions
+            + self.api_tokens
+            + self.reset_links
+            + self.webhook_ids
+            + self.sent_mail
+            + self.sign_ins
     }
 
     /// `(count, what)` per kind, worded for people.
-    pub fn lines(&self, retention: &RetentionConfig) -> [(usize, String); 6] {
+    pub fn lines(&self, retention: &RetentionConfig) -> [(usize, String); 7] {
         [
             (self.done_events, format!("delivered events older than {} days", retention.done_events_days)),
             (self.sessions, "expired sessions".to_owned()),
@@ -56,6 +64,7 @@ impl PruneReport {
             (self.reset_links, "expired password-reset links".to_owned()),
             (self.webhook_ids, format!("processed webhook ids older than {} days", retention.webhook_ids_days)),
             (self.sent_mail, format!("sent emails older than {} days", retention.sent_mail_days)),
+            (self.sign_ins, format!("sign-ins older than {} days", retention.sign_ins_days)),
         ]
     }
 }
@@ -72,6 +81,7 @@ fn prune(db: &Db, retention: &RetentionConfig, now: i64, stopping: &dyn Fn() -> 
     let events_before = age(retention.done_events_days);
     let webhooks_before = age(retention.webhook_ids_days);
     let mail_before = age(retention.sent_mail_days);
+    let sign_ins_before = age(retention.sign_ins_days);
     let batches = |f: &dyn Fn(&Tx) -> rusqlite::Result<usize>| in_batches(db, stopping, f);
     Ok(PruneReport {
         done_events: batches(&|tx| events_repo::prune_done_events(tx, events_before, BATCH))?,
@@ -81,6 +91,7 @@ fn prune(db: &Db, retention: &RetentionConfig, now: i64, stopping: &dyn Fn() -> 
         webhook_ids: batches(&|tx| payments_repo::prune_processed_webhooks(tx, webhooks_before, BATCH))?,
         // notify's statement has its own batch size of a thousand rows.
         sent_mail: batches(&|tx| notify_repo::prune_sent_mail(tx, mail_before))?,
+        sign_ins: batches(&|tx| crate::identity::sign_ins::prune(tx, sign_ins_before, BATCH))?,
     })
 }
 

@@ -134,6 +134,13 @@ pub trait Pillar: Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// When the artist last made something here (a Bop, a release, a
+    /// product), for the label's roster: one indexed lookup, run on a read
+    /// connection for each artist of a roster page.
+    fn last_activity(&self, _conn: &rusqlite::Connection, _artist: ArtistId) -> rusqlite::Result<Option<i64>> {
+        Ok(None)
+    }
+
     /// Timers that run beside the server; aborted at shutdown.
     fn jobs(&self, _state: &AppState) -> Vec<JoinHandle<()>> {
         Vec::new()

@@ -35,7 +35,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
-use crate::core::ids::UserId;
+use crate::core::ids::{ArtistId, UserId};
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Grant, MediaKey};
@@ -126,6 +126,10 @@ impl Pillar for BopsPillar {
 
     fn media_grant<'a>(&'a self, state: &'a AppState, key: &'a MediaKey) -> BoxFuture<'a, AppResult<Option<Grant>>> {
         Box::pin(access::media_grant(state, key))
+    }
+
+    fn last_activity(&self, conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<i64>> {
+        repo::last_created_at(conn, artist)
     }
 
     fn reportable_kinds(&self) -> &'static [&'static str] {

@@ -1239,3 +1239,12 @@ pub fn set_captions(
     }
     Ok(old)
 }
+
+/// When the artist last made one (the label's roster); `None` if never.
+pub fn last_created_at(conn: &Connection, artist: crate::core::ids::ArtistId) -> rusqlite::Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT published_at FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL ORDER BY published_at DESC, id DESC LIMIT 1")?
+        .query_row([artist], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten())
+}

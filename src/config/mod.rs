@@ -72,6 +72,7 @@ pub struct RetentionConfig {
     pub done_events_days: u64,
     pub webhook_ids_days: u64,
     pub sent_mail_days: u64,
+    pub sign_ins_days: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -465,6 +466,7 @@ impl Config {
             ("retention.done_events_days", retention.done_events_days),
             ("retention.webhook_ids_days", retention.webhook_ids_days),
             ("retention.sent_mail_days", retention.sent_mail_days),
+            ("retention.sign_ins_days", retention.sign_ins_days),
         ] {
             if !(1..=36_500).contains(&days) {
                 return Err(invalid(key, days, "must be between 1 and 36500 days"));

@@ -9,6 +9,7 @@ pub mod audit;
 mod audit_web;
 mod mfa;
 mod money;
+mod roster;
 pub mod totp;
 
 use axum::Router;
@@ -121,6 +122,6 @@ impl Pillar for ConsolePillar {
     }
 
     fn web(&self) -> Router<AppState> {
-        mfa::router().merge(audit_web::router()).merge(money::routes())
+        mfa::router().merge(audit_web::router()).merge(money::routes()).merge(roster::routes())
     }
 }

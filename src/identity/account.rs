@@ -183,32 +183,37 @@ pub async fn delete(state: &AppState, user: UserId, role: Role, password: String
         ));
     }
     check_password(state, user, password).await?;
-    state
-        .db
-        .write::<_, AppError, _>(move |tx| {
-            let now = now_ms();
-            tx.execute(
-                "UPDATE users SET email = 'deleted-' || uid || '@deleted.invalid', display_name = 'Deleted account',
-                     password_hash = '', avatar_key = NULL, deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![user, now],
-            )?;
-            auth_repo::delete_tokens_for_user(tx, TokenTable::Sessions, user)?;
-            auth_repo::delete_tokens_for_user(tx, TokenTable::ApiTokens, user)?;
-            repo::revoke_password_resets_for_user(tx, user, now)?;
-            let followed: Vec<(i64, String, i64)> = tx
-                .prepare(
-                    "SELECT f.artist_id, a.uid, coalesce(f.followed_at, 0) FROM fan_relationships f JOIN artist_profiles a ON a.id = f.artist_id
-                     WHERE f.fan_user_id = ?1 AND f.following = 1",
-                )?
-                .query_map([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (artist, artist_uid, followed_at) in followed {
-                repo::set_following(tx, user, crate::core::ids::ArtistId(artist), false, now)?;
-                let follow = super::events::FanFollowed { fan_user_id: user.0, artist_id: artist, artist_uid, followed_at };
-                emit(tx, &super::events::FanUnfollowed(follow))?;
-            }
-            emit(tx, &AccountDeleted { user_id: user.0, at: now })?;
-            Ok(())
-        })
-        .await
+    state.db.write::<_, AppError, _>(move |tx| Ok(erase(tx, user, now_ms())?)).await
+}
+
+/// The deletion itself, in the caller's transaction: one's own "delete
+/// account", and the label answering an erasure request in the console.
+/// Personal data goes (email, name, password, photo, sessions, tokens,
+/// follows); what others need stays, anonymised by the handlers of
+/// `account.deleted`.
+pub fn erase(tx: &crate::db::Tx, user: UserId, now: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE users SET email = 'deleted-' || uid || '@deleted.invalid', display_name = 'Deleted account',
+             password_hash = '', avatar_key = NULL, deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![user, now],
+    )?;
+    auth_repo::delete_tokens_for_user(tx, TokenTable::Sessions, user)?;
+    auth_repo::delete_tokens_for_user(tx, TokenTable::ApiTokens, user)?;
+    repo::revoke_password_resets_for_user(tx, user, now)?;
+    // Where and with what one signed in is personal data too.
+    tx.execute("DELETE FROM sign_ins WHERE user_id = ?1", [user])?;
+    let followed: Vec<(i64, String, i64)> = tx
+        .prepare(
+            "SELECT f.artist_id, a.uid, coalesce(f.followed_at, 0) FROM fan_relationships f JOIN artist_profiles a ON a.id = f.artist_id
+             WHERE f.fan_user_id = ?1 AND f.following = 1",
+        )?
+        .query_map([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (artist, artist_uid, followed_at) in followed {
+        repo::set_following(tx, user, crate::core::ids::ArtistId(artist), false, now)?;
+        let follow = super::events::FanFollowed { fan_user_id: user.0, artist_id: artist, artist_uid, followed_at };
+        emit(tx, &super::events::FanUnfollowed(follow))?;
+    }
+    emit(tx, &AccountDeleted { user_id: user.0, at: now })?;
+    Ok(())
 }

@@ -33,6 +33,7 @@ struct Credentials {
 async fn create_token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    from: super::sign_ins::SignInFrom,
     jar: CookieJar,
     Json(credentials): Json<Credentials>,
 ) -> AppResult<(CookieJar, Json<Value>)> {
@@ -41,7 +42,7 @@ async fn create_token(
     if let Err(retry_after_secs) = identity.login_limits.check(ip, &credentials.email, device.as_ref()) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let token = service::issue_api_token(&state, &credentials.email, credentials.password).await?;
+    let token = service::issue_api_token(&state, &credentials.email, credentials.password, &from).await?;
     let secure = state.config.server.public_url.scheme() == "https";
     let jar = jar.add(identity.devices.cookie(&credentials.email, secure));
     Ok((jar, Json(json!({ "token": token }))))
@@ -78,12 +79,14 @@ struct NewAccount {
 async fn create_account(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    from: super::sign_ins::SignInFrom,
     Json(body): Json<NewAccount>,
 ) -> AppResult<(axum::http::StatusCode, Json<Value>)> {
     if let Err(retry_after_secs) = super::state(&state).account_limits.check_ip(ip) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let token = super::app_signup::create_app_account(&state, &body.email, &body.password, &body.display_name).await?;
+    let token =
+        super::app_signup::create_app_account(&state, &body.email, &body.password, &body.display_name, &from).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "token": token }))))
 }
 

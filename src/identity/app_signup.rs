@@ -33,7 +33,13 @@ fn parse(email: &str, password: &str, name: &str) -> AppResult<(Email, Password,
 
 /// Makes a fan's account (or, for a known address, pretends to) and
 /// returns a bearer token.
-pub async fn create_app_account(state: &AppState, email: &str, password: &str, name: &str) -> AppResult<String> {
+pub async fn create_app_account(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    name: &str,
+    from: &super::sign_ins::SignInFrom,
+) -> AppResult<String> {
     super::joining::admit(state, super::domain::Role::Fan, email, None).await?;
     let (email, password, name) = parse(email, password, name)?;
     if let Err(retry_after_secs) = super::state(state).account_limits.check_address(email.as_str()) {
@@ -45,6 +51,7 @@ pub async fn create_app_account(state: &AppState, email: &str, password: &str, n
     let base = state.views.globals().public_url.clone();
     let label = state.views.brand().name.clone();
     let expires_in = super::service::days_ms(super::service::API_TOKEN_DAYS);
+    let from = from.clone();
     state
         .db
         .write(move |tx| {
@@ -63,6 +70,7 @@ pub async fn create_app_account(state: &AppState, email: &str, password: &str, n
             let user = repo::insert_user(tx, &new, now)?;
             tx.execute("UPDATE users SET email_verified_at = NULL WHERE id = ?1", [user])?;
             auth_repo::insert_token(tx, TokenTable::ApiTokens, &token_hash, user, now, now + expires_in)?;
+            super::sign_ins::record(tx, user, &from, super::sign_ins::Surface::Api, true, now)?;
             tx.execute(
                 "INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![link_hash, user, now + VERIFY_HOURS * 3_600_000],

@@ -6,11 +6,12 @@
 
 use rusqlite::Connection;
 
-use super::config::{ArtistSignup, FanSignup};
+use super::config::{ArtistSignup, FanSignup, LabelConfig};
 use super::domain::{Email, Role};
 use super::repo;
 use crate::app::AppState;
 use crate::auth::hash_token;
+use crate::console::audit;
 use crate::core::ids::UserId;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
@@ -81,52 +82,131 @@ pub fn on_artist_created(
     }
 }
 
-/// Makes an invite for `email` and returns its link (the CLI prints it; the
-/// address gets it by email too).
-pub fn create_invite(db: &crate::db::Db, config: &crate::config::Config, email: &str) -> anyhow::Result<String> {
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let label = super::config::IdentityConfig::from_config(config)?.label;
+/// Makes an invite for `email` inside `tx`: stored as the hash of its
+/// token, emailed to the address; returns the link. The console and the CLI
+/// both come here (and each records its audit row in the same `tx`).
+pub fn invite_in(
+    tx: &crate::db::Tx,
+    label: &LabelConfig,
+    public_url: &str,
+    email: &Email,
+    now: i64,
+) -> rusqlite::Result<Invitation> {
     let token = random_token();
-    let now = now_ms();
     let expires = now + i64::try_from(label.invite_days).unwrap_or(14) * 86_400_000;
-    let link = format!("{}/artist/signup?invite={token}", config.server.public_url.as_str().trim_end_matches('/'));
+    let link = format!("{}/artist/signup?invite={token}", public_url.trim_end_matches('/'));
     let body = format!(
         "You are invited to join as an artist. Sign up with this address ({}) through this link, \
          which works once, for {} days:\n{link}\n",
         email.as_str(),
         label.invite_days
     );
-    db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Normal, |tx| {
-        repo::insert_invite(tx, &hash_token(&token), email.as_str(), now, expires)?;
-        queue_mail(tx, email.as_str(), "You are invited to join as an artist", &body)?;
-        Ok(())
-    })?;
-    Ok(link)
+    let uid = repo::insert_invite(tx, &hash_token(&token), email.as_str(), now, expires)?;
+    queue_mail(tx, email.as_str(), "You are invited to join as an artist", &body)?;
+    Ok(Invitation { uid, link })
 }
 
-/// The label's answer to an application; the artist is told by email.
+/// A new invite: its public id and the link it works through.
+pub struct Invitation {
+    pub uid: String,
+    pub link: String,
+}
+
+/// The audit entry of a new invite.
+pub fn invite_entry<'a>(invite: &'a Invitation, email: &Email) -> audit::Entry<'a> {
+    audit::Entry {
+        action: "invite.send",
+        target_kind: "invite",
+        target_uid: &invite.uid,
+        reason: None,
+        detail: serde_json::json!({ "email": email.as_str() }),
+    }
+}
+
+/// Makes an invite for `email` and returns its link (`boptone admin
+/// invite`: the CLI prints it; the address gets it by email too).
+pub fn create_invite(db: &crate::db::Db, config: &crate::config::Config, email: &str) -> anyhow::Result<String> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let label = super::config::IdentityConfig::from_config(config)?.label;
+    let public_url = config.server.public_url.as_str().to_owned();
+    db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Normal, |tx| {
+        let now = now_ms();
+        let invite = invite_in(tx, &label, &public_url, &email, now)?;
+        audit::record(tx, &audit::cli_actor(), invite_entry(&invite, &email), now)?;
+        Ok(invite.link)
+    })
+}
+
+/// Why a decision could not be taken.
+#[derive(Debug)]
+pub enum Undecided {
+    /// Declining says why: the artist reads it.
+    NoReason,
+    /// The artist has no application waiting (it is `0`).
+    NotPending(String),
+}
+
+impl std::fmt::Display for Undecided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Undecided::NoReason => f.write_str("Say why: the artist reads it."),
+            Undecided::NotPending(state) => write!(f, "This artist has no application waiting (it is {state})."),
+        }
+    }
+}
+
+/// The label's answer to `artist`'s application, inside `tx`; the artist
+/// is told by email. `Ok(Err(_))` when there is nothing to decide.
+pub fn decide_in(
+    tx: &crate::db::Tx,
+    artist: &super::repo::ArtistRow,
+    accepted: bool,
+    message: &str,
+    now: i64,
+) -> rusqlite::Result<Result<(), Undecided>> {
+    let message = message.trim();
+    if !accepted && message.is_empty() {
+        return Ok(Err(Undecided::NoReason));
+    }
+    if !repo::decide_application(tx, artist.id, accepted, message, now)? {
+        return Ok(Err(Undecided::NotPending(artist.application.clone())));
+    }
+    let (subject, body) = if accepted {
+        (
+            "Your application is accepted",
+            format!("Welcome aboard! Sign in to choose your plan and set up your page.\n\n{message}\n"),
+        )
+    } else {
+        ("About your application", format!("The label has declined your application.\n\n{message}\n"))
+    };
+    queue_mail(tx, &artist.email, subject, &body)?;
+    Ok(Ok(()))
+}
+
+/// The audit entry of a decision.
+pub fn decision_entry<'a>(artist: &'a super::repo::ArtistRow, accepted: bool, message: &'a str) -> audit::Entry<'a> {
+    audit::Entry {
+        action: if accepted { "application.approve" } else { "application.decline" },
+        target_kind: "artist",
+        target_uid: &artist.uid,
+        reason: (!accepted).then_some(message.trim()),
+        detail: serde_json::json!({ "email": artist.email, "message": message.trim() }),
+    }
+}
+
+/// The label's answer from the command line (`boptone admin approve` /
+/// `decline`), recorded in the audit log as the CLI's.
 pub fn decide(db: &crate::db::Db, email: &str, accepted: bool, message: &str) -> anyhow::Result<()> {
-    let message = message.trim().to_owned();
-    anyhow::ensure!(accepted || !message.is_empty(), "--message: say why, the artist reads it");
+    anyhow::ensure!(accepted || !message.trim().is_empty(), "--message: say why, the artist reads it");
     let email = email.trim().to_lowercase();
     db.write_blocking::<_, anyhow::Error, _>(crate::db::Durability::Normal, |tx| {
         let artist = super::service::artist_by_email(tx, &email)?
             .ok_or_else(|| anyhow::anyhow!("no artist with the email {email}"))?;
         let now = now_ms();
-        anyhow::ensure!(
-            repo::decide_application(tx, artist.id, accepted, &message, now)?,
-            "{email} has no pending application (it is {})",
-            artist.application
-        );
-        let (subject, body) = if accepted {
-            (
-                "Your application is accepted",
-                format!("Welcome aboard! Sign in to choose your plan and set up your page.\n\n{message}\n"),
-            )
-        } else {
-            ("About your application", format!("The label has declined your application.\n\n{message}\n"))
-        };
-        queue_mail(tx, &email, subject, &body)?;
+        if let Err(why) = decide_in(tx, &artist, accepted, message, now)? {
+            anyhow::bail!("{email}: {why}");
+        }
+        audit::record(tx, &audit::cli_actor(), decision_entry(&artist, accepted, message), now)?;
         Ok(())
     })
 }

@@ -17,12 +17,15 @@ pub mod limits;
 mod me_api;
 pub mod moderation;
 pub mod password;
+pub mod people;
 pub mod photo;
 pub mod repo;
+pub mod roster;
 pub mod service;
 pub mod session;
 mod settle;
 pub mod showcase;
+pub mod sign_ins;
 pub mod suspension;
 
 use axum::Router;

@@ -234,7 +234,7 @@ pub struct ArtistRow {
     pub suspended_reason: Option<String>,
 }
 
-const ARTIST_SELECT: &str =
+pub(super) const ARTIST_SELECT: &str =
     "SELECT a.id, a.uid, a.user_id, u.email, a.stage_name, a.handle, a.bio, a.location, a.genres,
         a.social_links, a.photo_key, a.onboarding_completed, a.suspended_at IS NOT NULL,
         s.tier, s.status, COALESCE(c.payouts_enabled, 0), COALESCE(c.charges_enabled, 0), c.account_ref,
@@ -244,7 +244,7 @@ const ARTIST_SELECT: &str =
      LEFT JOIN subscriptions s ON s.artist_id = a.id
      LEFT JOIN stripe_connect_accounts c ON c.artist_id = a.id";
 
-fn artist_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArtistRow> {
+pub(super) fn artist_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArtistRow> {
     let genres: String = r.get(8)?;
     let links: String = r.get(9)?;
     let status: Option<String> = r.get(14)?;
@@ -304,19 +304,6 @@ pub fn find_artist_by_handle(conn: &Connection, handle: &str) -> rusqlite::Resul
 pub fn find_artist_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
     let sql = format!("{ARTIST_SELECT} WHERE a.uid = ?1 AND a.deleted_at IS NULL");
     conn.query_row(&sql, [uid], artist_row).optional()
-}
-
-/// Artists for the label's admin list, newest first, keyset-paginated by id.
-pub fn list_artists_for_admin(
-    conn: &Connection,
-    before_id: Option<i64>,
-    limit: usize,
-) -> rusqlite::Result<Vec<ArtistRow>> {
-    let sql =
-        format!("{ARTIST_SELECT} WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.id < ?1) ORDER BY a.id DESC LIMIT ?2");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![before_id, limit as i64], artist_row)?;
-    rows.collect()
 }
 
 /// An artist as the label's home page shows them.
@@ -778,25 +765,27 @@ pub fn find_artist_stage_name(conn: &Connection, artist: ArtistId) -> rusqlite::
         .query_row([artist.0], |r| r.get(0))
 }
 
-/// A single-use invite to join as an artist, for one address.
+/// A single-use invite to join as an artist, for one address; its public id.
 pub fn insert_invite(
     conn: &Connection,
     token_hash: &str,
     email: &str,
     now: i64,
     expires_at: i64,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<String> {
+    let uid = new_uid();
     conn.execute(
-        "INSERT INTO artist_invites (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, email, now, expires_at],
+        "INSERT INTO artist_invites (token_hash, uid, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![token_hash, uid, email, now, expires_at],
     )?;
-    Ok(())
+    Ok(uid)
 }
 
 /// The address of an unused, unexpired invite.
 pub fn find_open_invite(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<String>> {
     conn.query_row(
-        "SELECT email FROM artist_invites WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+        "SELECT email FROM artist_invites
+          WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
         params![token_hash, now],
         |r| r.get(0),
     )
@@ -806,7 +795,8 @@ pub fn find_open_invite(conn: &Connection, token_hash: &str, now: i64) -> rusqli
 /// Uses an invite up (once); whether it was still open.
 pub fn use_invite(conn: &Connection, token_hash: &str, user: UserId, now: i64) -> rusqlite::Result<bool> {
     Ok(conn.execute(
-        "UPDATE artist_invites SET used_at = ?2, used_by = ?3 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+        "UPDATE artist_invites SET used_at = ?2, used_by = ?3
+          WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
         params![token_hash, now, user],
     )? == 1)
 }

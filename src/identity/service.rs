@@ -11,6 +11,7 @@ use super::events::{
 };
 use super::gate::Step;
 use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, UserRow};
+use super::sign_ins::{self, SignInFrom, Surface};
 use crate::app::AppState;
 use crate::auth::repo as auth_repo;
 use crate::auth::{TokenTable, hash_token};
@@ -127,7 +128,12 @@ pub async fn signup_link_role(state: &AppState, token: &str) -> AppResult<Option
 /// signup typed again: account, artist profile and session, then the tier's
 /// checkout. Asking for the password means a signup someone else started
 /// for this address cannot become an account that they can open.
-pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> AppResult<SignupResult> {
+pub async fn confirm_signup(
+    state: &AppState,
+    token: &str,
+    password: String,
+    from: &SignInFrom,
+) -> AppResult<SignupResult> {
     let token_hash = hash_token(token);
     let lookup = token_hash.clone();
     let stored = state.db.read(move |c| repo::find_signup_request_hash(c, &lookup, now_ms())).await?;
@@ -141,6 +147,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
     let session = random_token();
     let (session_hash, days) = (hash_token(&session), super::state(state).config.accounts.session_days);
     let joining = super::joining::mode(state);
+    let from = from.clone();
     let made = state
         .db
         .write(move |tx| {
@@ -160,6 +167,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, password: String) -> 
             // The emailed link was followed: the address is confirmed.
             repo::set_email_verified(tx, user, now)?;
             auth_repo::insert_token(tx, TokenTable::Sessions, &session_hash, user, now, now + days_ms(days))?;
+            sign_ins::record(tx, user, &from, Surface::Web, true, now)?;
             if request.role == Role::Fan {
                 return Ok(None);
             }
@@ -552,9 +560,38 @@ async fn verify_credentials(state: &AppState, email: &str, password: String) -> 
     }
 }
 
+/// [`verify_credentials`], keeping a failed try on an existing account in
+/// its sign-in history.
+async fn verify_and_log(
+    state: &AppState,
+    email: &str,
+    password: String,
+    from: &SignInFrom,
+    surface: Surface,
+) -> AppResult<UserRow> {
+    match verify_credentials(state, email, password).await {
+        Ok(user) => Ok(user),
+        Err(err) => {
+            if let Ok(address) = Email::parse(email) {
+                let (address, from) = (address.as_str().to_owned(), from.clone());
+                state
+                    .db
+                    .write::<_, AppError, _>(move |tx| {
+                        if let Some(user) = repo::find_user_by_email(tx, &address)? {
+                            sign_ins::record(tx, user.id, &from, surface, false, now_ms())?;
+                        }
+                        Ok(())
+                    })
+                    .await?;
+            }
+            Err(err)
+        }
+    }
+}
+
 /// Signs in to the web studio: a new server-side session.
-pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserRow, String)> {
-    let user = verify_credentials(state, email, password).await?;
+pub async fn login(state: &AppState, email: &str, password: String, from: &SignInFrom) -> AppResult<(UserRow, String)> {
+    let user = verify_and_log(state, email, password, from, Surface::Web).await?;
     let token = random_token();
     let accounts = &super::state(state).config.accounts;
     let lifetime_ms = match user.role {
@@ -562,10 +599,12 @@ pub async fn login(state: &AppState, email: &str, password: String) -> AppResult
         _ => days_ms(accounts.session_days),
     };
     let (token_hash, user_id) = (hash_token(&token), user.id);
+    let from = from.clone();
     state
         .db
         .write::<_, AppError, _>(move |tx| {
             let now = now_ms();
+            sign_ins::record(tx, user_id, &from, Surface::Web, true, now)?;
             Ok(auth_repo::insert_token(tx, TokenTable::Sessions, &token_hash, user_id, now, now + lifetime_ms)?)
         })
         .await?;
@@ -692,13 +731,24 @@ pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool
 }
 
 /// Issues an app-surface bearer token for valid credentials.
-pub async fn issue_api_token(state: &AppState, email: &str, password: String) -> AppResult<String> {
-    let user = match verify_credentials(state, email, password).await {
+pub async fn issue_api_token(state: &AppState, email: &str, password: String, from: &SignInFrom) -> AppResult<String> {
+    let user = match verify_and_log(state, email, password, from, Surface::Api).await {
         Ok(user) => user,
         Err(AppError::Invalid { .. }) => return Err(AppError::Unauthorized),
         Err(other) => return Err(other),
     };
-    token_for(state, user.id).await
+    let token = random_token();
+    let (hash, user_id, from) = (hash_token(&token), user.id, from.clone());
+    state
+        .db
+        .write::<_, AppError, _>(move |tx| {
+            let now = now_ms();
+            sign_ins::record(tx, user_id, &from, Surface::Api, true, now)?;
+            auth_repo::insert_token(tx, TokenTable::ApiTokens, &hash, user_id, now, now + days_ms(API_TOKEN_DAYS))?;
+            Ok(())
+        })
+        .await?;
+    Ok(token)
 }
 
 /// A bearer token for an account already signed in on the web (the fan

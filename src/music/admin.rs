@@ -147,7 +147,8 @@ async fn import_statement(
         Ok(report) => {
             // The import keeps who made it; the audit log says so beside every other admin action.
             let actor = crate::console::audit::Actor { user_id: Some(admin.id), name: admin.email.clone() };
-            let (uid, detail) = (report.import_uid.clone(), serde_json::json!({ "format": format, "rows": report.rows }));
+            let (uid, detail) =
+                (report.import_uid.clone(), serde_json::json!({ "format": format, "rows": report.rows }));
             let at = state.clock.now_ms();
             state
                 .db

@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::AppState;
 use crate::config::{Config, ConfigError};
-use crate::core::ids::UserId;
+use crate::core::ids::{ArtistId, UserId};
 use crate::error::AppResult;
 use crate::events::Registry;
 use crate::media::{Audience, Grant, MediaKey};
@@ -136,6 +136,10 @@ impl Pillar for ShopPillar {
                 content_type: content_type.into(),
             }))
         })
+    }
+
+    fn last_activity(&self, conn: &rusqlite::Connection, artist: ArtistId) -> rusqlite::Result<Option<i64>> {
+        repo::last_created_at(conn, artist)
     }
 
     fn reportable_kinds(&self) -> &'static [&'static str] {

@@ -403,6 +403,19 @@ async fn axe_finds_nothing_serious_in_the_studio_and_the_admin() {
         let item = first_link(&driver, "main a[href^='/admin/moderation/bop/']").await.expect("the reported Bop");
         audit.visit(&driver, &app, &item).await;
         audit.visit(&driver, &app, &format!("{item}/hide")).await;
+        // The roster, a suspension's confirmation, invites, applications, people.
+        audit.visit(&driver, &app, "/admin/artists").await;
+        if let Some(suspend) = first_link(&driver, "main a[href$='/suspend']").await {
+            audit.visit(&driver, &app, &suspend).await;
+        }
+        audit.visit(&driver, &app, "/admin/invites").await;
+        audit.visit(&driver, &app, "/admin/applications").await;
+        audit.visit(&driver, &app, "/admin/people").await;
+        audit.visit(&driver, &app, "/admin/people?role=fan").await;
+        if let Some(person) = first_link(&driver, "main td a[href^='/admin/people/']").await {
+            audit.visit(&driver, &app, &person).await;
+            audit.visit(&driver, &app, &format!("{person}/erase")).await;
+        }
         audit.visit(&driver, &app, "/admin/royalties").await;
         audit.visit(&driver, &app, "/admin/money").await;
         if let Some(import) = first_link(&driver, "main a[href^='/admin/royalties/']").await {

@@ -293,7 +293,11 @@ async fn profile_setup_rejects_bad_input_and_changes_nothing() {
 
 /// A revenue action on both surfaces: the studio's upload page (cookie)
 /// and starting an upload on the app surface (bearer token).
-async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Option<String>), (u16, serde_json::Value)) {
+pub(crate) async fn earn(
+    app: &TestApp,
+    browser: &mut Browser,
+    token: &str,
+) -> ((u16, Option<String>), (u16, serde_json::Value)) {
     let page = browser.get("/studio/bops/new").await;
     let response = crate::helpers::client()
         .post(app.url("/api/v1/uploads"))
@@ -306,7 +310,7 @@ async fn earn(app: &TestApp, browser: &mut Browser, token: &str) -> ((u16, Optio
     ((page.status, page.location), (status, response.json().await.unwrap()))
 }
 
-async fn api_token(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn api_token(app: &TestApp, email: &str, password: &str) -> String {
     let response = crate::helpers::client()
         .post(app.url("/api/v1/auth/token"))
         .json(&serde_json::json!({"email": email, "password": password}))
@@ -403,23 +407,28 @@ async fn the_label_admin_lists_suspends_and_reinstates_artists() {
     let mut admin =
         crate::console_helpers::admin_browser_for(&app, "boss@label.example", "label admin passphrase").await;
     let list = admin.get("/admin").await;
+    assert_eq!(list.status, 200, "the console opens on the roster");
     assert!(list.body.contains("Roster Star") && list.body.contains("roster@example.com"), "{}", list.body);
-    assert!(list.body.contains("active") && list.body.contains("complete") && list.body.contains("enabled"));
+    assert!(list.body.contains("Ready to earn") && list.body.contains("Pro (active)") && list.body.contains("Enabled"));
     assert_eq!(artist.get("/admin").await.status, 403, "artists are not admins");
 
+    // Suspending takes a confirmation with a reason (the old one-click form is refused).
     let uid: String =
         app.state.db.read_blocking(|c| c.query_row("SELECT uid FROM artist_profiles", [], |r| r.get(0))).unwrap();
-    assert_eq!(admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[]).await.redirect(), "/admin");
-    assert!(artist.get("/dashboard").await.body.contains("suspended"));
+    assert_eq!(admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[]).await.status, 422);
+    assert!(!artist.get("/dashboard").await.body.contains("suspended"));
+    let suspend = admin.post_form(&format!("/admin/artists/{uid}/suspend"), &[("reason", "Copyright claims.")]).await;
+    assert_eq!(suspend.redirect(), "/admin/artists?done=suspended");
+    assert!(artist.get("/dashboard").await.body.contains("Copyright claims."));
     let token = api_token(&app, "roster@example.com", PASSWORD).await;
     let ((web, _), (api, body)) = earn(&app, &mut artist, &token).await;
     assert_eq!((web, api), (403, 403), "{body}");
     assert_eq!(body["error"], "forbidden");
     assert_eq!(artist.get("/@roster_star").await.status, 404, "a suspended artist's profile is hidden");
 
-    admin.post_form(&format!("/admin/artists/{uid}/reinstate"), &[]).await;
+    admin.post_form(&format!("/admin/artists/{uid}/reinstate"), &[("reason", "Claims withdrawn.")]).await;
     assert_eq!(earn(&app, &mut artist, &token).await.0.0, 200);
-    assert_eq!(admin.post_form("/admin/artists/nope/suspend", &[]).await.status, 404);
+    assert_eq!(admin.post_form("/admin/artists/nope/suspend", &[("reason", "x")]).await.status, 404);
     app.stop().await;
 }
 

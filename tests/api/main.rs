@@ -28,6 +28,8 @@ mod console_helpers;
 mod console_moderation;
 mod console_moderation_content;
 mod console_money;
+mod console_people;
+mod console_roster;
 mod events;
 mod fan_accounts;
 mod fan_app;

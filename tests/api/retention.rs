@@ -66,6 +66,12 @@ fn seed(db: &Db, user_id: i64, now: i64) {
                 params![to, status, FAR_FUTURE, now - 100 * DAY, sent_at],
             )?;
         }
+        for (agent, at) in [("seed-old", now - 91 * DAY), ("seed-recent", now - 89 * DAY)] {
+            tx.execute(
+                "INSERT INTO sign_ins (user_id, at, ip, user_agent, surface, ok) VALUES (?1, ?2, '127.0.0.1', ?3, 'web', 1)",
+                params![user_id, at, agent],
+            )?;
+        }
         Ok(())
     })
     .unwrap();
@@ -93,6 +99,7 @@ fn seeded_left(db: &Db) -> Vec<Vec<String>> {
             ),
             strings(c, "SELECT event_id FROM processed_webhooks"),
             strings(c, "SELECT to_address FROM mail_outbox WHERE subject = 's'"),
+            strings(c, "SELECT user_agent FROM sign_ins WHERE user_agent LIKE 'seed-%'"),
         ])
     })
     .unwrap()
@@ -107,6 +114,7 @@ fn all_seeded() -> Vec<Vec<String>> {
         &["event-dead-old", "event-done-old", "event-done-recent", "event-pending-old"],
         &["evt_old", "evt_recent"],
         &["dead-old@example.com", "pending-old@example.com", "sent-old@example.com", "sent-recent@example.com"],
+        &["seed-old", "seed-recent"],
     ])
 }
 
@@ -120,6 +128,7 @@ fn kept_by_default() -> Vec<Vec<String>> {
         &["event-dead-old", "event-done-recent", "event-pending-old"],
         &["evt_recent"],
         &["dead-old@example.com", "pending-old@example.com", "sent-recent@example.com"],
+        &["seed-recent"],
     ])
 }
 
@@ -127,8 +136,15 @@ fn expected(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter().map(|r| r.iter().map(|s| (*s).to_owned()).collect()).collect()
 }
 
-const DEFAULT_REPORT: PruneReport =
-    PruneReport { done_events: 1, sessions: 2, api_tokens: 1, reset_links: 1, webhook_ids: 1, sent_mail: 1 };
+const DEFAULT_REPORT: PruneReport = PruneReport {
+    done_events: 1,
+    sessions: 2,
+    api_tokens: 1,
+    reset_links: 1,
+    webhook_ids: 1,
+    sent_mail: 1,
+    sign_ins: 1,
+};
 
 fn user_id(db: &Db, email: &str) -> i64 {
     let email = email.to_owned();
@@ -233,7 +249,8 @@ fn prune_command_runs_one_pass_and_says_what_went() {
         "       1  expired password-reset links",
         "       1  processed webhook ids older than 30 days",
         "       1  sent emails older than 30 days",
-        "removed 7 rows from",
+        "       1  sign-ins older than 90 days",
+        "removed 8 rows from",
     ] {
         assert!(out.contains(line), "{line:?} in\n{out}");
     }

@@ -53,6 +53,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    from: crate::identity::sign_ins::SignInFrom,
     page: Page,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
@@ -62,7 +63,7 @@ pub async fn login(
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let next = safe_next(form.next.as_deref());
-    match service::login(&state, &form.email, form.password).await {
+    match service::login(&state, &form.email, form.password, &from).await {
         Ok((user, token)) => {
             let target = next.map_or_else(|| home_for(user.role).to_owned(), |n| n.as_str().to_owned());
             let jar = known_device(&state, jar, &user.email);

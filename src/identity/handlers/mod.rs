@@ -1,7 +1,6 @@
 //! Identity's web handlers: thin — extract, call the service, render or redirect.
 
 mod account;
-mod admin;
 mod auth;
 mod dashboard;
 mod fan_signup;
@@ -53,9 +52,6 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(dashboard::show_dashboard))
         .route("/@{handle}", get(profile::show_profile))
         .route("/@{handle}/follow", post(profile::follow_artist))
-        .route("/admin", get(admin::show_admin))
-        .route("/admin/artists/{uid}/suspend", post(admin::suspend_artist))
-        .route("/admin/artists/{uid}/reinstate", post(admin::reinstate_artist))
 }
 
 /// Keeps a `next` target on this site (see [`NextPath`]).

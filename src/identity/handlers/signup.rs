@@ -218,12 +218,13 @@ pub struct ConfirmForm {
 
 pub async fn confirm_signup(
     State(state): State<AppState>,
+    from: crate::identity::sign_ins::SignInFrom,
     page: Page,
     jar: CookieJar,
     Path(token): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
-    match service::confirm_signup(&state, &token, form.password).await {
+    match service::confirm_signup(&state, &token, form.password, &from).await {
         Ok(result) => {
             let jar = session_cookies(
                 &state,

@@ -285,3 +285,12 @@ pub fn find_artwork_side(conn: &Connection, release: i64) -> rusqlite::Result<Op
 pub fn find_release_id_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT id FROM music_releases WHERE uid = ?1")?.query_row([uid], |r| r.get(0)).optional()
 }
+
+/// When the artist last made one (the label's roster); `None` if never.
+pub fn last_created_at(conn: &Connection, artist: crate::core::ids::ArtistId) -> rusqlite::Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT created_at FROM music_releases WHERE artist_id = ?1 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1")?
+        .query_row([artist], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten())
+}

@@ -410,3 +410,12 @@ pub fn find_photo_owner(conn: &Connection, key: &str) -> rusqlite::Result<Option
     .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
 }
+
+/// When the artist last made one (the label's roster); `None` if never.
+pub fn last_created_at(conn: &Connection, artist: crate::core::ids::ArtistId) -> rusqlite::Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT max(created_at) FROM products WHERE artist_id = ?1 AND deleted_at IS NULL")?
+        .query_row([artist], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten())
+}
