@@ -49,7 +49,10 @@ async fn admin(app: &TestApp) -> Browser {
 }
 
 /// The form's fields as they are now, with `changes` over them.
-async fn label_form(browser: &mut Browser, changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+pub async fn label_form(
+    browser: &mut Browser,
+    changes: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, String)> {
     let page = browser.get("/admin/label").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let value = |name: &str| {
@@ -83,7 +86,7 @@ async fn label_form(browser: &mut Browser, changes: &[(&'static str, &'static st
     fields
 }
 
-async fn save(
+pub async fn save(
     browser: &mut Browser,
     fields: &[(&str, String)],
     file: Option<(&str, Vec<u8>, &str)>,

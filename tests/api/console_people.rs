@@ -31,12 +31,12 @@ fn audit_rows(app: &TestApp, action: &str) -> i64 {
 }
 
 /// The invite link emailed to `email` (quoted-printable's `=3D` undone).
-fn invite_link(app: &TestApp, email: &str) -> String {
+pub fn invite_link(app: &TestApp, email: &str) -> String {
     let link = link_in_mail(&app.address, email, "/artist/signup?invite").unwrap();
     link.replace("invite=3D", "invite=")
 }
 
-async fn sign_up_with_invite(app: &TestApp, email: &str, link: &str) -> (u16, String) {
+pub async fn sign_up_with_invite(app: &TestApp, email: &str, link: &str) -> (u16, String) {
     let mut artist = Browser::new(&app.address);
     let form = artist.get(link).await;
     if form.status != 200 {
