@@ -5,12 +5,10 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use super::domain::LabelInput;
@@ -21,6 +19,7 @@ use crate::console::Admin;
 use crate::console::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::brand::{MAX_HOME_TEXT_CHARS, MAX_NAME_CHARS, MAX_PAGE_TEXT_CHARS, MIN_CONTRAST};
+use crate::web::multipart::{bad_form, read_capped, read_text};
 use crate::web::page::Page;
 
 /// The whole form may be this large: an over-size image is drained, not
@@ -159,49 +158,11 @@ async fn read_form(mut multipart: Multipart) -> AppResult<(LabelChange, Vec<&'st
                 continue;
             }
         };
-        match read_image(field).await? {
+        match read_capped(field, images::MAX_BYTES).await? {
             Some(bytes) if key == "logo" => change.logo = Some(bytes),
             Some(bytes) => change.favicon = Some(bytes),
             None => too_large.push(key),
         }
     }
     Ok((change, too_large))
-}
-
-/// Keeps up to `images::MAX_BYTES`; past that, drops what it kept and reads
-/// on without keeping (`None`), so the rest of the form can still be read.
-async fn read_image(mut field: Field<'_>) -> AppResult<Option<Bytes>> {
-    let mut kept = BytesMut::new();
-    let mut too_large = false;
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) if !too_large && kept.len() + chunk.len() <= images::MAX_BYTES => {
-                kept.extend_from_slice(&chunk);
-            }
-            Ok(Some(_)) => {
-                too_large = true;
-                kept = BytesMut::new();
-            }
-            Ok(None) => break,
-            Err(err) if too_large || err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(None),
-            Err(err) => return Err(bad_form(err)),
-        }
-    }
-    Ok((!too_large).then(|| kept.freeze()))
-}
-
-/// A text field, counted against what all text fields may take together.
-async fn read_text(mut field: Field<'_>, budget: &mut usize) -> AppResult<String> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
-        *budget =
-            budget.checked_sub(chunk.len()).ok_or_else(|| AppError::BadRequest("The form is too large.".into()))?;
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| AppError::BadRequest("The form could not be read: a field is not UTF-8.".into()))
-}
-
-fn bad_form(err: axum::extract::multipart::MultipartError) -> AppError {
-    AppError::BadRequest(format!("The form could not be read: {}", err.body_text()))
 }

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod errors;
 pub mod headers;
 pub mod money;
+pub mod multipart;
 pub mod openapi;
 pub mod page;
 mod pages;

@@ -6,7 +6,7 @@ use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::Serialize;
 
 use crate::app::AppState;
@@ -17,6 +17,7 @@ use crate::identity::gate::{Step, first_incomplete_step};
 use crate::identity::photo::{self, PhotoError};
 use crate::identity::service;
 use crate::media::MediaKey;
+use crate::web::multipart::{bad_form, read_capped, read_text};
 use crate::web::page::Page;
 
 #[derive(Serialize)]
@@ -193,45 +194,10 @@ async fn read_form(mut multipart: Multipart) -> AppResult<(ProfileInput, PhotoPa
     Ok((input, photo))
 }
 
-/// Keeps up to `photo::MAX_BYTES`; past that, drops what it kept and reads
-/// on without keeping, so the rest of the form can still be read.
-async fn read_photo(mut field: Field<'_>) -> AppResult<PhotoPart> {
-    let mut kept = BytesMut::new();
-    let mut too_large = false;
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) if !too_large && kept.len() + chunk.len() <= photo::MAX_BYTES => {
-                kept.extend_from_slice(&chunk);
-            }
-            Ok(Some(_)) => {
-                too_large = true;
-                kept = BytesMut::new();
-            }
-            Ok(None) => break,
-            Err(err) if too_large || err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Ok(Some(Err(PhotoError::TooLarge)));
-            }
-            Err(err) => return Err(bad_form(err)),
-        }
-    }
-    Ok(match too_large {
-        true => Some(Err(PhotoError::TooLarge)),
-        false => (!kept.is_empty()).then(|| Ok(kept.freeze())),
+/// The photo field: `None` when left empty, its bytes, or too large.
+async fn read_photo(field: Field<'_>) -> AppResult<PhotoPart> {
+    Ok(match read_capped(field, photo::MAX_BYTES).await? {
+        None => Some(Err(PhotoError::TooLarge)),
+        Some(kept) => (!kept.is_empty()).then_some(Ok(kept)),
     })
-}
-
-/// A text field, counted against what all text fields may take together.
-async fn read_text(mut field: Field<'_>, budget: &mut usize) -> AppResult<String> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
-        *budget =
-            budget.checked_sub(chunk.len()).ok_or_else(|| AppError::BadRequest("The form is too large.".into()))?;
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| AppError::BadRequest("The form could not be read: a field is not UTF-8.".into()))
-}
-
-fn bad_form(err: axum::extract::multipart::MultipartError) -> AppError {
-    AppError::BadRequest(format!("The form could not be read: {}", err.body_text()))
 }
