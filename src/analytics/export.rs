@@ -6,8 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -64,15 +63,7 @@ pub async fn export_csv(
 ) -> AppResult<Response> {
     let (from, to, name) = parse_range(&query, state.clock.now_ms())?;
     let body = Body::from_stream(rows(state, scope.artist.id, (from, to)));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::web::download::csv(&name, body))
 }
 
 enum Cursor {

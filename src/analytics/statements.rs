@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -348,12 +347,7 @@ async fn show_statement(
             let minor = crate::core::Money::new(p.amount_minor, currency).to_micros();
             text.push_str(&format!("Payout {day} ({}),{},{}\n", p.status, crate::ledger::Micros(minor), p.currency));
         }
-        let name = format!("attachment; filename=\"boptone-statement-{}.csv\"", month.key());
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
-            text,
-        )
-            .into_response());
+        return Ok(crate::web::download::csv(&format!("boptone-statement-{}.csv", month.key()), text));
     }
     let view = StatementView {
         title: format!("Statement — {}", month.name()),

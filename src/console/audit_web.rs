@@ -5,7 +5,6 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::StreamExt;
@@ -129,13 +128,5 @@ async fn export(State(app): State<AppState>, admin: Admin, Query(query): Query<A
         }
     });
     let body = futures::stream::once(async { Ok::<_, std::io::Error>(audit::CSV_HEADER.to_owned()) }).chain(chunks);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\""),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    Ok(crate::web::download::csv("audit-log.csv", Body::from_stream(body)))
 }

@@ -143,27 +143,22 @@ impl StripeProvider {
     /// A connected account's balance at Stripe: what is available and what
     /// is pending, per currency. A page waits for it at most two seconds.
     pub async fn connected_balance(&self, account_ref: &str) -> AppResult<ConnectedBalance> {
-        use stripe_core::balance::RetrieveForMyAccountBalance;
-        let account = stripe_shared::AccountId::from(account_ref);
-        let balance = RetrieveForMyAccountBalance::new()
-            .customize()
-            .account_id(account)
-            .timeout(std::time::Duration::from_secs(2))
-            .request_strategy(RequestStrategy::Once)
-            .send(&self.client)
-            .await
-            .map_err(stripe_error)?;
-        let amounts = |list: &[stripe_core::BalanceAmount]| {
-            list.iter().map(|a| (a.amount, a.currency.to_string().to_ascii_uppercase())).collect()
-        };
-        Ok(ConnectedBalance { available: amounts(&balance.available), pending: amounts(&balance.pending) })
+        self.balance(Some(stripe_shared::AccountId::from(account_ref))).await
     }
 
     /// The platform's own balance (the label's Stripe account), per currency.
     pub async fn platform_balance(&self) -> AppResult<ConnectedBalance> {
+        self.balance(None).await
+    }
+
+    /// A balance per currency: a connected account's, or the platform's own.
+    async fn balance(&self, account: Option<stripe_shared::AccountId>) -> AppResult<ConnectedBalance> {
         use stripe_core::balance::RetrieveForMyAccountBalance;
-        let balance = RetrieveForMyAccountBalance::new()
-            .customize()
+        let mut request = RetrieveForMyAccountBalance::new().customize();
+        if let Some(account) = account {
+            request = request.account_id(account);
+        }
+        let balance = request
             .timeout(std::time::Duration::from_secs(2))
             .request_strategy(RequestStrategy::Once)
             .send(&self.client)

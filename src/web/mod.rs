@@ -7,6 +7,7 @@ pub mod caption;
 pub mod client_ip;
 pub mod csrf;
 pub mod deadline;
+pub mod download;
 pub mod errors;
 pub mod headers;
 pub mod money;
