@@ -6,8 +6,8 @@ use rusqlite::ErrorCode;
 
 use super::domain::{ArtistId, DisplayName, Email, Password, ProfileDraft, Role, SubscriptionStatus, TierId, UserId};
 use super::events::{
-    ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistProfileUpdated, ArtistSubscriptionUpdated,
-    ArtistSuspensionChanged, FanFollowed, FanUnfollowed,
+    ArtistPayoutsUpdated, ArtistProfileCompleted, ArtistProfileUpdated, ArtistSubscriptionUpdated, FanFollowed,
+    FanUnfollowed,
 };
 use super::gate::Step;
 use super::repo::{self, AccountFlags, ArtistRow, NewSubscription, NewUser, UserRow};
@@ -714,18 +714,19 @@ pub fn create_named_user_blocking(
     })
 }
 
-/// Suspends or reinstates an artist (label admin).
+/// Suspends or reinstates an artist by their public id, through the one
+/// suspension mechanism (`suspension`), with the reason `reason`.
 pub async fn set_suspended(state: &AppState, artist_uid: String, suspended: bool) -> AppResult<()> {
+    const REASON: &str = "Suspended by the label.";
     state
         .db
         .write(move |tx| {
-            let at = suspended.then(now_ms);
-            if !repo::set_artist_suspended(tx, &artist_uid, at)? {
-                return Err(AppError::NotFound);
-            }
             let artist = repo::find_artist_by_uid(tx, &artist_uid)?.ok_or(AppError::NotFound)?;
-            emit(tx, &ArtistSuspensionChanged { artist_id: artist.id.0, artist_uid, suspended })?;
-            Ok(())
+            let now = now_ms();
+            match suspended {
+                true => super::suspension::suspend(tx, artist.user_id, REASON, now),
+                false => super::suspension::reinstate(tx, artist.user_id, now).map(|_| ()),
+            }
         })
         .await
 }

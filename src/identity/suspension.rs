@@ -43,7 +43,9 @@ struct Account {
 
 fn account(tx: &Tx, user: UserId) -> rusqlite::Result<Option<Account>> {
     tx.prepare_cached(
-        "SELECT u.email, u.suspended_at IS NOT NULL, a.id, a.uid FROM users u
+        // An artist's suspension is held on the profile too (the revenue
+        // gate and every pillar read it there); either counts.
+        "SELECT u.email, u.suspended_at IS NOT NULL OR a.suspended_at IS NOT NULL, a.id, a.uid FROM users u
          LEFT JOIN artist_profiles a ON a.user_id = u.id AND a.deleted_at IS NULL
          WHERE u.id = ?1 AND u.deleted_at IS NULL",
     )?
