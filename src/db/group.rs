@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::DbError;
-use super::{Durability, OutboxSignal, Tx, WriteStats, lock_writer};
+use super::{Durability, OutboxSignal, Savepoint, Tx, WriteStats, lock_writer};
 
 /// Most writes in one transaction: bounds how long one batch holds the
 /// writer and how much one failed commit takes down with it.
@@ -197,15 +197,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> bool {
             answers.push(outcome);
             continue;
         }
-        if let Err(error) = tx.execute_batch("SAVEPOINT write") {
+        if let Err(error) = tx.savepoint(Savepoint::Write) {
             job.fail(&error);
             continue;
         }
         let outcome = job.run(&tx);
-        let closed = match outcome {
-            Ok(_) => tx.execute_batch("RELEASE write"),
-            Err(_) => tx.execute_batch("ROLLBACK TO write; RELEASE write"),
-        };
+        let closed = tx.release(Savepoint::Write, outcome.is_ok());
         committed_any |= outcome.is_ok();
         answers.push(outcome);
         if let Err(error) = closed {
