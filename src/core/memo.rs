@@ -28,18 +28,20 @@ impl<K: Eq + Hash, S: PartialEq, V: Clone> Memo<K, S, V> {
         (kept == stamp && fresh).then(|| value.clone())
     }
 
-    /// The value kept for `key` under `stamp` even when too old, and
-    /// whether it is: a stale value is marked young again at once, so of
-    /// many requests that find it stale only the first works out a new one
-    /// (in the background) while every request is answered straight away.
-    pub fn get_or_refresh(&self, key: &K, stamp: &S) -> Option<(V, bool)> {
+    /// The value kept for `key` even when too old or kept under another
+    /// stamp, and whether it is so: such a value is marked current at once
+    /// (under `stamp`), so of many requests that find it out of date only
+    /// the first works out a new one (in the background, then [`Memo::put`])
+    /// while every request is answered straight away.
+    pub fn get_or_refresh(&self, key: &K, stamp: &S) -> Option<(V, bool)>
+    where
+        S: Clone,
+    {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (kept, at, value) = entries.get_mut(key)?;
-        if kept != stamp {
-            return None;
-        }
-        let stale = self.max_age.is_some_and(|age| at.elapsed() >= age);
+        let stale = kept != stamp || self.max_age.is_some_and(|age| at.elapsed() >= age);
         if stale {
+            *kept = stamp.clone();
             *at = Instant::now();
         }
         Some((value.clone(), stale))
@@ -77,7 +79,10 @@ mod tests {
         let memo = Memo::new(4, Some(Duration::from_millis(30)));
         memo.put(1, "v1", "page");
         assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", false)));
-        assert_eq!(memo.get_or_refresh(&1, &"v2"), None, "another stamp is not served");
+        assert_eq!(memo.get_or_refresh(&2, &"v1"), None, "nothing kept, nothing served");
+        assert_eq!(memo.get_or_refresh(&1, &"v2"), Some(("page", true)), "another stamp: served, refreshed once");
+        assert_eq!(memo.get_or_refresh(&1, &"v2"), Some(("page", false)));
+        memo.put(1, "v1", "page");
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", true)), "the first to find it old refreshes");
         assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", false)), "the next ones are served");

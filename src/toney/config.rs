@@ -13,6 +13,7 @@ pub struct ToneyConfig {
     pub max_message_chars: u32,
     pub history_messages: u32,
     pub more_like_this_factor: u32,
+    pub dashboard_wait_ms: u32,
     pub llm: LlmConfig,
 }
 
@@ -76,6 +77,9 @@ impl ToneyConfig {
         }
         if !(1..=500).contains(&toney.history_messages) {
             return Err(invalid("toney.history_messages", toney.history_messages, "must be 1 to 500"));
+        }
+        if toney.dashboard_wait_ms > 1000 {
+            return Err(invalid("toney.dashboard_wait_ms", toney.dashboard_wait_ms, "must be 0 to 1000"));
         }
         if !(2..=100).contains(&toney.more_like_this_factor) {
             return Err(invalid("toney.more_like_this_factor", toney.more_like_this_factor, "must be 2 to 100"));

@@ -16,6 +16,7 @@ pub mod rebuild;
 pub mod repo;
 pub mod report;
 pub mod service;
+pub mod top;
 
 use axum::Router;
 
@@ -31,7 +32,7 @@ pub use insights::Insight;
 pub struct ToneyState {
     pub config: ToneyConfig,
     /// The dashboard's top insight per artist, kept a minute.
-    pub top_insights: service::TopInsightMemo,
+    pub top_insights: top::TopInsights,
     /// The language model that phrases answers, when `[toney.llm]` names one.
     pub llm: Option<llm::Llm>,
 }
@@ -60,7 +61,7 @@ impl Pillar for ToneyPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = ToneyConfig::from_config(install.config)?;
         let llm = llm::Llm::from_config(&config.llm)?;
-        install.substates.insert(ToneyState { config, top_insights: service::top_insight_memo(), llm });
+        install.substates.insert(ToneyState { config, top_insights: top::TopInsights::default(), llm });
         Ok(())
     }
 

@@ -8,10 +8,8 @@ use super::insights::{self, Insight, Setup};
 use super::repo::{self, MessageRow, NewMessage};
 use super::report;
 use crate::app::AppState;
-use std::time::Duration;
 
 use crate::core::ids::ArtistId;
-use crate::core::memo::Memo;
 use crate::error::{AppError, AppResult};
 use crate::web::text::{Lines, clean_text};
 
@@ -108,55 +106,4 @@ pub async fn ask(state: &AppState, artist: ArtistId, raw: &str) -> AppResult<()>
 pub async fn clear(state: &AppState, artist: ArtistId) -> AppResult<()> {
     let now = state.clock.now_ms();
     state.db.write(move |tx| Ok(repo::soft_delete_session(tx, artist, now).map(|_| ())?)).await
-}
-
-/// The dashboard's top insights, per artist, under the figures' version
-/// and the day.
-pub type TopInsightMemo = Memo<ArtistId, (i64, chrono::NaiveDate), Option<Insight>>;
-
-/// Artists whose top insight is kept; past this the memo starts over.
-const TOP_INSIGHTS_KEPT: usize = 4096;
-/// How long a top insight is shown before it is worked out again, when
-/// the artist's figures have not changed. Its facts — launches over 48
-/// hours, monthly sums, loyalty that fades over weeks — move slowly; working
-/// it out on every visit made the dashboard the slowest page.
-const TOP_INSIGHT_AGE: Duration = Duration::from_secs(60);
-
-pub fn top_insight_memo() -> TopInsightMemo {
-    Memo::new(TOP_INSIGHTS_KEPT, Some(TOP_INSIGHT_AGE))
-}
-
-/// The top insight, for the dashboard: worked out again when the artist's
-/// figures change (`figures_version`) or the day turns, and refreshed in the
-/// background once a minute otherwise — the visit that finds it a minute
-/// old is answered with it, not made to wait for the work (at a million
-/// Bops that wait was the dashboard's slowest moments).
-pub async fn top_insight(state: &AppState, artist: ArtistId, figures_version: i64) -> AppResult<Option<Insight>> {
-    let now = state.clock.now_ms();
-    let stamp = (figures_version, crate::analytics::earnings_day(now));
-    let memo = &super::state(state).top_insights;
-    match memo.get_or_refresh(&artist, &stamp) {
-        Some((insight, false)) => Ok(insight),
-        Some((insight, true)) => {
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Err(error) = work_out_top_insight(&state, artist, stamp).await {
-                    tracing::warn!(%error, "refreshing a top insight failed; the next visit tries again");
-                }
-            });
-            Ok(insight)
-        }
-        None => work_out_top_insight(state, artist, stamp).await,
-    }
-}
-
-async fn work_out_top_insight(
-    state: &AppState,
-    artist: ArtistId,
-    stamp: (i64, chrono::NaiveDate),
-) -> AppResult<Option<Insight>> {
-    let (setup, now) = (setup(state), state.clock.now_ms());
-    let insight = state.db.read(move |c| Ok(insights::for_artist(c, artist, &setup, now)?.into_iter().next())).await?;
-    super::state(state).top_insights.put(artist, stamp, insight.clone());
-    Ok(insight)
 }

@@ -84,6 +84,26 @@ pub fn last_answer(page: &str) -> String {
     last.split("class=\"toney-text\">").nth(1).unwrap().split("</p>").next().unwrap().to_owned()
 }
 
+/// The dashboard's Toney card once it is ready: on the page, or fetched as
+/// the page's script does while Toney is still reading.
+pub async fn dashboard_insight(browser: &mut Browser) -> String {
+    let page = browser.get("/dashboard").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    if !page.body.contains("data-insight-pending") {
+        return page.body;
+    }
+    assert!(page.body.contains("Toney is reading your latest numbers"), "{}", page.body);
+    for _ in 0..200 {
+        let card = browser.get("/dashboard/insight").await;
+        match card.status {
+            200 => return card.body,
+            202 => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+            other => panic!("the insight card answered {other}: {}", card.body),
+        }
+    }
+    panic!("Toney's first insight never came");
+}
+
 #[tokio::test]
 async fn tuesday_bops_outperform_and_toney_says_so_with_the_numbers_once_there_is_enough() {
     let app = spawn_app().await;
@@ -116,9 +136,9 @@ async fn tuesday_bops_outperform_and_toney_says_so_with_the_numbers_once_there_i
     assert!(answer.contains(sentence), "{answer}");
 
     // The dashboard shows it as the top insight; the upload page as the best time.
-    let dashboard = browser.get("/dashboard").await;
-    assert!(dashboard.body.contains("data-insight=\"best_day\""), "{}", dashboard.body);
-    assert!(dashboard.body.contains(sentence));
+    let card = dashboard_insight(&mut browser).await;
+    assert!(card.contains("data-insight=\"best_day\""), "{card}");
+    assert!(card.contains(sentence));
     let upload = browser.get("/studio/bops/new").await;
     assert!(upload.body.contains("<strong>Toney:</strong> Your Tuesday Bops do best"), "{}", upload.body);
 
@@ -353,4 +373,45 @@ async fn bad_chat_input_is_refused_and_nothing_is_stored() {
     fan_browser.get("/login").await;
     fan_browser.post_form("/login", &[("email", &fan), ("password", FAN_PASSWORD)]).await;
     assert_eq!(fan_browser.get("/toney").await.status, 403);
+}
+
+/// The dashboard never waits for Toney's work: with nothing kept (here the
+/// wait is 0 ms) the card says Toney is still reading and fetches itself;
+/// once kept, an insight is shown at once even after the figures changed,
+/// while the next is worked out beside the visit.
+#[tokio::test]
+async fn the_dashboard_shows_toney_without_waiting_and_the_card_fetches_itself() {
+    let app = crate::helpers::spawn_app_with(|c| c.set("toney.dashboard_wait_ms", 0), None, None).await;
+    let (mut browser, nova) = artist(&app, "nova@example.com", "Nova").await;
+
+    let page = browser.get("/dashboard").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-insight-pending=\"/dashboard/insight\""), "{}", page.body);
+    assert!(page.body.contains("Toney is reading your latest numbers"));
+    assert!(page.body.contains("/assets/js/insight.js"), "the card's script is on the page");
+    let card = dashboard_insight(&mut browser).await;
+    assert!(card.contains("Toney says") && !card.contains("data-insight-pending"), "{card}");
+    let fetched = browser.get("/dashboard/insight").await;
+    assert_eq!(fetched.status, 200, "{}", fetched.body);
+    assert!(!fetched.body.contains("<html"), "the card alone: {}", fetched.body);
+
+    // A like changes the figures: the kept card is shown at once, not "still reading".
+    let ada = fan_token(&app, "ada@example.com").await;
+    let bop = bop_now(&app, &nova, "First light").await;
+    let before = count(&app, "SELECT version FROM artist_figures_version");
+    let (status, _) = call(&app, Some(&ada), Method::POST, &format!("/api/v1/bops/{bop}/like"), None).await;
+    assert_eq!(status, 200);
+    app.drain_events().await;
+    assert!(count(&app, "SELECT version FROM artist_figures_version") > before, "the figures changed");
+    let page = browser.get("/dashboard").await;
+    assert!(page.body.contains("Toney says") && !page.body.contains("data-insight-pending"), "{}", page.body);
+
+    // Only an artist has a card; a stranger is sent to sign in.
+    let mut fan = Browser::new(&app.address);
+    let signed_in = fan.post_form("/login", &[("email", "ada@example.com"), ("password", FAN_PASSWORD)]).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(fan.get("/dashboard/insight").await.status, 404);
+    let page = Browser::new(&app.address).get("/dashboard/insight").await;
+    assert_eq!(page.status, 303);
+    assert!(page.redirect().starts_with("/login"), "{}", page.redirect());
 }

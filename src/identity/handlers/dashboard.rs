@@ -1,6 +1,8 @@
 //! Step 4: the dashboard, with the QR code of the public profile (`profile`).
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
@@ -13,6 +15,7 @@ use crate::identity::gate::{Step, first_incomplete_step, is_step_done};
 use crate::identity::repo::{self, ArtistRow};
 use crate::media::MediaKey;
 use crate::notify::repo::feed::{FeedItem as NotificationRow, list_feed_page};
+use crate::toney::top::{TopInsight, top_insight};
 use crate::web::page::Page;
 
 #[derive(Serialize)]
@@ -39,6 +42,8 @@ struct DashboardView {
     figures: Option<crate::analytics::home::Today>,
     /// Toney's most useful insight, once the artist is ready to earn.
     insight: Option<crate::toney::Insight>,
+    /// Toney is still working the first one out: the card fetches it.
+    insight_pending: bool,
 }
 
 pub async fn show_dashboard(
@@ -66,11 +71,11 @@ pub async fn show_dashboard(
         return Ok(Redirect::to(Step::Approval.url()).into_response());
     }
     let (figures, insight) = if first_incomplete_step(&artist).is_some() {
-        (None, None)
+        (None, TopInsight::Ready(None))
     } else {
         (
             Some(crate::analytics::home::today_figures(&state, artist.id, version).await?),
-            crate::toney::service::top_insight(&state, artist.id, version).await?,
+            top_insight(&state, artist.id, version).await?,
         )
     };
     notifications.iter_mut().filter(|n| asks_for_finished_step(n, &artist)).for_each(drop_call_to_action);
@@ -110,9 +115,34 @@ pub async fn show_dashboard(
         photo_url: artist.photo_key.as_deref().and_then(MediaKey::parse).map(|k| k.url_path()),
         notifications,
         figures,
-        insight,
+        insight_pending: matches!(insight, TopInsight::Pending),
+        insight: insight.ready(),
     };
     Ok(page.render(&state, "identity/dashboard.html", view)?.into_response())
+}
+
+#[derive(Serialize)]
+struct InsightCard {
+    insight: Option<crate::toney::Insight>,
+    insight_pending: bool,
+}
+
+/// The dashboard's Toney card alone, which the dashboard fetches when the
+/// insight was still being worked out as the page was made.
+pub async fn show_insight_card(State(state): State<AppState>, SessionUser(user): SessionUser) -> AppResult<Response> {
+    let user_id = user.id;
+    let found = state
+        .db
+        .read_now(move |c| {
+            let Some(artist) = repo::find_artist_by_user(c, user_id)? else { return Ok(None) };
+            Ok(Some((artist.id, crate::analytics::memo::version(c, artist.id)?)))
+        })
+        .await?;
+    let (artist, version) = found.ok_or(AppError::NotFound)?;
+    let insight = top_insight(&state, artist, version).await?;
+    let card = InsightCard { insight_pending: matches!(insight, TopInsight::Pending), insight: insight.ready() };
+    let status = if card.insight_pending { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, [(CACHE_CONTROL, "no-store")], state.views.render("identity/insight_card.html", card)?).into_response())
 }
 
 /// A notice whose link is an onboarding step the artist has since finished

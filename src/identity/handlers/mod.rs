@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/artist/payout/return", get(payout::return_from_payout))
         .route("/artist/payout/refresh", get(payout::refresh_payout))
         .route("/dashboard", get(dashboard::show_dashboard))
+        .route("/dashboard/insight", get(dashboard::show_insight_card))
         .route("/@{handle}", get(profile::show_profile))
         .route("/@{handle}/follow", post(profile::follow_artist))
 }
