@@ -4,6 +4,8 @@
 //! increments commit with its completion record, so each counts once
 //! (and `rebuild` marks the queued ones counted).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::repo::{self, ArtistDoc, BopDoc, DAY_MS, ProductDoc};
 use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopModerated, BopPublished, BopUnliked};
 use crate::db::Tx;
@@ -21,7 +23,7 @@ pub const TRENDING: &str = "search.trending";
 pub const TRENDING_EVENTS: &[&str] = &[FanFollowed::TYPE, FanUnfollowed::TYPE, BopLiked::TYPE, BopUnliked::TYPE];
 
 pub fn register(registry: &mut Registry) {
-    on::<ArtistProfileUpdated>(registry, INDEX, |tx, e, _| {
+    index::<ArtistProfileUpdated>(registry, |tx, e, _| {
         let doc = ArtistDoc {
             id: e.artist_id,
             uid: &e.artist_uid,
@@ -32,18 +34,18 @@ pub fn register(registry: &mut Registry) {
         };
         repo::upsert_artist(tx, &doc)
     });
-    on::<ArtistSuspensionChanged>(registry, INDEX, |tx, e, _| {
+    index::<ArtistSuspensionChanged>(registry, |tx, e, _| {
         repo::set_artist_suspended(tx, e.artist_id, &e.artist_uid, e.suspended)
     });
-    on::<BopPublished>(registry, INDEX, |tx, e, ev| index_bop(tx, &e, ev));
-    on::<BopEdited>(registry, INDEX, |tx, e, _| repo::update_bop_caption(tx, &e.bop_uid, &e.caption, &e.hashtags));
-    on::<BopDeleted>(registry, INDEX, |tx, e, _| repo::delete_bop(tx, &e.bop_uid));
-    on::<TrackPublished>(registry, INDEX, |tx, e, _| {
+    index::<BopPublished>(registry, |tx, e, ev| index_bop(tx, &e, ev));
+    index::<BopEdited>(registry, |tx, e, _| repo::update_bop_caption(tx, &e.bop_uid, &e.caption, &e.hashtags));
+    index::<BopDeleted>(registry, |tx, e, _| repo::delete_bop(tx, &e.bop_uid));
+    index::<TrackPublished>(registry, |tx, e, _| {
         repo::upsert_track(tx, &e.track_uid, &e.release_uid, e.artist_id, &e.title)
     });
     // The label hides a Bop or a track (it leaves the index) or shows it
     // again (it comes back if fans may find it).
-    on::<BopModerated>(registry, INDEX, |tx, e, _| match e.hidden || e.visibility != "public" {
+    index::<BopModerated>(registry, |tx, e, _| match e.hidden || e.visibility != "public" {
         true => repo::delete_bop(tx, &e.bop_uid),
         false => repo::insert_bop(
             tx,
@@ -58,12 +60,12 @@ pub fn register(registry: &mut Registry) {
             },
         ),
     });
-    on::<TrackModerated>(registry, INDEX, |tx, e, _| match e.hidden || !e.release_published {
+    index::<TrackModerated>(registry, |tx, e, _| match e.hidden || !e.release_published {
         true => repo::delete_track(tx, &e.track_uid),
         false => repo::upsert_track(tx, &e.track_uid, &e.release_uid, e.artist_id, &e.title),
     });
-    on::<ReleaseTakenDown>(registry, INDEX, |tx, e, _| repo::delete_release_tracks(tx, &e.release_uid));
-    on::<ProductUpdated>(registry, INDEX, |tx, e, _| index_product(tx, &e));
+    index::<ReleaseTakenDown>(registry, |tx, e, _| repo::delete_release_tracks(tx, &e.release_uid));
+    index::<ProductUpdated>(registry, |tx, e, _| index_product(tx, &e));
 
     on::<FanFollowed>(registry, TRENDING, |tx, e, ev| {
         repo::count_follow(tx, e.artist_id, day(at(ev, e.followed_at)), 1)
@@ -73,6 +75,33 @@ pub fn register(registry: &mut Registry) {
     });
     on::<BopLiked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.at)), 1));
     on::<BopUnliked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.liked_at)), -1));
+}
+
+/// Bumped by every change to the index, so results kept by
+/// [`super::service`] are not served past a change (one counter for the
+/// process: an unrelated app's change only makes a kept result go early).
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The index's generation: results kept under an older one are stale.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Counts a change to the index made outside its handlers (a rebuild).
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Registers `run` as the `search.index` handler of `E`; each run counts as
+/// a change to the index.
+fn index<E>(registry: &mut Registry, run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static)
+where
+    E: PlatformEvent + serde::de::DeserializeOwned,
+{
+    on::<E>(registry, INDEX, move |tx, event, stored| {
+        changed();
+        run(tx, event, stored)
+    });
 }
 
 pub fn day(at_ms: i64) -> i64 {

@@ -32,6 +32,7 @@ pub use config::SearchConfig;
 pub struct SearchState {
     pub config: SearchConfig,
     pub limits: limits::SearchLimits,
+    pub recent: service::RecentSearches,
 }
 
 pub fn state(state: &AppState) -> &SearchState {
@@ -61,7 +62,7 @@ impl Pillar for SearchPillar {
         let config = SearchConfig::from_config(install.config)?;
         build_once(install.db)?;
         let limits = limits::SearchLimits::new(config.per_ip_per_minute);
-        install.substates.insert(SearchState { config, limits });
+        install.substates.insert(SearchState { config, limits, recent: service::recent_searches() });
         Ok(())
     }
 

@@ -25,6 +25,7 @@ pub struct Rebuilt {
 /// Refills every search table in the caller's transaction; `now` decides
 /// which days of follows and likes are counted.
 pub fn rebuild(conn: &Connection, now: i64) -> rusqlite::Result<Rebuilt> {
+    super::events::changed();
     conn.execute("UPDATE search_meta SET rebuilding = 1 WHERE id = 1", [])?;
     conn.execute_batch(
         "DELETE FROM search_artists; DELETE FROM search_bops; DELETE FROM search_tracks; DELETE FROM search_products;

@@ -7,11 +7,12 @@ use serde::Serialize;
 use super::query::{SearchQuery, Target};
 use super::repo::{self, ArtistHit, BopHit, DAY_MS, ProductHit, TrackHit};
 use crate::app::AppState;
+use crate::core::memo::Memo;
 use crate::error::{AppError, AppResult};
 use crate::media::{Audience, Media, MediaKey};
 
 /// The kinds a search answers; `kind=` narrows it to one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Artists,
     Bops,
@@ -162,6 +163,12 @@ pub async fn search(
     if !(1..=config.max_results).contains(&limit) {
         return Err(AppError::invalid("limit", format!("Ask for 1 to {} results.", config.max_results)));
     }
+    let key = (q.to_owned(), only, limit);
+    let generation = super::events::generation();
+    let recent = &super::state(state).recent;
+    if let Some(results) = recent.get(&key, &generation) {
+        return Ok(results);
+    }
     let expressions = Expressions::of(&query, only);
     let limit = limit as usize;
     let (artists, bops, tracks, products) = state
@@ -183,7 +190,26 @@ pub async fn search(
             Ok::<_, rusqlite::Error>((a, b, t, p))
         })
         .await?;
-    Ok(results(&state.media, artists, bops, tracks, products))
+    let found = results(&state.media, artists, bops, tracks, products);
+    recent.put(key, generation, found.clone());
+    Ok(found)
+}
+
+/// Searches answered in the last seconds, by query, kind and limit, under
+/// the index's generation: the same words asked again (a trending tag, a
+/// name being typed by many fans) are answered without walking the index
+/// again, and any change to the index makes them stale at once.
+pub type RecentSearches = Memo<(String, Option<Kind>, u32), u64, SearchResults>;
+
+/// Searches kept; past this the memo starts over (anyone can make up
+/// queries, so it must not grow with them).
+const RECENT_KEPT: usize = 512;
+/// The longest a kept answer is served (a change the generation missed —
+/// one made while the answer was being worked out — lasts at most this).
+const RECENT_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub fn recent_searches() -> RecentSearches {
+    Memo::new(RECENT_KEPT, Some(RECENT_AGE))
 }
 
 /// An FTS5 complaint about a query finds nothing instead of failing the
