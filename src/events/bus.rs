@@ -160,28 +160,17 @@ impl EventBus {
             let event = stored(row)?;
             let done = repo::list_completed_handlers(tx, event.id)?;
             let mut failures = Vec::new();
-            let mut ran = Vec::new();
             for handler in self.registry.for_type(&event.event_type) {
                 if done.iter().any(|name| name == handler.name) {
                     continue;
                 }
                 tx.savepoint(Savepoint::Handler)?;
-                let outcome = self.run(tx, handler, &event);
+                let outcome = self
+                    .run(tx, handler, &event)
+                    .and_then(|()| Ok(repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?));
                 tx.release(Savepoint::Handler, outcome.is_ok())?;
-                match outcome {
-                    Ok(()) => ran.push(handler.name),
-                    Err(err) => failures.push(self.failed(handler, &event, &err)),
-                }
-            }
-            // An event settled in this transaction needs no record of which
-            // handlers ran: its status, committed with their work, says all
-            // did. Only an event to be retried keeps the names of those that
-            // must not run again (four rows per like, written for nothing,
-            // were a fifth of the event worker's writes).
-            if !failures.is_empty() {
-                let now = now_ms();
-                for name in ran {
-                    repo::insert_handler_completion(tx, event.id, name, now)?;
+                if let Err(err) = outcome {
+                    failures.push(self.failed(handler, &event, &err));
                 }
             }
             self.record_outcome(tx, row, failures)?;
