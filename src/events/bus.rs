@@ -51,6 +51,8 @@ impl Registry {
             !self.handlers.iter().any(|h| h.name == name && h.event_type == event_type),
             "handler {name} registered twice for {event_type}"
         );
+        // Names are kept comma-separated on a settled event.
+        assert!(!name.contains(','), "handler name {name} has a comma");
         self.handlers.push(Handler { name, event_type, run: Box::new(run) });
         self
     }
@@ -157,24 +159,40 @@ impl EventBus {
             if settled > 0 && started.elapsed() > BATCH_BUDGET {
                 break;
             }
+            // Another worker (a `drain`, the CLI) may have settled it since
+            // the due list was read.
+            let Some(recorded) = repo::still_pending(tx, row.id)? else { continue };
             let event = stored(row)?;
-            let done = repo::list_completed_handlers(tx, event.id)?;
+            let mut done = repo::list_completed_handlers(tx, event.id)?;
+            done.extend(handled(recorded.as_deref()));
             let mut failures = Vec::new();
+            let mut ran = Vec::new();
             for handler in self.registry.for_type(&event.event_type) {
                 if done.iter().any(|name| name == handler.name) {
                     continue;
                 }
                 tx.savepoint(Savepoint::Handler)?;
-                let outcome = self
-                    .run(tx, handler, &event)
-                    .and_then(|()| Ok(repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?));
+                let outcome = self.run(tx, handler, &event);
                 tx.release(Savepoint::Handler, outcome.is_ok())?;
-                if let Err(err) = outcome {
-                    failures.push(self.failed(handler, &event, &err));
+                match outcome {
+                    Ok(()) => ran.push(handler.name),
+                    Err(err) => failures.push(self.failed(handler, &event, &err)),
                 }
             }
-            self.record_outcome(tx, row, failures)?;
             settled += 1;
+            if failures.is_empty() {
+                // Settled in one go: the names go on the event row this
+                // update writes anyway, not in a row per handler.
+                let names: Vec<&str> = done.iter().map(String::as_str).chain(ran).collect();
+                repo::mark_event_done(tx, row.id, now_ms(), Some(&names.join(",")))?;
+                continue;
+            }
+            // To be retried: those that ran must not run again.
+            let now = now_ms();
+            for name in ran {
+                repo::insert_handler_completion(tx, event.id, name, now)?;
+            }
+            self.record_outcome(tx, row, failures)?;
         }
         Ok(settled)
     }
@@ -207,14 +225,18 @@ impl EventBus {
     /// fallback when a batch's transaction fails).
     fn process(&self, row: &EventRow) -> anyhow::Result<()> {
         let event = stored(row)?;
-        let done = self.db.read_blocking(|c| repo::list_completed_handlers(c, event.id))?;
+        let mut done = self.db.read_blocking(|c| repo::list_completed_handlers(c, event.id))?;
+        done.extend(handled(row.handled.as_deref()));
         let mut failures = Vec::new();
         for handler in self.registry.for_type(&event.event_type) {
             if done.iter().any(|name| name == handler.name) {
                 continue;
             }
             let ran = self.db.write_blocking(Durability::Normal, |tx| {
-                if repo::handler_completed(tx, event.id, handler.name)? {
+                // Settled or run meanwhile by another worker: nothing to do.
+                let recorded = repo::still_pending(tx, event.id)?;
+                let ran_elsewhere = recorded.as_ref().is_none_or(|r| handled(r.as_deref()).any(|n| n == handler.name));
+                if ran_elsewhere || repo::handler_completed(tx, event.id, handler.name)? {
                     return Ok(());
                 }
                 self.run(tx, handler, &event)?;
@@ -231,7 +253,7 @@ impl EventBus {
     fn record_outcome(&self, tx: &Tx, row: &EventRow, failures: Vec<String>) -> anyhow::Result<()> {
         let now = now_ms();
         if failures.is_empty() {
-            return Ok(repo::mark_event_done(tx, row.id, now)?);
+            return Ok(repo::mark_event_done(tx, row.id, now, None)?);
         }
         let attempts = row.attempts + 1;
         let dead = attempts >= i64::from(self.policy.max_attempts);
@@ -242,6 +264,11 @@ impl EventBus {
         }
         Ok(repo::record_event_failure(tx, row.id, attempts, next, dead, &failures.join("; "))?)
     }
+}
+
+/// The handlers an event row records as having run.
+fn handled(recorded: Option<&str>) -> impl Iterator<Item = String> + '_ {
+    recorded.unwrap_or_default().split(',').filter(|name| !name.is_empty()).map(str::to_owned)
 }
 
 fn stored(row: &EventRow) -> anyhow::Result<StoredEvent> {

@@ -14,9 +14,12 @@ pub struct EventRow {
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
     pub created_at: i64,
+    /// The handlers that ran, when the event was settled in one go.
+    pub handled: Option<String>,
 }
 
-const COLUMNS: &str = "id, event_uid, event_type, payload, status, attempts, next_attempt_at, last_error, created_at";
+const COLUMNS: &str =
+    "id, event_uid, event_type, payload, status, attempts, next_attempt_at, last_error, created_at, handled";
 
 fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
     Ok(EventRow {
@@ -29,6 +32,7 @@ fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         next_attempt_at: r.get(6)?,
         last_error: r.get(7)?,
         created_at: r.get(8)?,
+        handled: r.get(9)?,
     })
 }
 
@@ -92,11 +96,24 @@ pub fn insert_handler_completion(conn: &Connection, event_id: i64, handler: &str
     Ok(())
 }
 
-pub fn mark_event_done(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+/// The handlers recorded on the event's row, if it is still pending (`None`
+/// once another worker settled it: the list of due events was read before
+/// this transaction began).
+pub fn still_pending(conn: &Connection, id: i64) -> rusqlite::Result<Option<Option<String>>> {
+    conn.prepare_cached("SELECT handled FROM platform_events WHERE id = ?1 AND status = 'pending'")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+/// Marks the event done; `handled` names the handlers that ran (kept on
+/// the event instead of a row per handler), or `None` when those are
+/// recorded as `platform_event_handlers` rows.
+pub fn mark_event_done(conn: &Connection, id: i64, now: i64, handled: Option<&str>) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE platform_events SET status = 'done', completed_at = ?2, last_error = NULL WHERE id = ?1",
+        "UPDATE platform_events SET status = 'done', completed_at = ?2, last_error = NULL,
+                handled = coalesce(?3, handled) WHERE id = ?1",
     )?
-    .execute(params![id, now])?;
+    .execute(params![id, now, handled])?;
     Ok(())
 }
 
