@@ -781,7 +781,7 @@ pub fn find_comment(
     uid: &str,
 ) -> rusqlite::Result<Option<CommentRow>> {
     let sql = format!("{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.uid = ?3 AND {VISIBLE_COMMENT}");
-    conn.query_row(&sql, params![viewer, bop_id, uid], comment_row).optional()
+    conn.prepare_cached(&sql)?.query_row(params![viewer, bop_id, uid], comment_row).optional()
 }
 
 /// A visible comment by its own id, with its Bop's uid (for reports).
@@ -853,11 +853,11 @@ pub fn insert_comment(
     now: i64,
 ) -> rusqlite::Result<String> {
     let uid = crate::core::new_uid();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO bops_comments (uid, bop_id, user_id, parent_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![uid, bop_id, user, parent, body, now],
-    )?;
-    conn.execute("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
+    )?
+    .execute(params![uid, bop_id, user, parent, body, now])?;
+    conn.prepare_cached("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1")?.execute([bop_id])?;
     Ok(uid)
 }
 

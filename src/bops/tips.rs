@@ -106,7 +106,7 @@ pub async fn start_tip(
     }
     let bop = find_bop(state, bop_uid, Some(fan.id)).await?;
     let artist_uid = bop.artist_uid.clone();
-    let artist = state.db.read(move |c| artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
+    let artist = state.db.read_now(move |c| artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
     // Receiving money is a revenue action: the same gate as the artist's own
     // uploads (subscription open, profile done, payouts on, not suspended).
     let destination = match (revenue_gate(&artist), &artist.connect_account) {

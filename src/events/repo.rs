@@ -38,11 +38,12 @@ fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 
 pub fn insert_event(conn: &Connection, event_type: &str, payload: &str, now: i64) -> rusqlite::Result<String> {
     let uid = uuid::Uuid::new_v4().simple().to_string();
-    conn.execute(
+    // Every write that emits runs this: parsed once per connection.
+    conn.prepare_cached(
         "INSERT INTO platform_events (event_uid, event_type, payload, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![uid, event_type, payload, now],
-    )?;
+    )?
+    .execute(params![uid, event_type, payload, now])?;
     Ok(uid)
 }
 
