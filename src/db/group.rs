@@ -154,38 +154,36 @@ pub fn start(
             stats.commits.fetch_add(1, Ordering::Relaxed);
             stats.writes.fetch_add(size, Ordering::Relaxed);
             stats.queued.fetch_sub(size, Ordering::Relaxed);
-            if commit_batch(&mut conn, batch) {
-                outbox.raise();
-            }
+            outbox.raise(commit_batch(&mut conn, batch));
         }
     })?;
     Ok(sender)
 }
 
-/// Runs `batch` in one transaction and answers every write; true when a
-/// committed write emitted events.
-fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> bool {
+/// Runs `batch` in one transaction and answers every write; the outboxes
+/// its committed writes wrote to (a bit per `Channel`).
+fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> u8 {
     let durable = batch.iter().any(|job| job.durability() == Durability::Full);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "FULL") {
         batch.into_iter().for_each(|job| job.fail(&error));
-        return false;
+        return 0;
     }
-    let emitted = run_batch(conn, batch);
+    let written = run_batch(conn, batch);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "NORMAL") {
         tracing::error!(%error, "cannot restore synchronous=NORMAL after a durable write");
     }
-    emitted
+    written
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> bool {
+fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> u8 {
     let inner = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(inner) => inner,
         Err(error) => {
             batch.into_iter().for_each(|job| job.fail(&error));
-            return false;
+            return 0;
         }
     };
-    let tx = Tx { inner, emitted: Cell::new(false) };
+    let tx = Tx { inner, written: Cell::new(0) };
     let single = batch.len() == 1;
     let mut answers = Vec::with_capacity(batch.len());
     let mut committed_any = false;
@@ -210,14 +208,14 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> bool {
             tracing::error!(%error, "savepoint failed; rolling the batch back");
             drop(tx);
             answer_all(answers, Err(&error));
-            return false;
+            return 0;
         }
     }
-    let emitted = tx.emitted.get();
+    let written = tx.written.get();
     let commit = if committed_any { tx.inner.commit() } else { tx.inner.rollback() };
     let ok = commit.is_ok();
     answer_all(answers, commit.as_ref().map(|_| ()));
-    ok && committed_any && emitted
+    if ok && committed_any { written } else { 0 }
 }
 
 /// Answers each write: failed ones with their own error, the others with

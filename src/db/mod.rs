@@ -56,33 +56,58 @@ pub struct WriteStats {
     pub queued: u64,
 }
 
-/// Raised after a transaction that emitted events commits, so the event
+/// The outboxes a transaction can write to. Each has a waiter of its own
+/// (the event worker, the mail and push senders), woken only by commits
+/// that wrote to its outbox: before, every like woke all three, and the
+/// mail and push senders each read their outbox for nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Events = 0,
+    Mail = 1,
+    Push = 2,
+}
+
+const CHANNELS: usize = 3;
+const ALL_CHANNELS: u8 = (1 << CHANNELS) - 1;
+
+/// Raised after a transaction that wrote to an outbox commits, so its
 /// worker wakes at once instead of polling.
 #[derive(Default)]
 pub struct OutboxSignal {
-    generation: Mutex<u64>,
-    changed: Condvar,
+    generation: Mutex<[u64; CHANNELS]>,
+    changed: [Condvar; CHANNELS],
 }
 
 impl OutboxSignal {
-    fn raise(&self) {
-        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.changed.notify_all();
+    /// Raises the channels in `written` (a bit per [`Channel`]).
+    fn raise(&self, written: u8) {
+        if written == 0 {
+            return;
+        }
+        let mut generation = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        for channel in 0..CHANNELS {
+            if written & (1 << channel) != 0 {
+                generation[channel] += 1;
+                self.changed[channel].notify_all();
+            }
+        }
     }
 
-    /// Current generation, to pass to [`OutboxSignal::wait_past`].
-    pub fn generation(&self) -> u64 {
-        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    /// Current generation of `channel`, to pass to [`OutboxSignal::wait_past`].
+    pub fn generation(&self, channel: Channel) -> u64 {
+        self.generation.lock().unwrap_or_else(|e| e.into_inner())[channel as usize]
     }
 
-    /// Blocks until the signal is raised past `seen`, or `timeout` passes.
-    pub fn wait_past(&self, seen: u64, timeout: Duration) {
+    /// Blocks until `channel` is raised past `seen`, or `timeout` passes.
+    pub fn wait_past(&self, channel: Channel, seen: u64, timeout: Duration) {
         let guard = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        let _unused = self.changed.wait_timeout_while(guard, timeout, |generation| *generation == seen);
+        let _unused = self.changed[channel as usize]
+            .wait_timeout_while(guard, timeout, |generation| generation[channel as usize] == seen);
     }
 
+    /// Wakes every waiter (to stop, or to look again).
     pub fn wake(&self) {
-        self.raise();
+        self.raise(ALL_CHANNELS);
     }
 }
 
@@ -90,13 +115,20 @@ impl OutboxSignal {
 /// handed to any repo function taking `&Connection`.
 pub struct Tx<'c> {
     inner: Transaction<'c>,
-    emitted: Cell<bool>,
+    /// The outboxes written to, a bit per [`Channel`].
+    written: Cell<u8>,
 }
 
 impl Tx<'_> {
     /// Records that this transaction wrote to the event outbox.
     pub fn mark_emitted(&self) {
-        self.emitted.set(true);
+        self.mark_written(Channel::Events);
+    }
+
+    /// Records that this transaction wrote to `channel`'s outbox: its
+    /// worker is woken when the transaction commits.
+    pub fn mark_written(&self, channel: Channel) {
+        self.written.set(self.written.get() | 1 << channel as u8);
     }
 
     /// Runs a statement without parameters (a savepoint's) from the
@@ -303,24 +335,21 @@ impl Db {
         if durability == Durability::Full {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
-        let (value, emitted) = result?;
-        if emitted {
-            self.inner.outbox.raise();
-        }
+        let (value, written) = result?;
+        self.inner.outbox.raise(written);
         Ok(value)
     }
 
-    fn in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<(T, bool), E>
+    fn in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<(T, u8), E>
     where
         F: FnOnce(&Tx) -> Result<T, E>,
         E: From<rusqlite::Error>,
     {
-        let tx =
-            Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, emitted: Cell::new(false) };
+        let tx = Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, written: Cell::new(0) };
         let value = f(&tx)?;
-        let emitted = tx.emitted.get();
+        let written = tx.written.get();
         tx.inner.commit()?;
-        Ok((value, emitted))
+        Ok((value, written))
     }
 
     /// `SELECT 1` on a reader: is the database answering?

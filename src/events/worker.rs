@@ -6,6 +6,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::EventBus;
+use crate::db::Channel;
 
 /// Longest sleep between polls: events written by another process (the
 /// `boptone events retry` command) are picked up within this.
@@ -50,11 +51,11 @@ impl Drop for Worker {
 fn run(bus: &EventBus, stop: &AtomicBool, drain_for: &std::sync::Mutex<Duration>) {
     tracing::debug!("event worker started");
     while !stop.load(Ordering::SeqCst) {
-        let seen = bus.db().outbox().generation();
+        let seen = bus.db().outbox().generation(Channel::Events);
         match bus.process_due() {
             Ok(0) => {
                 let idle = bus.next_due_in().ok().flatten().map_or(MAX_IDLE, |d| d.min(MAX_IDLE));
-                bus.db().outbox().wait_past(seen, idle);
+                bus.db().outbox().wait_past(Channel::Events, seen, idle);
             }
             Ok(_) => {}
             Err(err) => {

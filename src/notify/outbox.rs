@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::mail::Mailer;
 use super::repo;
-use crate::db::{Db, Durability, Tx, now_ms};
+use crate::db::{Channel, Db, Durability, Tx, now_ms};
 use crate::events::RetryPolicy;
 
 /// Longest sleep between looks at the outbox when nothing wakes the sender.
@@ -17,8 +17,8 @@ const BATCH: usize = 16;
 /// Queues an email in the caller's transaction; the sender wakes on commit.
 pub fn queue_mail(tx: &Tx, to: &str, subject: &str, body: &str) -> rusqlite::Result<()> {
     repo::insert_mail(tx, to, subject, body, now_ms())?;
-    // The commit raises the outbox signal, which the sender waits on.
-    tx.mark_emitted();
+    // The commit raises the mail channel, which the sender waits on.
+    tx.mark_written(Channel::Mail);
     Ok(())
 }
 
@@ -32,7 +32,7 @@ pub fn queue_mail_with_paths(
     paths: &repo::SitePaths,
 ) -> rusqlite::Result<()> {
     repo::insert_mail_with_paths(tx, to, subject, body, paths, now_ms())?;
-    tx.mark_emitted();
+    tx.mark_written(Channel::Mail);
     Ok(())
 }
 
@@ -83,6 +83,7 @@ pub type MailSender = super::sender::Sender<MailOutbox>;
 
 impl super::sender::Outbox for MailOutbox {
     const THREAD: &'static str = "boptone-mail";
+    const CHANNEL: Channel = Channel::Mail;
 
     fn db(&self) -> &Db {
         &self.db

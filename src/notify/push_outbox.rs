@@ -35,8 +35,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// caller's transaction; the sender wakes on commit.
 pub fn queue_push(tx: &Tx, user_id: i64, payload: &str) -> rusqlite::Result<()> {
     if repo::insert_pushes_for_user(tx, user_id, payload, now_ms())? > 0 {
-        // The commit raises the outbox signal, which the sender waits on.
-        tx.mark_emitted();
+        // The commit raises the push channel, which the sender waits on.
+        tx.mark_written(crate::db::Channel::Push);
     }
     Ok(())
 }
@@ -246,6 +246,7 @@ pub type PushSender = super::sender::Sender<PushOutbox>;
 
 impl super::sender::Outbox for PushOutbox {
     const THREAD: &'static str = "boptone-push";
+    const CHANNEL: crate::db::Channel = crate::db::Channel::Push;
 
     fn db(&self) -> &Db {
         &self.db

@@ -16,6 +16,8 @@ pub const MAX_IDLE: Duration = Duration::from_secs(2);
 pub trait Outbox: Send + Sync + 'static {
     /// The thread's name.
     const THREAD: &'static str;
+    /// The outbox's channel: commits that wrote to it wake the thread.
+    const CHANNEL: crate::db::Channel;
     fn db(&self) -> &Db;
     /// Delivers what is due; how many were tried.
     fn deliver_due(&self) -> anyhow::Result<usize>;
@@ -68,9 +70,9 @@ impl<O: Outbox> Drop for Sender<O> {
 
 fn run<O: Outbox>(outbox: &O, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) {
-        let seen = outbox.db().outbox().generation();
+        let seen = outbox.db().outbox().generation(O::CHANNEL);
         match outbox.deliver_due() {
-            Ok(0) => outbox.db().outbox().wait_past(seen, idle_for(outbox)),
+            Ok(0) => outbox.db().outbox().wait_past(O::CHANNEL, seen, idle_for(outbox)),
             Ok(_) => {}
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), thread = O::THREAD, "cannot read the outbox");
