@@ -431,3 +431,41 @@ pub fn now_ms() -> i64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Channel, Db, DbError, Durability};
+
+    /// A commit wakes only the workers whose outboxes it wrote to: a like
+    /// (an event) leaves the mail and push senders asleep.
+    #[tokio::test]
+    async fn a_commit_raises_only_the_channels_it_wrote_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        let signal = || [Channel::Events, Channel::Mail, Channel::Push].map(|c| db.outbox().generation(c));
+        let before = signal();
+        db.write::<_, DbError, _>(|tx| {
+            tx.mark_emitted();
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(signal(), [before[0] + 1, before[1], before[2]], "grouped write: events only");
+        db.write_blocking::<_, rusqlite::Error, _>(Durability::Normal, |tx| {
+            tx.mark_written(Channel::Mail);
+            tx.mark_written(Channel::Push);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(signal(), [before[0] + 1, before[1] + 1, before[2] + 1], "mail and push");
+        db.write::<_, DbError, _>(|_| Ok(())).await.unwrap();
+        assert_eq!(signal(), [before[0] + 1, before[1] + 1, before[2] + 1], "a write to no outbox wakes no one");
+        db.write::<(), DbError, _>(|tx| {
+            tx.mark_written(Channel::Mail);
+            Err(DbError::Busy)
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(signal()[1], before[1] + 1, "a write undone wakes no one");
+    }
+}
