@@ -756,8 +756,9 @@ pub fn list_comments(
 ) -> rusqlite::Result<Vec<CommentRow>> {
     let mut rows = Vec::with_capacity(limit);
     if after == 0 {
-        let pinned = format!("{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.pinned_at IS NOT NULL AND {VISIBLE_COMMENT}");
-        rows.extend(conn.prepare_cached(&pinned)?.query_row(params![viewer, bop_id], comment_row).optional()?);
+        rows.extend(
+            conn.prepare_cached(&pinned_comment_sql())?.query_row(params![viewer, bop_id], comment_row).optional()?,
+        );
     }
     // A literal limit, as in `list_bops_for_artist`: a bound one makes
     // SQLite compile the statement again on each use.
@@ -770,6 +771,11 @@ pub fn list_comments(
         rows.push(row?);
     }
     Ok(rows)
+}
+
+/// The Bop's pinned comment (`?2`), by the partial index of pinned ones.
+fn pinned_comment_sql() -> String {
+    format!("{COMMENT_SELECT} WHERE c.bop_id = ?2 AND c.pinned_at IS NOT NULL AND {VISIBLE_COMMENT}")
 }
 
 /// A visible comment: a deleted or hidden one is gone for every purpose
@@ -1247,4 +1253,24 @@ pub fn last_created_at(conn: &Connection, artist: crate::core::ids::ArtistId) ->
         .query_row([artist], |r| r.get::<_, Option<i64>>(0))
         .optional()?
         .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The comment list's first page finds the pinned comment by its index,
+    /// whatever the number of the Bop's comments.
+    #[test]
+    fn the_pinned_comment_is_found_by_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open_migrated(&dir.path().join("t.db")).unwrap();
+        let plan = db
+            .read_blocking(|c| {
+                c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::pinned_comment_sql()))?
+                    .query_map(rusqlite::params![1, 1], |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .join("\n");
+        assert!(plan.contains("SEARCH c USING INDEX bops_comments_pinned (bop_id=?)"), "{plan}");
+    }
 }
