@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::confirm::{self, Confirm, ReasonForm};
-use super::{PAGE, cursor, search_text};
+use super::{PAGE, page_start, search_text};
 use crate::app::AppState;
 use crate::console::Admin;
 use crate::console::audit::{self, Entry};
@@ -183,13 +183,8 @@ pub async fn show_roster(
         Ok(f) => (f, None),
         Err(e) => (RosterFilter::default(), Some(e)),
     };
-    let after = match cursor(query.after.as_deref()) {
-        Ok(after) => after.map(str::to_owned),
-        Err(e) => {
-            error.get_or_insert(e);
-            None
-        }
-    };
+    let (after, bad_link) = page_start(query.after.as_deref());
+    error = error.or(bad_link);
     let now = state.clock.now_ms();
     let month = crate::analytics::earnings_day(now).format("%Y-%m").to_string();
     let currency = crate::analytics::state(&state).config.currency();
@@ -275,9 +270,7 @@ fn suspend_page(a: &ArtistRow) -> Confirm {
         button: "Suspend the artist",
         reason_label: "Why",
         reason_hint: "The artist reads this, and it is kept in the audit log.",
-        reason_required: true,
         confirm_word: None,
-        reauth: true,
     }
 }
 
@@ -291,9 +284,7 @@ fn reinstate_page(a: &ArtistRow) -> Confirm {
         button: "Reinstate the artist",
         reason_label: "Why",
         reason_hint: "Kept in the audit log and sent to the artist.",
-        reason_required: true,
         confirm_word: None,
-        reauth: true,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The confirmation page every console action with a reason shares:
 //! suspend, reinstate, decline, disable, enable, erase. It says what will
-//! happen, asks why (required where the issue says so), asks for a typed
-//! word where the action cannot be undone, and for destructive actions
-//! includes the authenticator-code field of the re-authentication.
+//! happen, asks why (always: each is audited with its reason), asks for a
+//! typed word where the action cannot be undone, and includes the
+//! authenticator-code field of the re-authentication (each is destructive).
 
 use std::collections::BTreeMap;
 
@@ -26,11 +26,8 @@ pub struct Confirm {
     pub button: &'static str,
     pub reason_label: &'static str,
     pub reason_hint: &'static str,
-    pub reason_required: bool,
     /// A word to type where the action cannot be undone.
     pub confirm_word: Option<&'static str>,
-    /// Destructive: the authenticator code is asked (unless given lately).
-    pub reauth: bool,
 }
 
 #[derive(Serialize)]
@@ -44,7 +41,7 @@ struct ConfirmView<'a> {
 }
 
 pub fn render(state: &AppState, page: &Page, admin: &Admin, confirm: &Confirm) -> AppResult<Response> {
-    let needs_code = confirm.reauth && !admin.recently_confirmed(state);
+    let needs_code = !admin.recently_confirmed(state);
     let view = ConfirmView { confirm, reason: "", needs_code, errors: BTreeMap::new() };
     Ok(page.render(state, "console/confirm.html", view)?.into_response())
 }
@@ -63,7 +60,7 @@ pub fn refuse(
     if errors.is_empty() {
         errors.insert("form".into(), message);
     }
-    let needs_code = confirm.reauth && !admin.recently_confirmed(state);
+    let needs_code = !admin.recently_confirmed(state);
     let view = ConfirmView { confirm, reason: &form.reason, needs_code, errors };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page.render(state, "console/confirm.html", view)?).into_response())
 }
@@ -81,21 +78,16 @@ pub struct ReasonForm {
 
 impl ReasonForm {
     /// Checks the form against `confirm`: the reason and the typed word,
-    /// then the code (for destructive actions). Returns the reason,
-    /// trimmed (empty when optional and left out).
+    /// then the code. Returns the reason, trimmed.
     pub async fn check(&self, state: &AppState, admin: &Admin, confirm: &Confirm) -> AppResult<String> {
         let mut fields = BTreeMap::new();
-        let reason = if confirm.reason_required || !self.reason.trim().is_empty() {
-            match suspension::parse_reason(&self.reason) {
-                Ok(reason) => reason,
-                Err(AppError::Invalid { fields: why, .. }) => {
-                    fields.extend(why);
-                    String::new()
-                }
-                Err(other) => return Err(other),
+        let reason = match suspension::parse_reason(&self.reason) {
+            Ok(reason) => reason,
+            Err(AppError::Invalid { fields: why, .. }) => {
+                fields.extend(why);
+                String::new()
             }
-        } else {
-            String::new()
+            Err(other) => return Err(other),
         };
         if let Some(word) = confirm.confirm_word
             && self.confirm.trim() != word
@@ -106,9 +98,7 @@ impl ReasonForm {
             return Err(AppError::Invalid { message: "Please fix the highlighted fields.".into(), fields });
         }
         // The code last: a form refused for its reason has not used it up.
-        if confirm.reauth {
-            admin.reauthenticate(state, Some(self.code.trim()).filter(|c| !c.is_empty())).await?;
-        }
+        admin.reauthenticate(state, Some(self.code.trim()).filter(|c| !c.is_empty())).await?;
         Ok(reason)
     }
 }

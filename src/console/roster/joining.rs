@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::confirm::{self, Confirm, ReasonForm};
-use super::{BAD_CURSOR, PAGE, cursor};
+use super::{BAD_CURSOR, PAGE, page_start};
 use crate::app::AppState;
 use crate::console::Admin;
 use crate::console::audit::{self, Entry};
@@ -78,10 +78,7 @@ pub async fn show_invites(
     _admin: Admin,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let (after, mut error) = match cursor(query.after.as_deref()) {
-        Ok(after) => (after.map(str::to_owned), None),
-        Err(e) => (None, Some(e)),
-    };
+    let (after, mut error) = page_start(query.after.as_deref());
     let (invites, next, stale) = invites_view(&state, after).await?;
     if stale {
         error.get_or_insert_with(|| BAD_CURSOR.to_owned());
@@ -212,10 +209,7 @@ pub async fn show_applications(
     _admin: Admin,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let (after, mut error) = match cursor(query.after.as_deref()) {
-        Ok(after) => (after.map(str::to_owned), None),
-        Err(e) => (None, Some(e)),
-    };
+    let (after, mut error) = page_start(query.after.as_deref());
     let (rows, next, stale) = state
         .db
         .read(move |c| {
@@ -312,9 +306,7 @@ fn decline_page(a: &ArtistRow) -> Confirm {
         button: "Decline the application",
         reason_label: "Your message to the artist",
         reason_hint: "Say why: the artist reads it, and it is kept in the audit log.",
-        reason_required: true,
         confirm_word: None,
-        reauth: true,
     }
 }
 

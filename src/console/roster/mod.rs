@@ -47,6 +47,15 @@ fn cursor(raw: Option<&str>) -> Result<Option<&str>, String> {
     }
 }
 
+/// Where a list starts, and the notice to show when its link was bad (the
+/// list then starts at the top).
+fn page_start(raw: Option<&str>) -> (Option<String>, Option<String>) {
+    match cursor(raw) {
+        Ok(after) => (after.map(str::to_owned), None),
+        Err(notice) => (None, Some(notice)),
+    }
+}
+
 const BAD_CURSOR: &str = "That page link is not valid any more: here is the first page.";
 
 /// Search text from the query: trimmed, at most 100 characters.

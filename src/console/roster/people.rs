@@ -243,9 +243,7 @@ fn disable_page(p: &Person) -> Confirm {
         button: "Disable the account",
         reason_label: "Why",
         reason_hint: "The person reads this, and it is kept in the audit log.",
-        reason_required: true,
         confirm_word: None,
-        reauth: true,
     }
 }
 
@@ -258,9 +256,7 @@ fn enable_page(p: &Person) -> Confirm {
         button: "Enable the account",
         reason_label: "Why",
         reason_hint: "Kept in the audit log.",
-        reason_required: true,
         confirm_word: None,
-        reauth: true,
     }
 }
 
@@ -276,9 +272,7 @@ fn erase_page(p: &Person) -> Confirm {
         button: "Erase the account",
         reason_label: "Why (the request, its date)",
         reason_hint: "Kept in the audit log.",
-        reason_required: true,
         confirm_word: Some("ERASE"),
-        reauth: true,
     }
 }
 
