@@ -2,6 +2,7 @@
 //! snapshot of the database (taken with `VACUUM INTO` while the server keeps
 //! serving and writing), the local media, and a manifest.
 
+use crate::db::CachedSql;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
@@ -200,7 +201,7 @@ fn verify_unpacked(dir: &Path) -> anyhow::Result<Manifest> {
     let db_path = dir.join(DATABASE);
     ensure!(db_path.exists(), "the backup holds no database");
     let conn = Connection::open(&db_path)?;
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let integrity: String = conn.query_row_cached("PRAGMA integrity_check", [], |r| r.get(0))?;
     ensure!(integrity == "ok", "the backup's database failed its integrity check: {integrity}");
     let version = migrate::current_version(&conn)?;
     let latest = migrate::latest_version();

@@ -4,6 +4,7 @@
 //! (a million Bops load in minutes: rows go in through prepared statements
 //! in large transactions, and the handful of demo clips are shared).
 
+use crate::db::CachedSql;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -75,7 +76,7 @@ pub fn run(config: &Config, size: &DemoSize) -> anyhow::Result<()> {
     let started = Instant::now();
     let _lock = DataDirLock::acquire(config.data_dir())?;
     let db = Db::open_migrated(&config.database_path())?;
-    let accounts: i64 = db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)))?;
+    let accounts: i64 = db.read_blocking(|c| c.query_row_cached("SELECT COUNT(*) FROM users", [], |r| r.get(0)))?;
     anyhow::ensure!(
         accounts == 0,
         "{} already holds {accounts} accounts; demo data goes into a fresh data directory (--data-dir)",
@@ -194,32 +195,32 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
     let mut artists = Vec::new();
     for n in 1..=count {
         let email = format!("artist{n}@demo.boptone.test");
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'artist', ?4, ?5)",
             params![uid(), email, hash, format!("Demo Artist {n}"), now],
         )?;
         let user = tx.last_insert_rowid();
         let genres =
             serde_json::to_string(&[GENRES[n as usize % GENRES.len()], GENRES[(n as usize + 3) % GENRES.len()]])?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO artist_profiles (uid, user_id, stage_name, handle, bio, location, genres, photo_key, onboarding_completed, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'Demo artist on Boptone.', 'Lagos · London · LA', ?5, ?6, 1, ?7, ?7)",
             params![uid(), user, format!("Demo Artist {n}"), format!("demo_artist_{n}"), genres, posters[n as usize % posters.len()], now],
         )?;
         let artist = tx.last_insert_rowid();
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO subscriptions (artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency, created_at, updated_at)
              VALUES (?1, 'pro', 'active', 'sandbox', ?2, ?3, 2900, 'USD', ?4, ?4)",
             params![artist, format!("sbx_cs_demo_{n}"), format!("sbx_sub_demo_{n}"), now],
         )?;
         // The plan's first month, paid: the platform's income in the ledger.
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO ledger_entries (artist_id, source, reference, share_key, collaborator_user_id, basis_points,
                  description, gross_micros, fee_micros, net_micros, currency, occurred_at, created_at)
              VALUES (?1, 'subscription', ?2, 'artist', ?3, 10000, 'pro plan', 0, 29000000, -29000000, 'USD', ?4, ?4)",
             params![artist, format!("subscription:sbx_cs_demo_{n}"), user, now],
         )?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, charges_enabled, payouts_enabled, details_submitted, created_at, updated_at)
              VALUES (?1, ?2, 'sandbox', 1, 1, 1, ?3, ?3)",
             params![artist, format!("sbx_acct_demo_{n}"), now],
@@ -232,7 +233,7 @@ fn insert_artists(tx: &Connection, count: u32, hash: &str, posters: &[String]) -
 /// Fans, two in three with an avatar (the demo's stand-in pictures).
 fn insert_fans(tx: &Connection, count: u32, hash: &str, avatars: &[String]) -> anyhow::Result<Vec<i64>> {
     let now = now_ms();
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "INSERT INTO users (uid, email, password_hash, role, display_name, avatar_key, created_at)
          VALUES (?1, ?2, ?3, 'fan', ?4, ?5, ?6)",
     )?;
@@ -260,7 +261,7 @@ fn fan_name(n: u32) -> String {
 /// Each fan follows a few artists.
 fn insert_follows(tx: &Connection, fans: &[i64], artists: &[(i64, i64)]) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "INSERT OR IGNORE INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, followed_at, updated_at) VALUES (?1, ?2, 1, 10, ?3, ?3)",
     )?;
     for (i, fan) in fans.iter().enumerate() {
@@ -284,12 +285,12 @@ fn insert_heavy_fan(
         return Ok(None);
     }
     let now = now_ms();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, 'fan', 'Demo Heavy Fan', ?4)",
         params![uid(), HEAVY_FAN, hash, now],
     )?;
     let fan = tx.last_insert_rowid();
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "INSERT INTO fan_relationships (fan_user_id, artist_id, following, loyalty_score, followed_at, updated_at) VALUES (?1, ?2, 1, 10, ?3, ?3)",
     )?;
     let followed = artists.len().min(follows as usize);
@@ -313,7 +314,7 @@ fn insert_bops(
     for chunk_start in (0..count).step_by(100_000) {
         let tx = conn.transaction()?;
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare_cached(
                 "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height, duration_ms,
                      codec, size_bytes, published_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 'public', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
@@ -365,7 +366,8 @@ fn demo_views(published: i64, per_bop: usize) -> usize {
 /// (the feed reads these rows).
 fn fill_timelines(conn: &mut Connection) -> anyhow::Result<i64> {
     let follows: Vec<(crate::core::ids::UserId, crate::core::ids::ArtistId)> = {
-        let mut stmt = conn.prepare("SELECT fan_user_id, artist_id FROM fan_relationships WHERE following = 1")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT fan_user_id, artist_id FROM fan_relationships WHERE following = 1")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
     };
     for chunk in follows.chunks(1_000) {
@@ -375,7 +377,7 @@ fn fill_timelines(conn: &mut Connection) -> anyhow::Result<i64> {
         }
         tx.commit()?;
     }
-    Ok(conn.query_row("SELECT COALESCE(SUM(len), 0) FROM bops_timeline_state", [], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT COALESCE(SUM(len), 0) FROM bops_timeline_state", [], |r| r.get(0))?)
 }
 
 /// Likes and views (five of each per Bop where there are enough fans), a
@@ -390,7 +392,7 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
     // ranks visibly apart from newest first.
     let hot_likes = 15.min(fans.len());
     let ids: Vec<(i64, i64, i64)> = {
-        let mut stmt = conn.prepare("SELECT id, artist_id, published_at FROM bops_videos ORDER BY id")?;
+        let mut stmt = conn.prepare_cached("SELECT id, artist_id, published_at FROM bops_videos ORDER BY id")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
     };
     let artist_user = |artist: i64| artists.iter().find(|(a, _)| *a == artist).map_or(0, |(_, u)| *u);
@@ -398,18 +400,18 @@ fn insert_engagement(conn: &mut Connection, fans: &[i64], artists: &[(i64, i64)]
     for chunk in ids.chunks(50_000) {
         let tx = conn.transaction()?;
         {
-            let mut like =
-                tx.prepare("INSERT OR IGNORE INTO bops_likes (bop_id, user_id, created_at) VALUES (?1, ?2, ?3)")?;
-            let mut view = tx.prepare(
+            let mut like = tx
+                .prepare_cached("INSERT OR IGNORE INTO bops_likes (bop_id, user_id, created_at) VALUES (?1, ?2, ?3)")?;
+            let mut view = tx.prepare_cached(
                 "INSERT INTO bops_views (bop_id, viewer_key, watched_ms, viewed_at) VALUES (?1, ?2, 4000, ?3)",
             )?;
-            let mut counts = tx.prepare("UPDATE bops_videos SET like_count = ?2, view_count = ?3, comment_count = ?4, tip_count = ?5, tip_total_minor = ?6 WHERE id = ?1")?;
-            let mut comment = tx.prepare("INSERT INTO bops_comments (uid, bop_id, user_id, body, created_at) VALUES (?1, ?2, ?3, 'This one is on repeat', ?4)")?;
-            let mut reply = tx.prepare(
+            let mut counts = tx.prepare_cached("UPDATE bops_videos SET like_count = ?2, view_count = ?3, comment_count = ?4, tip_count = ?5, tip_total_minor = ?6 WHERE id = ?1")?;
+            let mut comment = tx.prepare_cached("INSERT INTO bops_comments (uid, bop_id, user_id, body, created_at) VALUES (?1, ?2, ?3, 'This one is on repeat', ?4)")?;
+            let mut reply = tx.prepare_cached(
                 "INSERT INTO bops_comments (uid, bop_id, user_id, parent_id, body, created_at)
                  VALUES (?1, ?2, ?3, ?4, 'Thank you! More soon', ?5)",
             )?;
-            let mut tip = tx.prepare(
+            let mut tip = tx.prepare_cached(
                 "INSERT INTO bops_tips (uid, bop_id, artist_id, fan_user_id, amount_minor, currency, fee_minor, provider, payment_ref, status, created_at, succeeded_at)
                  VALUES (?1, ?2, ?3, ?4, 500, 'USD', 50, 'sandbox', ?5, 'succeeded', ?6, ?6)",
             )?;

@@ -8,6 +8,7 @@
 //! `w × 2^t` inside the log, which does not depend on the order events
 //! arrive in.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -134,7 +135,7 @@ fn add(
     if points == 0 {
         if !counter.is_empty() {
             ensure_pair(tx, fan, artist, at)?;
-            tx.execute(
+            tx.execute_cached(
                 &format!("UPDATE fan_relationships SET updated_at = updated_at{counter} WHERE fan_user_id = ?1 AND artist_id = ?2"),
                 params![fan, artist],
             )?;

@@ -4,6 +4,7 @@
 //! weights. Streams are not in it: a listener's plays are kept as one row
 //! per track, not one per stream, so only the handlers count them.
 
+use crate::db::CachedSql;
 use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
@@ -73,13 +74,13 @@ pub fn rebuild_loyalty(
 ) -> rusqlite::Result<usize> {
     let only = artist.map(|a| a.0);
     let owners: HashMap<i64, i64> = conn
-        .prepare("SELECT id, user_id FROM artist_profiles")?
+        .prepare_cached("SELECT id, user_id FROM artist_profiles")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut pairs: HashMap<(i64, i64), Pair> = HashMap::new();
     for (sql, counter) in HISTORY {
         let w = f64::from(points(weights, counter));
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let mut rows = stmt.query([only])?;
         while let Some(row) = rows.next()? {
             let (fan, artist, at): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
@@ -95,7 +96,7 @@ pub fn rebuild_loyalty(
         }
     }
     reset(conn, only)?;
-    let mut write = conn.prepare(
+    let mut write = conn.prepare_cached(
         "INSERT INTO fan_relationships (fan_user_id, artist_id, following, updated_at, loyalty_score, loyalty_at,
              loyalty_rank, views, likes, comments, tips, purchases)
          VALUES (?1, ?2, 0, ?4, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -117,7 +118,7 @@ pub fn rebuild_loyalty(
     }
     let now = crate::db::now_ms();
     for (artist, (fans, scaled)) in sums {
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO artist_loyalty (artist_id, fans, scaled_sum, updated_at) VALUES (?1, ?2, ?3, ?4)",
             params![artist, fans, scaled, now],
         )?;
@@ -128,18 +129,18 @@ pub fn rebuild_loyalty(
 
 /// Clears what the rebuild recomputes (streams stay: only handlers count them).
 fn reset(conn: &Connection, only: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE fan_relationships SET loyalty_score = 0, loyalty_at = 0, loyalty_rank = NULL, views = 0, likes = 0,
              comments = 0, tips = 0, purchases = 0 WHERE ?1 IS NULL OR artist_id = ?1",
         [only],
     )?;
-    conn.execute("DELETE FROM artist_loyalty WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
+    conn.execute_cached("DELETE FROM artist_loyalty WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
     Ok(())
 }
 
 /// Queued events' loyalty is in the history just read.
 fn mark_queued_events_counted(conn: &Connection, only: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT OR IGNORE INTO platform_event_handlers (event_id, handler, completed_at)
          SELECT id, ?1, ?2 FROM platform_events
          WHERE status <> 'done' AND event_type IN ('bop.viewed', 'bop.liked', 'bop.commented', 'fan.followed',

@@ -5,6 +5,7 @@
 //! a count is of rows made that day that still stand, money is the
 //! ledger's, items are tips per Bop, royalties per track, sales per product.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, params};
 
 use super::repo::FIGURES;
@@ -105,11 +106,11 @@ pub struct Rebuilt {
 /// still queued: the rows they announce are already counted here.
 pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) -> rusqlite::Result<Rebuilt> {
     let only = artist.map(|a| a.0);
-    conn.execute("DELETE FROM artist_analytics WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
-    conn.execute("DELETE FROM artist_analytics_monthly WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
-    conn.execute("DELETE FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
+    conn.execute_cached("DELETE FROM artist_analytics WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
+    conn.execute_cached("DELETE FROM artist_analytics_monthly WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
+    conn.execute_cached("DELETE FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1", [only])?;
     for (column, select) in COUNTS {
-        conn.execute(
+        conn.execute_cached(
             &format!(
                 "INSERT INTO artist_analytics (artist_id, day, {column}) {select}
                  ON CONFLICT (artist_id, day) DO UPDATE SET {column} = excluded.{column}"
@@ -117,11 +118,14 @@ pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) 
             [only],
         )?;
     }
-    conn.execute(&money(), params![only, currency.code()])?;
+    conn.execute_cached(&money(), params![only, currency.code()])?;
     let all_zero = super::repo::all_zero();
-    conn.execute(&format!("DELETE FROM artist_analytics WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"), [only])?;
+    conn.execute_cached(
+        &format!("DELETE FROM artist_analytics WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"),
+        [only],
+    )?;
     let sums = FIGURES.split(',').map(|c| format!("sum({})", c.trim())).collect::<Vec<_>>().join(", ");
-    conn.execute(
+    conn.execute_cached(
         &format!(
             "INSERT INTO artist_analytics_monthly (artist_id, month, {FIGURES})
              SELECT artist_id, substr(day, 1, 7), {sums} FROM artist_analytics
@@ -129,29 +133,31 @@ pub fn rebuild(conn: &Connection, artist: Option<ArtistId>, currency: Currency) 
         ),
         [only],
     )?;
-    conn.execute(
+    conn.execute_cached(
         &format!("DELETE FROM artist_analytics_monthly WHERE (?1 IS NULL OR artist_id = ?1) AND {all_zero}"),
         [only],
     )?;
     let per_minor = 10_i64.pow(6 - currency.exponent().min(6));
     for select in ITEMS {
-        conn.execute(select, params![only, currency.code(), per_minor])?;
+        conn.execute_cached(select, params![only, currency.code(), per_minor])?;
     }
     mark_queued_events_counted(conn, only)?;
-    let days =
-        conn.query_row("SELECT count(*) FROM artist_analytics WHERE ?1 IS NULL OR artist_id = ?1", [only], |r| {
-            r.get(0)
-        })?;
-    let items =
-        conn.query_row("SELECT count(*) FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1", [only], |r| {
-            r.get(0)
-        })?;
+    let days = conn.query_row_cached(
+        "SELECT count(*) FROM artist_analytics WHERE ?1 IS NULL OR artist_id = ?1",
+        [only],
+        |r| r.get(0),
+    )?;
+    let items = conn.query_row_cached(
+        "SELECT count(*) FROM artist_item_earnings WHERE ?1 IS NULL OR artist_id = ?1",
+        [only],
+        |r| r.get(0),
+    )?;
     Ok(Rebuilt { days, items, fans: 0 })
 }
 
 fn mark_queued_events_counted(conn: &Connection, only: Option<i64>) -> rusqlite::Result<()> {
     let types = serde_json::to_string(&EVENT_TYPES).expect("strings serialise");
-    conn.execute(
+    conn.execute_cached(
         "INSERT OR IGNORE INTO platform_event_handlers (event_id, handler, completed_at)
          SELECT id, ?2, ?3 FROM platform_events
          WHERE status <> 'done' AND event_type IN (SELECT value FROM json_each(?1))

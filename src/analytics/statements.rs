@@ -3,6 +3,7 @@
 //! refunds, splits paid to collaborators, payouts — frozen as issued, as a
 //! web page, a CSV and an email; kept in history.
 
+use crate::db::CachedSql;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -146,7 +147,7 @@ pub fn issue(
     }
     let figures = compute(tx, artist, month, currency)?;
     let json = serde_json::to_string(&figures).map_err(|e| AppError::Internal(e.into()))?;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO monthly_statements (uid, artist_id, month, currency, figures, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![crate::core::new_uid(), artist, figures.month, figures.currency, json, crate::db::now_ms()],
     )?;

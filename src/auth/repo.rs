@@ -1,6 +1,7 @@
 //! SQL of the token tables: sessions, app-surface bearer tokens and
 //! password-reset links share one shape (the SHA-256 of a secret → a user).
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::AuthUser;
@@ -60,13 +61,13 @@ pub fn find_token_user(
 }
 
 pub fn delete_token(conn: &Connection, table: TokenTable, token_hash: &str) -> rusqlite::Result<()> {
-    conn.execute(&format!("DELETE FROM {} WHERE token_hash = ?1", table.name()), [token_hash])?;
+    conn.execute_cached(&format!("DELETE FROM {} WHERE token_hash = ?1", table.name()), [token_hash])?;
     Ok(())
 }
 
 /// Signs a user out of one surface everywhere.
 pub fn delete_tokens_for_user(conn: &Connection, table: TokenTable, user: UserId) -> rusqlite::Result<()> {
-    conn.execute(&format!("DELETE FROM {} WHERE user_id = ?1", table.name()), [user])?;
+    conn.execute_cached(&format!("DELETE FROM {} WHERE user_id = ?1", table.name()), [user])?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! apart from the artist's own (`hidden_by`), so the artist cannot show
 //! again what the label hid.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::events::BopModerated;
@@ -24,7 +25,7 @@ pub fn moderate(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
 /// it), or shows again one the label hid; the Bop's count follows once.
 fn moderate_comment(conn: &Connection, uid: &str, hidden: bool, now: i64) -> rusqlite::Result<bool> {
     let found: Option<(i64, i64, bool, Option<String>)> = conn
-        .query_row(
+        .query_row_cached(
             "SELECT id, bop_id, hidden_at IS NOT NULL, hidden_by FROM bops_comments WHERE uid = ?1 AND deleted_at IS NULL",
             [uid],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -34,18 +35,18 @@ fn moderate_comment(conn: &Connection, uid: &str, hidden: bool, now: i64) -> rus
     let by_label = by.as_deref() == Some("label");
     match (hidden, is_hidden, by_label) {
         (true, false, _) => {
-            conn.execute(
+            conn.execute_cached(
                 "UPDATE bops_comments SET hidden_at = ?2, hidden_by = 'label', pinned_at = NULL WHERE id = ?1",
                 params![id, now],
             )?;
-            conn.execute("UPDATE bops_videos SET comment_count = comment_count - 1 WHERE id = ?1", [bop_id])?;
+            conn.execute_cached("UPDATE bops_videos SET comment_count = comment_count - 1 WHERE id = ?1", [bop_id])?;
         }
         (true, true, false) => {
-            conn.execute("UPDATE bops_comments SET hidden_by = 'label' WHERE id = ?1", [id])?;
+            conn.execute_cached("UPDATE bops_comments SET hidden_by = 'label' WHERE id = ?1", [id])?;
         }
         (false, true, true) => {
-            conn.execute("UPDATE bops_comments SET hidden_at = NULL, hidden_by = NULL WHERE id = ?1", [id])?;
-            conn.execute("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
+            conn.execute_cached("UPDATE bops_comments SET hidden_at = NULL, hidden_by = NULL WHERE id = ?1", [id])?;
+            conn.execute_cached("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
         }
         // Already as asked, or hidden by the artist (not the label's to show).
         _ => {}
@@ -56,7 +57,7 @@ fn moderate_comment(conn: &Connection, uid: &str, hidden: bool, now: i64) -> rus
 /// Hides or shows a Bop; search hears of it through `bop.moderated`.
 fn moderate_bop(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
     let found = tx
-        .query_row(
+        .query_row_cached(
             "SELECT id, artist_id, visibility, caption, hashtags, poster_key, published_at
              FROM bops_videos WHERE uid = ?1 AND deleted_at IS NULL",
             [request.uid],
@@ -77,7 +78,7 @@ fn moderate_bop(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
         )
         .optional()?;
     let Some(event) = found else { return Ok(false) };
-    tx.execute(
+    tx.execute_cached(
         "UPDATE bops_videos SET hidden_at = CASE WHEN ?2 THEN COALESCE(hidden_at, ?3) END WHERE id = ?1",
         params![event.bop_id, request.hidden, request.now],
     )?;

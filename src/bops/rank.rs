@@ -12,6 +12,7 @@
 //! is added per fan over those candidates (`for_you`). Fans' taste by
 //! genre comes from follows and streams.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::events::{BopCommented, BopLiked, BopPublished, BopUnliked, BopViewed};
@@ -200,7 +201,7 @@ pub fn taste(conn: &Connection, fan: UserId) -> rusqlite::Result<Vec<(String, i6
 /// there (once: later Bops are ranked by the handlers).
 pub fn rank_existing(db: &crate::db::Db, loyalty: &LoyaltyConfig) -> anyhow::Result<()> {
     let unranked = db.read_blocking(|c| {
-        c.query_row(
+        c.query_row_cached(
             "SELECT NOT EXISTS (SELECT 1 FROM bops_rank)
                 AND EXISTS (SELECT 1 FROM bops_videos WHERE deleted_at IS NULL AND visibility = 'public')",
             [],
@@ -222,7 +223,7 @@ pub fn rank_existing(db: &crate::db::Db, loyalty: &LoyaltyConfig) -> anyhow::Res
 /// fans' taste from their follows. Returns the Bops ranked.
 pub fn rebuild(conn: &Connection, loyalty: &LoyaltyConfig) -> rusqlite::Result<usize> {
     use std::collections::HashMap;
-    conn.execute("DELETE FROM bops_rank", [])?;
+    conn.execute_cached("DELETE FROM bops_rank", [])?;
     let mut heat: HashMap<i64, f64> = HashMap::new();
     let sources = [
         ("SELECT l.bop_id, l.created_at, 1.0 FROM bops_likes l", LIKE),
@@ -235,7 +236,7 @@ pub fn rebuild(conn: &Connection, loyalty: &LoyaltyConfig) -> rusqlite::Result<u
         ),
     ];
     for (sql, weight) in sources {
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (bop, at, share): (i64, i64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?);
@@ -246,7 +247,7 @@ pub fn rebuild(conn: &Connection, loyalty: &LoyaltyConfig) -> rusqlite::Result<u
         }
     }
     let artists: Vec<(ArtistId, f64, String)> = {
-        let mut stmt = conn.prepare("SELECT DISTINCT artist_id FROM bops_videos WHERE deleted_at IS NULL")?;
+        let mut stmt = conn.prepare_cached("SELECT DISTINCT artist_id FROM bops_videos WHERE deleted_at IS NULL")?;
         let ids: Vec<ArtistId> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         let now = crate::db::now_ms();
         ids.into_iter()
@@ -257,11 +258,11 @@ pub fn rebuild(conn: &Connection, loyalty: &LoyaltyConfig) -> rusqlite::Result<u
             .collect::<rusqlite::Result<_>>()?
     };
     let by_artist: HashMap<ArtistId, (f64, String)> = artists.into_iter().map(|(a, f, g)| (a, (f, g))).collect();
-    let mut insert = conn.prepare(
+    let mut insert = conn.prepare_cached(
         "INSERT INTO bops_rank (bop_id, artist_id, published_at, seed_rank, heat_rank, rank, artist_loyalty, genres)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, artist_id, published_at FROM bops_videos WHERE deleted_at IS NULL AND visibility = 'public'",
     )?;
     let mut rows = stmt.query([])?;
@@ -275,8 +276,8 @@ pub fn rebuild(conn: &Connection, loyalty: &LoyaltyConfig) -> rusqlite::Result<u
         insert.execute(params![bop, artist, published_at, seed, h, rank, fans, genres])?;
         ranked += 1;
     }
-    conn.execute("DELETE FROM fan_genre_affinity", [])?;
-    conn.execute(
+    conn.execute_cached("DELETE FROM fan_genre_affinity", [])?;
+    conn.execute_cached(
         "INSERT INTO fan_genre_affinity (fan_user_id, genre, points)
          SELECT f.fan_user_id, lower(trim(g.value)), count(*) * ?1
          FROM fan_relationships f JOIN artist_profiles a ON a.id = f.artist_id, json_each(a.genres) g

@@ -1,6 +1,7 @@
 //! All SQL of the Bops pillar. Counters change in the same transaction as
 //! the rows they count, so they never drift.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -99,7 +100,7 @@ pub struct NewBop<'a> {
 
 pub fn insert_bop(conn: &Connection, new: &NewBop<'_>, now: i64) -> rusqlite::Result<String> {
     let uid = crate::core::new_uid();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO bops_videos (uid, artist_id, caption, hashtags, visibility, video_key, poster_key, width, height,
              duration_ms, codec, size_bytes, published_at, updated_at, video_type, track_uid)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
@@ -455,7 +456,7 @@ pub fn update_caption(
     hashtags: &[String],
     now: i64,
 ) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE bops_videos SET caption = ?3, hashtags = ?4, updated_at = ?5
          WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
         params![artist.0, uid, caption, serde_json::to_string(hashtags).unwrap_or_else(|_| "[]".into()), now],
@@ -464,7 +465,7 @@ pub fn update_caption(
 }
 
 pub fn soft_delete_bop(conn: &Connection, artist: ArtistId, uid: &str, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE bops_videos SET deleted_at = ?3 WHERE uid = ?2 AND artist_id = ?1 AND deleted_at IS NULL",
         params![artist.0, uid, now],
     )?;
@@ -804,10 +805,10 @@ pub fn find_comment_by_uid(
     uid: &str,
 ) -> rusqlite::Result<Option<(CommentRow, String)>> {
     let sql = format!("{COMMENT_SELECT} WHERE c.uid = ?2 AND {VISIBLE_COMMENT}");
-    let Some(comment) = conn.query_row(&sql, params![viewer, uid], comment_row).optional()? else {
+    let Some(comment) = conn.query_row_cached(&sql, params![viewer, uid], comment_row).optional()? else {
         return Ok(None);
     };
-    let bop: String = conn.query_row(
+    let bop: String = conn.query_row_cached(
         "SELECT v.uid FROM bops_comments c JOIN bops_videos v ON v.id = c.bop_id WHERE c.id = ?1",
         [comment.id],
         |r| r.get(0),
@@ -835,9 +836,12 @@ pub fn set_comment_pin(
     pinned: bool,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute("UPDATE bops_comments SET pinned_at = NULL WHERE bop_id = ?1 AND pinned_at IS NOT NULL", [bop_id])?;
+    conn.execute_cached(
+        "UPDATE bops_comments SET pinned_at = NULL WHERE bop_id = ?1 AND pinned_at IS NOT NULL",
+        [bop_id],
+    )?;
     if pinned {
-        conn.execute("UPDATE bops_comments SET pinned_at = ?2 WHERE id = ?1", params![comment_id, now])?;
+        conn.execute_cached("UPDATE bops_comments SET pinned_at = ?2 WHERE id = ?1", params![comment_id, now])?;
     }
     Ok(())
 }
@@ -845,14 +849,14 @@ pub fn set_comment_pin(
 /// Shows a comment the artist hid again (never one the label hid); the
 /// count rises once.
 pub fn unhide_comment(conn: &Connection, bop_id: BopId, uid: &str) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE bops_comments SET hidden_at = NULL, hidden_by = NULL
           WHERE bop_id = ?1 AND uid = ?2 AND hidden_at IS NOT NULL AND deleted_at IS NULL
             AND COALESCE(hidden_by, 'artist') = 'artist'",
         params![bop_id, uid],
     )?;
     if changed == 1 {
-        conn.execute("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
+        conn.execute_cached("UPDATE bops_videos SET comment_count = comment_count + 1 WHERE id = ?1", [bop_id])?;
     }
     Ok(changed == 1)
 }
@@ -875,7 +879,10 @@ pub fn insert_comment(
 }
 
 pub fn update_comment(conn: &Connection, comment_id: CommentId, body: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE bops_comments SET body = ?2, edited_at = ?3 WHERE id = ?1", params![comment_id, body, now])?;
+    conn.execute_cached(
+        "UPDATE bops_comments SET body = ?2, edited_at = ?3 WHERE id = ?1",
+        params![comment_id, body, now],
+    )?;
     Ok(())
 }
 
@@ -888,7 +895,7 @@ pub fn remove_comment(
     now: i64,
 ) -> rusqlite::Result<()> {
     let column = if hide { "hidden_at = ?2, hidden_by = 'artist'" } else { "deleted_at = ?2" };
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         &format!(
             "UPDATE bops_comments SET {column}, pinned_at = NULL
               WHERE id = ?1 AND deleted_at IS NULL AND hidden_at IS NULL"
@@ -896,7 +903,7 @@ pub fn remove_comment(
         params![comment_id, now],
     )?;
     if changed == 1 {
-        conn.execute("UPDATE bops_videos SET comment_count = comment_count - 1 WHERE id = ?1", [bop_id])?;
+        conn.execute_cached("UPDATE bops_videos SET comment_count = comment_count - 1 WHERE id = ?1", [bop_id])?;
     }
     Ok(())
 }
@@ -909,19 +916,19 @@ pub fn set_comment_like(
     now: i64,
 ) -> rusqlite::Result<()> {
     let changed = if liked {
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO bops_comment_likes (comment_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![comment_id, user, now],
         )?
     } else {
-        conn.execute(
+        conn.execute_cached(
             "DELETE FROM bops_comment_likes WHERE comment_id = ?1 AND user_id = ?2",
             params![comment_id, user],
         )?
     };
     if changed == 1 {
         let delta = if liked { 1 } else { -1 };
-        conn.execute(
+        conn.execute_cached(
             "UPDATE bops_comments SET like_count = like_count + ?2 WHERE id = ?1",
             params![comment_id, delta],
         )?;
@@ -1272,7 +1279,7 @@ mod tests {
         let db = crate::db::Db::open_migrated(&dir.path().join("t.db")).unwrap();
         let plan = db
             .read_blocking(|c| {
-                c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::pinned_comment_sql()))?
+                c.prepare_cached(&format!("EXPLAIN QUERY PLAN {}", super::pinned_comment_sql()))?
                     .query_map(rusqlite::params![1, 1], |r| r.get::<_, String>(3))?
                     .collect::<rusqlite::Result<Vec<_>>>()
             })

@@ -4,6 +4,7 @@
 //! `/@handle/supporters` the artist switches on, showing the tips whose
 //! fans agreed to be named (names and messages, never amounts).
 
+use crate::db::CachedSql;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -315,12 +316,12 @@ async fn set_wall(
         .db
         .write(move |tx| {
             if on {
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO bops_supporter_walls (artist_id, enabled_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![artist, now],
                 )?;
             } else {
-                tx.execute("DELETE FROM bops_supporter_walls WHERE artist_id = ?1", [artist])?;
+                tx.execute_cached("DELETE FROM bops_supporter_walls WHERE artist_id = ?1", [artist])?;
             }
             Ok::<_, AppError>(())
         })

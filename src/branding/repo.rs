@@ -1,5 +1,6 @@
 //! The console's saved branding values (`label_settings`, V040).
 
+use crate::db::CachedSql;
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
@@ -14,7 +15,7 @@ pub fn list_settings(conn: &Connection) -> rusqlite::Result<BTreeMap<String, Str
 }
 
 pub fn upsert_setting(conn: &Connection, key: &str, value: &str, by: UserId, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO label_settings (key, value, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,
              updated_at = excluded.updated_at",

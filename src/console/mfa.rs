@@ -2,6 +2,7 @@
 //! code, then recovery codes shown once), the code asked at every console
 //! sign-in, and the fresh code destructive actions ask for.
 
+use crate::db::CachedSql;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -297,8 +298,8 @@ pub fn reset_for_email(db: &crate::db::Db, email: &str) -> anyhow::Result<()> {
             .query_row([&email], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (id, uid) = found.ok_or_else(|| anyhow::anyhow!("no admin with the email {email}"))?;
-        tx.execute("DELETE FROM admin_totp WHERE user_id = ?1", [id])?;
-        tx.execute("DELETE FROM admin_recovery_codes WHERE user_id = ?1", [id])?;
+        tx.execute_cached("DELETE FROM admin_totp WHERE user_id = ?1", [id])?;
+        tx.execute_cached("DELETE FROM admin_recovery_codes WHERE user_id = ?1", [id])?;
         crate::auth::repo::delete_tokens_for_user(tx, crate::auth::TokenTable::Sessions, UserId(id))?;
         let detail = serde_json::json!({ "email": email });
         let entry = Entry { action: "admin.mfa_reset", target_kind: "user", target_uid: &uid, reason: None, detail };

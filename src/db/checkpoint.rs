@@ -4,6 +4,7 @@
 //! pay for it. A fully copied WAL is reused from its start by the next
 //! write, so it stays small while readers come and go.
 
+use super::CachedSql;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -30,7 +31,7 @@ pub fn start(path: &Path) -> anyhow::Result<mpsc::Sender<()>> {
 
 /// One PASSIVE checkpoint: (frames in the WAL, frames copied back).
 pub fn passive(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
+    conn.query_row_cached("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! Each applies in its own transaction and is recorded with a checksum, so an
 //! edited migration or a database from a newer binary is refused clearly.
 
+use super::CachedSql;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
@@ -45,12 +46,14 @@ pub fn latest_version() -> i64 {
 /// The schema version recorded in a database (0 when never migrated).
 pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
     let has_table: Option<i64> = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", [], |r| r.get(0))
+        .query_row_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     if has_table.is_none() {
         return Ok(0);
     }
-    conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+    conn.query_row_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
 }
 
 /// Applies every pending migration; returns the ones applied.
@@ -71,7 +74,7 @@ pub fn run(conn: &mut Connection) -> anyhow::Result<Vec<Migration>> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(&migration.sql)
             .map_err(|e| anyhow::anyhow!("migration V{:03}__{} failed: {e}", migration.version, migration.name))?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
             rusqlite::params![migration.version, migration.name, migration.checksum, super::now_ms()],
         )?;
@@ -84,7 +87,7 @@ pub fn run(conn: &mut Connection) -> anyhow::Result<Vec<Migration>> {
 /// Refuses a database that knows migrations this binary does not, or whose
 /// recorded migrations differ from the embedded ones.
 fn check_applied(conn: &Connection, known: &[Migration]) -> anyhow::Result<()> {
-    let mut stmt = conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+    let mut stmt = conn.prepare_cached("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
     let rows: Vec<_> = rows.collect::<rusqlite::Result<_>>()?;
     let latest = known.last().map_or(0, |m| m.version);
@@ -126,7 +129,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(run(&mut conn).unwrap().len(), embedded().len());
         assert!(run(&mut conn).unwrap().is_empty(), "nothing twice");
-        conn.execute("DELETE FROM schema_migrations WHERE version = 2", []).unwrap();
+        conn.execute_cached("DELETE FROM schema_migrations WHERE version = 2", []).unwrap();
         let refused = run(&mut conn).unwrap_err().to_string();
         assert!(refused.contains("V002__") && refused.contains("never applied"), "{refused}");
     }

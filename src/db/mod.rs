@@ -3,6 +3,7 @@
 //! blocking thread. Repos take `&Connection` (reads) or `&Tx` (writes) and
 //! return `rusqlite::Result`.
 
+mod cached;
 mod checkpoint;
 mod connection;
 mod group;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use anyhow::Context;
+pub use cached::CachedSql;
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -354,7 +356,7 @@ impl Db {
 
     /// `SELECT 1` on a reader: is the database answering?
     pub fn ping(&self) -> Result<(), DbError> {
-        self.read_blocking(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+        self.read_blocking(|c| c.query_row_cached("SELECT 1", [], |_| Ok(())))
     }
 
     /// Writes a consistent snapshot of the live database to `dest` with
@@ -366,7 +368,7 @@ impl Db {
             // VACUUM INTO is refused on a query_only connection; lift it for
             // this statement only: VACUUM INTO never writes the source.
             c.pragma_update(None, "query_only", false)?;
-            let result = c.execute("VACUUM INTO ?1", [&dest]);
+            let result = c.execute_cached("VACUUM INTO ?1", [&dest]);
             c.pragma_update(None, "query_only", true)?;
             result.map(|_| ())
         })?)
@@ -374,7 +376,7 @@ impl Db {
 
     /// Folds the WAL back into the main file; called on shutdown.
     pub fn checkpoint(&self) -> anyhow::Result<()> {
-        self.writer().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.writer().query_row_cached("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 }
@@ -414,16 +416,16 @@ pub fn server_secret_made_by(
     make: impl FnOnce() -> Vec<u8>,
 ) -> rusqlite::Result<Vec<u8>> {
     let stored: Option<Vec<u8>> =
-        conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+        conn.query_row_cached("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0)).optional()?;
     if let Some(value) = stored {
         return Ok(value);
     }
     let fresh = make();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
         rusqlite::params![name, fresh.as_slice(), now],
     )?;
-    conn.query_row("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
+    conn.query_row_cached("SELECT value FROM server_secrets WHERE name = ?1", [name], |r| r.get(0))
 }
 
 /// Milliseconds since the Unix epoch, UTC — the one time format in the database.

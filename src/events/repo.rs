@@ -1,5 +1,6 @@
 //! SQL of the outbox.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -60,24 +61,24 @@ pub fn list_due_events(conn: &Connection, now: i64, limit: usize) -> rusqlite::R
 
 pub fn find_event(conn: &Connection, id: i64) -> rusqlite::Result<Option<EventRow>> {
     let sql = format!("SELECT {COLUMNS} FROM platform_events WHERE id = ?1");
-    conn.query_row(&sql, [id], row_to_event).optional()
+    conn.query_row_cached(&sql, [id], row_to_event).optional()
 }
 
 /// Undelivered events (pending and dead), or only dead ones, newest first.
 pub fn list_undelivered(conn: &Connection, dead_only: bool, limit: usize) -> rusqlite::Result<Vec<EventRow>> {
     let filter = if dead_only { "status = 'dead'" } else { "status IN ('pending', 'dead')" };
     let sql = format!("SELECT {COLUMNS} FROM platform_events WHERE {filter} ORDER BY id DESC LIMIT ?1");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([limit as i64], row_to_event)?;
     rows.collect()
 }
 
 pub fn next_due_at(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM platform_events WHERE status = 'pending'", [], |r| r.get(0))
+    conn.query_row_cached("SELECT MIN(next_attempt_at) FROM platform_events WHERE status = 'pending'", [], |r| r.get(0))
 }
 
 pub fn count_by_status(conn: &Connection, status: &str) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM platform_events WHERE status = ?1", [status], |r| r.get(0))
+    conn.query_row_cached("SELECT COUNT(*) FROM platform_events WHERE status = ?1", [status], |r| r.get(0))
 }
 
 pub fn list_completed_handlers(conn: &Connection, event_id: i64) -> rusqlite::Result<Vec<String>> {
@@ -136,7 +137,7 @@ pub fn record_event_failure(
 
 /// Puts dead events (one, or all with `id = None`) back in the queue.
 pub fn requeue_dead_events(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE platform_events SET status = 'pending', attempts = 0, next_attempt_at = ?1
          WHERE status = 'dead' AND (?2 IS NULL OR id = ?2)",
         params![now, id],
@@ -150,9 +151,9 @@ pub fn requeue_dead_events(conn: &Connection, id: Option<i64>, now: i64) -> rusq
 pub fn prune_done_events(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
     const BATCH: &str = "SELECT id FROM platform_events WHERE status = 'done' AND completed_at < ?1
                          ORDER BY completed_at, id LIMIT ?2";
-    conn.execute(
+    conn.execute_cached(
         &format!("DELETE FROM platform_event_handlers WHERE event_id IN ({BATCH})"),
         params![before, limit as i64],
     )?;
-    conn.execute(&format!("DELETE FROM platform_events WHERE id IN ({BATCH})"), params![before, limit as i64])
+    conn.execute_cached(&format!("DELETE FROM platform_events WHERE id IN ({BATCH})"), params![before, limit as i64])
 }

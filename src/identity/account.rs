@@ -6,6 +6,7 @@
 //! records stay for the books) and tells the other pillars through
 //! `account.deleted`.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -41,7 +42,7 @@ pub async fn rename(state: &AppState, user: UserId, raw: &str) -> AppResult<Disp
     state
         .db
         .write(move |tx| {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE users SET display_name = ?2 WHERE id = ?1 AND deleted_at IS NULL",
                 params![user, stored.as_str()],
             )?;
@@ -106,7 +107,7 @@ pub async fn change_password(
 }
 
 fn rows(conn: &Connection, sql: &str, user: UserId, columns: &[&str]) -> rusqlite::Result<Vec<Value>> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let mapped = stmt.query_map(params![user, EXPORT_ROWS], |r| {
         let mut object = serde_json::Map::new();
         for (i, name) in columns.iter().enumerate() {
@@ -192,7 +193,7 @@ pub async fn delete(state: &AppState, user: UserId, role: Role, password: String
 /// follows); what others need stays, anonymised by the handlers of
 /// `account.deleted`.
 pub fn erase(tx: &crate::db::Tx, user: UserId, now: i64) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE users SET email = 'deleted-' || uid || '@deleted.invalid', display_name = 'Deleted account',
              password_hash = '', avatar_key = NULL, deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
         params![user, now],
@@ -201,9 +202,9 @@ pub fn erase(tx: &crate::db::Tx, user: UserId, now: i64) -> rusqlite::Result<()>
     auth_repo::delete_tokens_for_user(tx, TokenTable::ApiTokens, user)?;
     repo::revoke_password_resets_for_user(tx, user, now)?;
     // Where and with what one signed in is personal data too.
-    tx.execute("DELETE FROM sign_ins WHERE user_id = ?1", [user])?;
+    tx.execute_cached("DELETE FROM sign_ins WHERE user_id = ?1", [user])?;
     let followed: Vec<(i64, String, i64)> = tx
-        .prepare(
+        .prepare_cached(
             "SELECT f.artist_id, a.uid, coalesce(f.followed_at, 0) FROM fan_relationships f JOIN artist_profiles a ON a.id = f.artist_id
              WHERE f.fan_user_id = ?1 AND f.following = 1",
         )?

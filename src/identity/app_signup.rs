@@ -5,6 +5,7 @@
 //! saying someone tried: the answer, its timing (one hash, one email, one
 //! write) and its shape tell nobody whether the address is known.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::domain::{DisplayName, Email, Password, Role};
@@ -68,10 +69,10 @@ pub async fn create_app_account(
             let new =
                 NewUser { email: email.as_str(), password_hash: &hash, role: Role::Fan, display_name: name.as_str() };
             let user = repo::insert_user(tx, &new, now)?;
-            tx.execute("UPDATE users SET email_verified_at = NULL WHERE id = ?1", [user])?;
+            tx.execute_cached("UPDATE users SET email_verified_at = NULL WHERE id = ?1", [user])?;
             auth_repo::insert_token(tx, TokenTable::ApiTokens, &token_hash, user, now, now + expires_in)?;
             super::sign_ins::record(tx, user, &from, super::sign_ins::Surface::Api, true, now)?;
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![link_hash, user, now + VERIFY_HOURS * 3_600_000],
             )?;
@@ -97,7 +98,7 @@ pub fn verify_email(conn: &Connection, link: &str, now: i64) -> rusqlite::Result
         .query_row(params![hash_token(link), now], |r| r.get(0))
         .optional()?;
     let Some(user) = user else { return Ok(false) };
-    conn.execute(
+    conn.execute_cached(
         "UPDATE users SET email_verified_at = ?2 WHERE id = ?1 AND email_verified_at IS NULL AND deleted_at IS NULL",
         params![user, now],
     )?;

@@ -1,5 +1,6 @@
 //! All SQL of the identity pillar.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::domain::{ArtistId, ProfileDraft, Role, SubscriptionStatus, UserId};
@@ -37,7 +38,7 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert_user(conn: &Connection, user: &NewUser<'_>, now: i64) -> rusqlite::Result<UserId> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO users (uid, email, password_hash, role, display_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![new_uid(), user.email, user.password_hash, user.role.as_str(), user.display_name, now],
     )?;
@@ -46,18 +47,18 @@ pub fn insert_user(conn: &Connection, user: &NewUser<'_>, now: i64) -> rusqlite:
 
 /// Marks the user's address confirmed (they followed a link sent to it).
 pub fn set_email_verified(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE users SET email_verified_at = ?2 WHERE id = ?1", params![user.0, now])?;
+    conn.execute_cached("UPDATE users SET email_verified_at = ?2 WHERE id = ?1", params![user.0, now])?;
     Ok(())
 }
 
 pub fn find_user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1 AND u.deleted_at IS NULL");
-    conn.query_row(&sql, [email], user_row).optional()
+    conn.query_row_cached(&sql, [email], user_row).optional()
 }
 
 pub fn find_user_by_id(conn: &Connection, id: UserId) -> rusqlite::Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1 AND u.deleted_at IS NULL");
-    conn.query_row(&sql, [id.0], user_row).optional()
+    conn.query_row_cached(&sql, [id.0], user_row).optional()
 }
 
 pub fn email_taken(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
@@ -65,13 +66,13 @@ pub fn email_taken(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
 }
 
 pub fn update_password_hash(conn: &Connection, user: UserId, hash: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.0, hash])?;
+    conn.execute_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.0, hash])?;
     Ok(())
 }
 
 /// Retires every reset link of an account that is still open.
 pub fn revoke_password_resets_for_user(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
         params![user.0, now],
     )?;
@@ -105,7 +106,7 @@ pub fn insert_signup_request(
     now: i64,
     expires_at: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO signup_requests (token_hash, email, password_hash, display_name, tier, created_at, expires_at, role,
              invite_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -127,7 +128,7 @@ pub fn insert_signup_request(
 /// Forgets signup links past their expiry (they hold password hashes of
 /// addresses that never confirmed).
 pub fn delete_expired_signup_requests(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
-    conn.execute("DELETE FROM signup_requests WHERE expires_at <= ?1", [now])
+    conn.execute_cached("DELETE FROM signup_requests WHERE expires_at <= ?1", [now])
 }
 
 pub struct SignupRequestRow {
@@ -145,7 +146,7 @@ pub fn consume_signup_request(
     token_hash: &str,
     now: i64,
 ) -> rusqlite::Result<Option<SignupRequestRow>> {
-    conn.query_row(
+    conn.query_row_cached(
         "UPDATE signup_requests SET used_at = ?2
          WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
          RETURNING email, password_hash, display_name, role, tier, invite_hash",
@@ -184,7 +185,7 @@ pub fn find_signup_request_role(conn: &Connection, token_hash: &str, now: i64) -
 
 /// Marks an unused, unexpired reset token used; returns its user.
 pub fn consume_password_reset(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<UserId>> {
-    conn.query_row(
+    conn.query_row_cached(
         "UPDATE password_resets SET used_at = ?2
          WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id",
         params![token_hash, now],
@@ -199,7 +200,7 @@ pub fn password_reset_is_valid(conn: &Connection, token_hash: &str, now: i64) ->
 }
 
 pub fn insert_artist_profile(conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<ArtistId> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO artist_profiles (uid, user_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
         params![new_uid(), user.0, now],
     )?;
@@ -298,12 +299,12 @@ pub fn find_artist_face(conn: &Connection, artist: ArtistId) -> rusqlite::Result
 
 pub fn find_artist_by_handle(conn: &Connection, handle: &str) -> rusqlite::Result<Option<ArtistRow>> {
     let sql = format!("{ARTIST_SELECT} WHERE a.handle = ?1 AND a.deleted_at IS NULL");
-    conn.query_row(&sql, [handle], artist_row).optional()
+    conn.query_row_cached(&sql, [handle], artist_row).optional()
 }
 
 pub fn find_artist_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
     let sql = format!("{ARTIST_SELECT} WHERE a.uid = ?1 AND a.deleted_at IS NULL");
-    conn.query_row(&sql, [uid], artist_row).optional()
+    conn.query_row_cached(&sql, [uid], artist_row).optional()
 }
 
 /// An artist as the label's home page shows them.
@@ -346,7 +347,7 @@ pub fn handle_taken(conn: &Connection, handle: &str, except: ArtistId) -> rusqli
 }
 
 pub fn update_profile(conn: &Connection, artist: ArtistId, draft: &ProfileDraft, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE artist_profiles SET stage_name = ?2, handle = ?3, bio = ?4, location = ?5, genres = ?6,
              social_links = ?7, updated_at = ?8
          WHERE id = ?1",
@@ -365,7 +366,7 @@ pub fn update_profile(conn: &Connection, artist: ArtistId, draft: &ProfileDraft,
 }
 
 pub fn update_profile_photo(conn: &Connection, artist: ArtistId, key: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE artist_profiles SET photo_key = ?2, updated_at = ?3 WHERE id = ?1",
         params![artist.0, key, now],
     )?;
@@ -374,7 +375,7 @@ pub fn update_profile_photo(conn: &Connection, artist: ArtistId, key: &str, now:
 
 /// Sets `onboarding_completed`; true when it changed (so the event fires once).
 pub fn mark_onboarding_completed(conn: &Connection, artist: ArtistId, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE artist_profiles SET onboarding_completed = 1, updated_at = ?2 WHERE id = ?1 AND onboarding_completed = 0",
         params![artist.0, now],
     )?;
@@ -382,7 +383,7 @@ pub fn mark_onboarding_completed(conn: &Connection, artist: ArtistId, now: i64) 
 }
 
 pub fn set_artist_suspended(conn: &Connection, artist_uid: &str, suspended_at: Option<i64>) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE artist_profiles SET suspended_at = ?2 WHERE uid = ?1 AND deleted_at IS NULL",
         params![artist_uid, suspended_at],
     )?;
@@ -399,7 +400,7 @@ pub struct NewSubscription<'a> {
 }
 
 pub fn insert_subscription(conn: &Connection, new: &NewSubscription<'_>, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO subscriptions (artist_id, tier, status, provider, checkout_ref, amount_minor, currency, created_at, updated_at)
          VALUES (?1, ?2, 'incomplete', ?3, ?4, ?5, ?6, ?7, ?7)",
         params![new.artist.0, new.tier, new.provider, new.checkout_ref, new.amount_minor, new.currency, now],
@@ -417,7 +418,7 @@ pub struct NewCheckout<'a> {
 }
 
 pub fn insert_checkout(conn: &Connection, new: &NewCheckout<'_>, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO subscription_checkouts (checkout_ref, artist_id, tier, amount_minor, currency, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![new.checkout_ref, new.artist.0, new.tier, new.amount_minor, new.currency, now],
@@ -436,7 +437,7 @@ pub struct CheckoutRow {
 }
 
 pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<Option<CheckoutRow>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT artist_id, tier, amount_minor, currency, completed_at IS NOT NULL, expired_at IS NOT NULL
          FROM subscription_checkouts WHERE checkout_ref = ?1",
         [checkout_ref],
@@ -456,7 +457,7 @@ pub fn find_checkout(conn: &Connection, checkout_ref: &str) -> rusqlite::Result<
 
 /// The checkouts of this artist that could still be paid.
 pub fn list_open_checkouts(conn: &Connection, artist_uid: &str) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT k.checkout_ref FROM subscription_checkouts k JOIN artist_profiles a ON a.id = k.artist_id
          WHERE a.uid = ?1 AND k.completed_at IS NULL AND k.expired_at IS NULL",
     )?;
@@ -467,7 +468,7 @@ pub fn list_open_checkouts(conn: &Connection, artist_uid: &str) -> rusqlite::Res
 /// Every open checkout of this artist but `keep` can no longer be paid;
 /// returns the checkouts closed.
 pub fn expire_checkouts(conn: &Connection, artist: ArtistId, keep: &str, now: i64) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "UPDATE subscription_checkouts SET expired_at = ?3
          WHERE artist_id = ?1 AND checkout_ref != ?2 AND completed_at IS NULL AND expired_at IS NULL
          RETURNING checkout_ref",
@@ -481,7 +482,7 @@ pub fn find_artist_uid(conn: &Connection, artist: ArtistId) -> rusqlite::Result<
 }
 
 pub fn mark_checkout_completed(conn: &Connection, checkout_ref: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE subscription_checkouts SET completed_at = COALESCE(completed_at, ?2) WHERE checkout_ref = ?1",
         params![checkout_ref, now],
     )?;
@@ -495,7 +496,7 @@ pub fn restart_subscription_checkout(
     checkout_ref: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE subscriptions SET checkout_ref = ?2, updated_at = ?3 WHERE artist_id = ?1",
         params![artist.0, checkout_ref, now],
     )?;
@@ -534,15 +535,20 @@ fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriptionRow> 
 const SUBSCRIPTION_SELECT: &str = "SELECT artist_id, tier, status, provider, checkout_ref, subscription_ref, amount_minor, currency, status_at FROM subscriptions";
 
 pub fn find_subscription_by_artist(conn: &Connection, artist: ArtistId) -> rusqlite::Result<Option<SubscriptionRow>> {
-    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE artist_id = ?1"), [artist.0], subscription_row).optional()
+    conn.query_row_cached(&format!("{SUBSCRIPTION_SELECT} WHERE artist_id = ?1"), [artist.0], subscription_row)
+        .optional()
 }
 
 pub fn find_subscription_by_ref(
     conn: &Connection,
     subscription_ref: &str,
 ) -> rusqlite::Result<Option<SubscriptionRow>> {
-    conn.query_row(&format!("{SUBSCRIPTION_SELECT} WHERE subscription_ref = ?1"), [subscription_ref], subscription_row)
-        .optional()
+    conn.query_row_cached(
+        &format!("{SUBSCRIPTION_SELECT} WHERE subscription_ref = ?1"),
+        [subscription_ref],
+        subscription_row,
+    )
+    .optional()
 }
 
 /// A status the provider reported, true since `status_at`.
@@ -557,7 +563,7 @@ pub fn update_subscription_status(
     change: &StatusChange,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE subscriptions SET status = ?2, status_at = ?3, updated_at = ?4 WHERE artist_id = ?1",
         params![artist.0, change.status.as_str(), change.status_at, now],
     )?;
@@ -572,7 +578,7 @@ pub fn update_subscription_refs(
     subscription_ref: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE subscriptions SET customer_ref = COALESCE(?2, customer_ref),
              subscription_ref = COALESCE(?3, subscription_ref), updated_at = ?4
          WHERE artist_id = ?1",
@@ -588,7 +594,7 @@ pub fn update_subscription_plan(
     plan: &CheckoutRow,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE subscriptions SET tier = ?2, amount_minor = ?3, currency = ?4, updated_at = ?5 WHERE artist_id = ?1",
         params![artist.0, plan.tier, plan.amount_minor, plan.currency, now],
     )?;
@@ -604,12 +610,14 @@ pub fn insert_connect_account(
     provider: &str,
     now: i64,
 ) -> rusqlite::Result<String> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO stripe_connect_accounts (artist_id, account_ref, provider, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (artist_id) DO NOTHING",
         params![artist.0, account_ref, provider, now],
     )?;
-    conn.query_row("SELECT account_ref FROM stripe_connect_accounts WHERE artist_id = ?1", [artist.0], |r| r.get(0))
+    conn.query_row_cached("SELECT account_ref FROM stripe_connect_accounts WHERE artist_id = ?1", [artist.0], |r| {
+        r.get(0)
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -636,7 +644,7 @@ pub struct ConnectRow {
 }
 
 pub fn find_connect_account(conn: &Connection, account_ref: &str) -> rusqlite::Result<Option<ConnectRow>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT artist_id, charges_enabled, payouts_enabled, details_submitted, status_at
          FROM stripe_connect_accounts WHERE account_ref = ?1",
         [account_ref],
@@ -663,7 +671,7 @@ pub fn update_connect_flags(
     status_at: i64,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE stripe_connect_accounts SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4,
              status_at = ?5, updated_at = ?6
          WHERE account_ref = ?1",
@@ -673,7 +681,7 @@ pub fn update_connect_flags(
 }
 
 pub fn find_connect_artist(conn: &Connection, account_ref: &str) -> rusqlite::Result<Option<ArtistId>> {
-    conn.query_row("SELECT artist_id FROM stripe_connect_accounts WHERE account_ref = ?1", [account_ref], |r| {
+    conn.query_row_cached("SELECT artist_id FROM stripe_connect_accounts WHERE account_ref = ?1", [account_ref], |r| {
         Ok(ArtistId(r.get(0)?))
     })
     .optional()
@@ -690,14 +698,14 @@ pub fn is_profile_photo(conn: &Connection, key: &str) -> rusqlite::Result<bool> 
 
 /// The account's avatar key and when it last changed.
 pub fn find_avatar(conn: &Connection, user: UserId) -> rusqlite::Result<(Option<String>, Option<i64>)> {
-    conn.query_row("SELECT avatar_key, avatar_changed_at FROM users WHERE id = ?1", [user], |r| {
+    conn.query_row_cached("SELECT avatar_key, avatar_changed_at FROM users WHERE id = ?1", [user], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })
 }
 
 /// Sets (or with `None` removes) the avatar of a live account.
 pub fn update_avatar(conn: &Connection, user: UserId, key: Option<&str>, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE users SET avatar_key = ?2, avatar_changed_at = CASE WHEN ?2 IS NULL THEN avatar_changed_at ELSE ?3 END
           WHERE id = ?1 AND deleted_at IS NULL",
         params![user, key, now],
@@ -774,7 +782,7 @@ pub fn insert_invite(
     expires_at: i64,
 ) -> rusqlite::Result<String> {
     let uid = new_uid();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO artist_invites (token_hash, uid, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![token_hash, uid, email, now, expires_at],
     )?;
@@ -783,7 +791,7 @@ pub fn insert_invite(
 
 /// The address of an unused, unexpired invite.
 pub fn find_open_invite(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT email FROM artist_invites
           WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
         params![token_hash, now],
@@ -794,7 +802,7 @@ pub fn find_open_invite(conn: &Connection, token_hash: &str, now: i64) -> rusqli
 
 /// Uses an invite up (once); whether it was still open.
 pub fn use_invite(conn: &Connection, token_hash: &str, user: UserId, now: i64) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
+    Ok(conn.execute_cached(
         "UPDATE artist_invites SET used_at = ?2, used_by = ?3
           WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
         params![token_hash, now, user],
@@ -803,7 +811,7 @@ pub fn use_invite(conn: &Connection, token_hash: &str, user: UserId, now: i64) -
 
 /// Artists by application state, oldest first.
 pub fn list_applications(conn: &Connection, state: &str) -> rusqlite::Result<Vec<(String, String, i64)>> {
-    conn.prepare(
+    conn.prepare_cached(
         "SELECT u.email, u.display_name, a.created_at FROM artist_profiles a JOIN users u ON u.id = a.user_id
           WHERE a.application = ?1 ORDER BY a.created_at, a.id",
     )?
@@ -819,7 +827,7 @@ pub fn decide_application(
     message: &str,
     now: i64,
 ) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
+    Ok(conn.execute_cached(
         "UPDATE artist_profiles SET application = ?2, application_message = ?3, application_decided_at = ?4
           WHERE id = ?1 AND application = 'pending'",
         params![artist, if accepted { "accepted" } else { "declined" }, message, now],
@@ -827,6 +835,6 @@ pub fn decide_application(
 }
 
 pub fn set_application_pending(conn: &Connection, artist: ArtistId) -> rusqlite::Result<()> {
-    conn.execute("UPDATE artist_profiles SET application = 'pending' WHERE id = ?1", [artist])?;
+    conn.execute_cached("UPDATE artist_profiles SET application = 'pending' WHERE id = ?1", [artist])?;
     Ok(())
 }

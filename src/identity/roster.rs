@@ -5,6 +5,7 @@
 //! per-artist figures of a page (followers, last sign-in) are one indexed
 //! lookup each, never an aggregate over every artist.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::domain::{ArtistId, UserId};
@@ -151,7 +152,7 @@ pub fn invite_exists(conn: &Connection, uid: &str) -> rusqlite::Result<bool> {
 
 /// Revokes an open invite; its address, or `None` when it was not open.
 pub fn revoke_invite(conn: &Connection, uid: &str, now: i64) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
+    conn.query_row_cached(
         "UPDATE artist_invites SET revoked_at = ?2 WHERE uid = ?1 AND used_at IS NULL AND revoked_at IS NULL
           RETURNING email",
         params![uid, now],

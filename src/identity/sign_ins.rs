@@ -5,6 +5,7 @@
 //! to [`USER_AGENT_CHARS`], and the janitor forgets rows after
 //! `retention.sign_ins_days`.
 
+use crate::db::CachedSql;
 use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
@@ -112,7 +113,7 @@ pub fn last_for_user(conn: &Connection, user: UserId) -> rusqlite::Result<Option
 
 /// Forgets up to `limit` rows older than `before` (the janitor).
 pub fn prune(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM sign_ins WHERE id IN (SELECT id FROM sign_ins WHERE at < ?1 LIMIT ?2)",
         params![before, limit as i64],
     )

@@ -137,7 +137,7 @@ mod tests {
     fn plans_paid_before_v043_join_the_ledger() {
         let conn = migrated();
         let rows: Vec<(String, i64, i64, i64, String)> = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT reference, gross_micros, fee_micros, net_micros, currency FROM ledger_entries
                  WHERE source = 'subscription' ORDER BY reference",
             )
@@ -214,7 +214,7 @@ mod tests {
         for (sql, n) in [(SUMS_BY_MONTH, 2), (ARTIST_IDS, 3)] {
             let all = params!["2026-01", 0, 10];
             let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .prepare_cached(&format!("EXPLAIN QUERY PLAN {sql}"))
                 .unwrap()
                 .query_map(&all[..n], |r| r.get::<_, String>(3))
                 .unwrap()

@@ -2,6 +2,7 @@
 //! track is gone from its release's public page, its link, playlists, the
 //! Bops that tag it, search and its media; the release stays.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub fn moderate(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
         return Ok(false);
     }
     let found = tx
-        .query_row(
+        .query_row_cached(
             "SELECT t.id, r.uid, r.artist_id, t.title, r.status = 'published'
              FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
              WHERE t.uid = ?1 AND t.deleted_at IS NULL AND r.deleted_at IS NULL",
@@ -52,7 +53,7 @@ pub fn moderate(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
         )
         .optional()?;
     let Some((id, event)) = found else { return Ok(false) };
-    tx.execute(
+    tx.execute_cached(
         "UPDATE music_tracks SET hidden_at = CASE WHEN ?2 THEN COALESCE(hidden_at, ?3) END WHERE id = ?1",
         params![id, request.hidden, request.now],
     )?;

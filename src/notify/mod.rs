@@ -20,6 +20,7 @@ pub use outbox::{MailOutbox, MailSender, queue_mail};
 pub use push_outbox::{PushOutbox, PushSender, queue_push};
 pub use repo::NewNotification;
 
+use crate::db::CachedSql;
 use crate::db::Tx;
 
 /// An in-app notice for one user, written in the caller's transaction; by
@@ -29,8 +30,8 @@ use crate::db::Tx;
 /// from their own event handlers; notify knows no pillar.
 /// A deleted account's notices and push subscriptions go.
 pub fn forget_user(tx: &Tx, user_id: i64) -> rusqlite::Result<()> {
-    tx.execute("DELETE FROM push_subscriptions WHERE user_id = ?1", [user_id])?;
-    tx.execute("DELETE FROM notifications WHERE user_id = ?1", [user_id])?;
+    tx.execute_cached("DELETE FROM push_subscriptions WHERE user_id = ?1", [user_id])?;
+    tx.execute_cached("DELETE FROM notifications WHERE user_id = ?1", [user_id])?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! SQL of notifications.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub mod feed;
@@ -15,7 +16,7 @@ pub struct NewNotification<'a> {
 }
 
 pub fn insert_notification(conn: &Connection, new: &NewNotification<'_>, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO notifications (user_id, kind, title, body, link, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![new.user_id, new.kind, new.title, new.body, new.link, now],
     )?;
@@ -82,11 +83,11 @@ pub fn list_due_mail(conn: &Connection, now: i64, limit: usize) -> rusqlite::Res
 
 /// When the next pending mail falls due, if any is pending.
 pub fn next_mail_due_at(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'", [], |r| r.get(0))
+    conn.query_row_cached("SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'", [], |r| r.get(0))
 }
 
 pub fn mark_mail_sent(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL
          WHERE id = ?1",
         params![id, now],
@@ -96,7 +97,7 @@ pub fn mark_mail_sent(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<
 
 /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
 pub fn mark_mail_failed(conn: &Connection, id: i64, error: &str, retry_at: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2,
                 status = CASE WHEN ?3 IS NULL THEN 'dead' ELSE 'pending' END,
                 next_attempt_at = COALESCE(?3, next_attempt_at)
@@ -108,7 +109,7 @@ pub fn mark_mail_failed(conn: &Connection, id: i64, error: &str, retry_at: Optio
 
 /// Sent mail older than `before`, removed in bounded batches.
 pub fn prune_sent_mail(conn: &Connection, before: i64) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM mail_outbox WHERE id IN
            (SELECT id FROM mail_outbox WHERE status = 'sent' AND sent_at < ?1 LIMIT 1000)",
         [before],
@@ -159,14 +160,14 @@ pub fn list_due_pushes(conn: &Connection, now: i64, limit: usize) -> rusqlite::R
 
 /// When the next pending push falls due, if any is pending.
 pub fn next_push_due_at(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM push_outbox WHERE status = 'pending'", [], |r| r.get(0))
+    conn.query_row_cached("SELECT MIN(next_attempt_at) FROM push_outbox WHERE status = 'pending'", [], |r| r.get(0))
 }
 
 /// A push the service accepted: it leaves the outbox, and its subscription
 /// is known to work.
 pub fn mark_push_delivered(conn: &Connection, push: &QueuedPush, now: i64) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM push_outbox WHERE id = ?1", [push.id])?;
-    conn.execute(
+    conn.execute_cached("DELETE FROM push_outbox WHERE id = ?1", [push.id])?;
+    conn.execute_cached(
         "UPDATE push_subscriptions SET last_success_at = ?2, failures = 0 WHERE id = ?1",
         params![push.subscription_id, now],
     )?;
@@ -180,18 +181,18 @@ pub fn mark_push_failed(
     error: &str,
     retry_at: Option<i64>,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE push_outbox SET attempts = attempts + 1, last_error = ?2,
                 status = CASE WHEN ?3 IS NULL THEN 'dead' ELSE 'pending' END,
                 next_attempt_at = COALESCE(?3, next_attempt_at)
          WHERE id = ?1",
         params![push.id, error, retry_at],
     )?;
-    conn.execute("UPDATE push_subscriptions SET failures = failures + 1 WHERE id = ?1", [push.subscription_id])?;
+    conn.execute_cached("UPDATE push_subscriptions SET failures = failures + 1 WHERE id = ?1", [push.subscription_id])?;
     if retry_at.is_none() {
         // Dead pushes are kept to look at, the newest few per subscription:
         // a service that refuses everything must not grow the table forever.
-        conn.execute(
+        conn.execute_cached(
             "DELETE FROM push_outbox WHERE subscription_id = ?1 AND status = 'dead' AND id NOT IN
                (SELECT id FROM push_outbox WHERE subscription_id = ?1 AND status = 'dead' ORDER BY id DESC LIMIT ?2)",
             params![push.subscription_id, DEAD_PUSHES_KEPT],
@@ -205,8 +206,8 @@ pub const DEAD_PUSHES_KEPT: i64 = 10;
 
 /// Removes a subscription and whatever still waits for it.
 pub fn delete_push_subscription(conn: &Connection, subscription_id: i64) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM push_outbox WHERE subscription_id = ?1", [subscription_id])?;
-    conn.execute("DELETE FROM push_subscriptions WHERE id = ?1", [subscription_id])?;
+    conn.execute_cached("DELETE FROM push_outbox WHERE subscription_id = ?1", [subscription_id])?;
+    conn.execute_cached("DELETE FROM push_subscriptions WHERE id = ?1", [subscription_id])?;
     Ok(())
 }
 
@@ -226,22 +227,22 @@ pub fn upsert_push_subscription(
     now: i64,
 ) -> rusqlite::Result<bool> {
     let existing: Option<(i64, i64)> = conn
-        .query_row("SELECT id, user_id FROM push_subscriptions WHERE endpoint = ?1", [endpoint], |r| {
+        .query_row_cached("SELECT id, user_id FROM push_subscriptions WHERE endpoint = ?1", [endpoint], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
     if let Some((id, owner)) = existing {
         if owner != user_id {
-            conn.execute("DELETE FROM push_outbox WHERE subscription_id = ?1", [id])?;
+            conn.execute_cached("DELETE FROM push_outbox WHERE subscription_id = ?1", [id])?;
         }
-        conn.execute(
+        conn.execute_cached(
             "UPDATE push_subscriptions SET user_id = ?2, p256dh = ?3, auth = ?4, failures = 0 WHERE id = ?1",
             params![id, user_id, p256dh, auth],
         )?;
         return Ok(false);
     }
     let stale: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM push_subscriptions WHERE user_id = ?1
              ORDER BY COALESCE(last_success_at, created_at) DESC, id DESC LIMIT -1 OFFSET ?2",
         )?
@@ -250,7 +251,7 @@ pub fn upsert_push_subscription(
     for id in stale {
         delete_push_subscription(conn, id)?;
     }
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![user_id, endpoint, p256dh, auth, now],
     )?;
@@ -260,7 +261,7 @@ pub fn upsert_push_subscription(
 /// Removes `user_id`'s subscription at `endpoint`; false when they have none there.
 pub fn delete_push_subscription_for_user(conn: &Connection, user_id: i64, endpoint: &str) -> rusqlite::Result<bool> {
     let id: Option<i64> = conn
-        .query_row(
+        .query_row_cached(
             "SELECT id FROM push_subscriptions WHERE endpoint = ?1 AND user_id = ?2",
             params![endpoint, user_id],
             |r| r.get(0),

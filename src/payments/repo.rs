@@ -1,5 +1,6 @@
 //! SQL of the payments room.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::settle::NewPayment;
@@ -20,7 +21,7 @@ pub fn record_webhook(conn: &Connection, event_id: &str, event_type: &str, now: 
 /// Stripe retries an event for up to three days, so ids older than the
 /// retention period (at least that long) can no longer arrive again.
 pub fn prune_processed_webhooks(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM processed_webhooks WHERE event_id IN
            (SELECT event_id FROM processed_webhooks WHERE received_at < ?1 LIMIT ?2)",
         params![before, limit as i64],

@@ -126,7 +126,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE VIRTUAL TABLE search_bops_fts USING fts5 (caption, tags, tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")").unwrap();
         let mut insert =
-            conn.prepare("INSERT INTO search_bops_fts (rowid, caption, tags) VALUES (?1, ?2, '')").unwrap();
+            conn.prepare_cached("INSERT INTO search_bops_fts (rowid, caption, tags) VALUES (?1, ?2, '')").unwrap();
         for id in 1..=n {
             let mut words = vec!["song"];
             match id % 5 {
@@ -147,12 +147,14 @@ mod tests {
 
     fn exact(conn: &Connection, words: &[&str], limit: usize) -> Vec<i64> {
         let expression = words.join(" ");
-        conn.prepare("SELECT rowid FROM search_bops_fts WHERE search_bops_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")
-            .unwrap()
-            .query_map(params![expression, limit as i64], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        conn.prepare_cached(
+            "SELECT rowid FROM search_bops_fts WHERE search_bops_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )
+        .unwrap()
+        .query_map(params![expression, limit as i64], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
     }
 
     fn words(list: &[&str]) -> Vec<String> {

@@ -6,6 +6,7 @@
 //! published releases; active products; artists with a finished profile,
 //! suspension kept. The result equals what the handlers build.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, params};
 
 use super::events::{TRENDING, TRENDING_EVENTS};
@@ -26,7 +27,7 @@ pub struct Rebuilt {
 /// which days of follows and likes are counted.
 pub fn rebuild(conn: &Connection, now: i64) -> rusqlite::Result<Rebuilt> {
     super::events::changed();
-    conn.execute("UPDATE search_meta SET rebuilding = 1 WHERE id = 1", [])?;
+    conn.execute_cached("UPDATE search_meta SET rebuilding = 1 WHERE id = 1", [])?;
     conn.execute_batch(
         "DELETE FROM search_artists; DELETE FROM search_bops; DELETE FROM search_tracks; DELETE FROM search_products;
          DELETE FROM search_tag_days; DELETE FROM search_artist_days;",
@@ -47,12 +48,12 @@ pub fn rebuild(conn: &Connection, now: i64) -> rusqlite::Result<Rebuilt> {
     count_tags(conn)?;
     count_engagement(conn, now)?;
     mark_queued_events_counted(conn, now)?;
-    conn.execute("UPDATE search_meta SET rebuilding = 0, built_at = ?1 WHERE id = 1", [now])?;
+    conn.execute_cached("UPDATE search_meta SET rebuilding = 0, built_at = ?1 WHERE id = 1", [now])?;
     Ok(rebuilt)
 }
 
 fn fill_artists(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_artists (id, uid, handle, stage_name, photo_key, completed, suspended, followers)
          SELECT a.id, a.uid, COALESCE(a.handle, ''), COALESCE(a.stage_name, ''), a.photo_key, a.onboarding_completed,
                 a.suspended_at IS NOT NULL,
@@ -64,7 +65,7 @@ fn fill_artists(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 fn fill_bops(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_bops (id, uid, artist_id, caption, tags, poster_key, published_at)
          SELECT b.id, b.uid, b.artist_id, b.caption,
                 COALESCE((SELECT group_concat(value, ' ') FROM json_each(b.hashtags)), ''), b.poster_key, b.published_at
@@ -75,7 +76,7 @@ fn fill_bops(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 fn fill_tracks(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_tracks (uid, release_uid, artist_id, title)
          SELECT t.uid, r.uid, r.artist_id, t.title
          FROM music_tracks t JOIN music_releases r ON r.id = t.release_id
@@ -88,7 +89,7 @@ fn fill_tracks(conn: &Connection) -> rusqlite::Result<usize> {
 /// The cheapest variant gives the price, first by position on a tie (as
 /// the shop's own event picks it).
 fn fill_products(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_products (id, uid, artist_id, title, tags, price_minor, currency)
          SELECT p.id, p.uid, p.artist_id, p.title,
                 COALESCE((SELECT group_concat(value, ' ') FROM json_each(p.tags)), ''), v.price_minor, v.currency
@@ -103,7 +104,7 @@ fn fill_products(conn: &Connection) -> rusqlite::Result<usize> {
 
 /// What the triggers on `search_bops` count row by row.
 fn count_tags(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_tag_days (day, tag, bops)
          SELECT b.published_at / ?1, t.value, count(*)
          FROM search_bops b, json_each('[\"' || replace(b.tags, ' ', '\",\"') || '\"]') t
@@ -118,13 +119,13 @@ fn count_tags(conn: &Connection) -> rusqlite::Result<()> {
 /// were made (as `search.trending` counts them).
 fn count_engagement(conn: &Connection, now: i64) -> rusqlite::Result<()> {
     let from = (now.div_euclid(DAY_MS) - KEPT_DAYS) * DAY_MS;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_artist_days (day, artist_id, follows)
          SELECT followed_at / ?1, artist_id, count(*) FROM fan_relationships
          WHERE following = 1 AND followed_at >= ?2 GROUP BY 1, 2",
         params![DAY_MS, from],
     )?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO search_artist_days (day, artist_id, likes)
          SELECT l.created_at / ?1, b.artist_id, count(*) FROM bops_likes l JOIN bops_videos b ON b.id = l.bop_id
          WHERE l.created_at >= ?2 GROUP BY 1, 2
@@ -138,7 +139,7 @@ fn count_engagement(conn: &Connection, now: i64) -> rusqlite::Result<()> {
 /// handler must not count them again.
 fn mark_queued_events_counted(conn: &Connection, now: i64) -> rusqlite::Result<()> {
     let types = serde_json::to_string(TRENDING_EVENTS).expect("strings serialise");
-    conn.execute(
+    conn.execute_cached(
         "INSERT OR IGNORE INTO platform_event_handlers (event_id, handler, completed_at)
          SELECT id, ?2, ?3 FROM platform_events
          WHERE status <> 'done' AND event_type IN (SELECT value FROM json_each(?1))",

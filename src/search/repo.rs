@@ -1,6 +1,7 @@
 //! All of search's SQL: the documents its handlers keep (the FTS tables
 //! follow them by triggers, see V028), the searches, and explore's counts.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const DAY_MS: i64 = 86_400_000;
@@ -172,13 +173,13 @@ pub fn delete_product(conn: &Connection, id: i64) -> rusqlite::Result<()> {
 
 /// Forgets per-day counts older than `before_day`.
 pub fn prune_days(conn: &Connection, before_day: i64) -> rusqlite::Result<usize> {
-    let tags = conn.execute("DELETE FROM search_tag_days WHERE day < ?1", [before_day])?;
-    let artists = conn.execute("DELETE FROM search_artist_days WHERE day < ?1", [before_day])?;
+    let tags = conn.execute_cached("DELETE FROM search_tag_days WHERE day < ?1", [before_day])?;
+    let artists = conn.execute_cached("DELETE FROM search_artist_days WHERE day < ?1", [before_day])?;
     Ok(tags + artists)
 }
 
 pub fn is_built(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT built_at IS NOT NULL FROM search_meta WHERE id = 1", [], |r| r.get(0))
+    conn.query_row_cached("SELECT built_at IS NOT NULL FROM search_meta WHERE id = 1", [], |r| r.get(0))
 }
 
 // ---- searches ------------------------------------------------------------

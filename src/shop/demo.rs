@@ -3,6 +3,7 @@
 //! print-on-demand poster, ships with two zones, and has a history of
 //! orders — paid, shipped, one refunded — in the ledger like real ones.
 
+use crate::db::CachedSql;
 use rusqlite::Connection;
 
 use super::domain::{OrderStatus, ProductDraft, ProductKind, ProductStatus, ShippingAddress, VariantDraft};
@@ -184,7 +185,7 @@ fn order(
         ..ShippingAddress::default()
     };
     let payment_ref = format!("sbx_pi_demo_{uid}");
-    let email: String = conn.query_row("SELECT email FROM users WHERE id = ?1", [fan], |r| r.get(0))?;
+    let email: String = conn.query_row_cached("SELECT email FROM users WHERE id = ?1", [fan], |r| r.get(0))?;
     let at = now_ms() - (n as i64 + 1) * 86_400_000;
     let new = NewOrder {
         uid: &uid,

@@ -1,6 +1,7 @@
 //! The shop's event handlers: a paid order tells the artist and starts a print-on-demand job for what the provider
 //! makes (the job's submission runs after commit, with retries).
 
+use crate::db::CachedSql;
 use serde::{Deserialize, Serialize};
 
 use super::settle::OrderCompleted;
@@ -72,7 +73,7 @@ pub fn register(registry: &mut Registry, pod_provider: &'static str) {
     // its address until it ships).
     registry.on(crate::identity::account::AccountDeleted::TYPE, "shop.forget_account", |tx, event| {
         let deleted: crate::identity::account::AccountDeleted = serde_json::from_value(event.payload.clone())?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE orders SET shipping_address = NULL, email = 'deleted@deleted.invalid'
              WHERE fan_user_id = ?1 AND status NOT IN ('paid', 'pending')",
             [deleted.user_id],

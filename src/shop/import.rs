@@ -5,6 +5,7 @@
 //! option values) and never duplicates them. Images are fetched after the
 //! products are written; one that cannot be fetched is listed, not fatal.
 
+use crate::db::CachedSql;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -113,7 +114,7 @@ pub async fn import_shopify(
                 if created { report.created.push(line) } else { report.updated.push(line) }
             }
             let json = serde_json::to_string(&report).expect("a report serialises");
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO shopify_integration (artist_id, file_name, file_sha256, rows, created, updated, skipped, report,
                                                   created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -2,6 +2,7 @@
 //! product is off sale (its page, the shop tab, checkout, search, public
 //! photos) whatever its status, and the artist cannot list it again.
 
+use crate::db::CachedSql;
 use rusqlite::params;
 
 use crate::db::Tx;
@@ -13,7 +14,7 @@ pub fn moderate(tx: &Tx, request: &Moderate<'_>) -> AppResult<bool> {
         return Ok(false);
     }
     let Some(product) = super::repo::find_product(tx, request.uid)? else { return Ok(false) };
-    tx.execute(
+    tx.execute_cached(
         "UPDATE products SET hidden_at = CASE WHEN ?2 THEN COALESCE(hidden_at, ?3) END WHERE id = ?1",
         params![product.id, request.hidden, request.now],
     )?;

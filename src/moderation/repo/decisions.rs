@@ -1,5 +1,6 @@
 //! The label's decisions about items, and the authors' appeals of them.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::core::ids::UserId;
@@ -65,7 +66,7 @@ pub struct Answer<'a> {
 /// Records a decision; returns its uid (its address for the author).
 pub fn insert_decision(conn: &Connection, new: &NewDecision<'_>, now: i64) -> rusqlite::Result<String> {
     let uid = crate::core::new_uid();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO moderation_decisions (uid, item_id, author_id, action, reason, decided_by, decided_at, key_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![uid, new.item_id, new.author, new.action, new.reason, new.by, now, new.key_hash],
@@ -86,7 +87,7 @@ pub fn list_decisions(conn: &Connection, item: i64, limit: usize) -> rusqlite::R
 
 /// The author's one appeal: `false` when the decision was appealed already.
 pub fn insert_appeal(conn: &Connection, decision: i64, text: &str, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE moderation_decisions SET appeal_text = ?2, appealed_at = ?3 WHERE id = ?1 AND appealed_at IS NULL",
         params![decision, text, now],
     )?;
@@ -96,7 +97,7 @@ pub fn insert_appeal(conn: &Connection, decision: i64, text: &str, now: i64) -> 
 /// The label's answer to an appeal: `false` when it was answered already.
 /// The decision's key becomes the one the outcome's email carries.
 pub fn set_outcome(conn: &Connection, decision: i64, answer: &Answer<'_>, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE moderation_decisions SET outcome = ?2, outcome_reason = ?3, outcome_by = ?4, outcome_at = ?5,
              key_hash = ?6
          WHERE id = ?1 AND appealed_at IS NOT NULL AND outcome IS NULL",

@@ -1,6 +1,7 @@
 //! The queue's rows: one per reported thing, kept as reports arrive and as
 //! the label decides, so a page of the queue is one index walk.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::InsertReport;
@@ -119,22 +120,28 @@ pub fn close_reports(
     resolution: &str,
     now: i64,
 ) -> rusqlite::Result<usize> {
-    let closed = conn.execute(
+    let closed = conn.execute_cached(
         "UPDATE moderation_reports SET status = ?3, resolved_at = ?4, resolved_by = ?5, resolution = ?6
          WHERE target_kind = ?1 AND target_uid = ?2 AND status = 'open'",
         params![item.kind, item.uid, status, now, by, resolution],
     )?;
-    conn.execute("UPDATE moderation_items SET open_reports = 0, updated_at = ?2 WHERE id = ?1", params![item.id, now])?;
+    conn.execute_cached(
+        "UPDATE moderation_items SET open_reports = 0, updated_at = ?2 WHERE id = ?1",
+        params![item.id, now],
+    )?;
     Ok(closed)
 }
 
 pub fn set_hidden(conn: &Connection, item: i64, hidden: bool, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE moderation_items SET hidden = ?2, updated_at = ?3 WHERE id = ?1", params![item, hidden, now])?;
+    conn.execute_cached(
+        "UPDATE moderation_items SET hidden = ?2, updated_at = ?3 WHERE id = ?1",
+        params![item, hidden, now],
+    )?;
     Ok(())
 }
 
 pub fn set_appeal_pending(conn: &Connection, item: i64, pending: bool, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE moderation_items SET appeal_pending = ?2, updated_at = ?3 WHERE id = ?1",
         params![item, pending, now],
     )?;

@@ -4,6 +4,7 @@
 pub mod decisions;
 pub mod items;
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -35,7 +36,7 @@ pub struct ReportRow {
 /// first one again (returned, not duplicated).
 pub fn insert_report(conn: &Connection, new: &InsertReport<'_>, now: i64) -> rusqlite::Result<ReportRow> {
     let uid = crate::core::new_uid();
-    let inserted = conn.execute(
+    let inserted = conn.execute_cached(
         "INSERT INTO moderation_reports (uid, reporter_id, target_kind, target_uid, target_author, excerpt, link,
              reason, details, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -56,7 +57,7 @@ pub fn insert_report(conn: &Connection, new: &InsertReport<'_>, now: i64) -> rus
     if inserted == 1 {
         items::count_report(conn, new, now)?;
     }
-    conn.query_row(
+    conn.query_row_cached(
         &format!("{REPORT_SELECT} WHERE reporter_id = ?1 AND target_kind = ?2 AND target_uid = ?3 AND status = 'open'"),
         params![new.reporter, new.kind, new.target],
         report_row,
@@ -80,7 +81,7 @@ fn report_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReportRow> {
 
 /// How many reports the fan made since `since` (their hourly budget).
 pub fn count_reports_since(conn: &Connection, reporter: UserId, since: i64) -> rusqlite::Result<i64> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT COUNT(*) FROM moderation_reports WHERE reporter_id = ?1 AND created_at > ?2",
         params![reporter, since],
         |r| r.get(0),
@@ -94,6 +95,10 @@ pub fn list_reports_by(conn: &Connection, reporter: UserId, limit: usize) -> rus
 }
 
 pub fn find_report_by(conn: &Connection, reporter: UserId, uid: &str) -> rusqlite::Result<Option<ReportRow>> {
-    conn.query_row(&format!("{REPORT_SELECT} WHERE reporter_id = ?1 AND uid = ?2"), params![reporter, uid], report_row)
-        .optional()
+    conn.query_row_cached(
+        &format!("{REPORT_SELECT} WHERE reporter_id = ?1 AND uid = ?2"),
+        params![reporter, uid],
+        report_row,
+    )
+    .optional()
 }

@@ -14,7 +14,7 @@ pub struct EarningTrack {
 }
 
 pub fn list_earning_tracks(conn: &Connection) -> rusqlite::Result<Vec<EarningTrack>> {
-    conn.prepare(
+    conn.prepare_cached(
         "SELECT t.id, r.artist_id, t.title, t.isrc, r.upc FROM music_tracks t
          JOIN music_releases r ON r.id = t.release_id
          WHERE t.deleted_at IS NULL AND r.deleted_at IS NULL AND r.status != 'draft'",

@@ -344,7 +344,9 @@ pub fn list_published_tracks_of(
 
 /// Every track with an ISRC: (title, ISRC), oldest first.
 pub fn list_coded_tracks(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
-    conn.prepare("SELECT title, isrc FROM music_tracks WHERE isrc IS NOT NULL AND deleted_at IS NULL ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
+    conn.prepare_cached(
+        "SELECT title, isrc FROM music_tracks WHERE isrc IS NOT NULL AND deleted_at IS NULL ORDER BY id",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

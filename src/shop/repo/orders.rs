@@ -1,5 +1,6 @@
 //! Orders, their items and refunds; shipping zones.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::core::ids::{ArtistId, OrderId, ProductId, UserId, VariantId};
@@ -86,7 +87,7 @@ pub fn insert_item(conn: &Connection, order: OrderId, item: &NewItem<'_>) -> rus
 }
 
 pub fn set_payment_ref(conn: &Connection, order: OrderId, payment_ref: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE orders SET payment_ref = ?2 WHERE id = ?1", params![order, payment_ref])?;
+    conn.execute_cached("UPDATE orders SET payment_ref = ?2 WHERE id = ?1", params![order, payment_ref])?;
     Ok(())
 }
 
@@ -278,7 +279,7 @@ pub fn move_order(
 }
 
 pub fn set_tracking(conn: &Connection, order: OrderId, carrier: &str, tracking: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE orders SET carrier = ?2, tracking_number = ?3 WHERE id = ?1",
         params![order, carrier, tracking],
     )?;
@@ -286,7 +287,7 @@ pub fn set_tracking(conn: &Connection, order: OrderId, carrier: &str, tracking: 
 }
 
 pub fn set_refund_due(conn: &Connection, order: OrderId, due: bool) -> rusqlite::Result<()> {
-    conn.execute("UPDATE orders SET refund_due = ?2 WHERE id = ?1", params![order, due])?;
+    conn.execute_cached("UPDATE orders SET refund_due = ?2 WHERE id = ?1", params![order, due])?;
     Ok(())
 }
 
@@ -304,17 +305,17 @@ pub fn any_expired_before(conn: &Connection, before: i64) -> rusqlite::Result<bo
 /// Deletes up to `limit` checkouts that lapsed unpaid before `before`
 /// (nothing was sold: no refund, no download, no print job refers to them).
 pub fn prune_expired(conn: &Connection, before: i64, limit: usize) -> rusqlite::Result<usize> {
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS pruned_orders (id INTEGER PRIMARY KEY)", [])?;
-    conn.execute("DELETE FROM temp.pruned_orders", [])?;
-    conn.execute(
+    conn.execute_cached("CREATE TEMP TABLE IF NOT EXISTS pruned_orders (id INTEGER PRIMARY KEY)", [])?;
+    conn.execute_cached("DELETE FROM temp.pruned_orders", [])?;
+    conn.execute_cached(
         "INSERT INTO temp.pruned_orders (id)
          SELECT id FROM orders WHERE status = 'expired' AND refund_due = 0 AND updated_at < ?1
            AND NOT EXISTS (SELECT 1 FROM order_refunds r WHERE r.order_id = orders.id)
          LIMIT ?2",
         params![before, limit as i64],
     )?;
-    conn.execute("DELETE FROM order_items WHERE order_id IN (SELECT id FROM temp.pruned_orders)", [])?;
-    conn.execute("DELETE FROM orders WHERE id IN (SELECT id FROM temp.pruned_orders)", [])
+    conn.execute_cached("DELETE FROM order_items WHERE order_id IN (SELECT id FROM temp.pruned_orders)", [])?;
+    conn.execute_cached("DELETE FROM orders WHERE id IN (SELECT id FROM temp.pruned_orders)", [])
 }
 
 /// Pending orders whose hold ended before `now`.
@@ -425,7 +426,7 @@ pub fn insert_zone(conn: &Connection, artist: ArtistId, zone: &ZoneRow, now: i64
 }
 
 pub fn delete_zone(conn: &Connection, artist: ArtistId, uid: &str, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE shipping_zones SET deleted_at = ?3 WHERE uid = ?1 AND artist_id = ?2 AND deleted_at IS NULL",
         params![uid, artist, now],
     )?;

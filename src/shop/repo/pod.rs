@@ -1,5 +1,6 @@
 //! Print-on-demand jobs: one per paid order with print-on-demand items.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::core::ids::{ArtistId, OrderId};
@@ -132,7 +133,7 @@ pub fn update_pod_job(
 
 /// The artist asks to try a failed job again.
 pub fn retry_pod_job(conn: &Connection, job: i64, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.execute_cached(
         "UPDATE print_on_demand_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state = 'failed'",
         params![job, now],

@@ -1,5 +1,6 @@
 //! Products, variants, photos and files.
 
+use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::core::ids::{ArtistId, ProductId, VariantId};
@@ -111,12 +112,12 @@ pub fn update_product(conn: &Connection, id: ProductId, draft: &ProductDraft, no
 }
 
 pub fn set_product_release(conn: &Connection, id: ProductId, release_id: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute("UPDATE products SET release_id = ?2 WHERE id = ?1", params![id, release_id])?;
+    conn.execute_cached("UPDATE products SET release_id = ?2 WHERE id = ?1", params![id, release_id])?;
     Ok(())
 }
 
 pub fn delete_product(conn: &Connection, id: ProductId, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE products SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    conn.execute_cached("UPDATE products SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
     Ok(())
 }
 
@@ -289,7 +290,10 @@ pub fn update_variant(conn: &Connection, id: VariantId, draft: &VariantDraft, no
 }
 
 pub fn delete_variant(conn: &Connection, id: VariantId, now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE product_variants SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    conn.execute_cached(
+        "UPDATE product_variants SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
     Ok(())
 }
 
@@ -390,11 +394,14 @@ pub fn delete_photo(conn: &Connection, product: ProductId, photo: i64) -> rusqli
 
 /// Makes `photo` the cover: position 0, the others after it in their order.
 pub fn make_cover(conn: &Connection, product: ProductId, photo: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE product_photos SET position = position + 1 WHERE product_id = ?1 AND id <> ?2",
         params![product, photo],
     )?;
-    conn.execute("UPDATE product_photos SET position = 0 WHERE product_id = ?1 AND id = ?2", params![product, photo])?;
+    conn.execute_cached(
+        "UPDATE product_photos SET position = 0 WHERE product_id = ?1 AND id = ?2",
+        params![product, photo],
+    )?;
     Ok(())
 }
 
