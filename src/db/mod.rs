@@ -208,7 +208,7 @@ impl Db {
         let stats = Arc::new(group::Stats::default());
         let jobs = group::start(writer.clone(), outbox.clone(), stats.clone())
             .context("cannot start the database writer thread")?;
-        let checkpointer = checkpoint::start(path).context("cannot start the WAL checkpointer")?;
+        let checkpointer = checkpoint::start(path, writer.clone()).context("cannot start the WAL checkpointer")?;
         let inner =
             DbInner { path: path.to_path_buf(), readers, writer, outbox, jobs, stats, _checkpointer: checkpointer };
         Ok(Db { inner: Arc::new(inner) })
