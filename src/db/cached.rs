@@ -32,3 +32,59 @@ impl CachedSql for Connection {
         self.prepare_cached(sql)?.execute(params)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// A connection's `query_row`, `execute` or `prepare` is called with
+    /// SQL as its first argument; a statement's take parameters. So a call
+    /// whose first argument is a string or a `format!` parses its SQL on
+    /// every run (and so does one named `sql`, the repos' habit for SQL built
+    /// with `format!`): outside tests, use the cached forms.
+    fn uncached_calls(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut found = Vec::new();
+        for method in [".query_row(", ".execute(", ".prepare("] {
+            for (at, _) in code.match_indices(method) {
+                let argument = code[at + method.len()..].trim_start();
+                if ["\"", "r\"", "r#\"", "&format!", "format!", "&sql", "sql,"].iter().any(|p| argument.starts_with(p))
+                {
+                    let line = code[..at].lines().count();
+                    found.push(format!("line {line}: {method}"));
+                }
+            }
+        }
+        found
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                out.extend(uncached_calls(&source).into_iter().map(|c| format!("{}: {c}", path.display())));
+            }
+        }
+    }
+
+    #[test]
+    fn queries_outside_tests_go_through_the_statement_cache() {
+        let mut found = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        assert!(
+            found.is_empty(),
+            "SQL parsed on every call (use query_row_cached, execute_cached, prepare_cached):\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_check_sees_a_connection_call_and_not_a_statement_call() {
+        let source = "fn a(c: &Connection) { c.query_row(\"SELECT 1\", [], |r| r.get(0)); stmt.execute([1]); c\n .execute(\n &format!(\"X\"), []); }";
+        assert_eq!(uncached_calls(source).len(), 2);
+        assert!(uncached_calls("#[cfg(test)]\nmod tests { c.execute(\"X\", []); }").is_empty());
+    }
+}
