@@ -160,6 +160,8 @@ impl Tx<'_> {
 pub enum Savepoint {
     /// One grouped write.
     Write,
+    /// All the handlers of one event.
+    Event,
     /// One event handler.
     Handler,
 }
@@ -168,6 +170,7 @@ impl Savepoint {
     fn open(self) -> &'static str {
         match self {
             Savepoint::Write => "SAVEPOINT write",
+            Savepoint::Event => "SAVEPOINT event",
             Savepoint::Handler => "SAVEPOINT handler",
         }
     }
@@ -175,6 +178,7 @@ impl Savepoint {
     fn rollback(self) -> &'static str {
         match self {
             Savepoint::Write => "ROLLBACK TO write",
+            Savepoint::Event => "ROLLBACK TO event",
             Savepoint::Handler => "ROLLBACK TO handler",
         }
     }
@@ -182,6 +186,7 @@ impl Savepoint {
     fn close(self) -> &'static str {
         match self {
             Savepoint::Write => "RELEASE write",
+            Savepoint::Event => "RELEASE event",
             Savepoint::Handler => "RELEASE handler",
         }
     }

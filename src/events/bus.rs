@@ -112,8 +112,9 @@ impl EventBus {
 
     /// Processes one batch of due events; returns how many were processed.
     ///
-    /// The batch runs in one write transaction: each handler in a savepoint
-    /// with its completion record, each event settled as it finishes, until
+    /// The batch runs in one write transaction: each event's handlers in a
+    /// savepoint (each handler in its own when one of them fails), each
+    /// event settled with the names of those that ran as it finishes, until
     /// the batch is done or [`BATCH_BUDGET`] has passed (the rest wait for
     /// the next round). One commit for many events is what lets the worker
     /// keep up with a flood of likes; the budget keeps request writes from
@@ -165,20 +166,9 @@ impl EventBus {
             let event = stored(row)?;
             let mut done = repo::list_completed_handlers(tx, event.id)?;
             done.extend(handled(recorded.as_deref()));
-            let mut failures = Vec::new();
-            let mut ran = Vec::new();
-            for handler in self.registry.for_type(&event.event_type) {
-                if done.iter().any(|name| name == handler.name) {
-                    continue;
-                }
-                tx.savepoint(Savepoint::Handler)?;
-                let outcome = self.run(tx, handler, &event);
-                tx.release(Savepoint::Handler, outcome.is_ok())?;
-                match outcome {
-                    Ok(()) => ran.push(handler.name),
-                    Err(err) => failures.push(self.failed(handler, &event, &err)),
-                }
-            }
+            let pending: Vec<&Handler> =
+                self.registry.for_type(&event.event_type).filter(|h| !done.iter().any(|name| name == h.name)).collect();
+            let (ran, failures) = self.run_handlers(tx, &pending, &event)?;
             settled += 1;
             if failures.is_empty() {
                 // Settled in one go: the names go on the event row this
@@ -195,6 +185,36 @@ impl EventBus {
             self.record_outcome(tx, row, failures)?;
         }
         Ok(settled)
+    }
+
+    /// Runs `handlers` together in one savepoint — the usual case, two
+    /// statements per event instead of two per handler: (ran, failures).
+    /// When one fails, all their work is undone; the one that failed is not
+    /// run again until the event's retry, and the others are run again each
+    /// in a savepoint of its own, so they keep their work.
+    fn run_handlers(
+        &self,
+        tx: &Tx,
+        handlers: &[&Handler],
+        event: &StoredEvent,
+    ) -> anyhow::Result<(Vec<&'static str>, Vec<String>)> {
+        tx.savepoint(Savepoint::Event)?;
+        let failed =
+            handlers.iter().enumerate().find_map(|(at, handler)| self.run(tx, handler, event).err().map(|e| (at, e)));
+        tx.release(Savepoint::Event, failed.is_none())?;
+        let Some((at, err)) = failed else { return Ok((handlers.iter().map(|h| h.name).collect(), Vec::new())) };
+        let mut failures = vec![self.failed(handlers[at], event, &err)];
+        let mut ran = Vec::new();
+        for (_, handler) in handlers.iter().enumerate().filter(|(i, _)| *i != at) {
+            tx.savepoint(Savepoint::Handler)?;
+            let outcome = self.run(tx, handler, event);
+            tx.release(Savepoint::Handler, outcome.is_ok())?;
+            match outcome {
+                Ok(()) => ran.push(handler.name),
+                Err(err) => failures.push(self.failed(handler, event, &err)),
+            }
+        }
+        Ok((ran, failures))
     }
 
     fn failed(&self, handler: &Handler, event: &StoredEvent, err: &anyhow::Error) -> String {
