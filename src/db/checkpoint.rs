@@ -87,6 +87,17 @@ mod tests {
         }
     }
 
+    /// A database in `dir` with a table `t` of padded rows.
+    fn table_db(dir: &std::path::Path) -> Db {
+        let db = Db::open(&dir.join("t.db")).unwrap();
+        db.write_blocking(Durability::Normal, |tx| tx.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")).unwrap();
+        db
+    }
+
+    fn wal_bytes(dir: &std::path::Path) -> u64 {
+        std::fs::metadata(dir.join("t.db-wal")).map(|m| m.len()).unwrap_or(0)
+    }
+
     /// Writes and reads at once, as under load: without the restart the
     /// WAL grew by everything written, as no moment came when no reader
     /// was reading from it.
@@ -94,12 +105,10 @@ mod tests {
     fn the_wal_is_started_over_while_readers_keep_reading() {
         use std::sync::atomic::{AtomicBool, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let db = Db::open(&path).unwrap();
-        db.write_blocking(Durability::Normal, |tx| tx.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")).unwrap();
-        let wal = || std::fs::metadata(dir.path().join("t.db-wal")).map(|m| m.len()).unwrap_or(0);
+        let db = table_db(dir.path());
+        let wal = || wal_bytes(dir.path());
         let stop = AtomicBool::new(false);
-        let checkpointer = super::super::connection::open_checkpointer(&path).unwrap();
+        let checkpointer = super::super::connection::open_checkpointer(&dir.path().join("t.db")).unwrap();
         let (mut written, mut largest) = (0, 0);
         std::thread::scope(|s| {
             for _ in 0..2 {
@@ -124,10 +133,8 @@ mod tests {
     #[test]
     fn the_wal_is_folded_back_beside_the_writer_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let db = Db::open(&path).unwrap();
-        db.write_blocking(Durability::Normal, |tx| tx.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")).unwrap();
-        let wal = || std::fs::metadata(dir.path().join("t.db-wal")).map(|m| m.len()).unwrap_or(0);
+        let db = table_db(dir.path());
+        let wal = || wal_bytes(dir.path());
         write_rows(&db, 0, 400);
         let first = wal();
         assert!(first > 1_000_000, "the writer does not checkpoint: the WAL holds the batch ({first} bytes)");
