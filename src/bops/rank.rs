@@ -177,15 +177,15 @@ pub fn top(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Standing>> {
 }
 
 /// The standings of some Bops (those not ranked are left out).
+///
+/// One statement for the lot: a lookup per Bop was a read transaction per
+/// Bop, and taking the WAL's shared-memory lock 24 times was most of the
+/// studio page's database time.
 pub fn of(conn: &Connection, bop_ids: &[i64]) -> rusqlite::Result<Vec<Standing>> {
-    let mut stmt = conn.prepare_cached(&format!("{STANDING} WHERE r.bop_id = ?1"))?;
-    let mut out = Vec::with_capacity(bop_ids.len());
-    for id in bop_ids {
-        if let Some(s) = stmt.query_row([id], standing_row).optional()? {
-            out.push(s);
-        }
-    }
-    Ok(out)
+    let ids = serde_json::to_string(bop_ids).expect("numbers serialise");
+    conn.prepare_cached(&format!("{STANDING} WHERE r.bop_id IN (SELECT value FROM json_each(?1))"))?
+        .query_map([ids], standing_row)?
+        .collect()
 }
 
 /// The fan's genre points, most first.
