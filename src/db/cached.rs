@@ -43,7 +43,7 @@ mod tests {
     /// every run (and so does one named `sql`, the repos' habit for SQL built
     /// with `format!`): outside tests, use the cached forms.
     fn uncached_calls(source: &str) -> Vec<String> {
-        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let code = &source[..test_module_start(source)];
         let mut found = Vec::new();
         for method in [".query_row(", ".execute(", ".prepare("] {
             for (at, _) in code.match_indices(method) {
@@ -56,6 +56,20 @@ mod tests {
             }
         }
         found
+    }
+
+    /// Where the file's inline test module (`#[cfg(test)]` then `mod … {`)
+    /// begins, or its end. Other test-only items (a helper function, a
+    /// module kept in another file) do not end the checked part.
+    fn test_module_start(source: &str) -> usize {
+        source
+            .match_indices("#[cfg(test)]")
+            .map(|(at, attr)| at + attr.len())
+            .find(|&after| {
+                let rest = source[after..].trim_start();
+                rest.starts_with("mod ") && rest.lines().next().is_some_and(|l| l.trim_end().ends_with('{'))
+            })
+            .map_or(source.len(), |after| after - "#[cfg(test)]".len())
     }
 
     fn walk(dir: &Path, out: &mut Vec<String>) {
@@ -85,6 +99,9 @@ mod tests {
     fn the_check_sees_a_connection_call_and_not_a_statement_call() {
         let source = "fn a(c: &Connection) { c.query_row(\"SELECT 1\", [], |r| r.get(0)); stmt.execute([1]); c\n .execute(\n &format!(\"X\"), []); }";
         assert_eq!(uncached_calls(source).len(), 2);
-        assert!(uncached_calls("#[cfg(test)]\nmod tests { c.execute(\"X\", []); }").is_empty());
+        assert!(uncached_calls("#[cfg(test)]\nmod tests {\n c.execute(\"X\", []); }").is_empty());
+        // A test-only helper or an out-of-file test module ends nothing.
+        let helper = "#[cfg(test)]\nfn now() {}\n#[cfg(test)]\nmod flows;\nfn a() { c.execute(\"X\", []); }";
+        assert_eq!(uncached_calls(helper).len(), 1);
     }
 }

@@ -119,13 +119,20 @@ mod tests {
                     }
                 });
             }
-            for round in 0..40 {
-                write_rows(&db, round * 50, 50);
-                written += 50 * 4096;
-                super::round(&checkpointer, &db.inner.writer, 64).unwrap();
-                largest = largest.max(wal());
-            }
+            // The readers stop however the writing ends: a failed write
+            // must fail the test, not leave it waiting for them.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for round in 0..40 {
+                    write_rows(&db, round * 50, 50);
+                    written += 50 * 4096;
+                    super::round(&checkpointer, &db.inner.writer, 64).unwrap();
+                    largest = largest.max(wal());
+                }
+            }));
             stop.store(true, Ordering::Relaxed);
+            if let Err(panic) = outcome {
+                std::panic::resume_unwind(panic);
+            }
         });
         assert!(largest < written / 4, "the WAL reached {largest} bytes of the {written} written");
     }
