@@ -148,16 +148,23 @@ pub struct Standing {
 }
 
 fn standing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Standing> {
-    let genres: String = r.get(6)?;
-    Ok(Standing {
-        bop_id: r.get(0)?,
-        artist_id: r.get(1)?,
-        published_at: r.get(2)?,
-        seed_rank: r.get(3)?,
-        heat_rank: r.get(4)?,
-        artist_loyalty: r.get(5)?,
+    standing_at(r, 0)?.ok_or(rusqlite::Error::InvalidColumnType(0, "bop_id".into(), rusqlite::types::Type::Null))
+}
+
+/// The standing in the [`STANDING`] columns from column `at` on; none when
+/// they are NULL (a `LEFT JOIN bops_rank` on a Bop that is not ranked).
+pub(super) fn standing_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Standing>> {
+    let Some(bop_id) = r.get(at)? else { return Ok(None) };
+    let genres: String = r.get(at + 6)?;
+    Ok(Some(Standing {
+        bop_id,
+        artist_id: r.get(at + 1)?,
+        published_at: r.get(at + 2)?,
+        seed_rank: r.get(at + 3)?,
+        heat_rank: r.get(at + 4)?,
+        artist_loyalty: r.get(at + 5)?,
         genres: genres.split('|').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
-    })
+    }))
 }
 
 const STANDING: &str =

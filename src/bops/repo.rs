@@ -402,10 +402,14 @@ pub struct StudioRow {
     pub captions_lang: Option<String>,
     /// The label hid it (fans no longer see it; the artist cannot undo it).
     pub hidden_by_label: bool,
+    /// Its standing in the For You ranking, when it is ranked (public).
+    pub standing: Option<super::rank::Standing>,
 }
 
 /// A page of the artist's own Bops, newest first, before `(published_at,
-/// id)`: one walk of `bops_by_artist` and the rows it names.
+/// id)`: one walk of `bops_by_artist` and the rows it names, each with its
+/// ranking standing (a primary-key seek in the same statement: a second
+/// statement for the standings cost the studio page an eighth of its time).
 pub fn list_bops_for_artist(
     conn: &Connection,
     artist: ArtistId,
@@ -414,10 +418,13 @@ pub fn list_bops_for_artist(
 ) -> rusqlite::Result<Vec<StudioRow>> {
     let (published_at, id) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
-        "SELECT uid, caption, visibility, poster_key, view_count, like_count, comment_count, tip_count, tip_total_minor, id,
-                CASE WHEN captions_key IS NOT NULL THEN captions_lang END, hidden_at IS NOT NULL
-         FROM bops_videos WHERE artist_id = ?1 AND deleted_at IS NULL AND (published_at, id) < (?2, ?3)
-         ORDER BY published_at DESC, id DESC LIMIT ?4",
+        "SELECT b.uid, b.caption, b.visibility, b.poster_key, b.view_count, b.like_count, b.comment_count, b.tip_count,
+                b.tip_total_minor, b.id, CASE WHEN b.captions_key IS NOT NULL THEN b.captions_lang END,
+                b.hidden_at IS NOT NULL,
+                r.bop_id, r.artist_id, r.published_at, r.seed_rank, r.heat_rank, r.artist_loyalty, r.genres
+         FROM bops_videos b LEFT JOIN bops_rank r ON r.bop_id = b.id
+         WHERE b.artist_id = ?1 AND b.deleted_at IS NULL AND (b.published_at, b.id) < (?2, ?3)
+         ORDER BY b.published_at DESC, b.id DESC LIMIT ?4",
     )?
     .query_map(params![artist.0, published_at, id, limit as i64], |r| {
         Ok(StudioRow {
@@ -433,6 +440,7 @@ pub fn list_bops_for_artist(
             id: r.get(9)?,
             captions_lang: r.get(10)?,
             hidden_by_label: r.get(11)?,
+            standing: super::rank::standing_at(r, 12)?,
         })
     })?
     .collect()

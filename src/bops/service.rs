@@ -214,8 +214,6 @@ pub struct StudioPage {
     pub rows: Vec<repo::StudioRow>,
     /// The `after` of the next page: the last Bop's id, when there are more.
     pub next: Option<String>,
-    /// The public ones' standing in the For You ranking.
-    pub standings: Vec<super::rank::Standing>,
 }
 
 /// A page of the artist's own Bops for the studio, after the Bop `after`
@@ -236,9 +234,7 @@ pub async fn studio_list(state: &AppState, artist: &ArtistRow, after: Option<Str
             let more = rows.len() > STUDIO_PAGE;
             rows.truncate(STUDIO_PAGE);
             let next = if more { rows.last().map(|r| r.uid.clone()) } else { None };
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let standings = super::rank::of(c, &ids)?;
-            Ok(Some(StudioPage { rows, next, standings }))
+            Ok(Some(StudioPage { rows, next }))
         })
         .await?
         .ok_or_else(|| {
