@@ -57,6 +57,12 @@ pub fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     apply_pragmas(&conn)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    // Each write of a group-commit batch runs in a savepoint, and SQLite
+    // copies every page a savepoint first touches into a statement journal
+    // that spills to a temporary file past 64 KiB; an event batch (many
+    // handlers' pages) spilled it, and from then on every savepoint wrote a
+    // file: an eighth of a like flood's time. In memory it is a copy.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
@@ -116,6 +122,33 @@ mod tests {
             })
             .unwrap();
         assert_eq!(reprepared, 0, "the statement was compiled again for new values");
+    }
+
+    /// The writer keeps its savepoints' page copies in memory: a savepoint
+    /// touching far more than SQLite's 64 KiB spill threshold opens no
+    /// temporary file (a batch's savepoints used to write one per write).
+    #[test]
+    fn the_writer_s_savepoints_open_no_temporary_file() {
+        let temp = tempfile::tempdir().unwrap();
+        // SAFETY: nextest runs each test in a process of its own, and SQLite
+        // reads the variable when it first opens a database, below.
+        unsafe { std::env::set_var("SQLITE_TMPDIR", temp.path()) };
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::open_writer(&dir.path().join("t.db")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (n INTEGER PRIMARY KEY, pad BLOB);
+             WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 200)
+             INSERT INTO t SELECT n, zeroblob(3000) FROM k;
+             BEGIN IMMEDIATE; SAVEPOINT s; UPDATE t SET pad = zeroblob(3001);",
+        )
+        .unwrap();
+        let open_in_temp = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target.starts_with(temp.path()))
+            .count();
+        conn.execute_batch("RELEASE s; COMMIT").unwrap();
+        assert_eq!(open_in_temp, 0, "a savepoint's journal went to a file");
     }
 
     /// With every reader busy, a read asked for "now" waits for one on a
