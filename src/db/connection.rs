@@ -57,12 +57,6 @@ pub fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     apply_pragmas(&conn)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
-    // Each write of a group-commit batch runs in a savepoint, and SQLite
-    // copies every page a savepoint first touches into a statement journal
-    // that spills to a temporary file past 64 KiB; an event batch (many
-    // handlers' pages) spilled it, and from then on every savepoint wrote a
-    // file: an eighth of a like flood's time. In memory it is a copy.
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
@@ -125,8 +119,9 @@ mod tests {
     }
 
     /// The writer keeps its savepoints' page copies in memory: a savepoint
-    /// touching far more than SQLite's 64 KiB spill threshold opens no
-    /// temporary file (a batch's savepoints used to write one per write).
+    /// touching far more than SQLite's default 64 KiB spill threshold opens
+    /// no temporary file (a batch's savepoints used to write one per write).
+    /// Built with `SQLITE_STMTJRNL_SPILL` at 8 MiB (`.cargo/config.toml`).
     #[test]
     fn the_writer_s_savepoints_open_no_temporary_file() {
         let temp = tempfile::tempdir().unwrap();
