@@ -185,9 +185,9 @@ pub fn top(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Standing>> {
 
 /// The standings of some Bops (those not ranked are left out).
 ///
-/// One statement for the lot: a lookup per Bop was a read transaction per
-/// Bop, and taking the WAL's shared-memory lock 24 times was most of the
-/// studio page's database time.
+/// One statement for the lot (For You's followed artists' Bops): a lookup
+/// per Bop was a read transaction per Bop, each taking the WAL's
+/// shared-memory lock. The studio list joins its standings instead.
 pub fn of(conn: &Connection, bop_ids: &[i64]) -> rusqlite::Result<Vec<Standing>> {
     let ids = serde_json::to_string(bop_ids).expect("numbers serialise");
     conn.prepare_cached(&format!("{STANDING} WHERE r.bop_id IN (SELECT value FROM json_each(?1))"))?
