@@ -110,7 +110,7 @@ struct ReadAhead {
 
 impl ReadAhead {
     fn new(db: &Path, conn: &Connection) -> rusqlite::Result<ReadAhead> {
-        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page: i64 = conn.query_row_cached("PRAGMA page_size", [], |r| r.get(0))?;
         let mut path = db.as_os_str().to_owned();
         path.push("-wal");
         Ok(ReadAhead { path: path.into(), file: None, frame: page.unsigned_abs() + FRAME_HEADER })
