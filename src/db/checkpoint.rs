@@ -71,7 +71,9 @@ pub fn start(path: &Path, writer: Arc<Mutex<Connection>>) -> anyhow::Result<mpsc
     std::thread::Builder::new().name("boptone-checkpoint".into()).spawn(move || {
         while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
             match round(&conn, &writer, RESTART_AFTER_FRAMES) {
-                Ok(next) => ahead.prefetch(next),
+                Ok(next) => {
+                    ahead.prefetch(next);
+                }
                 Err(error) => tracing::warn!(%error, "WAL checkpoint failed; trying again in a second"),
             }
         }
@@ -106,6 +108,10 @@ struct ReadAhead {
     path: PathBuf,
     file: Option<File>,
     frame: u64,
+    /// Where the last advice was for: a round that finds the writer where
+    /// it was (an idle server) asks again for nothing, rather than reading
+    /// the WAL back in every second once the kernel has dropped it.
+    advised: Option<Next>,
 }
 
 impl ReadAhead {
@@ -113,16 +119,20 @@ impl ReadAhead {
         let page: i64 = conn.query_row_cached("PRAGMA page_size", [], |r| r.get(0))?;
         let mut path = db.as_os_str().to_owned();
         path.push("-wal");
-        Ok(ReadAhead { path: path.into(), file: None, frame: page.unsigned_abs() + FRAME_HEADER })
+        Ok(ReadAhead { path: path.into(), file: None, frame: page.unsigned_abs() + FRAME_HEADER, advised: None })
     }
 
     /// Best effort: the advice only moves reads earlier, so a failure costs
-    /// nothing but the stall it was meant to save.
-    fn prefetch(&mut self, next: Next) {
+    /// nothing but the stall it was meant to save. Says whether it advised.
+    fn prefetch(&mut self, next: Next) -> bool {
+        if self.advised == Some(next) {
+            return false;
+        }
         if self.file.is_none() {
             self.file = File::open(&self.path).ok();
         }
-        let Some(file) = &self.file else { return };
+        let Some(file) = &self.file else { return false };
+        self.advised = Some(next);
         let at = |frames: i64| WAL_HEADER + frames.unsigned_abs() * self.frame;
         // One advice reads at most the device's read-ahead window (128 KiB
         // by default; 8 MiB here), so the stretch is asked for in pieces.
@@ -140,6 +150,7 @@ impl ReadAhead {
                 }
             }
         }
+        true
     }
 }
 
@@ -258,7 +269,11 @@ mod tests {
         rustix::fs::fadvise(&wal, 0, None, rustix::fs::Advice::DontNeed).unwrap();
         let (cached, pages) = resident(&wal);
         assert!(cached < pages / 10, "the WAL was not evicted: {cached} of {pages} pages cached");
-        super::ReadAhead::new(&path, &checkpointer).unwrap().prefetch(next);
+        let mut ahead = super::ReadAhead::new(&path, &checkpointer).unwrap();
+        assert!(ahead.prefetch(next));
+        // A round that finds the writer where it was asks again for nothing.
+        assert!(!ahead.prefetch(next), "an idle round advised again");
+        assert!(ahead.prefetch(super::Next::After(1)));
         // The advice starts reads and returns; they land shortly after.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while resident(&wal).0 < pages && std::time::Instant::now() < deadline {
