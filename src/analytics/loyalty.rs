@@ -8,7 +8,6 @@
 //! `w × 2^t` inside the log, which does not depend on the order events
 //! arrive in.
 
-use crate::db::CachedSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -17,10 +16,12 @@ use crate::bops::events::{BopCommented, BopLiked, BopViewed};
 use crate::bops::tips::BopTipReceived;
 use crate::core::ids::{ArtistId, UserId};
 use crate::db::Tx;
+use crate::events::tally::{Tallied, grouped};
 use crate::events::{PlatformEvent, Registry};
 use crate::identity::events::FanFollowed;
 use crate::music::streams::StreamCounted;
 use crate::shop::settle::OrderCompleted;
+use std::sync::Arc;
 
 pub use crate::core::decay::EPOCH_MS;
 use crate::core::decay::log2_add;
@@ -66,31 +67,32 @@ impl Action {
 }
 
 pub fn register(registry: &mut Registry, weights: LoyaltyConfig) {
-    on(registry, BopViewed::TYPE, weights, Action::View, |p| {
+    let done = registry.tally(move |tx, done| write(tx, done, &weights));
+    on(registry, &done, BopViewed::TYPE, Action::View, |p| {
         let e: BopViewed = serde_json::from_value(p)?;
         Ok(e.fan_user_id.map(|fan| (fan, e.artist_id, e.at)))
     });
-    on(registry, BopLiked::TYPE, weights, Action::Like, |p| {
+    on(registry, &done, BopLiked::TYPE, Action::Like, |p| {
         let e: BopLiked = serde_json::from_value(p)?;
         Ok(Some((e.fan_user_id, e.artist_id, e.at)))
     });
-    on(registry, BopCommented::TYPE, weights, Action::Comment, |p| {
+    on(registry, &done, BopCommented::TYPE, Action::Comment, |p| {
         let e: BopCommented = serde_json::from_value(p)?;
         Ok(Some((e.fan_user_id, e.artist_id, e.at)))
     });
-    on(registry, FanFollowed::TYPE, weights, Action::Follow, |p| {
+    on(registry, &done, FanFollowed::TYPE, Action::Follow, |p| {
         let e: FanFollowed = serde_json::from_value(p)?;
         Ok(Some((e.fan_user_id, e.artist_id, e.followed_at)))
     });
-    on(registry, StreamCounted::TYPE, weights, Action::Stream, |p| {
+    on(registry, &done, StreamCounted::TYPE, Action::Stream, |p| {
         let e: StreamCounted = serde_json::from_value(p)?;
         Ok(Some((e.listener_id, e.artist_id, 0)))
     });
-    on(registry, OrderCompleted::TYPE, weights, Action::Purchase, |p| {
+    on(registry, &done, OrderCompleted::TYPE, Action::Purchase, |p| {
         let e: OrderCompleted = serde_json::from_value(p)?;
         Ok(Some((e.fan_user_id, e.artist_id, e.paid_at)))
     });
-    on(registry, BopTipReceived::TYPE, weights, Action::Tip, |p| {
+    on(registry, &done, BopTipReceived::TYPE, Action::Tip, |p| {
         let e: BopTipReceived = serde_json::from_value(p)?;
         Ok(Some((e.fan_user_id, e.artist_id, 0)))
     });
@@ -98,11 +100,20 @@ pub fn register(registry: &mut Registry, weights: LoyaltyConfig) {
 
 type Who = fn(serde_json::Value) -> serde_json::Result<Option<(i64, i64, i64)>>;
 
-fn on(registry: &mut Registry, event_type: &'static str, weights: LoyaltyConfig, action: Action, who: Who) {
-    registry.on(event_type, LOYALTY, move |tx, event| {
+/// What a fan did for an artist, and when (ms).
+struct Done {
+    fan: UserId,
+    artist: ArtistId,
+    action: Action,
+    at: i64,
+}
+
+fn on(registry: &mut Registry, done: &Arc<Tallied<Done>>, event_type: &'static str, action: Action, who: Who) {
+    let done = done.clone();
+    registry.on_tallied(event_type, LOYALTY, move |_, event| {
         let Some((fan, artist, at)) = who(event.payload.clone())? else { return Ok(()) };
         let at = if at > 0 { at } else { event.created_at };
-        add(tx, UserId(fan), ArtistId(artist), action, &weights, at)?;
+        done.add(Done { fan: UserId(fan), artist: ArtistId(artist), action, at });
         Ok(())
     });
 }
@@ -111,19 +122,27 @@ pub(super) fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
     crate::core::decay::half_lives(at_ms, f64::from(weights.half_life_days) * 86_400_000.0)
 }
 
-fn add(
+/// The counters of a pair, in the order [`write_pair`] binds them.
+const COUNTERS: [&str; 6] = ["views", "likes", "comments", "tips", "purchases", "streams"];
+
+/// A batch's actions: each pair read and written once, with its actions
+/// applied in the order they came (artists' own actions count for nothing).
+fn write(tx: &Tx, done: Vec<Done>, weights: &LoyaltyConfig) -> rusqlite::Result<()> {
+    for ((fan, artist), actions) in grouped(done, |d| (d.fan, d.artist)) {
+        if crate::identity::service::artist_user_id(tx, artist)? != fan {
+            write_pair(tx, fan, artist, &actions, weights)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_pair(
     tx: &Tx,
     fan: UserId,
     artist: ArtistId,
-    action: Action,
+    actions: &[Done],
     weights: &LoyaltyConfig,
-    at: i64,
 ) -> rusqlite::Result<()> {
-    if crate::identity::service::artist_user_id(tx, artist)? == fan {
-        return Ok(());
-    }
-    let points = action.points(weights);
-    let t = half_lives(at, weights);
     let before: Option<(Option<f64>, i64)> = tx
         .prepare_cached(
             "SELECT loyalty_rank, loyalty_at FROM fan_relationships WHERE fan_user_id = ?1 AND artist_id = ?2",
@@ -131,32 +150,56 @@ fn add(
         .query_row(params![fan, artist], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (old_rank, old_at) = before.unwrap_or((None, 0));
-    let counter = action.counter().map(|c| format!(", {c} = {c} + 1")).unwrap_or_default();
-    if points == 0 {
-        if !counter.is_empty() {
-            ensure_pair(tx, fan, artist, at)?;
-            tx.execute_cached(
-                &format!("UPDATE fan_relationships SET updated_at = updated_at{counter} WHERE fan_user_id = ?1 AND artist_id = ?2"),
-                params![fan, artist],
-            )?;
+    let (mut rank, mut loyalty_at, mut scaled, mut scored) = (old_rank, old_at, 0.0, false);
+    let mut counts = [0i64; COUNTERS.len()];
+    for done in actions {
+        if let Some(counter) = done.action.counter() {
+            counts[COUNTERS.iter().position(|c| *c == counter).unwrap_or_default()] += 1;
         }
-        return Ok(());
+        let points = done.action.points(weights);
+        if points == 0 {
+            continue;
+        }
+        let added = f64::from(points).log2() + half_lives(done.at, weights);
+        rank = Some(rank.map_or(added, |old| log2_add(old, added)));
+        loyalty_at = done.at.max(loyalty_at);
+        scaled += added.exp2();
+        scored = true;
     }
-    let added = f64::from(points).log2() + t;
-    let rank = old_rank.map_or(added, |old| log2_add(old, added));
-    let loyalty_at = at.max(old_at);
+    let (Some(rank), true) = (rank, scored) else {
+        return count_only(tx, fan, artist, actions[0].at, &counts);
+    };
     let score = (rank - half_lives(loyalty_at, weights)).exp2().round() as i64;
-    ensure_pair(tx, fan, artist, at)?;
-    tx.prepare_cached(&format!(
-        "UPDATE fan_relationships SET loyalty_rank = ?3, loyalty_at = ?4, loyalty_score = ?5{counter}
-         WHERE fan_user_id = ?1 AND artist_id = ?2"
-    ))?
-    .execute(params![fan, artist, rank, loyalty_at, score])?;
+    ensure_pair(tx, fan, artist, actions[0].at)?;
+    let [views, likes, comments, tips, purchases, streams] = counts;
+    tx.prepare_cached(
+        "UPDATE fan_relationships SET loyalty_rank = ?3, loyalty_at = ?4, loyalty_score = ?5,
+           views = views + ?6, likes = likes + ?7, comments = comments + ?8, tips = tips + ?9,
+           purchases = purchases + ?10, streams = streams + ?11
+         WHERE fan_user_id = ?1 AND artist_id = ?2",
+    )?
+    .execute(params![fan, artist, rank, loyalty_at, score, views, likes, comments, tips, purchases, streams])?;
     tx.prepare_cached(
         "INSERT INTO artist_loyalty (artist_id, fans, scaled_sum, updated_at) VALUES (?1, 1, ?2, ?3)
          ON CONFLICT (artist_id) DO UPDATE SET fans = fans + ?4, scaled_sum = scaled_sum + ?2, updated_at = ?3",
     )?
-    .execute(params![artist, added.exp2(), crate::db::now_ms(), i64::from(old_rank.is_none())])?;
+    .execute(params![artist, scaled, crate::db::now_ms(), i64::from(old_rank.is_none())])?;
+    Ok(())
+}
+
+/// Actions worth no points still count (when they have a counter).
+fn count_only(tx: &Tx, fan: UserId, artist: ArtistId, at: i64, counts: &[i64; COUNTERS.len()]) -> rusqlite::Result<()> {
+    if counts.iter().all(|&n| n == 0) {
+        return Ok(());
+    }
+    ensure_pair(tx, fan, artist, at)?;
+    let [views, likes, comments, tips, purchases, streams] = *counts;
+    tx.prepare_cached(
+        "UPDATE fan_relationships SET views = views + ?3, likes = likes + ?4, comments = comments + ?5,
+           tips = tips + ?6, purchases = purchases + ?7, streams = streams + ?8
+         WHERE fan_user_id = ?1 AND artist_id = ?2",
+    )?
+    .execute(params![fan, artist, views, likes, comments, tips, purchases, streams])?;
     Ok(())
 }
 

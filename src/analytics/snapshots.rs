@@ -11,12 +11,14 @@ use crate::bops::tips::BopTipReceived;
 use crate::core::ids::ArtistId;
 use crate::core::{Currency, Money};
 use crate::db::Tx;
+use crate::events::tally::{Tallied, grouped};
 use crate::events::{PlatformEvent, Registry, StoredEvent};
 use crate::identity::events::{FanFollowed, FanUnfollowed};
 use crate::ledger::LedgerRecorded;
 use crate::music::streams::StreamCounted;
 use crate::shop::downloads::DownloadCounted;
 use crate::shop::settle::OrderCompleted;
+use std::sync::Arc;
 
 /// The handler's name, recorded per event: `analytics rebuild` marks it
 /// done for events still queued, whose rows the rebuild already counted.
@@ -38,16 +40,19 @@ pub const EVENT_TYPES: [&str; 11] = [
 ];
 
 pub fn register(registry: &mut Registry, currency: Currency) {
-    on::<BopViewed>(registry, |tx, e, ev| count(tx, e.artist_id, at(ev, e.at), Count::Views, 1));
-    on::<BopLiked>(registry, |tx, e, ev| count(tx, e.artist_id, at(ev, e.at), Count::Likes, 1));
-    on::<BopUnliked>(registry, |tx, e, _| count(tx, e.artist_id, e.liked_at, Count::Likes, -1));
-    on::<BopCommented>(registry, |tx, e, ev| count(tx, e.artist_id, at(ev, e.at), Count::Comments, 1));
-    on::<FanFollowed>(registry, |tx, e, ev| count(tx, e.artist_id, at(ev, e.followed_at), Count::NewFollowers, 1));
-    on::<FanUnfollowed>(registry, |tx, e, ev| {
-        count(tx, e.0.artist_id, at(ev, e.0.followed_at), Count::NewFollowers, -1)
+    let counts = registry.tally(write_counts);
+    counted::<BopViewed>(registry, &counts, |e| (e.artist_id, e.at, Count::Views, 1));
+    counted::<BopLiked>(registry, &counts, |e| (e.artist_id, e.at, Count::Likes, 1));
+    counted::<BopUnliked>(registry, &counts, |e| (e.artist_id, e.liked_at, Count::Likes, -1));
+    counted::<BopCommented>(registry, &counts, |e| (e.artist_id, e.at, Count::Comments, 1));
+    counted::<FanFollowed>(registry, &counts, |e| (e.artist_id, e.followed_at, Count::NewFollowers, 1));
+    counted::<FanUnfollowed>(registry, &counts, |e| (e.0.artist_id, e.0.followed_at, Count::NewFollowers, -1));
+    counted::<DownloadCounted>(registry, &counts, |e| (e.artist_id, e.at, Count::Downloads, 1));
+    registry.on_tallied(StreamCounted::TYPE, SNAPSHOT, move |_, ev| {
+        let e: StreamCounted = serde_json::from_value(ev.payload.clone())?;
+        counts.add(Counted { artist: ArtistId(e.artist_id), day: e.day, count: Count::Streams, delta: 1 });
+        Ok(())
     });
-    on::<StreamCounted>(registry, |tx, e, _| repo::bump(tx, ArtistId(e.artist_id), &e.day, Count::Streams, 1));
-    on::<DownloadCounted>(registry, |tx, e, ev| count(tx, e.artist_id, at(ev, e.at), Count::Downloads, 1));
     on::<OrderCompleted>(registry, move |tx, e, ev| {
         count(tx, e.artist_id, at(ev, e.paid_at), Count::Orders, 1)?;
         order_items(tx, &e, currency)
@@ -66,6 +71,41 @@ where
         run(tx, payload, event)?;
         Ok(())
     });
+}
+
+/// One count of an artist's day moved by an event.
+struct Counted {
+    artist: ArtistId,
+    day: String,
+    count: Count,
+    delta: i64,
+}
+
+/// Registers the snapshot handler of `E`, which moves the count `which`
+/// names: (artist, when in ms, count, by how much).
+fn counted<E>(registry: &mut Registry, counts: &Arc<Tallied<Counted>>, which: fn(&E) -> (i64, i64, Count, i64))
+where
+    E: PlatformEvent + DeserializeOwned + 'static,
+{
+    let counts = counts.clone();
+    registry.on_tallied(E::TYPE, SNAPSHOT, move |tx, event| {
+        let payload: E = serde_json::from_value(event.payload.clone())?;
+        let (artist, at_ms, count, delta) = which(&payload);
+        let day = repo::day_of(tx, at(event, at_ms))?;
+        counts.add(Counted { artist: ArtistId(artist), day, count, delta });
+        Ok(())
+    });
+}
+
+/// A batch's counts: one write per artist, day and count, by their sum.
+fn write_counts(tx: &Tx, counts: Vec<Counted>) -> rusqlite::Result<()> {
+    for ((artist, day, count), moves) in grouped(counts, |c| (c.artist, c.day.clone(), c.count)) {
+        let delta = moves.iter().map(|c| c.delta).sum();
+        if delta != 0 {
+            repo::bump(tx, artist, &day, count, delta)?;
+        }
+    }
+    Ok(())
 }
 
 /// The fact's own time; events written before it was carried give theirs.

@@ -21,9 +21,12 @@ use crate::analytics::config::LoyaltyConfig;
 use crate::core::decay::{self, half_lives};
 use crate::core::ids::{ArtistId, UserId};
 use crate::db::Tx;
-use crate::events::{Registry, at, on};
+use crate::events::tally::{Tallied, grouped};
+use crate::events::{PlatformEvent, Registry, StoredEvent, at, on, on_tallied};
 use crate::identity::events::{FanFollowed, FanUnfollowed};
 use crate::music::streams::StreamCounted;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// Heat and seed halve every 12 hours.
 pub const HALF_LIFE_MS: f64 = 12.0 * 3_600_000.0;
@@ -54,11 +57,15 @@ pub fn seed_points(loyalty: f64) -> f64 {
 
 pub fn register(registry: &mut Registry, loyalty: LoyaltyConfig) {
     on::<BopPublished>(registry, RANK, move |tx, e, ev| published(tx, &e, at(ev, e.at), &loyalty));
-    on::<BopLiked>(registry, RANK, |tx, e, ev| heat(tx, &e.bop_uid, LIKE, at(ev, e.at)));
-    on::<BopUnliked>(registry, RANK, |tx, e, _| cool(tx, &e.bop_uid, LIKE, e.liked_at));
-    on::<BopCommented>(registry, RANK, |tx, e, ev| heat(tx, &e.bop_uid, COMMENT, at(ev, e.at)));
-    on::<BopTipReceived>(registry, RANK, |tx, e, ev| heat(tx, &e.bop_uid, TIP, ev.created_at));
-    on::<BopViewed>(registry, RANK, |tx, e, ev| heat(tx, &e.bop_uid, VIEW * e.completion(), at(ev, e.at)));
+    let heat = registry.tally(write_heat);
+    heats::<BopLiked>(registry, &heat, |e, ev| Heat::Add(e.bop_uid, LIKE, at(ev, e.at)));
+    heats::<BopUnliked>(registry, &heat, |e, _| Heat::Take(e.bop_uid, LIKE, e.liked_at));
+    heats::<BopCommented>(registry, &heat, |e, ev| Heat::Add(e.bop_uid, COMMENT, at(ev, e.at)));
+    heats::<BopTipReceived>(registry, &heat, |e, ev| Heat::Add(e.bop_uid, TIP, ev.created_at));
+    heats::<BopViewed>(registry, &heat, |e, ev| {
+        let points = VIEW * e.completion();
+        Heat::Add(e.bop_uid, points, at(ev, e.at))
+    });
     on::<FanFollowed>(registry, TASTE, |tx, e, _| follow_taste(tx, &e, FOLLOW_GENRE));
     on::<FanUnfollowed>(registry, TASTE, |tx, e, _| follow_taste(tx, &e.0, -FOLLOW_GENRE));
     on::<StreamCounted>(registry, TASTE, |tx, e, _| {
@@ -100,19 +107,52 @@ fn store(tx: &Tx, bop_id: i64, seed: f64, heat: Option<f64>) -> rusqlite::Result
     Ok(())
 }
 
-/// Adds `points` of engagement at `at_ms`.
-fn heat(tx: &Tx, bop_uid: &str, points: f64, at_ms: i64) -> rusqlite::Result<()> {
-    if points <= 0.0 {
-        return Ok(());
-    }
-    let Some((bop_id, seed, heat)) = standing(tx, bop_uid)? else { return Ok(()) };
-    store(tx, bop_id, seed, Some(decay::add(heat, points, t(at_ms))))
+/// A change to a Bop's heat: `points` of engagement at a time (ms), added
+/// or taken back (an unlike).
+enum Heat {
+    Add(String, f64, i64),
+    Take(String, f64, i64),
 }
 
-/// Takes back `points` added at `at_ms` (an unlike).
-fn cool(tx: &Tx, bop_uid: &str, points: f64, at_ms: i64) -> rusqlite::Result<()> {
-    let Some((bop_id, seed, Some(heat))) = standing(tx, bop_uid)? else { return Ok(()) };
-    store(tx, bop_id, seed, decay::log2_sub(heat, points.log2() + t(at_ms)))
+impl Heat {
+    fn bop_uid(&self) -> &str {
+        match self {
+            Heat::Add(uid, ..) | Heat::Take(uid, ..) => uid,
+        }
+    }
+
+    /// The heat after this change to `heat`.
+    fn apply(&self, heat: Option<f64>) -> Option<f64> {
+        match *self {
+            Heat::Add(_, points, _) if points <= 0.0 => heat,
+            Heat::Add(_, points, at_ms) => Some(decay::add(heat, points, t(at_ms))),
+            Heat::Take(_, points, at_ms) => heat.and_then(|h| decay::log2_sub(h, points.log2() + t(at_ms))),
+        }
+    }
+}
+
+/// Registers the [`RANK`] handler of `E`: the heat change `change` makes.
+fn heats<E>(registry: &mut Registry, heat: &Arc<Tallied<Heat>>, change: fn(E, &StoredEvent) -> Heat)
+where
+    E: PlatformEvent + DeserializeOwned + 'static,
+{
+    let heat = heat.clone();
+    on_tallied::<E>(registry, RANK, move |_, e, ev| {
+        heat.add(change(e, ev));
+        Ok(())
+    });
+}
+
+/// A batch's heat changes: each Bop's standing read and stored once.
+fn write_heat(tx: &Tx, changes: Vec<Heat>) -> rusqlite::Result<()> {
+    for (uid, changes) in grouped(changes, |c| c.bop_uid().to_owned()) {
+        let Some((bop_id, seed, before)) = standing(tx, &uid)? else { continue };
+        let after = changes.iter().fold(before, |heat, change| change.apply(heat));
+        if after != before {
+            store(tx, bop_id, seed, after)?;
+        }
+    }
+    Ok(())
 }
 
 fn add_taste(tx: &Tx, fan: UserId, genre: &str, points: i64) -> rusqlite::Result<()> {

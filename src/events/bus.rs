@@ -8,6 +8,7 @@ use crate::config::EventsConfig;
 use crate::db::{Db, Durability, Savepoint, Tx, now_ms};
 
 use super::repo::{self, EventRow};
+use super::tally::{Tallied, Tally, WriteFn};
 
 /// An event as a handler sees it.
 #[derive(Debug, Clone)]
@@ -28,12 +29,15 @@ type HandlerFn = dyn Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync;
 pub struct Handler {
     pub name: &'static str,
     pub event_type: &'static str,
+    /// Only adds to tallies (see [`Registry::on_tallied`]): it writes nothing itself.
+    tallied: bool,
     run: Box<HandlerFn>,
 }
 
 #[derive(Default)]
 pub struct Registry {
     handlers: Vec<Handler>,
+    tallies: Vec<Arc<dyn Tally>>,
 }
 
 impl Registry {
@@ -47,14 +51,72 @@ impl Registry {
     where
         F: Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync + 'static,
     {
+        self.add(event_type, name, false, Box::new(run))
+    }
+
+    /// Registers a handler whose only effect is to add updates to tallies
+    /// made by [`Registry::tally`]: it may read, but must not write. The
+    /// bus writes the tallies before any other handler runs and before the
+    /// batch commits.
+    pub fn on_tallied<F>(&mut self, event_type: &'static str, name: &'static str, run: F) -> &mut Registry
+    where
+        F: Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync + 'static,
+    {
+        self.add(event_type, name, true, Box::new(run))
+    }
+
+    /// A list of held updates that the bus writes with `write`.
+    pub fn tally<Op, W>(&mut self, write: W) -> Arc<Tallied<Op>>
+    where
+        Op: Send + 'static,
+        W: Fn(&Tx, Vec<Op>) -> rusqlite::Result<()> + Send + Sync + 'static,
+    {
+        let tally = Tallied::new(Box::new(write) as WriteFn<Op>);
+        self.tallies.push(tally.clone());
+        tally
+    }
+
+    fn add(
+        &mut self,
+        event_type: &'static str,
+        name: &'static str,
+        tallied: bool,
+        run: Box<HandlerFn>,
+    ) -> &mut Registry {
         assert!(
             !self.handlers.iter().any(|h| h.name == name && h.event_type == event_type),
             "handler {name} registered twice for {event_type}"
         );
         // Names are kept comma-separated on a settled event.
         assert!(!name.contains(','), "handler name {name} has a comma");
-        self.handlers.push(Handler { name, event_type, run: Box::new(run) });
+        self.handlers.push(Handler { name, event_type, tallied, run });
         self
+    }
+
+    /// Where each tally stands: marks to rewind to.
+    fn marks(&self) -> Vec<usize> {
+        self.tallies.iter().map(|t| t.held()).collect()
+    }
+
+    fn rewind(&self, marks: &[usize]) {
+        self.tallies.iter().zip(marks).for_each(|(t, &mark)| t.rewind(mark));
+    }
+
+    fn forget(&self) {
+        self.tallies.iter().for_each(|t| t.rewind(0));
+    }
+
+    fn flush(&self, tx: &Tx) -> rusqlite::Result<()> {
+        self.tallies.iter().try_for_each(|t| t.flush(tx))
+    }
+
+    /// `result`, with the tallies emptied when it failed: a failed
+    /// transaction's updates must not be written by the next one.
+    fn forget_unless_ok<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
+        if result.is_err() {
+            self.forget();
+        }
+        result
     }
 
     fn for_type<'a>(&'a self, event_type: &'a str) -> impl Iterator<Item = &'a Handler> + 'a {
@@ -125,7 +187,11 @@ impl EventBus {
         if due.is_empty() {
             return Ok(0);
         }
-        match self.db.write_blocking(Durability::Normal, |tx| self.process_batch(tx, &due)) {
+        let batch = |tx: &Tx| {
+            let settled = self.process_batch(tx, &due).and_then(|n| Ok(self.registry.flush(tx).map(|()| n)?));
+            self.registry.forget_unless_ok(settled)
+        };
+        match self.db.write_blocking(Durability::Normal, batch) {
             Ok(n) => Ok(n),
             Err(err) => {
                 tracing::warn!(error = %err, "an event batch failed; processing its events one at a time");
@@ -162,10 +228,8 @@ impl EventBus {
             }
             // Another worker (a `drain`, the CLI) may have settled it since
             // the due list was read.
-            let Some(recorded) = repo::still_pending(tx, row.id)? else { continue };
+            let Some(done) = repo::handlers_run(tx, row.id)? else { continue };
             let event = stored(row)?;
-            let mut done = repo::list_completed_handlers(tx, event.id)?;
-            done.extend(handled(recorded.as_deref()));
             let pending: Vec<&Handler> =
                 self.registry.for_type(&event.event_type).filter(|h| !done.iter().any(|name| name == h.name)).collect();
             let (ran, failures) = self.run_handlers(tx, &pending, &event)?;
@@ -188,27 +252,39 @@ impl EventBus {
     }
 
     /// Runs `handlers` together in one savepoint — the usual case, two
-    /// statements per event instead of two per handler: (ran, failures).
-    /// When one fails, all their work is undone; the one that failed is not
-    /// run again until the event's retry, and the others are run again each
-    /// in a savepoint of its own, so they keep their work.
+    /// statements per event instead of two per handler, none when they
+    /// are all tallied: (ran, failures). When one fails, all their work is
+    /// undone; the one that failed is not run again until the event's
+    /// retry, and the others are run again each in a savepoint of its own,
+    /// so they keep their work.
     fn run_handlers(
         &self,
         tx: &Tx,
         handlers: &[&Handler],
         event: &StoredEvent,
     ) -> anyhow::Result<(Vec<&'static str>, Vec<String>)> {
-        tx.savepoint(Savepoint::Event)?;
-        let failed =
-            handlers.iter().enumerate().find_map(|(at, handler)| self.run(tx, handler, event).err().map(|e| (at, e)));
-        tx.release(Savepoint::Event, failed.is_none())?;
+        let writes = handlers.iter().any(|h| !h.tallied);
+        if writes {
+            // Before the savepoint: undoing it must not undo earlier events' updates.
+            self.registry.flush(tx)?;
+        }
+        let undo = Undo::open(tx, &self.registry, Savepoint::Event, writes)?;
+        let failed = handlers.iter().enumerate().find_map(|(at, handler)| {
+            // A handler that writes may read what the tallies hold back.
+            let ran = if handler.tallied { Ok(()) } else { self.registry.flush(tx).map_err(anyhow::Error::from) };
+            ran.and_then(|()| self.run(tx, handler, event)).err().map(|e| (at, e))
+        });
+        undo.close(tx, &self.registry, failed.is_none())?;
         let Some((at, err)) = failed else { return Ok((handlers.iter().map(|h| h.name).collect(), Vec::new())) };
         let mut failures = vec![self.failed(handlers[at], event, &err)];
         let mut ran = Vec::new();
         for (_, handler) in handlers.iter().enumerate().filter(|(i, _)| *i != at) {
-            tx.savepoint(Savepoint::Handler)?;
+            if !handler.tallied {
+                self.registry.flush(tx)?;
+            }
+            let undo = Undo::open(tx, &self.registry, Savepoint::Handler, !handler.tallied)?;
             let outcome = self.run(tx, handler, event);
-            tx.release(Savepoint::Handler, outcome.is_ok())?;
+            undo.close(tx, &self.registry, outcome.is_ok())?;
             match outcome {
                 Ok(()) => ran.push(handler.name),
                 Err(err) => failures.push(self.failed(handler, event, &err)),
@@ -245,8 +321,7 @@ impl EventBus {
     /// fallback when a batch's transaction fails).
     fn process(&self, row: &EventRow) -> anyhow::Result<()> {
         let event = stored(row)?;
-        let mut done = self.db.read_blocking(|c| repo::list_completed_handlers(c, event.id))?;
-        done.extend(handled(row.handled.as_deref()));
+        let Some(done) = self.db.read_blocking(|c| repo::handlers_run(c, event.id))? else { return Ok(()) };
         let mut failures = Vec::new();
         for handler in self.registry.for_type(&event.event_type) {
             if done.iter().any(|name| name == handler.name) {
@@ -254,12 +329,12 @@ impl EventBus {
             }
             let ran = self.db.write_blocking(Durability::Normal, |tx| {
                 // Settled or run meanwhile by another worker: nothing to do.
-                let recorded = repo::still_pending(tx, event.id)?;
-                let ran_elsewhere = recorded.as_ref().is_none_or(|r| handled(r.as_deref()).any(|n| n == handler.name));
-                if ran_elsewhere || repo::handler_completed(tx, event.id, handler.name)? {
+                let ran = repo::handlers_run(tx, event.id)?;
+                if ran.is_none_or(|ran| ran.iter().any(|n| n == handler.name)) {
                     return Ok(());
                 }
-                self.run(tx, handler, &event)?;
+                let ran = self.run(tx, handler, &event).and_then(|()| Ok(self.registry.flush(tx)?));
+                self.registry.forget_unless_ok(ran)?;
                 Ok(repo::insert_handler_completion(tx, event.id, handler.name, now_ms())?)
             });
             if let Err(err) = ran {
@@ -286,9 +361,28 @@ impl EventBus {
     }
 }
 
-/// The handlers an event row records as having run.
-fn handled(recorded: Option<&str>) -> impl Iterator<Item = String> + '_ {
-    recorded.unwrap_or_default().split(',').filter(|name| !name.is_empty()).map(str::to_owned)
+/// What undoes a handler's work: its savepoint, when it may write, and
+/// where the tallies stood.
+struct Undo {
+    savepoint: Option<Savepoint>,
+    marks: Vec<usize>,
+}
+
+impl Undo {
+    fn open(tx: &Tx, registry: &Registry, savepoint: Savepoint, writes: bool) -> rusqlite::Result<Undo> {
+        let savepoint = writes.then_some(savepoint);
+        if let Some(name) = savepoint {
+            tx.savepoint(name)?;
+        }
+        Ok(Undo { savepoint, marks: registry.marks() })
+    }
+
+    fn close(self, tx: &Tx, registry: &Registry, keep: bool) -> rusqlite::Result<()> {
+        if !keep {
+            registry.rewind(&self.marks);
+        }
+        self.savepoint.map_or(Ok(()), |name| tx.release(name, keep))
+    }
 }
 
 fn stored(row: &EventRow) -> anyhow::Result<StoredEvent> {

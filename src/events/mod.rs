@@ -7,6 +7,7 @@
 
 mod bus;
 pub mod repo;
+pub mod tally;
 mod worker;
 
 use serde::Serialize;
@@ -39,6 +40,21 @@ pub fn on<E>(
     E: PlatformEvent + serde::de::DeserializeOwned,
 {
     registry.on(E::TYPE, name, move |tx, event| {
+        let payload: E = serde_json::from_value(event.payload.clone())?;
+        run(tx, payload, event)?;
+        Ok(())
+    });
+}
+
+/// [`on`] for a handler that only adds to tallies ([`Registry::on_tallied`]).
+pub fn on_tallied<E>(
+    registry: &mut Registry,
+    name: &'static str,
+    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
+) where
+    E: PlatformEvent + serde::de::DeserializeOwned,
+{
+    registry.on_tallied(E::TYPE, name, move |tx, event| {
         let payload: E = serde_json::from_value(event.payload.clone())?;
         run(tx, payload, event)?;
         Ok(())

@@ -86,30 +86,33 @@ pub fn count_by_status(conn: &Connection, status: &str) -> rusqlite::Result<i64>
     conn.query_row_cached("SELECT COUNT(*) FROM platform_events WHERE status = ?1", [status], |r| r.get(0))
 }
 
-pub fn list_completed_handlers(conn: &Connection, event_id: i64) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT handler FROM platform_event_handlers WHERE event_id = ?1")?;
-    let rows = stmt.query_map([event_id], |r| r.get(0))?;
-    rows.collect()
-}
-
-pub fn handler_completed(conn: &Connection, event_id: i64, handler: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM platform_event_handlers WHERE event_id = ?1 AND handler = ?2")?
-        .exists(params![event_id, handler])
-}
-
 pub fn insert_handler_completion(conn: &Connection, event_id: i64, handler: &str, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO platform_event_handlers (event_id, handler, completed_at) VALUES (?1, ?2, ?3)")?
         .execute(params![event_id, handler, now])?;
     Ok(())
 }
 
-/// The handlers recorded on the event's row, if it is still pending (`None`
-/// once another worker settled it: the list of due events was read before
-/// this transaction began).
-pub fn still_pending(conn: &Connection, id: i64) -> rusqlite::Result<Option<Option<String>>> {
-    conn.prepare_cached("SELECT handled FROM platform_events WHERE id = ?1 AND status = 'pending'")?
-        .query_row([id], |r| r.get(0))
-        .optional()
+/// The handlers that have run for the event — named on its row or
+/// recorded in rows of their own — if it is still pending (`None` once
+/// another worker settled it: the list of due events was read before this
+/// transaction began). One statement: every event of a batch asks.
+pub fn handlers_run(conn: &Connection, id: i64) -> rusqlite::Result<Option<Vec<String>>> {
+    let lists: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT e.handled, (SELECT group_concat(h.handler) FROM platform_event_handlers h WHERE h.event_id = e.id)
+             FROM platform_events e WHERE e.id = ?1 AND e.status = 'pending'",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    // Handler names have no commas (the registry refuses them).
+    Ok(lists.map(|(on_row, in_rows)| {
+        [on_row, in_rows]
+            .into_iter()
+            .flatten()
+            .flat_map(|list| list.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }))
 }
 
 /// Marks the event done; `handled` names the handlers that ran (kept on

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::repo::{self, ArtistDoc, BopDoc, DAY_MS, ProductDoc};
 use crate::bops::events::{BopDeleted, BopEdited, BopLiked, BopModerated, BopPublished, BopUnliked};
 use crate::db::Tx;
-use crate::events::{PlatformEvent, Registry, StoredEvent, at, on};
+use crate::events::tally::grouped;
+use crate::events::{PlatformEvent, Registry, StoredEvent, at, on, on_tallied};
 use crate::identity::events::{ArtistProfileUpdated, ArtistSuspensionChanged, FanFollowed, FanUnfollowed};
 use crate::music::moderation::TrackModerated;
 use crate::music::service::ReleaseTakenDown;
@@ -73,8 +74,28 @@ pub fn register(registry: &mut Registry) {
     on::<FanUnfollowed>(registry, TRENDING, |tx, e, ev| {
         repo::count_follow(tx, e.0.artist_id, day(at(ev, e.0.followed_at)), -1)
     });
-    on::<BopLiked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.at)), 1));
-    on::<BopUnliked>(registry, TRENDING, |tx, e, ev| repo::count_like(tx, e.artist_id, day(at(ev, e.liked_at)), -1));
+    // Likes come in floods: a batch's are summed per artist and day.
+    let likes = registry.tally(write_likes);
+    let l = likes.clone();
+    on_tallied::<BopLiked>(registry, TRENDING, move |_, e, ev| {
+        l.add((e.artist_id, day(at(ev, e.at)), 1));
+        Ok(())
+    });
+    on_tallied::<BopUnliked>(registry, TRENDING, move |_, e, ev| {
+        likes.add((e.artist_id, day(at(ev, e.liked_at)), -1));
+        Ok(())
+    });
+}
+
+/// A batch's likes and unlikes as (artist, day, ±1): one write per artist and day.
+fn write_likes(tx: &Tx, likes: Vec<(i64, i64, i64)>) -> rusqlite::Result<()> {
+    for ((artist, day), moves) in grouped(likes, |&(artist, day, _)| (artist, day)) {
+        let delta = moves.iter().map(|&(.., delta)| delta).sum();
+        if delta != 0 {
+            repo::count_like(tx, artist, day, delta)?;
+        }
+    }
+    Ok(())
 }
 
 /// Bumped by every change to the index, so results kept by

@@ -160,6 +160,90 @@ fn events_are_handled_in_batches_and_a_failing_handler_undoes_only_its_own_write
     assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_event_handlers"), 20);
 }
 
+/// Writes a batch's held numbers as one row: `event_id` holds how many.
+fn write_tally(tx: &boptone::db::Tx, held: Vec<u32>) -> rusqlite::Result<()> {
+    record_effect(tx, i64::try_from(held.len()).unwrap(), "tally")
+}
+
+const TALLIED: &str = "SELECT coalesce(sum(event_id), 0) FROM effects WHERE handler = 'tally'";
+
+#[test]
+fn tallied_updates_are_written_once_per_batch_and_undone_with_their_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_db(dir.path());
+    let mut registry = Registry::new();
+    let tally = registry.tally(write_tally);
+    registry.on_tallied(Happened::TYPE, "count", move |_, event| {
+        tally.add(u32::try_from(event.payload["n"].as_u64().unwrap()).unwrap());
+        Ok(())
+    });
+    // Fails for odd events after "count" ran in the same go: "count" is
+    // undone, run again on its own, and must be held once, not twice.
+    registry.on_tallied(Happened::TYPE, "picky", |_, event| {
+        anyhow::ensure!(event.payload["n"].as_u64().unwrap() % 2 == 0, "odd");
+        Ok(())
+    });
+    let bus = EventBus::new(db.clone(), registry, policy(2));
+    emit_n(&db, 0..40, |_| false);
+    settle(&bus, Duration::from_secs(5));
+    assert_eq!(count(&db, TALLIED), 40, "each event counted once, its sibling failing or not");
+    let writes = count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'tally'");
+    assert!(writes < 10, "held and written per batch, not per event: {writes} writes");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'dead'"), 20);
+}
+
+#[test]
+fn a_batch_whose_tallies_fail_to_write_leaves_nothing_held_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_db(dir.path());
+    let mut registry = Registry::new();
+    let failed_once = Arc::new(AtomicU32::new(0));
+    let failing = registry.tally(move |tx, held: Vec<u32>| {
+        if failed_once.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(rusqlite::Error::InvalidQuery);
+        }
+        write_tally(tx, held)
+    });
+    // Written after the failing one: its updates were never written, and
+    // must not be by a later transaction either.
+    let second = registry.tally(|tx, held: Vec<u32>| record_effect(tx, i64::try_from(held.len()).unwrap(), "second"));
+    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
+        failing.add(1);
+        second.add(1);
+        Ok(())
+    });
+    let bus = EventBus::new(db.clone(), registry, policy(3));
+    emit_n(&db, 0..20, |_| false);
+    // The first batch's write fails: its events go one at a time instead.
+    settle(&bus, Duration::from_secs(5));
+    assert_eq!(count(&db, TALLIED), 20, "the failed batch's updates were not written by a later one");
+    assert_eq!(count(&db, "SELECT coalesce(sum(event_id), 0) FROM effects WHERE handler = 'second'"), 20);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'done'"), 20);
+}
+
+#[test]
+fn a_handler_that_writes_reads_what_the_tallies_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_db(dir.path());
+    let mut registry = Registry::new();
+    let tally = registry.tally(write_tally);
+    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
+        tally.add(1);
+        Ok(())
+    });
+    registry.on(Happened::TYPE, "reader", |tx, _| {
+        let seen: i64 = tx.query_row(TALLIED, [], |r| r.get(0))?;
+        Ok(record_effect(tx, seen, "seen")?)
+    });
+    let bus = EventBus::new(db.clone(), registry, policy(2));
+    emit_n(&db, 0..30, |_| false);
+    settle(&bus, Duration::from_secs(5));
+    // Each reader saw every event before it and its own.
+    let seen = "SELECT COUNT(DISTINCT event_id) FROM effects WHERE handler = 'seen' AND event_id BETWEEN 1 AND 30";
+    assert_eq!(count(&db, seen), 30);
+    assert_eq!(count(&db, TALLIED), 30);
+}
+
 #[test]
 fn the_worker_thread_delivers_as_soon_as_a_transaction_commits() {
     let dir = tempfile::tempdir().unwrap();
