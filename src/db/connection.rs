@@ -57,6 +57,13 @@ pub fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     apply_pragmas(&conn)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    // Each write of a group-commit batch runs in a savepoint, and SQLite
+    // copies every page a savepoint first touches into a statement journal
+    // that spills to a temporary file past 64 KiB; an event batch (many
+    // handlers' pages) spilled it, and from then on every savepoint wrote a
+    // file: an eighth of a like flood's time. In memory it is a copy. (A
+    // larger spill threshold instead broke spilling: `.cargo/config.toml`.)
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
@@ -121,7 +128,6 @@ mod tests {
     /// The writer keeps its savepoints' page copies in memory: a savepoint
     /// touching far more than SQLite's default 64 KiB spill threshold opens
     /// no temporary file (a batch's savepoints used to write one per write).
-    /// Built with `SQLITE_STMTJRNL_SPILL` at 8 MiB (`.cargo/config.toml`).
     #[test]
     fn the_writer_s_savepoints_open_no_temporary_file() {
         let temp = tempfile::tempdir().unwrap();
@@ -144,6 +150,40 @@ mod tests {
             .count();
         conn.execute_batch("RELEASE s; COMMIT").unwrap();
         assert_eq!(open_in_temp, 0, "a savepoint's journal went to a file");
+    }
+
+    /// A statement whose journal passes 8 MiB (a rebuild's upsert over a
+    /// big table) completes: with the spill threshold raised to 8 MiB at
+    /// build time, spilling failed with SQLITE_FULL ("database or disk is
+    /// full") and the demo load at a million Bops stopped at its rebuild.
+    #[test]
+    fn a_statement_with_a_journal_past_eight_mib_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        db.write_blocking(crate::db::Durability::Normal, |tx| {
+            tx.execute_batch(
+                "CREATE TABLE t (n INTEGER PRIMARY KEY, pad BLOB);
+                 WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 4000)
+                 INSERT INTO t SELECT n, zeroblob(3000) FROM k;",
+            )
+        })
+        .unwrap();
+        // Some 16 MB of pages, each journaled before the statement changes it
+        // (a statement that may fail half-way inside a transaction is undone
+        // from its journal).
+        let changed = db
+            .write_blocking(crate::db::Durability::Normal, |tx| {
+                tx.savepoint(crate::db::Savepoint::Write)?;
+                let changed = tx.execute("UPDATE t SET pad = zeroblob(3001)", [])?;
+                tx.release(crate::db::Savepoint::Write, true)?;
+                Ok::<_, rusqlite::Error>(changed)
+            })
+            .unwrap();
+        assert_eq!(changed, 4000);
+        // Any connection, not only the writer: the build's threshold is global.
+        let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; SAVEPOINT s; UPDATE t SET pad = zeroblob(3002); RELEASE s; COMMIT")
+            .unwrap();
     }
 
     /// With every reader busy, a read asked for "now" waits for one on a
