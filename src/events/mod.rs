@@ -37,13 +37,9 @@ pub fn on<E>(
     name: &'static str,
     run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
 ) where
-    E: PlatformEvent + serde::de::DeserializeOwned,
+    E: PlatformEvent + serde::de::DeserializeOwned + 'static,
 {
-    registry.on(E::TYPE, name, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
-        run(tx, payload, event)?;
-        Ok(())
-    });
+    registry.on(E::TYPE, name, with_payload(run));
 }
 
 /// [`on`] for a handler that only adds to tallies ([`Registry::on_tallied`]).
@@ -52,13 +48,20 @@ pub fn on_tallied<E>(
     name: &'static str,
     run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
 ) where
-    E: PlatformEvent + serde::de::DeserializeOwned,
+    E: PlatformEvent + serde::de::DeserializeOwned + 'static,
 {
-    registry.on_tallied(E::TYPE, name, move |tx, event| {
+    registry.on_tallied(E::TYPE, name, with_payload(run));
+}
+
+/// `run` given the event's payload read as an `E`.
+fn with_payload<E: serde::de::DeserializeOwned + 'static>(
+    run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static,
+) -> impl Fn(&Tx, &StoredEvent) -> anyhow::Result<()> + Send + Sync + 'static {
+    move |tx, event| {
         let payload: E = serde_json::from_value(event.payload.clone())?;
         run(tx, payload, event)?;
         Ok(())
-    });
+    }
 }
 
 /// The fact's own time `at`; events written before they carried it give

@@ -117,7 +117,7 @@ pub fn changed() {
 /// a change to the index.
 fn index<E>(registry: &mut Registry, run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static)
 where
-    E: PlatformEvent + serde::de::DeserializeOwned,
+    E: PlatformEvent + serde::de::DeserializeOwned + 'static,
 {
     on::<E>(registry, INDEX, move |tx, event, stored| {
         changed();
