@@ -53,15 +53,16 @@ impl Action {
         }
     }
 
-    fn counter(self) -> Option<&'static str> {
+    /// Its counter on the pair, as a place in [`COUNTERS`].
+    fn counter(self) -> Option<usize> {
         Some(match self {
             Action::Follow => return None,
-            Action::View => "views",
-            Action::Like => "likes",
-            Action::Comment => "comments",
-            Action::Tip => "tips",
-            Action::Purchase => "purchases",
-            Action::Stream => "streams",
+            Action::View => 0,
+            Action::Like => 1,
+            Action::Comment => 2,
+            Action::Tip => 3,
+            Action::Purchase => 4,
+            Action::Stream => 5,
         })
     }
 }
@@ -122,7 +123,8 @@ pub(super) fn half_lives(at_ms: i64, weights: &LoyaltyConfig) -> f64 {
     crate::core::decay::half_lives(at_ms, f64::from(weights.half_life_days) * 86_400_000.0)
 }
 
-/// The counters of a pair, in the order [`write_pair`] binds them.
+/// The counters of a pair, in the order [`Action::counter`] numbers them
+/// and [`write_pair`] binds them.
 const COUNTERS: [&str; 6] = ["views", "likes", "comments", "tips", "purchases", "streams"];
 
 /// A batch's actions: each pair read and written once, with its actions
@@ -154,7 +156,7 @@ fn write_pair(
     let mut counts = [0i64; COUNTERS.len()];
     for done in actions {
         if let Some(counter) = done.action.counter() {
-            counts[COUNTERS.iter().position(|c| *c == counter).unwrap_or_default()] += 1;
+            counts[counter] += 1;
         }
         let points = done.action.points(weights);
         if points == 0 {

@@ -12,7 +12,7 @@ use crate::core::ids::ArtistId;
 use crate::core::{Currency, Money};
 use crate::db::Tx;
 use crate::events::tally::{Tallied, grouped};
-use crate::events::{PlatformEvent, Registry, StoredEvent};
+use crate::events::{PlatformEvent, Registry, StoredEvent, on_tallied};
 use crate::identity::events::{FanFollowed, FanUnfollowed};
 use crate::ledger::LedgerRecorded;
 use crate::music::streams::StreamCounted;
@@ -48,8 +48,7 @@ pub fn register(registry: &mut Registry, currency: Currency) {
     counted::<FanFollowed>(registry, &counts, |e| (e.artist_id, e.followed_at, Count::NewFollowers, 1));
     counted::<FanUnfollowed>(registry, &counts, |e| (e.0.artist_id, e.0.followed_at, Count::NewFollowers, -1));
     counted::<DownloadCounted>(registry, &counts, |e| (e.artist_id, e.at, Count::Downloads, 1));
-    registry.on_tallied(StreamCounted::TYPE, SNAPSHOT, move |_, ev| {
-        let e: StreamCounted = serde_json::from_value(ev.payload.clone())?;
+    on_tallied::<StreamCounted>(registry, SNAPSHOT, move |_, e, _| {
         counts.add(Counted { artist: ArtistId(e.artist_id), day: e.day, count: Count::Streams, delta: 1 });
         Ok(())
     });
@@ -64,13 +63,9 @@ pub fn register(registry: &mut Registry, currency: Currency) {
 /// Registers `run` as the snapshot handler of `E`.
 fn on<E>(registry: &mut Registry, run: impl Fn(&Tx, E, &StoredEvent) -> rusqlite::Result<()> + Send + Sync + 'static)
 where
-    E: PlatformEvent + DeserializeOwned,
+    E: PlatformEvent + DeserializeOwned + 'static,
 {
-    registry.on(E::TYPE, SNAPSHOT, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
-        run(tx, payload, event)?;
-        Ok(())
-    });
+    crate::events::on::<E>(registry, SNAPSHOT, run);
 }
 
 /// One count of an artist's day moved by an event.
@@ -88,8 +83,7 @@ where
     E: PlatformEvent + DeserializeOwned + 'static,
 {
     let counts = counts.clone();
-    registry.on_tallied(E::TYPE, SNAPSHOT, move |tx, event| {
-        let payload: E = serde_json::from_value(event.payload.clone())?;
+    on_tallied::<E>(registry, SNAPSHOT, move |tx, payload, event| {
         let (artist, at_ms, count, delta) = which(&payload);
         let day = repo::day_of(tx, at(event, at_ms))?;
         counts.add(Counted { artist: ArtistId(artist), day, count, delta });
