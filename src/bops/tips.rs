@@ -5,13 +5,11 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 
 use super::config::TipsConfig;
 use super::repo;
-use super::service::find_bop;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::{Tx, now_ms};
@@ -19,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
 use crate::identity::artist_by_uid;
 use crate::identity::gate::revenue_gate;
+use crate::identity::limits::take;
 use crate::payments::{Charge, NewPayment, Outcome, PaymentRow, record_payment};
 
 /// A fan's tip reached the artist.
@@ -52,12 +51,9 @@ impl TipLimits {
     }
 
     fn check(&self, fan: i64, artist: i64, ip: IpAddr) -> AppResult<()> {
-        let now = DefaultClock::default().now();
-        let wait = |n: governor::NotUntil<_>| AppError::RateLimited {
-            retry_after_secs: n.wait_time_from(now).as_secs().max(1),
-        };
-        self.per_fan_artist.check_key(&(fan, artist)).map_err(wait)?;
-        self.per_ip.check_key(&ip).map_err(wait)?;
+        let wait = |retry_after_secs| AppError::RateLimited { retry_after_secs };
+        take(&self.per_fan_artist, &(fan, artist)).map_err(wait)?;
+        take(&self.per_ip, &ip).map_err(wait)?;
         Ok(())
     }
 }
@@ -104,9 +100,16 @@ pub async fn start_tip(
         );
         return Err(AppError::invalid("amount_minor", range));
     }
-    let bop = find_bop(state, bop_uid, Some(fan.id)).await?;
-    let artist_uid = bop.artist_uid.clone();
-    let artist = state.db.read_now(move |c| artist_by_uid(c, &artist_uid)).await?.ok_or(AppError::NotFound)?;
+    // The Bop and its artist in one trip to a reader.
+    let (uid, viewer) = (bop_uid.to_owned(), fan.id);
+    let (bop, artist) = state
+        .db
+        .read_now(move |c| {
+            let Some(bop) = repo::find_visible_bop(c, &uid, Some(viewer))? else { return Ok(None) };
+            Ok(artist_by_uid(c, &bop.artist_uid)?.map(|artist| (bop, artist)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Receiving money is a revenue action: the same gate as the artist's own
     // uploads (subscription open, profile done, payouts on, not suspended).
     let destination = match (revenue_gate(&artist), &artist.connect_account) {

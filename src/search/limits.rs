@@ -5,12 +5,7 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-
-/// Addresses remembered before those with a full budget again are
-/// forgotten: a spray of made-up addresses cannot grow the map forever.
-const PRUNE_ABOVE: usize = 10_000;
 
 pub struct SearchLimits(DefaultKeyedRateLimiter<IpAddr>);
 
@@ -20,12 +15,9 @@ impl SearchLimits {
         SearchLimits(RateLimiter::keyed(Quota::per_minute(per_minute)))
     }
 
-    /// Takes one search from `ip`'s budget; `Err(seconds to wait)` when spent.
+    /// Takes one search from `ip`'s budget; `Err(seconds to wait)` when spent
+    /// (the account limits' helper, which also forgets full budgets).
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.0.len() > PRUNE_ABOVE {
-            self.0.retain_recent();
-        }
-        let now = DefaultClock::default().now();
-        self.0.check_key(&ip).map_err(|not_until| not_until.wait_time_from(now).as_secs().max(1))
+        crate::identity::limits::take(&self.0, &ip)
     }
 }

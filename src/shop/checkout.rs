@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 
@@ -75,9 +74,8 @@ impl OrderLimits {
     }
 
     fn check(&self, fan: i64) -> AppResult<()> {
-        self.per_fan.check_key(&fan).map_err(|n| AppError::RateLimited {
-            retry_after_secs: n.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
-        })
+        crate::identity::limits::take(&self.per_fan, &fan)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
     }
 }
 
