@@ -160,6 +160,16 @@ pub struct EventBus {
 
 const BATCH: usize = 64;
 
+/// What one round of [`EventBus::process_round`] did.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Round {
+    /// Events settled.
+    pub settled: usize,
+    /// Whether it settled every event that was due (none was left for the
+    /// next round by the batch size or the time budget).
+    pub drained: bool,
+}
+
 /// How long one batch may hold the writer before it stops taking events.
 const BATCH_BUDGET: Duration = Duration::from_millis(2);
 
@@ -183,24 +193,30 @@ impl EventBus {
     /// waiting long behind it. Should the batch's transaction itself fail,
     /// its events are processed one at a time instead.
     pub fn process_due(&self) -> anyhow::Result<usize> {
+        self.process_round().map(|round| round.settled)
+    }
+
+    /// [`EventBus::process_due`], also saying whether it left nothing due.
+    pub(super) fn process_round(&self) -> anyhow::Result<Round> {
         let due = self.db.read_blocking(|c| repo::list_due_events(c, now_ms(), BATCH))?;
         if due.is_empty() {
-            return Ok(0);
+            return Ok(Round { settled: 0, drained: true });
         }
         let batch = |tx: &Tx| {
             let settled = self.process_batch(tx, &due).and_then(|n| Ok(self.registry.flush(tx).map(|()| n)?));
             self.registry.forget_unless_ok(settled)
         };
-        match self.db.write_blocking(Durability::Normal, batch) {
-            Ok(n) => Ok(n),
+        let settled = match self.db.write_blocking(Durability::Normal, batch) {
+            Ok(n) => n,
             Err(err) => {
                 tracing::warn!(error = %err, "an event batch failed; processing its events one at a time");
                 for row in &due {
                     self.process(row)?;
                 }
-                Ok(due.len())
+                due.len()
             }
-        }
+        };
+        Ok(Round { settled, drained: due.len() < BATCH && settled == due.len() })
     }
 
     /// Reports each handler's run time to `timer` (the metrics) from now on.

@@ -262,6 +262,35 @@ fn the_worker_thread_delivers_as_soon_as_a_transaction_commits() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'done'"), 20);
 }
 
+/// A trickle of events, one a millisecond as from a couple of busy
+/// connections: the worker lets a few gather before each transaction
+/// instead of settling them one per commit as each arrives.
+#[test]
+fn the_worker_settles_a_trickle_of_events_in_few_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_db(dir.path());
+    let mut registry = Registry::new();
+    let tally = registry.tally(write_tally);
+    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
+        tally.add(1);
+        Ok(())
+    });
+    let bus = EventBus::new(db.clone(), registry, policy(3));
+    let worker = boptone::events::Worker::start(bus).unwrap();
+    for n in 0..60 {
+        emit_n(&db, n..n + 1, |_| false);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while count(&db, TALLIED) < 60 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    worker.shutdown(Duration::from_secs(1));
+    assert_eq!(count(&db, TALLIED), 60, "every event counted once");
+    let transactions = count(&db, "SELECT COUNT(*) FROM effects WHERE handler = 'tally'");
+    assert!(transactions <= 30, "60 events a millisecond apart took {transactions} transactions");
+}
+
 const CHILD_ENV: &str = "EVENTS_CRASH_CHILD_DIR";
 const CHILD_TEST: &str = "events::crash_child_delivers_slowly";
 
