@@ -154,33 +154,32 @@ pub fn start(
             stats.commits.fetch_add(1, Ordering::Relaxed);
             stats.writes.fetch_add(size, Ordering::Relaxed);
             stats.queued.fetch_sub(size, Ordering::Relaxed);
-            outbox.raise(commit_batch(&mut conn, batch));
+            commit_batch(&mut conn, batch, &outbox);
         }
     })?;
     Ok(sender)
 }
 
-/// Runs `batch` in one transaction and answers every write; the outboxes
-/// its committed writes wrote to (a bit per `Channel`).
-fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> u8 {
+/// Runs `batch` in one transaction, raises the outboxes its committed
+/// writes wrote to, and answers every write.
+fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &OutboxSignal) {
     let durable = batch.iter().any(|job| job.durability() == Durability::Full);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "FULL") {
         batch.into_iter().for_each(|job| job.fail(&error));
-        return 0;
+        return;
     }
-    let written = run_batch(conn, batch);
+    run_batch(conn, batch, outbox);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "NORMAL") {
         tracing::error!(%error, "cannot restore synchronous=NORMAL after a durable write");
     }
-    written
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> u8 {
+fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &OutboxSignal) {
     let inner = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(inner) => inner,
         Err(error) => {
             batch.into_iter().for_each(|job| job.fail(&error));
-            return 0;
+            return;
         }
     };
     let tx = Tx { inner, written: Cell::new(0) };
@@ -208,14 +207,18 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) -> u8 {
             tracing::error!(%error, "savepoint failed; rolling the batch back");
             drop(tx);
             answer_all(answers, Err(&error));
-            return 0;
+            return;
         }
     }
     let written = tx.written.get();
     let commit = if committed_any { tx.inner.commit() } else { tx.inner.rollback() };
-    let ok = commit.is_ok();
+    // Raised before anyone hears back: a caller that sees its write done
+    // finds the workers already told (answering first let a test see the
+    // event worker's signal unraised after its write returned).
+    if commit.is_ok() && committed_any {
+        outbox.raise(written);
+    }
     answer_all(answers, commit.as_ref().map(|_| ()));
-    if ok && committed_any { written } else { 0 }
 }
 
 /// Answers each write: failed ones with their own error, the others with
