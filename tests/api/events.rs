@@ -167,6 +167,17 @@ fn write_tally(tx: &boptone::db::Tx, held: Vec<u32>) -> rusqlite::Result<()> {
 
 const TALLIED: &str = "SELECT coalesce(sum(event_id), 0) FROM effects WHERE handler = 'tally'";
 
+/// A registry whose tallied handler "count" counts each event once.
+fn counting_registry() -> Registry {
+    let mut registry = Registry::new();
+    let tally = registry.tally(write_tally);
+    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
+        tally.add(1);
+        Ok(())
+    });
+    registry
+}
+
 #[test]
 fn tallied_updates_are_written_once_per_batch_and_undone_with_their_event() {
     let dir = tempfile::tempdir().unwrap();
@@ -225,12 +236,7 @@ fn a_batch_whose_tallies_fail_to_write_leaves_nothing_held_for_the_next() {
 fn a_handler_that_writes_reads_what_the_tallies_hold() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(dir.path());
-    let mut registry = Registry::new();
-    let tally = registry.tally(write_tally);
-    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
-        tally.add(1);
-        Ok(())
-    });
+    let mut registry = counting_registry();
     registry.on(Happened::TYPE, "reader", |tx, _| {
         let seen: i64 = tx.query_row(TALLIED, [], |r| r.get(0))?;
         Ok(record_effect(tx, seen, "seen")?)
@@ -269,12 +275,7 @@ fn the_worker_thread_delivers_as_soon_as_a_transaction_commits() {
 fn the_worker_settles_a_trickle_of_events_in_few_transactions() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(dir.path());
-    let mut registry = Registry::new();
-    let tally = registry.tally(write_tally);
-    registry.on_tallied(Happened::TYPE, "count", move |_, _| {
-        tally.add(1);
-        Ok(())
-    });
+    let registry = counting_registry();
     let bus = EventBus::new(db.clone(), registry, policy(3));
     let worker = boptone::events::Worker::start(bus).unwrap();
     for n in 0..60 {
