@@ -18,9 +18,9 @@ const MAX_IDLE: Duration = Duration::from_secs(2);
 /// (comments from two connections: 2,500 a second) it otherwise woke for
 /// every commit and settled one or two events per transaction, each
 /// rewriting the same dozen pages (the artist's day, the fan's loyalty, the
-/// outbox's own rows and indexes): half the WAL the server wrote, and as
-/// much CPU as the requests. Events are delivered this much later at most;
-/// a round that finds many, or is cut short, goes on at once.
+/// outbox's own rows and indexes): half the WAL the server wrote, and two
+/// thirds of the CPU the requests took. Events are delivered this much
+/// later at most; a round that finds many, or is cut short, goes on at once.
 const GATHER: Duration = Duration::from_millis(10);
 
 const GATHER_BELOW: usize = 16;
