@@ -15,6 +15,22 @@
 //! for the readers of the moment to finish (at most [`RESTART_WAIT`]), and
 //! the next write starts the WAL from its beginning.
 //!
+//! Whatever the restart copies, it syncs while every write waits. Right
+//! after a round's pass that is the frames written during that pass: a
+//! second of a comment flood, copied and synced, made the pass take 80 ms,
+//! and the restart then held writes for 78 ms (on the test machine, whose
+//! disk throttles a sync behind the kernel's own writeback). Those few
+//! stalls set the writes' p99. So before it takes the writer, the
+//! checkpointer runs more passes beside it ([`settle_and_restart`]), each
+//! copying what arrived during the one before, until one finds little new.
+//!
+//! SQLite syncs the database file only after a pass that copied the whole
+//! WAL back, and under a flood a pass beside the writer never does: new
+//! frames arrive while it copies. The copies then piled up unsynced until
+//! the restart synced them all with writes held (65 ms of a 66 ms stall).
+//! So every pass beside the writer syncs the database file itself
+//! ([`pass`]).
+//!
 //! A WAL frame is a page plus a 24-byte header, so every frame the writer
 //! appends ends part-way into a page of the file; when the WAL is reused,
 //! the kernel must read that page's old content before the write can
@@ -42,6 +58,14 @@ const EVERY: Duration = Duration::from_secs(1);
 /// over. Each restart holds writes while the database file is synced (10 to
 /// 150 ms on the test machine's disk), so not at every round of a flood.
 const RESTART_AFTER_FRAMES: i64 = 65_536;
+
+/// At most this many passes before a restart, each copying back what the
+/// writer added during the pass before.
+const SETTLE_PASSES: usize = 4;
+
+/// A pass that found at most this many new frames (1 MiB) was short, and
+/// so is the next one: the restart may take the writer.
+const SETTLED_FRAMES: i64 = 256;
 
 /// How long the restart waits for readers while holding the writer; a
 /// reader still busy after that (a backup, a long export) makes it give up
@@ -95,12 +119,34 @@ enum Next {
 /// A PASSIVE checkpoint, and a restart when the WAL is `restart_after`
 /// frames long or more; says where the writer goes on.
 fn round(conn: &Connection, writer: &Mutex<Connection>, restart_after: i64) -> rusqlite::Result<Next> {
-    let (frames, copied) = passive(conn)?;
+    let (frames, copied) = pass(conn)?;
     if frames >= restart_after {
-        restart(&super::lock_writer(writer))?;
+        settle_and_restart(conn, writer, (frames, copied))?;
         return Ok(Next::StartOrAfter(0));
     }
     Ok(if copied >= frames { Next::StartOrAfter(frames) } else { Next::After(frames) })
+}
+
+/// Passes beside the writer until one finds few new frames, then the
+/// restart under the writer (`last`: what the last pass found, as
+/// [`passive`] says it). Says how many frames were copied back while
+/// writes waited.
+fn settle_and_restart(conn: &Connection, writer: &Mutex<Connection>, last: (i64, i64)) -> rusqlite::Result<i64> {
+    let (mut frames, mut copied) = last;
+    for _ in 0..SETTLE_PASSES {
+        let (now, now_copied) = pass(conn)?;
+        let added = now - frames;
+        (frames, copied) = (now, now_copied);
+        if added <= SETTLED_FRAMES {
+            break;
+        }
+    }
+    let writer = super::lock_writer(writer);
+    // A pass with the writer held copies (and syncs) the rest, so the
+    // count is known; the restart then has nothing left to copy.
+    let (_, held) = passive(conn)?;
+    restart(&writer)?;
+    Ok(held - copied)
 }
 
 /// Asks the kernel to read ahead the WAL where the writer goes on.
@@ -161,6 +207,49 @@ fn restart(writer: &Connection) -> rusqlite::Result<()> {
     let done = writer.query_row_cached("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0));
     writer.busy_timeout(Duration::from_millis(u64::from(super::connection::BUSY_TIMEOUT_MS)))?;
     done.map(|_| ())
+}
+
+/// A pass beside the writer: a PASSIVE checkpoint, then the database file
+/// synced (see the module's comment): (frames in the WAL, frames copied
+/// back).
+fn pass(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    let counts = passive(conn)?;
+    // Only moves a sync earlier: SQLite still syncs before the WAL is
+    // started over, so a failure here is reported and costs nothing else.
+    if let Err(code) = sync_database_file(conn) {
+        tracing::warn!(code, "cannot sync the database file after a checkpoint");
+    }
+    Ok(counts)
+}
+
+/// Syncs the database file through SQLite's own handle of it. Not through
+/// a file of our own: closing any descriptor of a file drops every POSIX
+/// lock the process holds on it, SQLite's included, and then another
+/// process (a `boptone backup`) could take the database file for itself
+/// and delete the WAL under the server.
+fn sync_database_file(conn: &Connection) -> Result<(), std::ffi::c_int> {
+    use rusqlite::ffi;
+    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: `conn` is open and used by this thread only; FILE_POINTER
+    // writes the main database's `sqlite3_file` (owned by the connection,
+    // valid while it is open) into `file`, and `xSync` is that file's own
+    // method, called as SQLite's VFS interface documents.
+    unsafe {
+        let done = ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        );
+        if done != ffi::SQLITE_OK {
+            return Err(done);
+        }
+        let sync = file.as_ref().and_then(|f| f.pMethods.as_ref()).and_then(|m| m.xSync).ok_or(ffi::SQLITE_MISUSE)?;
+        match sync(file, ffi::SQLITE_SYNC_NORMAL) {
+            ffi::SQLITE_OK => Ok(()),
+            code => Err(code),
+        }
+    }
 }
 
 /// One PASSIVE checkpoint: (frames in the WAL, frames copied back).
@@ -232,6 +321,109 @@ mod tests {
             }
         });
         assert!(largest < written / 4, "the WAL reached {largest} bytes of the {written} written");
+    }
+
+    /// Under a stream of writes, the restart (which holds them) copies back
+    /// only what arrived during the last short pass beside the writer, not
+    /// what arrived while a long pass copied a big WAL back.
+    #[test]
+    fn a_restart_holds_writes_only_for_the_last_short_pass() {
+        use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let db = table_db(dir.path());
+        // 80 MB in one commit: a long first pass.
+        db.write_blocking(Durability::Normal, |tx| {
+            tx.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                 INSERT INTO t (n, pad) SELECT i, zeroblob(3000) FROM n",
+            )
+        })
+        .unwrap();
+        let checkpointer = super::super::connection::open_checkpointer(&dir.path().join("t.db")).unwrap();
+        let stop = AtomicBool::new(false);
+        let rows = AtomicI64::new(0);
+        let (mut during_first, mut held) = (0, 0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    // A row a commit (each writes at least one frame), at
+                    // a pace the passes can catch up with, as a server's.
+                    write_rows(&db, 1_000_000 + rows.fetch_add(1, Ordering::Relaxed), 1);
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            });
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                let before = rows.load(Ordering::Relaxed);
+                let first = super::pass(&checkpointer).unwrap();
+                during_first = rows.load(Ordering::Relaxed) - before;
+                held = super::settle_and_restart(&checkpointer, &db.inner.writer, first).unwrap();
+            }));
+            stop.store(true, Ordering::Relaxed);
+            if let Err(panic) = outcome {
+                std::panic::resume_unwind(panic);
+            }
+        });
+        assert!(during_first > 0, "nothing was written while the big WAL was copied back");
+        assert!(
+            held * 4 <= during_first,
+            "the restart copied {held} frames with writes held; {during_first} rows arrived during the long pass"
+        );
+    }
+
+    /// Pages of `file` not yet written back (dirty or under writeback), by
+    /// Linux's `cachestat` (6.5 and later).
+    fn unwritten(file: &std::fs::File) -> u64 {
+        use std::os::fd::AsRawFd;
+        #[repr(C)]
+        struct Range {
+            off: u64,
+            len: u64,
+        }
+        #[repr(C)]
+        #[derive(Default)]
+        struct Stat {
+            cache: u64,
+            dirty: u64,
+            writeback: u64,
+            evicted: u64,
+            recently_evicted: u64,
+        }
+        const SYS_CACHESTAT: libc::c_long = 451;
+        let (range, mut stat) = (Range { off: 0, len: 0 }, Stat::default());
+        // SAFETY: both pointers are to live values of the kernel's layouts
+        // (`struct cachestat_range`, `struct cachestat`); len 0 is the whole file.
+        let done = unsafe { libc::syscall(SYS_CACHESTAT, file.as_raw_fd(), &raw const range, &raw mut stat, 0) };
+        assert_eq!(done, 0, "cachestat: {}", std::io::Error::last_os_error());
+        stat.dirty + stat.writeback
+    }
+
+    /// A pass beside the writer that cannot copy the whole WAL back (here a
+    /// reader holds an older snapshot; under a flood, new frames arrive) is
+    /// not synced by SQLite: the pass syncs the database file itself, so
+    /// the restart does not sync seconds of copies with writes held.
+    #[test]
+    fn a_pass_beside_the_writer_leaves_the_database_file_synced() {
+        // Not /tmp: a tmpfs has no writeback to wait for.
+        let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
+        let db = table_db(dir.path());
+        let path = dir.path().join("t.db");
+        let checkpointer = super::super::connection::open_checkpointer(&path).unwrap();
+        super::passive(&checkpointer).unwrap();
+        write_rows(&db, 0, 500);
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN; SELECT COUNT(*) FROM t;").unwrap();
+        write_rows(&db, 500, 10);
+        let (frames, copied) = super::pass(&checkpointer).unwrap();
+        assert!(copied > 0 && copied < frames, "the pass copied {copied} of {frames} frames");
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(unwritten(&file), 0, "the pass left copied pages unsynced");
+        // The same pass without the sync leaves them: SQLite does not sync.
+        write_rows(&db, 510, 500);
+        reader.execute_batch("COMMIT; BEGIN; SELECT COUNT(*) FROM t;").unwrap();
+        write_rows(&db, 1010, 10);
+        super::passive(&checkpointer).unwrap();
+        assert!(unwritten(&file) > 0, "SQLite synced the copies itself");
     }
 
     /// Pages of `file` in the page cache, and all its pages.
