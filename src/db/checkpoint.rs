@@ -15,21 +15,18 @@
 //! for the readers of the moment to finish (at most [`RESTART_WAIT`]), and
 //! the next write starts the WAL from its beginning.
 //!
-//! Whatever the restart copies, it syncs while every write waits. Right
-//! after a round's pass that is the frames written during that pass: a
-//! second of a comment flood, copied and synced, made the pass take 80 ms,
-//! and the restart then held writes for 78 ms (on the test machine, whose
-//! disk throttles a sync behind the kernel's own writeback). Those few
-//! stalls set the writes' p99. So before it takes the writer, the
-//! checkpointer runs more passes beside it ([`settle_and_restart`]), each
-//! copying what arrived during the one before, until one finds little new.
-//!
+//! Whatever the restart copies, it syncs while every write waits. And
 //! SQLite syncs the database file only after a pass that copied the whole
-//! WAL back, and under a flood a pass beside the writer never does: new
-//! frames arrive while it copies. The copies then piled up unsynced until
-//! the restart synced them all with writes held (65 ms of a 66 ms stall).
-//! So every pass beside the writer syncs the database file itself
-//! ([`pass`]).
+//! WAL back, which under a flood a pass beside the writer never does: new
+//! frames arrive while it copies. So the restart synced every copy since
+//! the last restart with writes held: 66 ms stalls under a comment flood
+//! from two connections, which set the writes' p99 (21 to 28 ms). Before
+//! it takes the writer, the checkpointer therefore runs passes beside it
+//! that also sync the database file ([`synced_pass`]), each copying what
+//! arrived during the one before, until one finds little new
+//! ([`settle_and_restart`]). The rounds between restarts leave that sync to
+//! the kernel, so a page copied back every second is written once, not
+//! every second.
 //!
 //! A WAL frame is a page plus a 24-byte header, so every frame the writer
 //! appends ends part-way into a page of the file; when the WAL is reused,
@@ -119,7 +116,7 @@ enum Next {
 /// A PASSIVE checkpoint, and a restart when the WAL is `restart_after`
 /// frames long or more; says where the writer goes on.
 fn round(conn: &Connection, writer: &Mutex<Connection>, restart_after: i64) -> rusqlite::Result<Next> {
-    let (frames, copied) = pass(conn)?;
+    let (frames, copied) = passive(conn)?;
     if frames >= restart_after {
         settle_and_restart(conn, writer, (frames, copied))?;
         return Ok(Next::StartOrAfter(0));
@@ -134,7 +131,7 @@ fn round(conn: &Connection, writer: &Mutex<Connection>, restart_after: i64) -> r
 fn settle_and_restart(conn: &Connection, writer: &Mutex<Connection>, last: (i64, i64)) -> rusqlite::Result<i64> {
     let (mut frames, mut copied) = last;
     for _ in 0..SETTLE_PASSES {
-        let (now, now_copied) = pass(conn)?;
+        let (now, now_copied) = synced_pass(conn)?;
         let added = now - frames;
         (frames, copied) = (now, now_copied);
         if added <= SETTLED_FRAMES {
@@ -209,10 +206,10 @@ fn restart(writer: &Connection) -> rusqlite::Result<()> {
     done.map(|_| ())
 }
 
-/// A pass beside the writer: a PASSIVE checkpoint, then the database file
-/// synced (see the module's comment): (frames in the WAL, frames copied
-/// back).
-fn pass(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+/// A pass beside the writer before a restart: a PASSIVE checkpoint, then
+/// the database file synced (see the module's comment): (frames in the
+/// WAL, frames copied back).
+fn synced_pass(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     let counts = passive(conn)?;
     // Only moves a sync earlier: SQLite still syncs before the WAL is
     // started over, so a failure here is reported and costs nothing else.
@@ -355,7 +352,7 @@ mod tests {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 std::thread::sleep(Duration::from_millis(50));
                 let before = rows.load(Ordering::Relaxed);
-                let first = super::pass(&checkpointer).unwrap();
+                let first = super::passive(&checkpointer).unwrap();
                 during_first = rows.load(Ordering::Relaxed) - before;
                 held = super::settle_and_restart(&checkpointer, &db.inner.writer, first).unwrap();
             }));
@@ -400,10 +397,10 @@ mod tests {
 
     /// A pass beside the writer that cannot copy the whole WAL back (here a
     /// reader holds an older snapshot; under a flood, new frames arrive) is
-    /// not synced by SQLite: the pass syncs the database file itself, so
-    /// the restart does not sync seconds of copies with writes held.
+    /// not synced by SQLite: a settling pass syncs the database file itself,
+    /// so the restart does not sync seconds of copies with writes held.
     #[test]
-    fn a_pass_beside_the_writer_leaves_the_database_file_synced() {
+    fn a_settling_pass_leaves_the_database_file_synced() {
         // Not /tmp: a tmpfs has no writeback to wait for.
         let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
         let db = table_db(dir.path());
@@ -414,7 +411,7 @@ mod tests {
         let reader = rusqlite::Connection::open(&path).unwrap();
         reader.execute_batch("BEGIN; SELECT COUNT(*) FROM t;").unwrap();
         write_rows(&db, 500, 10);
-        let (frames, copied) = super::pass(&checkpointer).unwrap();
+        let (frames, copied) = super::synced_pass(&checkpointer).unwrap();
         assert!(copied > 0 && copied < frames, "the pass copied {copied} of {frames} frames");
         let file = std::fs::File::open(&path).unwrap();
         assert_eq!(unwritten(&file), 0, "the pass left copied pages unsynced");
