@@ -365,15 +365,15 @@ fn demo_views(published: i64, per_bop: usize) -> usize {
 /// Each follow backfills its fan's timeline, as a follow in the app does
 /// (the feed reads these rows).
 fn fill_timelines(conn: &mut Connection) -> anyhow::Result<i64> {
-    let follows: Vec<(crate::core::ids::UserId, crate::core::ids::ArtistId)> = {
-        let mut stmt =
-            conn.prepare_cached("SELECT fan_user_id, artist_id FROM fan_relationships WHERE following = 1")?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    let follows: Vec<(crate::core::ids::UserId, crate::core::ids::ArtistId, i64)> = {
+        let mut stmt = conn
+            .prepare_cached("SELECT fan_user_id, artist_id, followed_at FROM fan_relationships WHERE following = 1")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
     };
     for chunk in follows.chunks(1_000) {
         let tx = conn.transaction()?;
-        for &(fan, artist) in chunk {
-            crate::bops::repo::backfill_timeline(&tx, fan, artist)?;
+        for &(fan, artist, since) in chunk {
+            crate::bops::repo::backfill_timeline(&tx, fan, artist, since)?;
         }
         tx.commit()?;
     }

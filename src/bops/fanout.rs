@@ -35,8 +35,8 @@ pub fn register(registry: &mut Registry) {
     registry.on(FanFollowed::TYPE, "bops.timeline_backfill", |tx, event| {
         let followed: FanFollowed = serde_json::from_value(event.payload.clone())?;
         let (fan, artist) = (UserId(followed.fan_user_id), ArtistId(followed.artist_id));
-        if crate::identity::service::is_following(tx, fan, artist)? {
-            repo::backfill_timeline(tx, fan, artist)?;
+        if let Some(since) = crate::identity::service::followed_since(tx, fan, artist)? {
+            repo::backfill_timeline(tx, fan, artist, since)?;
         }
         Ok(())
     });

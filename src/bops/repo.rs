@@ -347,11 +347,28 @@ pub fn fan_out_bop(conn: &Connection, bop_uid: &str, after: UserId, batch: usize
     Ok(FanOutBatch { followers, next_after })
 }
 
-/// A new follow: the artist's newest Bops (as many as a timeline holds, and
-/// only those newer than its floor) go into the fan's timeline. When the
-/// artist has older Bops still, the floor rises to the newest of those, so
-/// they are served with everyone else's instead of being lost.
-pub fn backfill_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId) -> rusqlite::Result<()> {
+/// A new follow (standing since `followed_at`): the artist's newest Bops
+/// (as many as a timeline holds, and only those newer than its floor) go
+/// into the fan's timeline, once per follow. When the artist has older Bops
+/// still, the floor rises to the newest of those, so they are served with
+/// everyone else's instead of being lost.
+pub fn backfill_timeline(
+    conn: &Connection,
+    fan: UserId,
+    artist_id: ArtistId,
+    followed_at: i64,
+) -> rusqlite::Result<()> {
+    // This follow has backfilled already: what came after, fan-out brought.
+    let done = conn
+        .prepare_cached(
+            "INSERT INTO bops_timeline_backfills (fan_user_id, artist_id, followed_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (fan_user_id, artist_id) DO UPDATE SET followed_at = excluded.followed_at
+             WHERE followed_at <> excluded.followed_at",
+        )?
+        .execute(params![fan, artist_id, followed_at])?;
+    if done == 0 {
+        return Ok(());
+    }
     let floor = timeline_floor(conn, fan)?;
     let newest: Vec<(i64, i64)> = conn
         .prepare_cached(
@@ -378,6 +395,8 @@ pub fn backfill_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId) ->
 
 /// An unfollow: the artist's Bops leave the fan's timeline.
 pub fn remove_from_timeline(conn: &Connection, fan: UserId, artist_id: ArtistId) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM bops_timeline_backfills WHERE fan_user_id = ?1 AND artist_id = ?2")?
+        .execute(params![fan, artist_id])?;
     let removed = conn
         .prepare_cached("DELETE FROM bops_timeline WHERE fan_user_id = ?1 AND artist_id = ?2")?
         .execute(params![fan, artist_id])?;

@@ -865,6 +865,12 @@ pub fn is_following(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) 
     repo::is_following(conn, fan, artist)
 }
 
+/// Since when the fan has followed the artist, if they do now: each follow
+/// has its own (for other pillars' handlers).
+pub fn followed_since(conn: &rusqlite::Connection, fan: UserId, artist: ArtistId) -> rusqlite::Result<Option<i64>> {
+    repo::followed_since(conn, fan, artist)
+}
+
 pub use repo::ArtistFace;
 
 /// How other pillars show an artist (uid, name, handle, visible), in one lookup.

@@ -10,6 +10,7 @@ use boptone::bops::fanout::FAN_OUT_BATCH;
 use boptone::bops::repo::{FEED_SCAN_BUDGET, TIMELINE_CAP};
 use boptone::db::{Durability, now_ms};
 use boptone::error::AppError;
+use boptone::identity::events::FanFollowed;
 
 use crate::bops::{FAN_PASSWORD, artist, call, count, fan, token, upload};
 use crate::helpers::{TestApp, eventually, spawn_app};
@@ -122,6 +123,57 @@ async fn the_feed_reads_the_fans_timeline_and_follows_deletes_and_suspensions_ch
         assert_eq!(status, 422, "{bad}: {body}");
         assert_eq!(body["fields"]["cursor"], "This cursor is not one the feed gave out.");
     }
+    app.stop().await;
+}
+
+/// A follow's backfill runs once. Its `fan.followed` handled again for the
+/// same follow (a flood of follows and unfollows settled in one round
+/// handles a dozen of one pair while the last follow stands) adds nothing:
+/// a probe row taken out after the first stays out. A new follow backfills
+/// again, and brings what was published while the fan was away.
+#[tokio::test]
+async fn a_follow_backfills_the_timeline_once_and_a_new_follow_again() {
+    let app = spawn_app().await;
+    let (_ada_web, ada) = artist(&app, "ada@example.com", "Ada").await;
+    let a1 = post(&app, &ada, "a1", "public").await;
+    let fan_token = token(&app, &fan(&app, "once@example.com"), FAN_PASSWORD).await;
+    app.drain_events().await;
+    follow(&app, &fan_token, "Ada", true).await;
+    let timeline = "SELECT COUNT(*) FROM bops_timeline";
+    assert_eq!(count(&app, timeline), 1);
+
+    let probe = "DELETE FROM bops_timeline";
+    let (fan_id, artist_id, since): (i64, i64, i64) = app
+        .state
+        .db
+        .write_blocking(Durability::Normal, move |tx| {
+            tx.execute(probe, [])?;
+            let follow = tx.query_row(
+                "SELECT fan_user_id, artist_id, followed_at FROM fan_relationships WHERE following = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let again = FanFollowed {
+                fan_user_id: follow.0,
+                artist_id: follow.1,
+                artist_uid: String::new(),
+                followed_at: follow.2,
+            };
+            boptone::events::emit(tx, &again)?;
+            Ok::<_, rusqlite::Error>(follow)
+        })
+        .unwrap();
+    app.drain_events().await;
+    assert_eq!(count(&app, timeline), 0, "the same follow ({fan_id}, {artist_id}, {since}) backfilled twice");
+
+    // Away: a Bop published meanwhile reaches no timeline of this fan.
+    follow(&app, &fan_token, "Ada", false).await;
+    let a2 = post(&app, &ada, "a2", "public").await;
+    app.drain_events().await;
+    assert_eq!(count(&app, timeline), 0);
+    follow(&app, &fan_token, "Ada", true).await;
+    assert_eq!(count(&app, timeline), 2);
+    assert_eq!(whole_feed(&app, &fan_token, 5).await, [a2.as_str(), a1.as_str()]);
     app.stop().await;
 }
 
