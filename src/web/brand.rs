@@ -5,6 +5,7 @@
 //! current one per render (a read lock and an `Arc` clone), so a change
 //! shows on the next page without a restart.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{Query, State};
@@ -234,6 +235,9 @@ fn theme_css(accent: &Accent) -> String {
 /// The current brand, replaced whole after a save.
 pub struct BrandCell {
     current: RwLock<Arc<Shown>>,
+    /// Bumped by every [`BrandCell::set`], so pages rendered under the old
+    /// brand are not handed out again (see `web::rendered`).
+    generation: AtomicU64,
 }
 
 struct Shown {
@@ -251,7 +255,7 @@ impl Shown {
 
 impl BrandCell {
     pub fn new(brand: Brand) -> Arc<BrandCell> {
-        Arc::new(BrandCell { current: RwLock::new(Arc::new(Shown::of(brand))) })
+        Arc::new(BrandCell { current: RwLock::new(Arc::new(Shown::of(brand))), generation: AtomicU64::new(0) })
     }
 
     pub fn get(&self) -> Arc<Brand> {
@@ -261,6 +265,11 @@ impl BrandCell {
     pub fn set(&self, brand: Brand) {
         let shown = Arc::new(Shown::of(brand));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = shown;
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn shown(&self) -> Arc<Shown> {

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod page;
 mod pages;
 pub mod qr;
+mod rendered;
 pub mod surface;
 pub mod text;
 pub mod views;

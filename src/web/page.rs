@@ -45,6 +45,16 @@ impl FromRequestParts<AppState> for Page {
 }
 
 impl Page {
+    /// The page for a signed-out visitor of a page without forms: no CSRF
+    /// token in it, so every such visitor gets the same page, which is then
+    /// rendered once while its content stays the same (`web::rendered`) —
+    /// each new visitor carries a new token, and with it the whole page
+    /// would be rendered for each. A form added to such a page would be
+    /// refused (no token), so a test catches the mistake at once.
+    pub fn without_forms(self) -> Page {
+        Page { csrf_token: String::new(), ..self }
+    }
+
     /// Renders `template` with `data` plus `csrf_token` and `current_user`.
     pub fn render(&self, state: &AppState, template: &str, data: impl Serialize) -> AppResult<Html<String>> {
         let context = minijinja::context! {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use super::brand::{Brand, BrandCell, BrandGlobal};
+use super::rendered::Rendered;
 use crate::error::{AppError, AppResult};
 
 #[derive(RustEmbed)]
@@ -21,6 +22,7 @@ pub struct Views {
     env: Environment<'static>,
     globals: Globals,
     brand: Arc<BrandCell>,
+    rendered: Rendered,
 }
 
 /// Values every template can use.
@@ -42,16 +44,30 @@ impl Views {
             env: environment(&globals, &brand),
             globals,
             brand,
+            rendered: Rendered::default(),
         }
     }
 
+    /// Renders `name` with `context`, or hands out the page rendered from
+    /// the same template and values a moment ago (see `web::rendered`).
     pub fn render(&self, name: &str, context: impl Serialize) -> AppResult<Html<String>> {
+        // Read before rendering: a page rendered while the brand changes is
+        // kept under the old generation, so it is never handed out as new.
+        let generation = self.brand.generation();
+        let key = self.rendered.key(name, &context);
+        if let Some(page) = key.and_then(|key| self.rendered.get(&key, generation)) {
+            return Ok(Html(page));
+        }
         #[cfg(debug_assertions)]
         let env = environment(&self.globals, &self.brand);
         #[cfg(not(debug_assertions))]
         let env = &self.env;
         let template = env.get_template(name).map_err(template_error)?;
-        template.render(context).map(Html).map_err(template_error)
+        let page = template.render(context).map_err(template_error)?;
+        if let Some(key) = key {
+            self.rendered.put(key, generation, &page);
+        }
+        Ok(Html(page))
     }
 
     pub fn globals(&self) -> &Globals {

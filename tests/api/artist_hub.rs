@@ -33,6 +33,8 @@ async fn the_artist_page_shows_every_pillar_and_fans_follow_from_it() {
     assert!(hub.body.contains(&format!("href=\"/app/@{handle}?tip=1\"")), "a tip button");
     assert!(hub.body.contains(&format!("href=\"/@{handle}?tab=bops\" aria-current=\"page\"")));
     assert!(hub.body.contains(&format!("/bops/{public}")) && !hub.body.contains(&format!("/bops/{private}")));
+    let another = Browser::new(&app.address).get(&page).await;
+    assert_eq!(another.body, hub.body, "no visitor's token in it: every visitor gets the same page");
     let unknown_tab = visitor.get(&format!("{page}?tab=nope")).await;
     assert!(unknown_tab.body.contains(&format!("/bops/{public}")), "an unknown tab opens the first");
     assert_eq!(visitor.get(&format!("{page}?tab=bops&cursor=garbage")).await.status, 422);
@@ -57,6 +59,9 @@ async fn the_artist_page_shows_every_pillar_and_fans_follow_from_it() {
     let after = browser.get(&page).await;
     assert!(after.body.contains("1 follower") && after.body.contains("Following"), "{}", after.body);
     assert!(after.body.contains(&format!("/bops/{private}")), "followers-only Bops for a follower");
+    let visitors = visitor.get(&page).await.body;
+    assert!(visitors.contains("1 follower"), "a page rendered before is not handed out once a count changed");
+    assert!(!visitors.contains(&format!("/bops/{private}")), "nor a follower's grid to a visitor");
     assert_eq!(browser.post_form_without_token(&format!("{page}/follow"), &[("follow", "0")]).await.status, 403);
     browser.post_form(&format!("{page}/follow"), &[("follow", "0")]).await;
     app.drain_events().await;

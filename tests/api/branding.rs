@@ -217,6 +217,12 @@ async fn the_console_form_changes_the_brand_at_once_on_every_page() {
     let mut label = admin(&app).await;
     let before = app.get("/").await.text().await.unwrap();
     assert_eq!(title(&before), "Boptone");
+    // A page whose values stay the same (the same signed-in browser, the
+    // brand's text comes from the brand itself) is handed out again as
+    // rendered; a new brand must still show on it at once.
+    let about = label.get("/about").await.body;
+    assert_eq!(title(&about), "About · Boptone");
+    assert_eq!(label.get("/about").await.body, about, "the same values, the same page");
 
     let fields = label_form(
         &mut label,
@@ -238,6 +244,9 @@ async fn the_console_form_changes_the_brand_at_once_on_every_page() {
     assert_eq!(title(&home), "Lighthouse Sound");
     assert!(home.contains("<p class=\"lead text-block\">Songs from the coast.</p>"), "{home}");
     assert!(app.get("/about").await.text().await.unwrap().contains("We started in a lighthouse."));
+    let about = label.get("/about").await.body;
+    assert_eq!(title(&about), "About · Lighthouse Sound");
+    assert!(about.contains("We started in a lighthouse."), "{about}");
     let logo = home.split("class=\"brand-logo\" src=\"").nth(1).unwrap().split('"').next().unwrap();
     assert!(logo.starts_with("/media/label/logo-"), "{logo}");
     let served = app.get(logo).await;

@@ -152,6 +152,8 @@ pub async fn show_profile(
         tabs: tab_links,
         tab_html,
     };
+    // Signed out, the page has no form (Follow is a link to sign in).
+    let page = if view.signed_in { page } else { page.without_forms() };
     Ok(page.render(&state, "identity/profile.html", view)?.into_response())
 }
 
