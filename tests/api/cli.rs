@@ -389,6 +389,8 @@ async fn demo_data_is_a_working_first_look() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("40 Bops"), "{}", stdout(&output));
     assert!(stdout(&output).contains("heavy@demo.boptone.test follows 3 artists"), "{}", stdout(&output));
+    let wal = std::fs::metadata(data.join("boptone.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the demo's writes are folded into the database file, not left in the WAL");
 
     let conn = Connection::open(data.join("boptone.db")).unwrap();
     let check = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
