@@ -54,6 +54,8 @@ impl Views {
         // Read before rendering: a page rendered while the brand changes is
         // kept under the old generation, so it is never handed out as new.
         let generation = self.brand.generation();
+        // The template values the render uses, made once for the key too.
+        let context = minijinja::Value::from_serialize(&context);
         let key = self.rendered.key(name, &context);
         if let Some(page) = key.and_then(|key| self.rendered.get(&key, generation)) {
             return Ok(Html(page));
