@@ -155,6 +155,8 @@ pub struct EventBus {
     db: Db,
     registry: Registry,
     policy: RetryPolicy,
+    /// How long one batch may hold the writer before it stops taking events.
+    batch_budget: Duration,
     timer: std::sync::OnceLock<HandlerTimer>,
 }
 
@@ -170,12 +172,19 @@ pub(super) struct Round {
     pub drained: bool,
 }
 
-/// How long one batch may hold the writer before it stops taking events.
-const BATCH_BUDGET: Duration = Duration::from_millis(2);
+/// How long one batch may hold the writer before it stops taking events,
+/// unless the bus is made [`EventBus::with_batch_budget`].
+pub const BATCH_BUDGET: Duration = Duration::from_millis(2);
 
 impl EventBus {
     pub fn new(db: Db, registry: Registry, policy: RetryPolicy) -> Arc<EventBus> {
-        Arc::new(EventBus { db, registry, policy, timer: std::sync::OnceLock::new() })
+        EventBus::with_batch_budget(db, registry, policy, BATCH_BUDGET)
+    }
+
+    /// A bus whose batches stop taking events after `batch_budget` (tests
+    /// pin it to make a round's size independent of the machine's speed).
+    pub fn with_batch_budget(db: Db, registry: Registry, policy: RetryPolicy, batch_budget: Duration) -> Arc<EventBus> {
+        Arc::new(EventBus { db, registry, policy, batch_budget, timer: std::sync::OnceLock::new() })
     }
 
     pub fn db(&self) -> &Db {
@@ -187,7 +196,7 @@ impl EventBus {
     /// The batch runs in one write transaction: each event's handlers in a
     /// savepoint (each handler in its own when one of them fails), each
     /// event settled with the names of those that ran as it finishes, until
-    /// the batch is done or [`BATCH_BUDGET`] has passed (the rest wait for
+    /// the batch is done or its time budget has passed (the rest wait for
     /// the next round). One commit for many events is what lets the worker
     /// keep up with a flood of likes; the budget keeps request writes from
     /// waiting long behind it. Should the batch's transaction itself fail,
@@ -239,7 +248,7 @@ impl EventBus {
         let started = std::time::Instant::now();
         let mut settled = 0;
         for row in due {
-            if settled > 0 && started.elapsed() > BATCH_BUDGET {
+            if settled > 0 && started.elapsed() >= self.batch_budget {
                 break;
             }
             // Another worker (a `drain`, the CLI) may have settled it since
