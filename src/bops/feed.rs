@@ -191,14 +191,12 @@ impl ForYouCursor {
 /// The fan's pool made at `minute` (kept, or made again).
 async fn pool(state: &AppState, viewer: UserId, minute: i64) -> AppResult<Pool> {
     let bops = super::state(state);
-    if let Some(pool) = bops.pools.get(&(viewer, minute), &()) {
-        return Ok(pool);
-    }
     let (loyalty, now) = (bops.loyalty, state.clock.now_ms());
-    let made = state.db.read(move |c| for_you::make_pool(c, viewer, &loyalty, now)).await?;
-    let pool = Pool::new(made);
-    bops.pools.put((viewer, minute), (), pool.clone());
-    Ok(pool)
+    let make = || async move {
+        let made = state.db.read(move |c| for_you::make_pool(c, viewer, &loyalty, now)).await?;
+        Ok::<_, AppError>(Pool::new(made))
+    };
+    bops.pool_maker.get_or_make(&bops.pools, (viewer, minute), (), make).await
 }
 
 async fn for_you(state: &AppState, viewer: UserId, cursor: ForYouCursor, limit: usize) -> AppResult<FeedPage> {

@@ -37,6 +37,10 @@ const GENRE: f64 = 1.5;
 /// Pools kept (one per fan and minute they started scrolling), and how long.
 const POOLS_KEPT: usize = 8192;
 const POOL_AGE: Duration = Duration::from_secs(30 * 60);
+/// Pools made at once (by different fans; a fan's is made once at a time).
+/// More than the read pool's connections, so lanes rarely make fans wait
+/// on each other.
+pub const POOL_MAKERS: usize = 64;
 /// A fan's pool is made again at most once a minute.
 pub const POOL_MINUTE_MS: i64 = 60_000;
 

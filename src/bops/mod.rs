@@ -50,6 +50,9 @@ pub struct BopsState {
     pub tip_limits: tips::TipLimits,
     /// For You pools by fan (bounded).
     pub pools: for_you::Pools,
+    /// Makes each missing pool once, however many of the fan's requests
+    /// find it missing together.
+    pub pool_maker: crate::core::memo::OneMaker,
     /// Loyalty's weights and half-life, for the For You scores.
     pub loyalty: crate::analytics::config::LoyaltyConfig,
     /// The low renditions' maker.
@@ -92,6 +95,7 @@ impl Pillar for BopsPillar {
             tip_limits: tips::TipLimits::new(&config.tips),
             renditions: rendition::Renditions::new(&config.bops, install.config.data_dir()),
             pools: for_you::pools(),
+            pool_maker: crate::core::memo::OneMaker::new(for_you::POOL_MAKERS),
             loyalty,
             config,
         };

@@ -5,7 +5,7 @@
 //! can mint cannot grow it without limit.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,46 @@ impl<K: Eq + Hash, S: PartialEq, V: Clone> Memo<K, S, V> {
     }
 }
 
+/// Lets only one caller at a time make a missing value of a [`Memo`]:
+/// those that find it missing while it is being made wait, then take the
+/// made one, instead of each making it (32 requests of one fan at the turn
+/// of the minute made 32 For You pools). Keys share a lane when their hashes
+/// do, so a lane is held only as long as one value takes to make.
+pub struct OneMaker {
+    lanes: Box<[tokio::sync::Mutex<()>]>,
+    hasher: RandomState,
+}
+
+impl OneMaker {
+    pub fn new(lanes: usize) -> OneMaker {
+        OneMaker { lanes: (0..lanes.max(1)).map(|_| tokio::sync::Mutex::new(())).collect(), hasher: RandomState::new() }
+    }
+
+    /// `memo`'s value for `key` under `stamp`, made by `make` (and kept)
+    /// when missing.
+    pub async fn get_or_make<K, S, V, E, F, Fut>(&self, memo: &Memo<K, S, V>, key: K, stamp: S, make: F) -> Result<V, E>
+    where
+        K: Eq + Hash,
+        S: PartialEq,
+        V: Clone,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Some(value) = memo.get(&key, &stamp) {
+            return Ok(value);
+        }
+        let lane = self.hasher.hash_one(&key) as usize % self.lanes.len();
+        let _making = self.lanes[lane].lock().await;
+        // Made while this caller waited for the lane.
+        if let Some(value) = memo.get(&key, &stamp) {
+            return Ok(value);
+        }
+        let value = make().await?;
+        memo.put(key, stamp, value.clone());
+        Ok(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +126,36 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", true)), "the first to find it old refreshes");
         assert_eq!(memo.get_or_refresh(&1, &"v1"), Some(("page", false)), "the next ones are served");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_that_find_a_value_missing_together_make_it_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let memo = Arc::new(Memo::new(16, None));
+        let maker = Arc::new(OneMaker::new(4));
+        let made = Arc::new(AtomicUsize::new(0));
+        let callers: Vec<_> = (0..16)
+            .map(|i| {
+                let (memo, maker, made) = (memo.clone(), maker.clone(), made.clone());
+                // Two keys: each is made once, whichever lane they share.
+                tokio::spawn(async move {
+                    maker
+                        .get_or_make(&memo, i % 2, (), || async {
+                            made.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok::<_, ()>(format!("pool {}", i % 2))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for (i, caller) in callers.into_iter().enumerate() {
+            assert_eq!(caller.await.unwrap(), Ok(format!("pool {}", i % 2)));
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 2, "one make per key");
+        let failed: Result<String, &str> = maker.get_or_make(&memo, 7, (), || async { Err("no") }).await;
+        assert_eq!(failed, Err("no"));
+        assert_eq!(memo.get(&7, &()), None, "a failure is not kept");
     }
 }
