@@ -180,16 +180,17 @@ pub async fn record_view(
     if watched_ms < 0 {
         return Err(AppError::invalid("watched_ms", "Report how long the video played, in milliseconds."));
     }
-    let bop = find_bop(state, bop_uid, viewer).await?;
-    let needed = 3000.min(bop.duration_ms * 3 / 4);
-    if watched_ms < needed {
-        return Ok(false);
-    }
     // The state's clock: tests move it to cross the window.
     let now = state.clock.now_ms();
+    let uid = bop_uid.to_owned();
+    // The Bop is looked up inside the write, as a like's is.
     state
         .db
         .write(move |tx| {
+            let bop = repo::find_visible_bop(tx, &uid, viewer)?.ok_or(AppError::NotFound)?;
+            if watched_ms < 3000.min(bop.duration_ms * 3 / 4) {
+                return Ok(false);
+            }
             let counted = repo::record_view(tx, bop.id, &viewer_key, watched_ms, now, now - VIEW_WINDOW_MS)?;
             if counted {
                 let event = BopViewed {

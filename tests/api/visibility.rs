@@ -17,21 +17,24 @@ async fn bop_with(app: &TestApp, artist_token: &str, visibility: &str) -> String
     bop["id"].as_str().unwrap().to_owned()
 }
 
-/// The answers `token` gets when it looks at, likes, comments on and tips `bop`.
-async fn reach(app: &TestApp, token: &str, bop: &str) -> [StatusCode; 4] {
+/// The answers `token` gets when it looks at, likes, comments on, tips
+/// and reports watching `bop`.
+async fn reach(app: &TestApp, token: &str, bop: &str) -> [StatusCode; 5] {
     let (seen, _) = call(app, Some(token), Method::GET, &format!("/api/v1/bops/{bop}"), None).await;
     let (liked, _) = call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/like"), None).await;
     let comment = Some(json!({"body": "hello"}));
     let (commented, _) = call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/comments"), comment).await;
     let tip = Some(json!({"amount_minor": 500}));
     let (tipped, _) = call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/tips"), tip).await;
-    [seen, liked, commented, tipped]
+    let watched = Some(json!({"watched_ms": 5000}));
+    let (viewed, _) = call(app, Some(token), Method::POST, &format!("/api/v1/bops/{bop}/views"), watched).await;
+    [seen, liked, commented, tipped, viewed]
 }
 
-const OPEN: [u16; 4] = [200, 200, 201, 201];
-const HIDDEN: [u16; 4] = [404, 404, 404, 404];
+const OPEN: [u16; 5] = [200, 200, 201, 201, 200];
+const HIDDEN: [u16; 5] = [404, 404, 404, 404, 404];
 
-fn codes(statuses: [StatusCode; 4]) -> [u16; 4] {
+fn codes(statuses: [StatusCode; 5]) -> [u16; 5] {
     statuses.map(|s| s.as_u16())
 }
 
