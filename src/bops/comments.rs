@@ -106,7 +106,7 @@ pub async fn remove_comment(state: &AppState, user: UserId, bop_uid: &str, comme
         .db
         .write(move |tx| {
             let bop = visible_bop(tx, user, &bop_uid)?;
-            let artist_user = crate::identity::artist_by_uid(tx, &bop.artist_uid)?.ok_or(AppError::NotFound)?.user_id;
+            let artist_user = bop.artist_user_id;
             let comment = visible(tx, user, bop.id, &comment_uid)?;
             let hide = match (comment.user_id == user, artist_user == user) {
                 (true, _) => false,
@@ -141,8 +141,8 @@ pub async fn set_comment_like(
 /// page cache, which other commits do not empty as they do a reader's (under
 /// a flood of comments the reader's lookup was an eighth of the time, nearly
 /// all of it reading the same pages back from the file).
-fn visible_bop(conn: &rusqlite::Connection, user: UserId, uid: &str) -> AppResult<repo::BopRow> {
-    repo::find_visible_bop(conn, uid, Some(user))?.ok_or(AppError::NotFound)
+fn visible_bop(conn: &rusqlite::Connection, user: UserId, uid: &str) -> AppResult<repo::BopRef> {
+    repo::find_visible_ref(conn, uid, Some(user))?.ok_or(AppError::NotFound)
 }
 
 /// A comment `user` may act on (visible, of this Bop), or 404.

@@ -151,7 +151,7 @@ pub async fn set_like(state: &AppState, fan: UserId, bop_uid: &str, liked: bool)
     state
         .db
         .write(move |tx| {
-            let bop = repo::find_visible_bop(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
+            let bop = repo::find_visible_ref(tx, &uid, Some(fan))?.ok_or(AppError::NotFound)?;
             let (bop_uid, artist_id, fan_user_id) = (bop.uid.clone(), bop.artist_id.0, fan.0);
             if liked {
                 let at = now_ms();
@@ -187,7 +187,7 @@ pub async fn record_view(
     state
         .db
         .write(move |tx| {
-            let bop = repo::find_visible_bop(tx, &uid, viewer)?.ok_or(AppError::NotFound)?;
+            let bop = repo::find_visible_ref(tx, &uid, viewer)?.ok_or(AppError::NotFound)?;
             if watched_ms < 3000.min(bop.duration_ms * 3 / 4) {
                 return Ok(false);
             }
