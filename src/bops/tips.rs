@@ -15,7 +15,7 @@ use crate::auth::AuthUser;
 use crate::db::{Tx, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::events::{PlatformEvent, emit};
-use crate::identity::artist_by_uid;
+use crate::identity::artist_by_id;
 use crate::identity::gate::revenue_gate;
 use crate::identity::limits::take;
 use crate::payments::{Charge, NewPayment, Outcome, PaymentRow, record_payment};
@@ -100,13 +100,15 @@ pub async fn start_tip(
         );
         return Err(AppError::invalid("amount_minor", range));
     }
-    // The Bop and its artist in one trip to a reader.
+    // The Bop and its artist in one trip to a reader; the artist by row id,
+    // whose page the Bop's lookup has just read (under a stream of writes
+    // a reader's cache is emptied at every commit, so each page is a read).
     let (uid, viewer) = (bop_uid.to_owned(), fan.id);
     let (bop, artist) = state
         .db
         .read_now(move |c| {
-            let Some(bop) = repo::find_visible_bop(c, &uid, Some(viewer))? else { return Ok(None) };
-            Ok(artist_by_uid(c, &bop.artist_uid)?.map(|artist| (bop, artist)))
+            let Some(bop) = repo::find_visible_ref(c, &uid, Some(viewer))? else { return Ok(None) };
+            Ok(artist_by_id(c, bop.artist_id)?.map(|artist| (bop, artist)))
         })
         .await?
         .ok_or(AppError::NotFound)?;

@@ -42,7 +42,7 @@ use crate::pillar::{Install, Moderate, Pillar, ReportTarget};
 pub use config::IdentityConfig;
 pub use gate::{RevenueReady, Step};
 pub use repo::{ArtistRow, UserRow};
-pub use service::artist_by_uid;
+pub use service::{artist_by_id, artist_by_uid};
 pub use session::ArtistScope;
 
 /// Identity's share of the application state.

@@ -302,6 +302,11 @@ pub fn find_artist_by_handle(conn: &Connection, handle: &str) -> rusqlite::Resul
     conn.query_row_cached(&sql, [handle], artist_row).optional()
 }
 
+pub fn find_artist_by_id(conn: &Connection, id: ArtistId) -> rusqlite::Result<Option<ArtistRow>> {
+    let sql = format!("{ARTIST_SELECT} WHERE a.id = ?1 AND a.deleted_at IS NULL");
+    conn.query_row_cached(&sql, [id.0], artist_row).optional()
+}
+
 pub fn find_artist_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<ArtistRow>> {
     let sql = format!("{ARTIST_SELECT} WHERE a.uid = ?1 AND a.deleted_at IS NULL");
     conn.query_row_cached(&sql, [uid], artist_row).optional()

@@ -782,6 +782,11 @@ pub fn artist_by_uid(conn: &rusqlite::Connection, uid: &str) -> rusqlite::Result
     repo::find_artist_by_uid(conn, uid)
 }
 
+/// An artist by row id (what other pillars' rows refer to them by).
+pub fn artist_by_id(conn: &rusqlite::Connection, id: ArtistId) -> rusqlite::Result<Option<ArtistRow>> {
+    repo::find_artist_by_id(conn, id)
+}
+
 /// An artist whose public page is up (onboarded, not suspended), by their
 /// `@handle` in any case, for other pillars' public pages.
 pub fn public_artist_by_handle(conn: &rusqlite::Connection, handle: &str) -> rusqlite::Result<Option<ArtistRow>> {
