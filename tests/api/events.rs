@@ -130,12 +130,18 @@ fn a_poison_event_is_dead_lettered_without_blocking_the_others() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'pending' AND attempts = 0"), 1);
 }
 
+/// A registry whose handler "steady" records each event once.
+fn steady_registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.on(Happened::TYPE, "steady", |tx, event| Ok(record_effect(tx, event.id, "steady")?));
+    registry
+}
+
 #[test]
 fn events_are_handled_in_batches_and_a_failing_handler_undoes_only_its_own_writes() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(dir.path());
-    let mut registry = Registry::new();
-    registry.on(Happened::TYPE, "steady", |tx, event| Ok(record_effect(tx, event.id, "steady")?));
+    let mut registry = steady_registry();
     // Writes, then fails for odd events: its write must not survive.
     registry.on(Happened::TYPE, "halfway", |tx, event| {
         record_effect(tx, event.id, "halfway")?;
@@ -166,11 +172,9 @@ fn events_are_handled_in_batches_and_a_failing_handler_undoes_only_its_own_write
 fn a_batch_stops_taking_events_once_its_time_budget_is_spent() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(dir.path());
-    let mut registry = Registry::new();
-    registry.on(Happened::TYPE, "steady", |tx, event| Ok(record_effect(tx, event.id, "steady")?));
     // Spent as soon as one event is settled: each round takes exactly one,
     // and the rest wait for the next round rather than hold the writer.
-    let bus = EventBus::with_batch_budget(db.clone(), registry, policy(2), Duration::ZERO);
+    let bus = EventBus::with_batch_budget(db.clone(), steady_registry(), policy(2), Duration::ZERO);
     emit_n(&db, 0..3, |_| false);
     assert_eq!(bus.process_due().unwrap(), 1);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM platform_events WHERE status = 'pending'"), 2);
