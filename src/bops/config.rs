@@ -20,6 +20,7 @@ pub struct BopsConfig {
     pub ffmpeg: String,
     pub rendition_timeout_secs: u64,
     pub rendition_max_attempts: u32,
+    pub anonymous_views_per_ip_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +62,7 @@ impl BopsSettings {
             ("bops.upload_sweep_secs", bops.upload_sweep_secs),
             ("bops.rendition_timeout_secs", bops.rendition_timeout_secs),
             ("bops.rendition_max_attempts", u64::from(bops.rendition_max_attempts)),
+            ("bops.anonymous_views_per_ip_per_minute", u64::from(bops.anonymous_views_per_ip_per_minute)),
         ] {
             if value == 0 {
                 return Err(invalid(key, value, "must be greater than 0"));

@@ -48,6 +48,8 @@ pub struct BopsState {
     pub config: BopsSettings,
     pub uploads: uploads::Uploads,
     pub tip_limits: tips::TipLimits,
+    /// Signed-out viewers' view reports per client address.
+    pub anonymous_views: crate::identity::limits::PerIpBudget,
     /// For You pools by fan (bounded).
     pub pools: for_you::Pools,
     /// Makes each missing pool once, however many of the fan's requests
@@ -93,6 +95,9 @@ impl Pillar for BopsPillar {
                 &config.bops,
             ),
             tip_limits: tips::TipLimits::new(&config.tips),
+            anonymous_views: crate::identity::limits::PerIpBudget::per_minute(
+                config.bops.anonymous_views_per_ip_per_minute,
+            ),
             renditions: rendition::Renditions::new(&config.bops, install.config.data_dir()),
             pools: for_you::pools(),
             pool_maker: crate::core::memo::OneMaker::new(for_you::POOL_MAKERS),

@@ -260,7 +260,14 @@ async fn report_view(
     let viewer = user.as_ref().map(|u| u.id);
     let key = match viewer {
         Some(id) => format!("u:{id}"),
-        None => anonymous_viewer_key(client, &headers),
+        None => {
+            // Each report is a job for the one writer: an address gets a budget.
+            super::state(&state)
+                .anonymous_views
+                .check(client)
+                .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+            anonymous_viewer_key(client, &headers)
+        }
     };
     let counted = service::record_view(&state, key, viewer, &id, body.watched_ms).await?;
     Ok(Json(json!({ "counted": counted })))

@@ -44,6 +44,22 @@ pub(crate) fn take<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLi
     limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(now).as_secs().max(1))
 }
 
+/// A budget of requests per client address and minute, for what anyone may
+/// call: one address cannot keep a reader (a search) or the writer (a
+/// signed-out viewer's view reports) busy for everybody else.
+pub struct PerIpBudget(DefaultKeyedRateLimiter<IpAddr>);
+
+impl PerIpBudget {
+    pub fn per_minute(per_minute: u32) -> PerIpBudget {
+        PerIpBudget(keyed(per_minute, Quota::per_minute))
+    }
+
+    /// Takes one from `ip`'s budget; `Err(seconds to wait)` when spent.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        take(&self.0, &ip)
+    }
+}
+
 fn account_key(email: &str) -> String {
     email.trim().to_lowercase()
 }

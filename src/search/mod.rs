@@ -10,7 +10,6 @@ mod bounded;
 pub mod config;
 pub mod events;
 mod handlers;
-pub mod limits;
 pub mod query;
 pub mod rebuild;
 pub mod repo;
@@ -31,7 +30,8 @@ pub use config::SearchConfig;
 /// Search's share of the application state.
 pub struct SearchState {
     pub config: SearchConfig,
-    pub limits: limits::SearchLimits,
+    /// Searches per client address (a search is cheap, but open to anyone).
+    pub limits: crate::identity::limits::PerIpBudget,
     pub recent: service::RecentSearches,
 }
 
@@ -61,7 +61,7 @@ impl Pillar for SearchPillar {
     fn install(&self, install: &mut Install<'_>) -> anyhow::Result<()> {
         let config = SearchConfig::from_config(install.config)?;
         build_once(install.db)?;
-        let limits = limits::SearchLimits::new(config.per_ip_per_minute);
+        let limits = crate::identity::limits::PerIpBudget::per_minute(config.per_ip_per_minute);
         install.substates.insert(SearchState { config, limits, recent: service::recent_searches() });
         Ok(())
     }

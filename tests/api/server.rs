@@ -215,6 +215,51 @@ async fn anonymous_views_count_per_client_address_behind_trusted_proxies_only() 
     app.stop().await;
 }
 
+/// A signed-out address's view reports have a budget (each is a write);
+/// other addresses and signed-in viewers keep theirs.
+#[tokio::test]
+async fn one_address_gets_a_budget_of_anonymous_view_reports() {
+    let app = spawn_app_with(
+        |c| {
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            c.set("bops.anonymous_views_per_ip_per_minute", 2_i64);
+        },
+        None,
+        None,
+    )
+    .await;
+    let (_studio, artist_token) = crate::bops::artist(&app, "budget@example.com", "Budget").await;
+    let (status, bop) = crate::bops::post_bop(&app, &artist_token, "vertical.mp4", "watch me").await;
+    assert_eq!(status, 201, "{bop}");
+    let bop = bop["id"].as_str().unwrap().to_owned();
+    let mut viewer = Browser::new(&app.address);
+    assert!(anonymous_view(&app, &mut viewer, &bop, "198.51.100.7").await);
+    assert!(!anonymous_view(&app, &mut viewer, &bop, "198.51.100.7").await, "within 30 minutes: not counted");
+    let csrf = viewer.csrf().await;
+    let refused = viewer
+        .client
+        .post(app.url(&format!("/bops/{bop}/views?csrf_token={csrf}")))
+        .header("x-forwarded-for", "198.51.100.7")
+        .json(&serde_json::json!({"watched_ms": 5000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429, "the third report from one address in a minute");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(anonymous_view(&app, &mut viewer, &bop, "198.51.100.8").await, "another address has its own budget");
+    assert_eq!(view_count(&app, &bop), 2);
+    // A signed-in viewer counts by account, whatever their address sent.
+    let fan = crate::bops::fan(&app, "budget-fan@example.com");
+    let token = crate::bops::token(&app, &fan, crate::bops::FAN_PASSWORD).await;
+    let watched = Some(serde_json::json!({"watched_ms": 5000}));
+    let (status, body) =
+        crate::bops::call(&app, Some(&token), reqwest::Method::POST, &format!("/api/v1/bops/{bop}/views"), watched)
+            .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(view_count(&app, &bop), 3);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn https_installations_pin_https_and_bind_the_csrf_cookie_to_the_host() {
     let app = spawn_app_with(|c| c.server.public_url = "https://label.example".parse().unwrap(), None, None).await;
