@@ -174,7 +174,7 @@ pub(super) struct Round {
 
 /// How long one batch may hold the writer before it stops taking events,
 /// unless the bus is made [`EventBus::with_batch_budget`].
-pub const BATCH_BUDGET: Duration = Duration::from_millis(2);
+const BATCH_BUDGET: Duration = Duration::from_millis(2);
 
 impl EventBus {
     pub fn new(db: Db, registry: Registry, policy: RetryPolicy) -> Arc<EventBus> {

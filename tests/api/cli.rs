@@ -44,6 +44,18 @@ fn check_names_a_bad_environment_value_and_fails() {
 }
 
 #[test]
+fn check_refuses_a_zero_budget_of_anonymous_view_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(boptone()
+        .arg("check")
+        .args(data_arg(dir.path()))
+        .env("BOPTONE_BOPS__ANONYMOUS_VIEWS_PER_IP_PER_MINUTE", "0"));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("`bops.anonymous_views_per_ip_per_minute`") && err.contains("greater than 0"), "{err}");
+}
+
+#[test]
 fn check_summarises_a_good_setup_without_showing_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(boptone()
