@@ -34,24 +34,23 @@ fn check_names_a_misspelled_key_and_fails() {
     assert!(err.contains("did you mean `server.listen`?"), "{err}");
 }
 
+/// `boptone check` with `variable` set to `value`: it must fail; its stderr.
+fn check_refusing(variable: &str, value: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(boptone().arg("check").args(data_arg(dir.path())).env(variable, value));
+    assert!(!output.status.success(), "{variable}={value} was accepted");
+    stderr(&output)
+}
+
 #[test]
 fn check_names_a_bad_environment_value_and_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = run(boptone().arg("check").args(data_arg(dir.path())).env("BOPTONE_SERVER__LISTEN", "not-an-address"));
-    assert!(!output.status.success());
-    let err = stderr(&output);
+    let err = check_refusing("BOPTONE_SERVER__LISTEN", "not-an-address");
     assert!(err.contains("`server.listen`") && err.contains("not-an-address"), "{err}");
 }
 
 #[test]
 fn check_refuses_a_zero_budget_of_anonymous_view_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = run(boptone()
-        .arg("check")
-        .args(data_arg(dir.path()))
-        .env("BOPTONE_BOPS__ANONYMOUS_VIEWS_PER_IP_PER_MINUTE", "0"));
-    assert!(!output.status.success());
-    let err = stderr(&output);
+    let err = check_refusing("BOPTONE_BOPS__ANONYMOUS_VIEWS_PER_IP_PER_MINUTE", "0");
     assert!(err.contains("`bops.anonymous_views_per_ip_per_minute`") && err.contains("greater than 0"), "{err}");
 }
 
