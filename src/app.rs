@@ -4,6 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::auth::TokenCaches;
 use crate::config::Config;
 use crate::core::Clock;
 use crate::db::Db;
@@ -29,6 +30,8 @@ pub struct App {
     pub mail_outbox: Arc<MailOutbox>,
     pub push_outbox: Arc<PushOutbox>,
     pub csrf: CsrfKey,
+    /// Sign-in tokens recently seen (see `auth::TokenCaches`).
+    pub token_caches: TokenCaches,
     pub clock: Clock,
     pub substates: Substates,
 }

@@ -12,6 +12,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppState};
+use crate::auth::TokenCaches;
 use crate::config::{Config, PaymentsProvider};
 use crate::core::Clock;
 use crate::db::lock::DataDirLock;
@@ -131,6 +132,7 @@ impl Application {
             mail_outbox,
             push_outbox,
             csrf: CsrfKey::new(secret),
+            token_caches: TokenCaches::default(),
             clock: Clock::system(),
             substates,
         };

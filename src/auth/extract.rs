@@ -29,7 +29,21 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 async fn find_user(state: &AppState, table: TokenTable, token: Option<String>) -> Result<Option<AuthUser>, AppError> {
     let Some(token) = token else { return Ok(None) };
     let hash = hash_token(&token);
-    Ok(state.db.read_now(move |c| repo::find_token_user(c, table, &hash, now_ms())).await?)
+    let now = now_ms();
+    // Taken before the read: see `TokenCache`.
+    let generation = state.db.credentials().generation();
+    let cache = state.token_caches.of(table);
+    if let Some(user) = cache.and_then(|c| c.get(&hash, generation, now)) {
+        return Ok(Some(user));
+    }
+    let key = hash.clone();
+    let Some((user, expires_at)) = state.db.read_now(move |c| repo::find_token_user(c, table, &key, now)).await? else {
+        return Ok(None);
+    };
+    if let Some(cache) = cache {
+        cache.put(hash, user.clone(), expires_at, generation);
+    }
+    Ok(Some(user))
 }
 
 /// The user of this request's surface, cached in the request so several

@@ -3,6 +3,7 @@
 //! them. A shared room: every page needs the signed-in user, so the web base
 //! and every pillar use it; identity owns the accounts these tokens open.
 
+mod cache;
 mod extract;
 pub mod repo;
 mod tokens;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use crate::core::ids::UserId;
 
+pub use cache::TokenCaches;
 pub use extract::{AdminUser, ApiUser, CurrentUser, MaybeUser, SessionFactors, SessionUser, admin_session};
 pub use repo::TokenTable;
 pub use tokens::{SESSION_COOKIE, clear_session_cookie, hash_token, session_cookies};

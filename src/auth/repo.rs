@@ -41,21 +41,24 @@ pub fn insert_token(
 }
 
 /// The user an unexpired token opens.
+/// The user a live token opens, and until when it does.
 pub fn find_token_user(
     conn: &Connection,
     table: TokenTable,
     token_hash: &str,
     now: i64,
-) -> rusqlite::Result<Option<AuthUser>> {
+) -> rusqlite::Result<Option<(AuthUser, i64)>> {
     let sql = format!(
-        "SELECT u.id, u.uid, u.email, u.role, u.display_name FROM {} t JOIN users u ON u.id = t.user_id
+        "SELECT u.id, u.uid, u.email, u.role, u.display_name, t.expires_at FROM {} t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.deleted_at IS NULL
            AND (u.suspended_at IS NULL OR u.role = 'artist')",
         table.name()
     );
     conn.prepare_cached(&sql)?
         .query_row(params![token_hash, now], |r| {
-            Ok(AuthUser { id: r.get(0)?, uid: r.get(1)?, email: r.get(2)?, role: r.get(3)?, display_name: r.get(4)? })
+            let user =
+                AuthUser { id: r.get(0)?, uid: r.get(1)?, email: r.get(2)?, role: r.get(3)?, display_name: r.get(4)? };
+            Ok((user, r.get(5)?))
         })
         .optional()
 }
@@ -73,7 +76,8 @@ pub fn delete_tokens_for_user(conn: &Connection, table: TokenTable, user: UserId
 
 /// Deletes up to `limit` tokens that expired at or before `now`; a token is
 /// only valid while `expires_at > now`, so nothing that still opens a
-/// session, an API call or a password reset goes.
+/// session, an API call or a password reset goes (nor anything the token
+/// cache would still answer for: it checks the expiry itself).
 pub fn prune_expired_tokens(conn: &Connection, table: TokenTable, now: i64, limit: usize) -> rusqlite::Result<usize> {
     let sql = format!(
         "DELETE FROM {0} WHERE token_hash IN (SELECT token_hash FROM {0} WHERE expires_at <= ?1 LIMIT ?2)",

@@ -8,7 +8,6 @@
 //! comments arriving together no longer pay one commit each. Each caller
 //! hears back only after the commit, with its own result.
 
-use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -17,7 +16,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::DbError;
-use super::{Durability, OutboxSignal, Savepoint, Tx, WriteStats, lock_writer};
+use super::{CredentialWatch, Durability, OutboxSignal, Savepoint, Tx, WriteStats, lock_writer};
 
 /// Most writes in one transaction: bounds how long one batch holds the
 /// writer and how much one failed commit takes down with it.
@@ -129,11 +128,17 @@ fn copy_error(error: &rusqlite::Error) -> rusqlite::Error {
     }
 }
 
+/// Whom the commit thread tells after a commit, before answering.
+pub struct Signals {
+    pub outbox: Arc<OutboxSignal>,
+    pub credentials: Arc<CredentialWatch>,
+}
+
 /// Starts the commit thread; it stops when the returned sender (the `Db`)
 /// is dropped.
 pub fn start(
     writer: Arc<Mutex<Connection>>,
-    outbox: Arc<OutboxSignal>,
+    signals: Signals,
     stats: Arc<Stats>,
 ) -> std::io::Result<mpsc::Sender<Box<dyn WriteJob>>> {
     let (sender, jobs) = mpsc::channel::<Box<dyn WriteJob>>();
@@ -154,7 +159,7 @@ pub fn start(
             stats.commits.fetch_add(1, Ordering::Relaxed);
             stats.writes.fetch_add(size, Ordering::Relaxed);
             stats.queued.fetch_sub(size, Ordering::Relaxed);
-            commit_batch(&mut conn, batch, &outbox);
+            commit_batch(&mut conn, batch, &signals);
         }
     })?;
     Ok(sender)
@@ -162,19 +167,19 @@ pub fn start(
 
 /// Runs `batch` in one transaction, raises the outboxes its committed
 /// writes wrote to, and answers every write.
-fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &OutboxSignal) {
+fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, signals: &Signals) {
     let durable = batch.iter().any(|job| job.durability() == Durability::Full);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "FULL") {
         batch.into_iter().for_each(|job| job.fail(&error));
         return;
     }
-    run_batch(conn, batch, outbox);
+    run_batch(conn, batch, signals);
     if durable && let Err(error) = conn.pragma_update(None, "synchronous", "NORMAL") {
         tracing::error!(%error, "cannot restore synchronous=NORMAL after a durable write");
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &OutboxSignal) {
+fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, signals: &Signals) {
     let inner = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(inner) => inner,
         Err(error) => {
@@ -182,7 +187,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &Outb
             return;
         }
     };
-    let tx = Tx { inner, written: Cell::new(0) };
+    let tx = Tx::new(inner);
     let single = batch.len() == 1;
     let mut answers = Vec::with_capacity(batch.len());
     let mut committed_any = false;
@@ -216,7 +221,8 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>, outbox: &Outb
     // finds the workers already told (answering first let a test see the
     // event worker's signal unraised after its write returned).
     if commit.is_ok() && committed_any {
-        outbox.raise(written);
+        signals.credentials.settle();
+        signals.outbox.raise(written);
     }
     answer_all(answers, commit.as_ref().map(|_| ()));
 }

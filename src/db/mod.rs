@@ -6,6 +6,7 @@
 mod cached;
 mod checkpoint;
 mod connection;
+mod credentials;
 mod group;
 pub mod lock;
 pub mod migrate;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 pub use cached::CachedSql;
+pub use credentials::CredentialWatch;
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -41,6 +43,7 @@ struct DbInner {
     readers: Pool<SqliteConnectionManager>,
     writer: Arc<Mutex<Connection>>,
     outbox: Arc<OutboxSignal>,
+    credentials: Arc<CredentialWatch>,
     /// Async writes queue here for the group-commit thread (see [`group`]).
     jobs: mpsc::Sender<Box<dyn group::WriteJob>>,
     stats: Arc<group::Stats>,
@@ -121,7 +124,7 @@ pub struct Tx<'c> {
     written: Cell<u8>,
 }
 
-impl Tx<'_> {
+impl<'c> Tx<'c> {
     /// Records that this transaction wrote to the event outbox.
     pub fn mark_emitted(&self) {
         self.mark_written(Channel::Events);
@@ -131,6 +134,10 @@ impl Tx<'_> {
     /// worker is woken when the transaction commits.
     pub fn mark_written(&self, channel: Channel) {
         self.written.set(self.written.get() | 1 << channel as u8);
+    }
+
+    fn new(inner: Transaction<'c>) -> Tx<'c> {
+        Tx { inner, written: Cell::new(0) }
     }
 
     /// Runs a statement without parameters (a savepoint's) from the
@@ -208,14 +215,24 @@ impl Db {
         let writer =
             connection::open_writer(path).with_context(|| format!("cannot open database {}", path.display()))?;
         let readers = connection::reader_pool(path)?;
+        let credentials = CredentialWatch::install(&writer);
         let writer = Arc::new(Mutex::new(writer));
         let outbox = Arc::new(OutboxSignal::default());
         let stats = Arc::new(group::Stats::default());
-        let jobs = group::start(writer.clone(), outbox.clone(), stats.clone())
-            .context("cannot start the database writer thread")?;
+        let signals = group::Signals { outbox: outbox.clone(), credentials: credentials.clone() };
+        let jobs =
+            group::start(writer.clone(), signals, stats.clone()).context("cannot start the database writer thread")?;
         let checkpointer = checkpoint::start(path, writer.clone()).context("cannot start the WAL checkpointer")?;
-        let inner =
-            DbInner { path: path.to_path_buf(), readers, writer, outbox, jobs, stats, _checkpointer: checkpointer };
+        let inner = DbInner {
+            path: path.to_path_buf(),
+            readers,
+            writer,
+            outbox,
+            credentials,
+            jobs,
+            stats,
+            _checkpointer: checkpointer,
+        };
         Ok(Db { inner: Arc::new(inner) })
     }
 
@@ -238,6 +255,10 @@ impl Db {
 
     pub fn outbox(&self) -> &OutboxSignal {
         &self.inner.outbox
+    }
+
+    pub fn credentials(&self) -> &CredentialWatch {
+        &self.inner.credentials
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
@@ -343,6 +364,7 @@ impl Db {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
         let (value, written) = result?;
+        self.inner.credentials.settle();
         self.inner.outbox.raise(written);
         Ok(value)
     }
@@ -352,7 +374,7 @@ impl Db {
         F: FnOnce(&Tx) -> Result<T, E>,
         E: From<rusqlite::Error>,
     {
-        let tx = Tx { inner: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, written: Cell::new(0) };
+        let tx = Tx::new(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
         let value = f(&tx)?;
         let written = tx.written.get();
         tx.inner.commit()?;

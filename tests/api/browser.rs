@@ -1,12 +1,16 @@
 //! A cookie-keeping HTTP client that acts like a browser without JavaScript:
 //! it reads the CSRF token from pages and sends forms with it.
 
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header;
 use reqwest::multipart::{Form, Part};
 
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,
+    jar: Arc<Jar>,
     csrf: Option<String>,
 }
 
@@ -31,13 +35,20 @@ pub fn csrf_in(html: &str) -> Option<String> {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .no_proxy()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { base: base.to_owned(), client, csrf: None }
+        Browser { base: base.to_owned(), client, jar, csrf: None }
+    }
+
+    /// The `Cookie` header this browser sends now (to replay it later).
+    pub fn cookies(&self) -> String {
+        let url = self.base.parse().unwrap();
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     }
 
     /// Sends a request; forgets the form token when the server rotates the

@@ -72,6 +72,7 @@ mod shop_downloads;
 mod shop_import;
 mod shop_pod;
 mod shop_ui;
+mod sign_in_cache;
 mod smtp_sink;
 mod stripe;
 mod supporters;
