@@ -1,6 +1,7 @@
-//! The app surface's bearer tokens recently seen, and whom they open.
+//! Sign-in tokens recently seen (session cookies and the app surface's
+//! bearer tokens), and whom they open.
 //!
-//! Every app call reads its token and its user. Under a stream of writes
+//! Every signed-in request reads its token and its user. Under a stream of writes
 //! that read is never cheap: SQLite empties a reader's page cache at each
 //! commit, so the token's index pages and the user's row were read back
 //! from the file on every call (7% of a like flood's server time). An app
@@ -10,9 +11,9 @@
 //! Nothing kept outlives what it was read from: each entry holds the
 //! [`CredentialWatch`](crate::db::CredentialWatch) generation taken before the read, and is used only
 //! while the generation is unchanged. Every commit that changes an account
-//! (suspension, deletion, new name) or deletes tokens (sign-out, password
-//! reset, another session's "sign out everywhere") raises it, before the
-//! write is answered. An entry is also used only before its token expires,
+//! (suspension, deletion, new name, new password) or a session or token
+//! (sign-out, password reset, "sign out everywhere", a second factor given)
+//! raises it, before the write is answered. An entry is also used only before its token expires,
 //! and for at most [`MAX_AGE`], which bounds what a process other than the
 //! server (the CLI) could change unseen. Only tokens that opened an
 //! account are kept, at most [`CAPACITY`] of them, so a stream of made-up

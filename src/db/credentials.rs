@@ -6,8 +6,9 @@
 //! The changes are watched by SQLite's update hook on the writer, so none
 //! can be missed by code that forgets to say so (a suspension, a deletion,
 //! a new display name, "sign out everywhere"). The hook does not report
-//! the token tables (they are `WITHOUT ROWID`); their triggers count each
-//! change in `credential_changes`, which it does report (V048).
+//! the `sessions` and `api_tokens` tables (they are `WITHOUT ROWID`); their
+//! triggers count each change in `credential_changes`, which it does report
+//! (V048). Reset links are never cached, so `password_resets` is not watched.
 //!
 //! The generation is raised after the commit, before any write of the
 //! batch is answered: a reader that took the generation before reading
