@@ -19,23 +19,27 @@
 //! account are kept, at most [`CAPACITY`] of them, so a stream of made-up
 //! tokens costs no memory.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{AuthUser, TokenTable};
+use crate::core::memo::Memo;
 
-/// The most tokens kept; past it the cache starts over.
+/// The most tokens kept per cache; past it the cache starts over.
 const CAPACITY: usize = 8_192;
 
 /// The longest an answer is used without reading the token again.
 const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// A cache per kind of sign-in token.
-#[derive(Default)]
 pub struct TokenCaches {
     sessions: TokenCache,
     api_tokens: TokenCache,
+}
+
+impl Default for TokenCaches {
+    fn default() -> Self {
+        TokenCaches { sessions: TokenCache::new(), api_tokens: TokenCache::new() }
+    }
 }
 
 impl TokenCaches {
@@ -49,36 +53,26 @@ impl TokenCaches {
     }
 }
 
-#[derive(Default)]
-pub struct TokenCache {
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-struct Entry {
-    user: AuthUser,
-    expires_at: i64,
-    generation: u64,
-    read_at: Instant,
-}
+/// By token hash: whom it opens and until when, kept under the
+/// generation it was read at.
+pub struct TokenCache(Memo<String, u64, (AuthUser, i64)>);
 
 impl TokenCache {
+    fn new() -> TokenCache {
+        TokenCache(Memo::new(CAPACITY, Some(MAX_AGE)))
+    }
+
     /// The user `token_hash` opens, if it was read while `generation` was
     /// current and has not expired by `now`.
     pub fn get(&self, token_hash: &str, generation: u64, now: i64) -> Option<AuthUser> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(token_hash)?;
-        let fresh = entry.generation == generation && entry.expires_at > now && entry.read_at.elapsed() < MAX_AGE;
-        fresh.then(|| entry.user.clone())
+        let (user, expires_at) = self.0.get(token_hash, &generation)?;
+        (expires_at > now).then_some(user)
     }
 
     /// Keeps what the token opened, read under `generation` (taken from
     /// [`crate::db::CredentialWatch::generation`] before the read).
     pub fn put(&self, token_hash: String, user: AuthUser, expires_at: i64, generation: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= CAPACITY && !entries.contains_key(&token_hash) {
-            entries.clear();
-        }
-        entries.insert(token_hash, Entry { user, expires_at, generation, read_at: Instant::now() });
+        self.0.put(token_hash, generation, (user, expires_at));
     }
 }
 
@@ -100,22 +94,11 @@ mod tests {
 
     #[test]
     fn an_answer_is_used_only_under_its_generation_and_before_its_expiry() {
-        let cache = TokenCache::default();
+        let cache = TokenCache::new();
         cache.put("t".into(), user(1), 1_000, 7);
         assert_eq!(cache.get("t", 7, 999).map(|u| u.id), Some(UserId(1)));
         assert!(cache.get("t", 8, 999).is_none(), "a credential changed since the read");
         assert!(cache.get("t", 7, 1_000).is_none(), "the token expired");
         assert!(cache.get("other", 7, 0).is_none());
-    }
-
-    #[test]
-    fn a_full_cache_starts_over_instead_of_growing() {
-        let cache = TokenCache::default();
-        for i in 0..CAPACITY as i64 + 10 {
-            cache.put(format!("t{i}"), user(i), i64::MAX, 0);
-        }
-        let kept = cache.entries.lock().unwrap().len();
-        assert!(kept <= CAPACITY, "{kept} entries kept");
-        assert!(cache.get(&format!("t{}", CAPACITY as i64 + 9), 0, 0).is_some());
     }
 }

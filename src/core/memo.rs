@@ -4,6 +4,7 @@
 //! age). Bounded: past `max_entries` it starts over, so keys that anyone
 //! can mint cannot grow it without limit.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Mutex;
@@ -21,7 +22,12 @@ impl<K: Eq + Hash, S: PartialEq, V: Clone> Memo<K, S, V> {
     }
 
     /// The value kept for `key` under `stamp`, if it is still young enough.
-    pub fn get(&self, key: &K, stamp: &S) -> Option<V> {
+    /// (`key` may be borrowed: a `&str` for a `String` key, with no copy.)
+    pub fn get<Q>(&self, key: &Q, stamp: &S) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (kept, at, value) = entries.get(key)?;
         let fresh = self.max_age.is_none_or(|age| at.elapsed() < age);
