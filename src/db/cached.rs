@@ -67,6 +67,8 @@ mod tests {
             .map(|(at, attr)| at + attr.len())
             .find(|&after| {
                 let rest = source[after..].trim_start();
+                // A test module may lend its helpers to a neighbour's.
+                let rest = rest.strip_prefix("pub(super) ").unwrap_or(rest);
                 rest.starts_with("mod ") && rest.lines().next().is_some_and(|l| l.trim_end().ends_with('{'))
             })
             .map_or(source.len(), |after| after - "#[cfg(test)]".len())

@@ -28,34 +28,12 @@
 //! the kernel, so a page copied back every second is written once, not
 //! every second.
 //!
-//! A WAL frame is a page plus a 24-byte header, so every frame the writer
-//! appends ends part-way into a page of the file; when the WAL is reused,
-//! the kernel must read that page's old content before the write can
-//! proceed. Left to itself, that read happens inside the commit, behind
-//! the checkpoint's own writeback: under a like flood the writer (and the
-//! event worker holding it) waited 8 to 40 ms on such reads once the WAL's
-//! pages had left the page cache since its last lap, and the flood ran at
-//! a third of its speed. So each round also asks the kernel to read ahead
-//! the stretch the writer will write next ([`AHEAD`]): the reads then
-//! happen beside the commits.
-//!
-//! Where the WAL grows past any length it had before, the file system must
-//! first find blocks for it, and ext4 does that holding the file's block
-//! map: under a like flood from two connections on a fresh copy of the
-//! demo data, the writer's next frame waited 19 to 35 ms for the map while
-//! the checkpointer's sync allocated the frames before it (reading block
-//! bitmaps from disk), three times in eight seconds, and those waits set
-//! the writes' p99. So each round also allocates the stretch past the
-//! writer's position ([`WalAhead::allocate`]): twice what the writer wrote
-//! since the round before, at most [`AHEAD`], without changing the file's
-//! length (SQLite reads the WAL by its index, not its length). A server
-//! that writes little allocates little; a WAL that only laps its old
-//! length allocates nothing new.
+//! After each round the WAL is readied where the writer goes on
+//! ([`super::wal_ahead`]), so that a commit does not wait for the disk.
 
 use super::CachedSql;
-use std::fs::File;
-use std::num::NonZeroU64;
-use std::path::{Path, PathBuf};
+use super::wal_ahead::{Position, WalAhead};
+use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -82,33 +60,17 @@ const SETTLED_FRAMES: i64 = 256;
 /// until the next round.
 const RESTART_WAIT: Duration = Duration::from_millis(20);
 
-/// How much of the WAL past the writer's position is read ahead each round:
-/// about a second of a comment flood from two connections (114 MB of WAL a
-/// second on the test machine; a like flood writes less).
-const AHEAD: u64 = 128 << 20;
-
-/// The piece of it asked for at a time: Linux's smallest read-ahead window.
-const ADVICE: u64 = 128 << 10;
-
-/// The WAL file's header, before the first frame.
-const WAL_HEADER: u64 = 32;
-
-/// A frame's header, before its page.
-const FRAME_HEADER: u64 = 24;
-
 /// Starts the checkpointer; it stops when the returned sender is dropped
 /// (with the `Db`).
 pub fn start(path: &Path, writer: Arc<Mutex<Connection>>) -> anyhow::Result<mpsc::Sender<()>> {
     let conn = super::connection::open_checkpointer(path)?;
     let mut ahead = WalAhead::new(path, &conn)?;
+    let position = Position::watch(&super::lock_writer(&writer));
     let (stop, stopped) = mpsc::channel::<()>();
     std::thread::Builder::new().name("boptone-checkpoint".into()).spawn(move || {
         while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
             match round(&conn, &writer, RESTART_AFTER_FRAMES) {
-                Ok(next) => {
-                    ahead.prefetch(next);
-                    ahead.allocate(next);
-                }
+                Ok(next) => ahead.ready(next, &writer, position),
                 Err(error) => tracing::warn!(%error, "WAL checkpoint failed; trying again in a second"),
             }
         }
@@ -118,7 +80,7 @@ pub fn start(path: &Path, writer: Arc<Mutex<Connection>>) -> anyhow::Result<mpsc
 
 /// Where in the WAL the writer's next frames will go, as one round left it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Next {
+pub(super) enum Next {
     /// After the frames already there.
     After(i64),
     /// From the start, or after the frames there: every frame is copied
@@ -129,7 +91,7 @@ enum Next {
 
 /// A PASSIVE checkpoint, and a restart when the WAL is `restart_after`
 /// frames long or more; says where the writer goes on.
-fn round(conn: &Connection, writer: &Mutex<Connection>, restart_after: i64) -> rusqlite::Result<Next> {
+pub(super) fn round(conn: &Connection, writer: &Mutex<Connection>, restart_after: i64) -> rusqlite::Result<Next> {
     let (frames, copied) = passive(conn)?;
     if frames >= restart_after {
         settle_and_restart(conn, writer, (frames, copied))?;
@@ -158,89 +120,6 @@ fn settle_and_restart(conn: &Connection, writer: &Mutex<Connection>, last: (i64,
     let (_, held) = passive(conn)?;
     restart(&writer)?;
     Ok(held - copied)
-}
-
-/// Readies the WAL where the writer goes on: read ahead into the page
-/// cache, and allocated on disk.
-struct WalAhead {
-    path: PathBuf,
-    file: Option<File>,
-    frame: u64,
-    /// Where the last advice was for: a round that finds the writer where
-    /// it was (an idle server) asks again for nothing, rather than reading
-    /// the WAL back in every second once the kernel has dropped it.
-    advised: Option<Next>,
-    /// The writer's position (in frames) at the last allocation.
-    allocated_at: i64,
-}
-
-impl WalAhead {
-    fn new(db: &Path, conn: &Connection) -> rusqlite::Result<WalAhead> {
-        let page: i64 = conn.query_row_cached("PRAGMA page_size", [], |r| r.get(0))?;
-        let mut path = db.as_os_str().to_owned();
-        path.push("-wal");
-        let frame = page.unsigned_abs() + FRAME_HEADER;
-        Ok(WalAhead { path: path.into(), file: None, frame, advised: None, allocated_at: 0 })
-    }
-
-    /// The WAL, opened once it exists. Never created here (SQLite makes it
-    /// with its own header); written only by [`WalAhead::allocate`], which
-    /// changes no byte of it. SQLite takes no lock on the WAL itself, so
-    /// this descriptor can hold or drop none of SQLite's.
-    fn file(&mut self) -> Option<&File> {
-        if self.file.is_none() {
-            self.file = File::options().read(true).write(true).open(&self.path).ok();
-        }
-        self.file.as_ref()
-    }
-
-    /// Allocates the stretch past the writer's position: twice what it
-    /// wrote since the last round (after a restart, since the WAL's start),
-    /// at most [`AHEAD`]. Best effort, as the read-ahead: a file system
-    /// without it only keeps the stall.
-    fn allocate(&mut self, next: Next) -> Option<u64> {
-        let (Next::After(at) | Next::StartOrAfter(at)) = next;
-        let wrote = if at >= self.allocated_at { at - self.allocated_at } else { at };
-        self.allocated_at = at;
-        let len = (2 * wrote.unsigned_abs() * self.frame).min(AHEAD);
-        let offset = WAL_HEADER + at.unsigned_abs() * self.frame;
-        let file = self.file()?;
-        if len == 0 {
-            return None;
-        }
-        rustix::fs::fallocate(file, rustix::fs::FallocateFlags::KEEP_SIZE, offset, len).ok().map(|()| len)
-    }
-
-    /// Best effort: the advice only moves reads earlier, so a failure costs
-    /// nothing but the stall it was meant to save. Says whether it advised.
-    fn prefetch(&mut self, next: Next) -> bool {
-        if self.advised == Some(next) {
-            return false;
-        }
-        if self.file().is_none() {
-            return false;
-        }
-        self.advised = Some(next);
-        let (frame, Some(file)) = (self.frame, &self.file) else { return false };
-        let at = |frames: i64| WAL_HEADER + frames.unsigned_abs() * frame;
-        // One advice reads at most the device's read-ahead window (128 KiB
-        // by default; 8 MiB here), so the stretch is asked for in pieces.
-        let advise = |from: u64| {
-            for piece in (from..from + AHEAD).step_by(ADVICE as usize) {
-                let _unused = rustix::fs::fadvise(file, piece, NonZeroU64::new(ADVICE), rustix::fs::Advice::WillNeed);
-            }
-        };
-        match next {
-            Next::After(frames) => advise(at(frames)),
-            Next::StartOrAfter(frames) => {
-                advise(0);
-                if frames > 0 {
-                    advise(at(frames));
-                }
-            }
-        }
-        true
-    }
 }
 
 /// A RESTART checkpoint on the writer's own connection (so no write is in
@@ -301,12 +180,12 @@ pub fn passive(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::time::Duration;
 
     use crate::db::{Db, Durability};
 
-    fn write_rows(db: &Db, from: i64, count: i64) {
+    pub(in crate::db) fn write_rows(db: &Db, from: i64, count: i64) {
         for n in from..from + count {
             db.write_blocking(Durability::Normal, |tx| {
                 tx.execute("INSERT INTO t (n, pad) VALUES (?1, zeroblob(3000))", [n])?;
@@ -317,7 +196,7 @@ mod tests {
     }
 
     /// A database in `dir` with a table `t` of padded rows.
-    fn table_db(dir: &std::path::Path) -> Db {
+    pub(in crate::db) fn table_db(dir: &std::path::Path) -> Db {
         let db = Db::open(&dir.join("t.db")).unwrap();
         db.write_blocking(Durability::Normal, |tx| tx.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")).unwrap();
         db
@@ -469,92 +348,7 @@ mod tests {
         assert!(unwritten(&file) > 0, "SQLite synced the copies itself");
     }
 
-    /// Pages of `file` in the page cache, and all its pages.
-    fn resident(file: &std::fs::File) -> (usize, usize) {
-        use std::os::fd::AsRawFd;
-        let len = usize::try_from(file.metadata().unwrap().len()).unwrap();
-        let pages = len.div_ceil(4096);
-        let mut map = vec![0u8; pages];
-        // SAFETY: a read-only shared map of the whole file, unmapped before
-        // returning; `map` has one byte per page of it.
-        unsafe {
-            let at = libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, file.as_raw_fd(), 0);
-            assert_ne!(at, libc::MAP_FAILED);
-            assert_eq!(libc::mincore(at, len, map.as_mut_ptr()), 0);
-            libc::munmap(at, len);
-        }
-        (map.iter().filter(|b| **b & 1 == 1).count(), pages)
-    }
-
-    /// The WAL is reused from its start once every frame is copied back:
-    /// the round asks for those pages to be read in, so that the writer's
-    /// partial-page writes over them do not wait for the disk.
-    #[test]
-    fn the_wal_is_read_ahead_where_the_writer_goes_on() {
-        // Not /tmp: the page cache of a tmpfs cannot be dropped.
-        let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
-        let db = table_db(dir.path());
-        // 12 MB: more than one advice reads (the device's read-ahead window).
-        write_rows(&db, 0, 3000);
-        let path = dir.path().join("t.db");
-        let checkpointer = super::super::connection::open_checkpointer(&path).unwrap();
-        let next = super::round(&checkpointer, &db.inner.writer, i64::MAX).unwrap();
-        assert_eq!(next, super::Next::StartOrAfter(next_frames(&checkpointer)));
-        let wal = std::fs::File::open(dir.path().join("t.db-wal")).unwrap();
-        rustix::fs::fadvise(&wal, 0, None, rustix::fs::Advice::DontNeed).unwrap();
-        let (cached, pages) = resident(&wal);
-        assert!(cached < pages / 10, "the WAL was not evicted: {cached} of {pages} pages cached");
-        let mut ahead = super::WalAhead::new(&path, &checkpointer).unwrap();
-        assert!(ahead.prefetch(next));
-        // A round that finds the writer where it was asks again for nothing.
-        assert!(!ahead.prefetch(next), "an idle round advised again");
-        assert!(ahead.prefetch(super::Next::After(1)));
-        // The advice starts reads and returns; they land shortly after.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while resident(&wal).0 < pages && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let (cached, pages) = resident(&wal);
-        assert_eq!(cached, pages, "{cached} of the WAL's {pages} pages were read ahead");
-    }
-
-    /// The stretch past the writer is allocated on disk, as long as what it
-    /// wrote since the last round (twice that), without changing the WAL's
-    /// length; an idle round allocates nothing, and the WAL still works.
-    #[test]
-    fn the_wal_is_allocated_past_the_writer_as_far_as_it_wrote() {
-        use std::os::unix::fs::MetadataExt;
-        let dir = tempfile::tempdir().unwrap();
-        let db = table_db(dir.path());
-        write_rows(&db, 0, 200);
-        let path = dir.path().join("t.db");
-        let checkpointer = super::super::connection::open_checkpointer(&path).unwrap();
-        let mut ahead = super::WalAhead::new(&path, &checkpointer).unwrap();
-        let wal = || std::fs::metadata(dir.path().join("t.db-wal")).unwrap();
-        let (before, frames) = (wal().len(), next_frames(&checkpointer));
-        let next = super::Next::After(frames);
-        let len = ahead.allocate(next).expect("allocated");
-        assert_eq!(len, 2 * frames.unsigned_abs() * ahead.frame);
-        assert_eq!(wal().len(), before, "the WAL's length is SQLite's");
-        let on_disk = wal().blocks() * 512;
-        assert!(on_disk >= before + len - 4096, "{on_disk} bytes allocated for {before} + {len}");
-        assert_eq!(ahead.allocate(next), None, "an idle round allocates nothing");
-        // Every frame was copied back meanwhile, so the writer started the
-        // WAL over: what it wrote since is where it now is.
-        write_rows(&db, 200, 50);
-        let now = next_frames(&checkpointer);
-        assert!(now < frames, "the WAL was started over ({now} frames after {frames})");
-        assert_eq!(ahead.allocate(super::Next::After(now)), Some(2 * now.unsigned_abs() * ahead.frame));
-        let rows: i64 = db.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))).unwrap();
-        assert_eq!(rows, 250);
-        drop(checkpointer);
-        drop(db);
-        let reopened = Db::open(&path).unwrap();
-        let rows: i64 = reopened.read_blocking(|c| c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))).unwrap();
-        assert_eq!(rows, 250, "the database opens again over the allocated WAL");
-    }
-
-    fn next_frames(conn: &rusqlite::Connection) -> i64 {
+    pub(in crate::db) fn next_frames(conn: &rusqlite::Connection) -> i64 {
         super::passive(conn).unwrap().0
     }
 

@@ -10,6 +10,7 @@ mod credentials;
 mod group;
 pub mod lock;
 pub mod migrate;
+mod wal_ahead;
 
 use std::cell::Cell;
 use std::ops::Deref;
