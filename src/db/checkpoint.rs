@@ -125,10 +125,10 @@ fn settle_and_restart(conn: &Connection, writer: &Mutex<Connection>, last: (i64,
 /// A RESTART checkpoint on the writer's own connection (so no write is in
 /// progress), waiting at most [`RESTART_WAIT`] for readers.
 fn restart(writer: &Connection) -> rusqlite::Result<()> {
-    writer.busy_timeout(RESTART_WAIT)?;
-    let done = writer.query_row_cached("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0));
-    writer.busy_timeout(Duration::from_millis(u64::from(super::connection::BUSY_TIMEOUT_MS)))?;
-    done.map(|_| ())
+    super::connection::waiting_at_most(writer, RESTART_WAIT, |w| {
+        w.query_row_cached("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0))
+    })
+    .map(|_| ())
 }
 
 /// A pass beside the writer before a restart: a PASSIVE checkpoint, then

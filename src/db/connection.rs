@@ -48,6 +48,20 @@ fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Runs `f` with the connection waiting at most `wait` for a lock (the
+/// checkpointer's moments on the writer, which must not hold writes for the
+/// usual five seconds), then restores the usual wait.
+pub(super) fn waiting_at_most<T>(
+    conn: &Connection,
+    wait: Duration,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.busy_timeout(wait)?;
+    let done = f(conn);
+    conn.busy_timeout(Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
+    done
+}
+
 /// The one writer. It never checkpoints: SQLite's automatic checkpoint runs
 /// inside the commit that crosses the threshold, so one write in a thousand
 /// pages waited for the WAL to be copied back. The checkpointer thread

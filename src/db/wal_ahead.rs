@@ -314,8 +314,13 @@ impl WalAhead {
             return false;
         }
         self.advised = Some(next);
-        let frame = self.frame;
-        let at = |frames: i64| WAL_HEADER + frames.unsigned_abs() * frame;
+        let (start_over, after) = match next {
+            Next::After(frames) => (false, frames),
+            Next::StartOrAfter(frames) => (true, frames),
+        };
+        // Past the writer only what could not be cleared; the start (if the
+        // WAL may be started over) always: its frames are live until then.
+        let after = (!(cleared || start_over && after == 0)).then(|| self.offset(after));
         let Some(file) = &self.file else { return false };
         // One advice reads at most the device's read-ahead window (128 KiB
         // by default; 8 MiB here), so the stretch is asked for in pieces.
@@ -324,16 +329,10 @@ impl WalAhead {
                 let _unused = rustix::fs::fadvise(file, piece, NonZeroU64::new(ADVICE), rustix::fs::Advice::WillNeed);
             }
         };
-        match next {
-            Next::After(frames) if !cleared => advise(at(frames)),
-            Next::After(_) => {}
-            Next::StartOrAfter(frames) => {
-                advise(0);
-                if frames > 0 && !cleared {
-                    advise(at(frames));
-                }
-            }
+        if start_over {
+            advise(0);
         }
+        after.map(advise);
         true
     }
 }
@@ -346,10 +345,9 @@ impl<'c> Held<'c> {
     /// None when another process is writing: waiting for it would hold
     /// this server's writes too.
     fn begin(writer: &'c Connection) -> Option<Held<'c>> {
-        writer.busy_timeout(Duration::ZERO).ok()?;
-        let began = writer.execute_batch("BEGIN IMMEDIATE");
-        let _restored = writer.busy_timeout(Duration::from_millis(u64::from(super::connection::BUSY_TIMEOUT_MS)));
-        began.ok().map(|()| Held(writer))
+        super::connection::waiting_at_most(writer, Duration::ZERO, |w| w.execute_batch("BEGIN IMMEDIATE"))
+            .ok()
+            .map(|()| Held(writer))
     }
 }
 
@@ -472,12 +470,23 @@ mod tests {
         }
     }
 
-    /// A WAL past its first lap, its dead frames dropped from the page
-    /// cache (as the kernel does with pages long untouched): the writer
-    /// (hooked, without a `Db`, whose checkpointer would interfere) and
-    /// what it has written.
-    fn lapped_wal(dir: &std::path::Path) -> (Mutex<Connection>, Position, Connection) {
-        let path = dir.join("t.db");
+    /// A WAL past its first lap, with a writer (hooked, without a `Db`,
+    /// whose checkpointer would interfere) and a `WalAhead` that has had
+    /// its first look (which only learns the other connections' commits,
+    /// so it clears nothing). In `target`, not /tmp: a tmpfs cannot clear,
+    /// nor drop its pages.
+    struct Lapped {
+        dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+        writer: Mutex<Connection>,
+        position: Position,
+        checkpointer: Connection,
+        ahead: WalAhead,
+    }
+
+    fn lapped_wal() -> Lapped {
+        let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
+        let path = dir.path().join("t.db");
         let writer = open_writer(&path).unwrap();
         let position = Position::watch(&writer);
         writer.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)").unwrap();
@@ -489,7 +498,9 @@ mod tests {
         // The next commit starts the WAL over, ahead of the first lap's frames.
         insert(&writer, 600, 1);
         assert!(position.frames() < 10, "the WAL was started over: {} frames", position.frames());
-        (writer, position, checkpointer)
+        let mut ahead = WalAhead::new(&path, &checkpointer).unwrap();
+        assert_eq!(ahead.clear(&writer, position, 1 << 20), Ok(0), "the first look cleared");
+        Lapped { dir, path, writer, position, checkpointer, ahead }
     }
 
     fn drop_dead_frames(dir: &std::path::Path, ahead: &WalAhead, position: Position) {
@@ -512,13 +523,7 @@ mod tests {
     /// the database is opened again.
     #[test]
     fn frames_written_over_a_cleared_stretch_read_nothing_from_disk() {
-        // Not /tmp: a tmpfs cannot clear, nor drop its pages.
-        let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
-        let path = dir.path().join("t.db");
-        let (writer, position, checkpointer) = lapped_wal(dir.path());
-        let mut ahead = WalAhead::new(&path, &checkpointer).unwrap();
-        // The first look learns the other connections' commits.
-        assert_eq!(ahead.clear(&writer, position, 1 << 20), Ok(0));
+        let Lapped { dir, path, writer, position, checkpointer, mut ahead } = lapped_wal();
         drop_dead_frames(dir.path(), &ahead, position);
         let before = read_by_this_thread();
         insert(&writer, 601, 20);
@@ -546,12 +551,7 @@ mod tests {
     /// after it, so those frames are never taken for dead.
     #[test]
     fn nothing_is_cleared_after_another_connection_committed_until_the_writer_does() {
-        let dir = tempfile::tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target")).unwrap();
-        let path = dir.path().join("t.db");
-        let (writer, position, checkpointer) = lapped_wal(dir.path());
-        let mut ahead = WalAhead::new(&path, &checkpointer).unwrap();
-        // The first look only learns the other connections' commits.
-        assert_eq!(ahead.clear(&writer, position, 1 << 20), Ok(0));
+        let Lapped { dir: _dir, path, writer, position, checkpointer, mut ahead } = lapped_wal();
         insert(&writer, 601, 1);
         assert_eq!(ahead.clear(&writer, position, 1 << 20), Ok(1 << 20));
         let other = Connection::open(&path).unwrap();
